@@ -1,0 +1,28 @@
+# The README's commands.  Each creates the virtual environment if it is missing.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check minimalloc app tests
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m minimalloc.bench
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check minimalloc app tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
