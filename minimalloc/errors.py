@@ -1,0 +1,49 @@
+"""The one exception type for bad input: :class:`ProblemError`."""
+
+from __future__ import annotations
+
+
+class ProblemError(ValueError):
+    """A problem, file or parameter that cannot be used as given.
+
+    Carries where the trouble is (file, line, column) when it came from a
+    file, so a person can go straight to it.  ``str(error)`` is one line:
+    ``file:line: column 'size': expected an integer >= 0, got '-4'``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = str(self.file)
+        if self.line is not None:
+            where = f"{where}:{self.line}" if where else f"line {self.line}"
+        text = self.message
+        if self.column is not None:
+            text = f"column '{self.column}': {text}"
+        return f"{where}: {text}" if where else text
+
+    def located(
+        self, *, file: str | None = None, line: int | None = None,
+        column: str | None = None,
+    ) -> ProblemError:
+        """The same error with a location filled in where it was missing."""
+        return ProblemError(
+            self.message,
+            file=self.file if self.file is not None else file,
+            line=self.line if self.line is not None else line,
+            column=self.column if self.column is not None else column,
+        )

@@ -1,0 +1,246 @@
+"""The problem and its solution: buffers with lifespans, gaps and windows.
+
+All intervals are half-open: a buffer with ``lower=3, upper=9`` is alive at
+times 3..8, and a window ``(wlo, whi)`` covers addresses ``offset + wlo`` to
+``offset + whi - 1``.  Everything here is immutable; a ``Problem`` is checked
+when it is built, so the solver never sees a malformed one.
+
+>>> b = Buffer("b1", lower=0, upper=3, size=4)
+>>> Problem((b,), capacity=12).buffers[0].area
+12
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from minimalloc.errors import ProblemError
+
+if TYPE_CHECKING:  # pandas is imported lazily: the search does not need it
+    import pandas as pd
+
+# What an integer means, as in the reference (names, not new types).
+TimeValue = int
+Offset = int
+BufferIdx = int
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A stretch ``[lower, upper)`` of a buffer's lifespan where it is
+    inactive (``window`` is None) or occupies only ``window = (wlo, whi)`` of
+    its own ``[0, size)`` range."""
+
+    lower: TimeValue
+    upper: TimeValue
+    window: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lower", _as_int(self.lower, "gaps"))
+        object.__setattr__(self, "upper", _as_int(self.upper, "gaps"))
+        if self.lower >= self.upper:
+            raise ProblemError(
+                f"a gap needs lower < upper, got {self.lower}-{self.upper}",
+                column="gaps",
+            )
+        if self.window is not None:
+            window = tuple(self.window)
+            if len(window) != 2:
+                raise ProblemError("a gap window is a pair (lo, hi)", column="gaps")
+            window = (_as_int(window[0], "gaps"), _as_int(window[1], "gaps"))
+            object.__setattr__(self, "window", window)
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A block of ``size`` bytes alive during ``[lower, upper)``.
+
+    ``alignment``: its offset must be a multiple of this.  ``gaps``: stretches
+    of the lifespan where it is inactive or only partly present.  ``offset``:
+    if set, the solver must place it exactly there.  ``hint``: carried through
+    files, ignored by the search.
+    """
+
+    id: str
+    lower: TimeValue
+    upper: TimeValue
+    size: int
+    alignment: int = 1
+    gaps: tuple[Gap, ...] = ()
+    offset: Offset | None = None
+    hint: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", str(self.id))
+        object.__setattr__(self, "gaps", tuple(self.gaps))
+        for name in ("lower", "upper", "size", "alignment"):
+            object.__setattr__(self, name, _as_int(getattr(self, name), name))
+        if self.size < 0:
+            raise ProblemError(f"expected a size >= 0, got {self.size}", column="size")
+        if self.lower >= self.upper:
+            raise ProblemError(
+                f"expected lower < upper, got lower={self.lower}, upper={self.upper}",
+                column="upper",
+            )
+        if self.alignment < 1:
+            raise ProblemError(
+                f"expected an alignment >= 1, got {self.alignment}", column="alignment"
+            )
+        self._check_gaps()
+        if self.offset is not None:
+            object.__setattr__(self, "offset", _as_int(self.offset, "offset"))
+            if self.offset < 0:
+                raise ProblemError(
+                    f"expected a fixed offset >= 0, got {self.offset}", column="offset"
+                )
+            if self.offset % self.alignment:
+                raise ProblemError(
+                    f"fixed offset {self.offset} is not a multiple of the "
+                    f"alignment {self.alignment}",
+                    column="offset",
+                )
+        if self.hint is not None:
+            object.__setattr__(self, "hint", _as_int(self.hint, "hint"))
+
+    def _check_gaps(self) -> None:
+        for gap in self.gaps:
+            if not isinstance(gap, Gap):
+                raise ProblemError("gaps must be Gap objects", column="gaps")
+            if gap.lower < self.lower or gap.upper > self.upper:
+                raise ProblemError(
+                    f"gap {gap.lower}-{gap.upper} lies outside the lifespan "
+                    f"[{self.lower}, {self.upper})",
+                    column="gaps",
+                )
+            if gap.window is not None:
+                lo, hi = gap.window
+                if not 0 <= lo < hi <= self.size:
+                    raise ProblemError(
+                        f"gap window {lo}:{hi} must satisfy 0 <= lo < hi <= size "
+                        f"({self.size})",
+                        column="gaps",
+                    )
+        ordered = sorted(self.gaps, key=lambda g: g.lower)
+        for before, after in zip(ordered, ordered[1:]):
+            if after.lower < before.upper:
+                raise ProblemError(
+                    f"gaps {before.lower}-{before.upper} and {after.lower}-{after.upper} "
+                    "overlap",
+                    column="gaps",
+                )
+
+    @property
+    def width(self) -> int:
+        """Length of the lifespan, ``upper - lower``."""
+        return self.upper - self.lower
+
+    @property
+    def area(self) -> int:
+        """``size * width``: the reference's area (gaps not subtracted)."""
+        return self.size * (self.upper - self.lower)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Buffers to place and the memory ``capacity`` they must fit in.
+
+    ``capacity`` may be None where no limit is set (lower bounds, baseline
+    allocators, minimisation).  Buffer ids are unique.
+    """
+
+    buffers: tuple[Buffer, ...]
+    capacity: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "buffers", tuple(self.buffers))
+        if self.capacity is not None:
+            object.__setattr__(self, "capacity", _as_int(self.capacity, "capacity"))
+            if self.capacity < 1:
+                raise ProblemError(f"expected a capacity >= 1, got {self.capacity}")
+        seen: dict[str, int] = {}
+        for index, buffer in enumerate(self.buffers):
+            if not isinstance(buffer, Buffer):
+                raise ProblemError(f"buffer {index} is not a Buffer")
+            if buffer.id in seen:
+                raise ProblemError(
+                    f"duplicate id '{buffer.id}' (buffers {seen[buffer.id]} and {index})",
+                    column="id",
+                )
+            seen[buffer.id] = index
+
+    def __len__(self) -> int:
+        return len(self.buffers)
+
+    def with_capacity(self, capacity: int | None) -> Problem:
+        """The same buffers with another capacity."""
+        return Problem(self.buffers, capacity)
+
+    def subset(self, indices: Iterable[int]) -> Problem:
+        """The problem restricted to the buffers at ``indices`` (in that order)."""
+        return Problem(tuple(self.buffers[i] for i in indices), self.capacity)
+
+    def without_fixed_offsets(self) -> Problem:
+        """The same problem with every buffer free to move."""
+        return Problem(
+            tuple(_replace(b, offset=None) for b in self.buffers), self.capacity
+        )
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per buffer, columns as in the CSV format."""
+        from minimalloc.csvio import problem_to_dataframe
+
+        return problem_to_dataframe(self)
+
+    @classmethod
+    def from_dataframe(cls, df: pd.DataFrame, capacity: int | None = None) -> Problem:
+        """Build a problem from a DataFrame with the CSV format's columns."""
+        from minimalloc.csvio import problem_from_dataframe
+
+        return problem_from_dataframe(df, capacity)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """An offset per buffer (in the problem's order) and the stated height.
+
+    Holds whatever it is given: judging it is :func:`minimalloc.validate`'s job.
+    """
+
+    offsets: tuple[int, ...]
+    height: int = field(default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "offsets", tuple(int(o) for o in self.offsets))
+        object.__setattr__(self, "height", int(self.height))
+
+    @classmethod
+    def from_offsets(cls, problem: Problem, offsets: Sequence[int]) -> Solution:
+        """A solution whose height is computed from the offsets."""
+        height = max(
+            (int(o) + b.size for o, b in zip(offsets, problem.buffers)), default=0
+        )
+        return cls(tuple(offsets), height)
+
+
+def _replace(buffer: Buffer, **changes: object) -> Buffer:
+    from dataclasses import replace
+
+    return replace(buffer, **changes)
+
+
+def _as_int(value: object, column: str) -> int:
+    """``value`` as a Python int; bools and non-integral numbers are refused."""
+    if isinstance(value, bool):
+        raise ProblemError(f"expected an integer, got {value!r}", column=column)
+    try:
+        import numpy as np
+
+        if isinstance(value, np.integer):
+            return int(value)
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        pass
+    if not isinstance(value, int):
+        raise ProblemError(f"expected an integer, got {value!r}", column=column)
+    return value

@@ -1,0 +1,100 @@
+"""Solver parameters (one switch per search technique) and the status enum."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from minimalloc.errors import ProblemError
+
+#: Preordering keys by letter, each compared in descending order.
+HEURISTIC_KEYS: dict[str, str] = {
+    "A": "area: size x (upper - lower)",
+    "C": "number of sections spanned",
+    "L": "lower (start time)",
+    "O": "number of overlapping buffers",
+    "T": "largest section total among the sections it spans",
+    "U": "upper (end time)",
+    "W": "width: upper - lower",
+    "Z": "size",
+}
+
+#: The switches of the search, with a one-line explanation of each.
+TECHNIQUES: dict[str, str] = {
+    "canonical_only": "Explore only canonical solutions: buffers placed in "
+    "non-decreasing offset, ties by preorder, so permutations are not revisited.",
+    "section_inference": "Prune when a section's floor plus the sizes still to "
+    "place in it exceeds the capacity.",
+    "dynamic_ordering": "At each node try buffers by their current lowest "
+    "possible offset, then by preorder.",
+    "check_dominance": "Skip a buffer whose lowest offset is at or above the "
+    "top of some other unplaced buffer: that leaves a hole another could fill.",
+    "unallocated_floor": "Raise a section's floor to the lowest offset any of "
+    "its unplaced buffers can still take.",
+    "static_preordering": "Sort buffers once per partition by the heuristic's "
+    "keys; without it, buffers keep their input order.",
+    "dynamic_decomposition": "When a placement leaves no buffer crossing some "
+    "section boundary, solve the two sides independently.",
+    "monotonic_floor": "Later placements never go below the current one, so "
+    "every section's floor is at least the current offset.",
+    "hatless_pruning": "If a placed buffer has nothing unplaced above it, no "
+    "other candidate at that node can do better: stop trying them.",
+}
+
+
+class Status(enum.Enum):
+    """What the exact search concluded."""
+
+    OK = "ok"  #: a solution was found
+    INFEASIBLE = "infeasible"  #: proven that none exists at this capacity
+    TIMEOUT = "timeout"  #: the time limit ran out first
+    CANCELLED = "cancelled"  #: cancelled from another thread
+
+
+@dataclass(frozen=True)
+class SolverParams:
+    """The reference's parameters, with its defaults.
+
+    Every technique is a switch (all on by default); turning them off one at a
+    time is the paper's ablation study.  ``timeout`` is in seconds (None: no
+    limit).  ``preordering_heuristics`` are strings of letters from
+    :data:`HEURISTIC_KEYS`; with more than one they run as a round robin with a
+    growing node budget.
+    """
+
+    timeout: float | None = None
+    canonical_only: bool = True
+    section_inference: bool = True
+    dynamic_ordering: bool = True
+    check_dominance: bool = True
+    unallocated_floor: bool = True
+    static_preordering: bool = True
+    dynamic_decomposition: bool = True
+    monotonic_floor: bool = True
+    hatless_pruning: bool = True
+    minimize_capacity: bool = False
+    preordering_heuristics: tuple[str, ...] = field(default=("WAT", "TAW", "TWA"))
+
+    def __post_init__(self) -> None:
+        heuristics = self.preordering_heuristics
+        if isinstance(heuristics, str):
+            heuristics = tuple(h for h in heuristics.split(",") if h)
+        heuristics = tuple(str(h).strip().upper() for h in heuristics)
+        if not heuristics:
+            raise ProblemError("preordering_heuristics: give at least one heuristic")
+        for heuristic in heuristics:
+            unknown = sorted(set(heuristic) - set(HEURISTIC_KEYS))
+            if not heuristic or unknown:
+                raise ProblemError(
+                    f"unknown preordering heuristic '{heuristic}': use letters from "
+                    f"{''.join(HEURISTIC_KEYS)} ({', '.join(unknown) or 'empty'} not known)"
+                )
+        object.__setattr__(self, "preordering_heuristics", heuristics)
+        if self.timeout is not None:
+            if self.timeout != self.timeout or self.timeout < 0:  # NaN or negative
+                raise ProblemError(f"timeout must be >= 0 seconds, got {self.timeout}")
+            object.__setattr__(self, "timeout", float(self.timeout))
+
+    def switches(self) -> dict[str, bool]:
+        """The technique switches by name."""
+        return {name: getattr(self, name) for name in TECHNIQUES}
