@@ -1,0 +1,499 @@
+"""Preprocessing: sections, partitions, overlaps and cuts, by a sweep over time.
+
+Consider four buffers (half-open lifespans, one address unit each)::
+
+    b0 = [1, 2)   b1 = [2, 4)   b2 = [0, 5)   b3 = [5, 9)
+
+             t=0    t=1    t=2    t=3    t=4    t=5    t=6    t=7    t=8    t=9
+              |======|======|======|======|======|======|======|======|======|
+    offset=3  |      |  b0  |      |      |      |      |      |      |      |
+    offset=2  |      |      |      b1     |      |      |      |      |      |
+    offset=1  |                b2                |      |      |      |      |
+    offset=0  |      |      |      |      |      |             b3            |
+              |======|======|======|======|======|======|======|======|======|
+    sections: |     sec0    |     sec1    | sec2 |            sec3           |
+  partitions: |                p0                |             p1            |
+
+The sweep visits every start and end in time order (ends before starts at
+equal times, then by buffer index).  Each time a buffer ends later than the
+previous cut, the buffers active at that moment become a *section*:
+``sec0 = {b0, b2}``, ``sec1 = {b1, b2}``, ``sec2 = {b2}``, ``sec3 = {b3}``.
+When nothing is alive, the buffers seen since the last empty moment form a
+*partition*: ``p0 = {b2, b0, b1}`` over sections ``[0, 3)`` and
+``p1 = {b3}`` over ``[3, 4)``.  The data this module builds for it::
+
+    section_ptr      = [0, 2, 4, 5, 6]      section_buffers = [0, 2, 1, 2, 2, 3]
+    span (per buffer): b0 [0,1)  b1 [1,2)  b2 [0,3)  b3 [3,4), window (0, size)
+    overlaps:          b0: b2   b1: b2   b2: b0, b1   b3: -  (effective size 1)
+    cuts             = [1, 1, 0]  # buffers spanning sections i and i+1
+
+A cut of zero means the two sides can be solved independently; the search
+keeps these counts up to date as buffers are placed (dynamic decomposition).
+
+Gaps split a buffer's span in several pieces (``span_*`` arrays, CSR by
+buffer): a non-windowed gap removes the buffer from the sections inside it; a
+windowed gap keeps it there with the window as its extent.  The points are
+created exactly as the reference does, quirks included, so that the sections
+(and hence the search tree) are the same.
+
+Cost: O(n log n) for the sort, plus O(overlapping pairs + total section
+size) for the sweep itself, which runs in a numba kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from minimalloc.model import Buffer, Problem
+
+RIGHT = 0  # ends sort before starts at equal times
+LEFT = 1
+NO_WINDOW = -1
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Sections, partitions, overlaps and cuts of a problem, as flat arrays.
+
+    CSR layout: the items of row ``i`` of ``X`` are ``X_values[X_ptr[i]:X_ptr[i+1]]``.
+
+    Attributes
+    ----------
+    section_ptr, section_buffers
+        The buffers active in each section.
+    span_ptr, span_lo, span_hi, span_wlo, span_whi
+        Per buffer, its spans: section ranges ``[span_lo, span_hi)`` with the
+        window ``[span_wlo, span_whi)`` it occupies there.
+    first_section, last_section
+        Per buffer, ``[first_section, last_section)`` covers all its spans.
+    overlap_ptr, overlap_buffer, overlap_size
+        Per buffer, the buffers alive with it (ascending index) and the
+        effective size: how far above this buffer's offset the other must start.
+    partition_ptr, partition_buffers, partition_lo, partition_hi
+        Per partition, its buffers (in order of start) and section range.
+    cuts
+        ``cuts[i]``: number of buffers spanning sections ``i`` and ``i + 1``.
+    """
+
+    section_ptr: np.ndarray
+    section_buffers: np.ndarray
+    span_ptr: np.ndarray
+    span_lo: np.ndarray
+    span_hi: np.ndarray
+    span_wlo: np.ndarray
+    span_whi: np.ndarray
+    first_section: np.ndarray
+    last_section: np.ndarray
+    overlap_ptr: np.ndarray
+    overlap_buffer: np.ndarray
+    overlap_size: np.ndarray
+    partition_ptr: np.ndarray
+    partition_buffers: np.ndarray
+    partition_lo: np.ndarray
+    partition_hi: np.ndarray
+    cuts: np.ndarray
+
+    @property
+    def num_sections(self) -> int:
+        return len(self.section_ptr) - 1
+
+    @property
+    def num_partitions(self) -> int:
+        return len(self.partition_ptr) - 1
+
+    def section(self, s: int) -> np.ndarray:
+        """Indices of the buffers active in section ``s``."""
+        return self.section_buffers[self.section_ptr[s] : self.section_ptr[s + 1]]
+
+    def partition(self, p: int) -> np.ndarray:
+        """Indices of the buffers of partition ``p``, in order of start."""
+        return self.partition_buffers[self.partition_ptr[p] : self.partition_ptr[p + 1]]
+
+    def overlaps(self, b: int) -> dict[int, int]:
+        """``{other buffer: effective size}`` for buffer ``b``."""
+        lo, hi = self.overlap_ptr[b], self.overlap_ptr[b + 1]
+        return dict(zip(self.overlap_buffer[lo:hi].tolist(), self.overlap_size[lo:hi].tolist()))
+
+    def partition_of_buffers(self) -> np.ndarray:
+        """The partition index of every buffer."""
+        result = np.empty(len(self.first_section), dtype=np.int64)
+        for p in range(self.num_partitions):
+            result[self.partition(p)] = p
+        return result
+
+
+class BufferArrays:
+    """The problem's buffers as contiguous int64 arrays (the kernels' input).
+
+    Gaps are kept CSR by buffer, sorted by start: ``gap_lo``, ``gap_hi`` and the
+    window ``gap_wlo``/``gap_whi`` (``NO_WINDOW`` where the buffer is inactive).
+    """
+
+    def __init__(self, buffers: tuple[Buffer, ...]) -> None:
+        n = len(buffers)
+        self.lower = np.fromiter((b.lower for b in buffers), np.int64, n)
+        self.upper = np.fromiter((b.upper for b in buffers), np.int64, n)
+        self.size = np.fromiter((b.size for b in buffers), np.int64, n)
+        self.alignment = np.fromiter((b.alignment for b in buffers), np.int64, n)
+        self.fixed = np.fromiter(
+            (-1 if b.offset is None else b.offset for b in buffers), np.int64, n
+        )
+        counts = np.fromiter((len(b.gaps) for b in buffers), np.int64, n)
+        self.gap_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.gap_ptr[1:])
+        gaps = [g for b in buffers for g in sorted(b.gaps, key=lambda g: g.lower)]
+        self.gap_lo = np.array([g.lower for g in gaps], dtype=np.int64)
+        self.gap_hi = np.array([g.upper for g in gaps], dtype=np.int64)
+        self.gap_wlo = np.array(
+            [NO_WINDOW if g.window is None else g.window[0] for g in gaps], dtype=np.int64
+        )
+        self.gap_whi = np.array(
+            [NO_WINDOW if g.window is None else g.window[1] for g in gaps], dtype=np.int64
+        )
+
+
+def effective_size(upper: Buffer, other: Buffer) -> int | None:
+    """How far above ``upper``'s offset ``other`` must start if placed on top.
+
+    None if the two are never active at the same moment.
+
+    >>> effective_size(Buffer("a", 0, 4, 8), Buffer("b", 2, 6, 3))
+    8
+    >>> effective_size(Buffer("a", 0, 4, 8), Buffer("b", 4, 6, 3)) is None
+    True
+    """
+    arrays = BufferArrays((upper, other))
+    size = _effective_size(0, 1, arrays.lower, arrays.upper, arrays.size, arrays.gap_ptr,
+                           arrays.gap_lo, arrays.gap_hi, arrays.gap_wlo, arrays.gap_whi)
+    return None if size == NO_OVERLAP else int(size)
+
+
+def sweep(problem: Problem, arrays: BufferArrays | None = None) -> SweepResult:
+    """Sections, partitions, overlaps and cuts of ``problem`` (see module doc)."""
+    if arrays is None:
+        arrays = BufferArrays(problem.buffers)
+    n = len(problem.buffers)
+    points = _create_points(problem, arrays)
+    (sec_ptr, sec_buf, sp_buf, sp_lo, sp_hi, sp_wlo, sp_whi, ov_a, ov_b, ov_size,
+     part_ptr, part_buf, part_lo, part_hi) = _sweep_kernel(
+        n, *points, arrays.lower, arrays.upper, arrays.size, arrays.gap_ptr,
+        arrays.gap_lo, arrays.gap_hi, arrays.gap_wlo, arrays.gap_whi)
+    # Spans were emitted in time order; a stable sort by buffer keeps that order.
+    order = np.argsort(sp_buf, kind="stable")
+    span_ptr = _csr_pointers(sp_buf, n)
+    span_lo, span_hi = sp_lo[order], sp_hi[order]
+    first = np.zeros(n, dtype=np.int64)
+    last = np.zeros(n, dtype=np.int64)
+    if n:
+        first[:] = span_lo[span_ptr[:-1]]
+        last[:] = span_hi[span_ptr[1:] - 1]
+    order_ov = np.lexsort((ov_b, ov_a))
+    num_sections = len(sec_ptr) - 1
+    cuts = _cuts(first, last, max(num_sections - 1, 0))
+    return SweepResult(
+        section_ptr=sec_ptr, section_buffers=sec_buf,
+        span_ptr=span_ptr, span_lo=span_lo, span_hi=span_hi,
+        span_wlo=sp_wlo[order], span_whi=sp_whi[order],
+        first_section=first, last_section=last,
+        overlap_ptr=_csr_pointers(ov_a, n), overlap_buffer=ov_b[order_ov],
+        overlap_size=ov_size[order_ov],
+        partition_ptr=part_ptr, partition_buffers=part_buf,
+        partition_lo=part_lo, partition_hi=part_hi, cuts=cuts,
+    )
+
+
+def _csr_pointers(rows: np.ndarray, n: int) -> np.ndarray:
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+    return ptr
+
+
+def _cuts(first: np.ndarray, last: np.ndarray, length: int) -> np.ndarray:
+    # A buffer over sections [f, l) crosses the boundaries f .. l-2: add 1 on
+    # that range with a difference array.
+    diff = np.zeros(length + 1, dtype=np.int64)
+    crossing = last - first >= 2
+    np.add.at(diff, first[crossing], 1)
+    np.add.at(diff, last[crossing] - 1, -1)
+    return np.cumsum(diff)[:length]
+
+
+def _create_points(problem: Problem, arrays: BufferArrays) -> tuple[np.ndarray, ...]:
+    """The sweep points sorted by (time, type, buffer), as parallel arrays.
+
+    A buffer without gaps has two: its start and its end.  With gaps there are
+    up to six per gap::
+
+        A        BC       DE        F
+                  |-------|
+        |--------||  gap  ||--------|
+                  |-------|
+
+    made in the reference's order, so that its quirks (a non-windowed gap at
+    the very start of a lifespan does not remove the buffer from the sections
+    inside it) are reproduced.
+    """
+    n = len(problem.buffers)
+    plain = np.flatnonzero(np.diff(arrays.gap_ptr) == 0)
+    times = [arrays.lower[plain], arrays.upper[plain]]
+    types = [np.full(len(plain), LEFT), np.full(len(plain), RIGHT)]
+    bufs = [plain, plain]
+    wlos = [np.zeros(len(plain), dtype=np.int64)] * 2
+    whis = [arrays.size[plain]] * 2
+    ends = [np.ones(len(plain), dtype=np.bool_)] * 2
+    extra: list[tuple[int, int, int, int, int, bool]] = []
+    for index in np.flatnonzero(np.diff(arrays.gap_ptr) > 0):
+        extra.extend(_gapped_points(int(index), problem.buffers[index]))
+    if extra:
+        columns = list(zip(*extra))
+        bufs.append(np.array(columns[0], dtype=np.int64))
+        times.append(np.array(columns[1], dtype=np.int64))
+        types.append(np.array(columns[2], dtype=np.int64))
+        wlos.append(np.array(columns[3], dtype=np.int64))
+        whis.append(np.array(columns[4], dtype=np.int64))
+        ends.append(np.array(columns[5], dtype=np.bool_))
+    time = np.concatenate(times) if n else np.zeros(0, np.int64)
+    kind = np.concatenate(types).astype(np.int64) if n else np.zeros(0, np.int64)
+    buf = np.concatenate(bufs).astype(np.int64) if n else np.zeros(0, np.int64)
+    order = np.lexsort((buf, kind, time))
+    return (time[order], kind[order], buf[order],
+            np.concatenate(wlos)[order] if n else np.zeros(0, np.int64),
+            np.concatenate(whis)[order] if n else np.zeros(0, np.int64),
+            np.concatenate(ends)[order] if n else np.zeros(0, np.bool_))
+
+
+def _gapped_points(index: int, buffer: Buffer) -> list[tuple[int, int, int, int, int, bool]]:
+    """Points (buffer, time, type, wlo, whi, endpoint) of a buffer with gaps."""
+    gaps = sorted(buffer.gaps, key=lambda g: g.lower)
+    full = (0, buffer.size)
+    points: list[list] = []
+    left_times: set[int] = set()
+    right_times: set[int] = set()
+    for gap in gaps:  # windowed gaps first: the buffer is active there, narrower
+        if gap.window is None:
+            continue
+        points.append([index, gap.lower, LEFT, *gap.window, False])
+        points.append([index, gap.upper, RIGHT, *gap.window, False])
+        left_times.add(gap.lower)
+        right_times.add(gap.upper)
+    if not points or points[0][1] != buffer.lower:
+        points.insert(0, [index, buffer.lower, LEFT, *full, False])
+    if points[-1][1] != buffer.upper:
+        points.append([index, buffer.upper, RIGHT, *full, False])
+    points[0][5] = points[-1][5] = True  # the lifespan's own ends
+    right_times.add(buffer.lower)
+    left_times.add(buffer.upper)
+    for gap in gaps:  # non-windowed gaps: close before, reopen after
+        if gap.window is not None:
+            continue
+        if gap.lower not in right_times:
+            points.append([index, gap.lower, RIGHT, *full, False])
+            right_times.add(gap.lower)
+        if gap.upper not in left_times:
+            points.append([index, gap.upper, LEFT, *full, False])
+            left_times.add(gap.upper)
+        left_times.add(gap.lower)
+        right_times.add(gap.upper)
+    for gap in gaps:  # full-width stretches between gaps
+        if gap.lower not in right_times:
+            points.append([index, gap.lower, RIGHT, *full, False])
+        if gap.upper not in left_times:
+            points.append([index, gap.upper, LEFT, *full, False])
+    return [tuple(p) for p in points]
+
+
+NO_OVERLAP = np.int64(-(2**62))
+
+# Point kinds of the pairwise effective-size scan, in the order they sort at
+# equal times: a start, a gap's end, a gap's start, an end.
+_START, _GAP_END, _GAP_START, _END = 0, 1, 2, 3
+
+
+@nb.njit(cache=True)
+def _effective_size(a, x, lower, upper, size, gap_ptr, gap_lo, gap_hi, gap_wlo, gap_whi):
+    """Effective size of ``x`` placed on top of ``a`` (``NO_OVERLAP`` if never
+    active together): scan the moments where either changes window, and for
+    each stretch where both are active take ``a.window.hi - x.window.lo``."""
+    if upper[a] <= lower[x] or upper[x] <= lower[a]:
+        return NO_OVERLAP
+    if gap_ptr[a + 1] == gap_ptr[a] and gap_ptr[x + 1] == gap_ptr[x]:
+        return size[a]
+    count = 4 + 2 * (gap_ptr[a + 1] - gap_ptr[a] + gap_ptr[x + 1] - gap_ptr[x])
+    time = np.empty(count, np.int64)
+    kind = np.empty(count, np.int64)
+    who = np.empty(count, np.int64)
+    wlo = np.empty(count, np.int64)
+    whi = np.empty(count, np.int64)
+    k = 0
+    for side in range(2):
+        b = a if side == 0 else x
+        k = _put(time, kind, who, wlo, whi, k, lower[b], _START, side, 0, size[b])
+        k = _put(time, kind, who, wlo, whi, k, upper[b], _END, side, NO_WINDOW, NO_WINDOW)
+        for g in range(gap_ptr[b], gap_ptr[b + 1]):
+            k = _put(time, kind, who, wlo, whi, k, gap_lo[g], _GAP_START, side,
+                     gap_wlo[g], gap_whi[g])
+            k = _put(time, kind, who, wlo, whi, k, gap_hi[g], _GAP_END, side, 0, size[b])
+    # Insertion sort by (time, kind, side): a handful of points.
+    order = np.arange(count)
+    for i in range(1, count):
+        j = i
+        while j > 0 and _before(order[j], order[j - 1], time, kind, who):
+            order[j], order[j - 1] = order[j - 1], order[j]
+            j -= 1
+    cur_lo = np.full(2, NO_WINDOW, np.int64)
+    cur_hi = np.full(2, NO_WINDOW, np.int64)
+    best = NO_OVERLAP
+    last_time = 0
+    started = False
+    for i in order:
+        if started and time[i] > last_time:
+            if cur_lo[0] != NO_WINDOW and cur_lo[1] != NO_WINDOW:
+                diff = cur_hi[0] - cur_lo[1]
+                if best == NO_OVERLAP or best < diff:
+                    best = diff
+        started = True
+        last_time = time[i]
+        cur_lo[who[i]] = wlo[i]
+        cur_hi[who[i]] = whi[i]
+    return best
+
+
+@nb.njit(cache=True)
+def _put(time, kind, who, wlo, whi, k, t, kd, side, lo, hi):
+    time[k], kind[k], who[k], wlo[k], whi[k] = t, kd, side, lo, hi
+    return k + 1
+
+
+@nb.njit(cache=True)
+def _before(i, j, time, kind, who):
+    if time[i] != time[j]:
+        return time[i] < time[j]
+    if kind[i] != kind[j]:
+        return kind[i] < kind[j]
+    return who[i] < who[j]
+
+
+@nb.njit(cache=True)
+def _grow(array, needed):
+    if needed <= len(array):
+        return array
+    bigger = np.empty(max(needed, 2 * len(array)), array.dtype)
+    bigger[: len(array)] = array
+    return bigger
+
+
+@nb.njit(cache=True)
+def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
+                  lower, upper, size, gap_ptr, gap_lo, gap_hi, gap_wlo, gap_whi):
+    # Sets with O(1) insert/erase and O(k) listing: members + position.
+    active = np.empty(n, np.int64)
+    active_pos = np.full(n, -1, np.int64)
+    num_active = 0
+    alive = np.empty(n, np.int64)
+    alive_pos = np.full(n, -1, np.int64)
+    num_alive = 0
+
+    sec_ptr = np.zeros(16, np.int64)
+    num_sec = 0
+    sec_buf = np.empty(max(16, 2 * n), np.int64)
+    sp_n = 0
+    cap = max(16, len(pt_time))
+    sp_buf = np.empty(cap, np.int64)
+    sp_lo = np.empty(cap, np.int64)
+    sp_hi = np.empty(cap, np.int64)
+    sp_wlo = np.empty(cap, np.int64)
+    sp_whi = np.empty(cap, np.int64)
+    ov_n = 0
+    ov_a = np.empty(max(16, 4 * n), np.int64)
+    ov_b = np.empty(max(16, 4 * n), np.int64)
+    ov_size = np.empty(max(16, 4 * n), np.int64)
+    part_ptr = np.zeros(n + 1, np.int64)
+    num_part = 0
+    part_buf = np.empty(n, np.int64)
+    part_n = 0
+    part_lo = np.zeros(n, np.int64)
+    part_hi = np.zeros(n, np.int64)
+    section_start = np.full(n, -1, np.int64)
+    last_section_time = 0
+    have_time = False
+    last_section_idx = 0
+
+    for p in range(len(pt_time)):
+        b = pt_buf[p]
+        t = pt_time[p]
+        if not have_time:
+            last_section_time = t
+            have_time = True
+        if pt_type[p] == RIGHT:
+            if last_section_time < t:  # a new cross section of the actives
+                last_section_time = t
+                sec_ptr = _grow(sec_ptr, num_sec + 2)
+                start = sec_ptr[num_sec]
+                sec_buf = _grow(sec_buf, start + num_active)
+                sec_buf[start:start + num_active] = active[:num_active]
+                num_sec += 1
+                sec_ptr[num_sec] = start + num_active
+            if active_pos[b] >= 0:  # erase from actives
+                last = active[num_active - 1]
+                active[active_pos[b]] = last
+                active_pos[last] = active_pos[b]
+                active_pos[b] = -1
+                num_active -= 1
+            if pt_end[p] and alive_pos[b] >= 0:
+                last = alive[num_alive - 1]
+                alive[alive_pos[b]] = last
+                alive_pos[last] = alive_pos[b]
+                alive_pos[b] = -1
+                num_alive -= 1
+            sp_buf[sp_n] = b
+            sp_lo[sp_n] = section_start[b]
+            sp_hi[sp_n] = num_sec
+            sp_wlo[sp_n] = pt_wlo[p]
+            sp_whi[sp_n] = pt_whi[p]
+            sp_n += 1
+            if num_alive == 0:  # the current partition is complete
+                part_lo[num_part - 1] = last_section_idx
+                part_hi[num_part - 1] = num_sec
+                last_section_idx = num_sec
+        else:
+            if num_alive == 0:  # a new partition starts
+                num_part += 1
+                part_ptr[num_part] = part_ptr[num_part - 1]
+            if pt_end[p]:
+                part_buf[part_n] = b
+                part_n += 1
+                part_ptr[num_part] = part_n
+                for k in range(num_alive):
+                    o = alive[k]
+                    up = _effective_size(o, b, lower, upper, size, gap_ptr, gap_lo,
+                                         gap_hi, gap_wlo, gap_whi)
+                    down = _effective_size(b, o, lower, upper, size, gap_ptr, gap_lo,
+                                           gap_hi, gap_wlo, gap_whi)
+                    if ov_n + 2 > len(ov_a):
+                        ov_a = _grow(ov_a, ov_n + 2)
+                        ov_b = _grow(ov_b, ov_n + 2)
+                        ov_size = _grow(ov_size, ov_n + 2)
+                    if up != NO_OVERLAP:
+                        ov_a[ov_n], ov_b[ov_n], ov_size[ov_n] = o, b, up
+                        ov_n += 1
+                    if down != NO_OVERLAP:
+                        ov_a[ov_n], ov_b[ov_n], ov_size[ov_n] = b, o, down
+                        ov_n += 1
+            if active_pos[b] < 0:
+                active_pos[b] = num_active
+                active[num_active] = b
+                num_active += 1
+            if pt_end[p] and alive_pos[b] < 0:
+                alive_pos[b] = num_alive
+                alive[num_alive] = b
+                num_alive += 1
+            section_start[b] = num_sec
+    return (sec_ptr[:num_sec + 1].copy(), sec_buf[:sec_ptr[num_sec]].copy(),
+            sp_buf[:sp_n].copy(), sp_lo[:sp_n].copy(), sp_hi[:sp_n].copy(),
+            sp_wlo[:sp_n].copy(), sp_whi[:sp_n].copy(),
+            ov_a[:ov_n].copy(), ov_b[:ov_n].copy(), ov_size[:ov_n].copy(),
+            part_ptr[:num_part + 1].copy(), part_buf[:part_n].copy(),
+            part_lo[:num_part].copy(), part_hi[:num_part].copy())
