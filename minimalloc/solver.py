@@ -1,0 +1,455 @@
+"""solve(), the reference's minimise-capacity and IIS, warm-up and results.
+
+The public functions check and convert, then call the numba kernel in
+:mod:`minimalloc._search` on plain int64 arrays.  Time limits and
+cancellation reach the running kernel through a one-element flag: a timer
+thread sets it at the deadline, :meth:`Solver.cancel` sets it from anywhere.
+The kernel releases the GIL, so both can run while it searches.
+
+>>> from minimalloc import Buffer, Problem
+>>> problem = Problem([Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4)], capacity=8)
+>>> result = solve(problem)
+>>> result.status.name, result.solution.offsets
+('OK', (4, 0))
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from minimalloc import _search
+from minimalloc.errors import ProblemError
+from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.params import SolverParams, Status
+from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
+from minimalloc.sweep import BufferArrays, SweepResult, sweep
+
+_STOP_CANCEL = 1
+_STOP_TIMEOUT = 2
+_OUTCOME_NAMES = {
+    _search.OK: "solved",
+    _search.NOT_FOUND: "infeasible",
+    _search.ABORTED: "node limit",
+    _search.DEADLINE: "timeout",
+}
+_PRUNE_COUNTERS = dict(zip(PRUNE_RULES, (
+    _search.PRUNE_CANONICAL, _search.PRUNE_DOMINANCE, _search.PRUNE_FIXED,
+    _search.PRUNE_INFERENCE, _search.PRUNE_HATLESS,
+)))
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A baseline allocation offered when the exact search gave no answer."""
+
+    method: str
+    solution: Solution
+    fits: bool  # whether its height is within the capacity
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The outcome of :func:`solve`.
+
+    ``status`` says what the exact search concluded; ``solution`` is its answer
+    (None unless OK).  ``stats`` counts what it did.  ``partition_of`` gives each
+    buffer's partition (for colouring), ``placement_order`` the buffers in the
+    order the search placed them in the solution (ascending offset, ties by
+    the order they were placed).  ``trace`` holds recorded events when asked.
+    """
+
+    status: Status
+    solution: Solution | None
+    stats: SearchStats
+    capacity: int | None = None
+    fallback: Fallback | None = None
+    partition_of: tuple[int, ...] | None = None
+    placement_order: tuple[int, ...] | None = None
+    trace: np.ndarray | None = field(default=None, repr=False)
+    trace_truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+
+class Solver:
+    """A solver that can be cancelled and watched from another thread.
+
+    >>> solver = Solver(SolverParams(timeout=5))
+    >>> # in a worker thread: result = solver.solve(problem)
+    >>> # elsewhere: solver.nodes_so_far, solver.elapsed, solver.cancel()
+    """
+
+    def __init__(self, params: SolverParams | None = None) -> None:
+        self.params = params if params is not None else SolverParams()
+        self._control = np.zeros(2, dtype=np.int64)
+        self._started: float | None = None
+        self._finished: float | None = None
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        """Ask a running (or the next) solve to stop; it returns CANCELLED."""
+        self._cancelled = True
+        self._control[_search.CONTROL_STOP] = _STOP_CANCEL
+
+    @property
+    def nodes_so_far(self) -> int:
+        """Search nodes visited by the current solve (safe from any thread)."""
+        return int(self._control[_search.CONTROL_NODES])
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the current solve started (0 before it starts)."""
+        if self._started is None:
+            return 0.0
+        end = self._finished if self._finished is not None else time.perf_counter()
+        return end - self._started
+
+    def solve(self, problem: Problem, *, fallback: bool = False, trace: int = 0,
+              capacity: int | None = None) -> SolveResult:
+        """Solve ``problem`` (at ``capacity`` if given, else the problem's).
+
+        Never raises for an infeasible problem or a timeout: the status says.
+        With ``fallback``, a result without a solution carries the best
+        baseline allocation (see :mod:`minimalloc.heuristics`).  With
+        ``trace=N``, up to N search events are recorded (see ``_search.EV_*``).
+        """
+        capacity = problem.capacity if capacity is None else capacity
+        if capacity is None:
+            raise ProblemError("solve needs a capacity: give the problem one")
+        self._started = time.perf_counter()
+        self._finished = None
+        self._control[_search.CONTROL_NODES] = 0
+        if not self._cancelled:
+            self._control[_search.CONTROL_STOP] = 0
+        timer = None
+        if self.params.timeout is not None:
+            timer = threading.Timer(self.params.timeout, self._time_out)
+            timer.daemon = True
+            timer.start()
+        try:
+            if self.params.minimize_capacity:
+                result = self._minimize_capacity(problem, capacity, trace)
+            else:
+                result = self._solve_once(problem, capacity, trace)
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self._finished = time.perf_counter()
+        if fallback and result.solution is None and result.status is not Status.INFEASIBLE:
+            result = _with_fallback(problem, result, capacity)
+        return result
+
+    def _time_out(self) -> None:
+        if self._control[_search.CONTROL_STOP] == 0:
+            self._control[_search.CONTROL_STOP] = _STOP_TIMEOUT
+
+    def _stop_status(self) -> Status:
+        stop = self._control[_search.CONTROL_STOP]
+        return Status.CANCELLED if stop == _STOP_CANCEL else Status.TIMEOUT
+
+    def _solve_once(self, problem: Problem, capacity: int, trace: int,
+                    prepared: _Prepared | None = None) -> SolveResult:
+        prepared = prepared if prepared is not None else _Prepared.build(problem)
+        started = time.perf_counter()
+        run = _run_kernel(prepared, capacity, self.params, self._control, trace)
+        search_seconds = time.perf_counter() - started
+        outcome, offsets, counters, rounds, events = run
+        status = {
+            _search.OK: Status.OK,
+            _search.NOT_FOUND: Status.INFEASIBLE,
+        }.get(outcome, None) or self._stop_status()
+        solution = None
+        order = None
+        if status is Status.OK:
+            solution = Solution.from_offsets(problem, offsets.tolist())
+            order = tuple(np.lexsort((np.arange(len(offsets)), offsets)).tolist())
+        stats = _stats(counters, rounds, self.params, prepared, search_seconds)
+        trace_array = None
+        truncated = False
+        if trace:
+            wanted = int(counters[_search.TRACE_WANTED])
+            trace_array = events[: min(wanted, trace)].copy()
+            truncated = wanted > trace
+        return SolveResult(
+            status=status, solution=solution, stats=stats, capacity=capacity,
+            partition_of=tuple(prepared.sweep.partition_of_buffers().tolist()),
+            placement_order=order, trace=trace_array, trace_truncated=truncated,
+        )
+
+    def _minimize_capacity(self, problem: Problem, capacity: int,
+                           trace: int) -> SolveResult:
+        """The reference's binary search on the capacity between 0 and
+        ``capacity``: after a success at ``mid``, the next upper bound is the
+        height found minus one.  Counters add up over all probes."""
+        prepared = _Prepared.build(problem)
+        lo, hi = 0, capacity
+        best: SolveResult | None = None
+        last: SolveResult | None = None
+        totals: list[SolveResult] = []
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            last = self._solve_once(problem, mid, trace, prepared)
+            totals.append(last)
+            if last.status is Status.OK:
+                best = last
+                hi = last.solution.height - 1
+            else:
+                lo = mid + 1
+        stats = _sum_stats([r.stats for r in totals])
+        if best is not None:
+            return SolveResult(Status.OK, best.solution, stats, best.capacity,
+                               partition_of=best.partition_of,
+                               placement_order=best.placement_order)
+        status = Status.INFEASIBLE
+        if last is not None and last.status in (Status.TIMEOUT, Status.CANCELLED):
+            status = last.status
+        return SolveResult(status, None, stats, capacity,
+                           partition_of=last.partition_of if last else None)
+
+
+def solve(problem: Problem, params: SolverParams | None = None, *,
+          fallback: bool = False, trace: int = 0) -> SolveResult:
+    """Find offsets for every buffer within the problem's capacity.
+
+    Explores exactly the reference MiniMalloc's search tree: same offsets,
+    same backtrack count.  Returns a :class:`SolveResult`; never raises for
+    an infeasible problem or a timeout.  To cancel from another thread, use a
+    :class:`Solver` and call its ``cancel()``.
+
+    Parameters
+    ----------
+    problem : Problem
+        Buffers and the capacity (required here).
+    params : SolverParams, optional
+        Switches, heuristics, time limit; the reference's defaults if omitted.
+    fallback : bool
+        If the search gives no solution in time, attach the best baseline.
+    trace : int
+        Record up to this many search events in ``result.trace``.
+    """
+    return Solver(params).solve(problem, fallback=fallback, trace=trace)
+
+
+def iis(problem: Problem, params: SolverParams | None = None) -> list[int]:
+    """The reference's irreducible infeasible subset, by deletion filter.
+
+    Drops each buffer in turn and keeps it out if the rest is still
+    infeasible; returns the indices that remain (empty if the problem is
+    feasible).  Raises :class:`TimeoutError` if ``params.timeout`` runs out.
+    """
+    params = params if params is not None else SolverParams()
+    deadline = None if params.timeout is None else time.perf_counter() + params.timeout
+    include = [True] * len(problem.buffers)
+    subset: list[int] = []
+    if _probe(problem, params, deadline) is Status.OK:
+        return []
+    for index in range(len(problem.buffers)):
+        include[index] = False
+        kept = [i for i, keep in enumerate(include) if keep]
+        status = _probe(problem.subset(kept), params, deadline)
+        if status in (Status.TIMEOUT, Status.CANCELLED):
+            raise TimeoutError("the time limit ran out while computing the subset")
+        if status is Status.OK:
+            include[index] = True
+            subset.append(index)
+    return subset
+
+
+def _probe(problem: Problem, params: SolverParams, deadline: float | None) -> Status:
+    if deadline is not None:
+        left = max(deadline - time.perf_counter(), 0.0)
+        params = _replace_params(params, timeout=left)
+    return Solver(params).solve(problem).status
+
+
+def _replace_params(params: SolverParams, **changes: object) -> SolverParams:
+    from dataclasses import replace
+
+    return replace(params, **changes)
+
+
+def warmup() -> float:
+    """Compile (or load from the on-disk cache) every kernel; returns seconds.
+
+    Solves a tiny problem that goes through every path of the kernel:
+    decomposition, backtracking, the round robin, gaps and tracing.
+    """
+    from minimalloc.model import Gap
+
+    started = time.perf_counter()
+    buffers = [Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
+               Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4, gaps=(Gap(15, 18, (0, 2)),))]
+    problem = Problem(buffers, 12)
+    solve(problem, trace=64)
+    solve(problem.with_capacity(11))
+    solve(problem, SolverParams(preordering_heuristics=("WAT",)))
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- internals
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A problem packed for the kernel: sweep and per-buffer arrays."""
+
+    arrays: BufferArrays
+    sweep: SweepResult
+    keys: np.ndarray
+    sweep_seconds: float
+
+    @classmethod
+    def build(cls, problem: Problem) -> _Prepared:
+        started = time.perf_counter()
+        arrays = BufferArrays(problem.buffers)
+        result = sweep(problem, arrays)
+        keys = _static_keys(arrays, result)
+        return cls(arrays, result, keys, time.perf_counter() - started)
+
+
+def _static_keys(arrays: BufferArrays, result: SweepResult) -> np.ndarray:
+    """Preordering keys by column of ``_search.KEY_LETTERS`` (T filled later)."""
+    n = len(arrays.size)
+    keys = np.zeros((n, len(_search.KEY_LETTERS)), dtype=np.int64)
+    width = arrays.upper - arrays.lower
+    columns = {
+        "A": arrays.size * width,
+        "C": result.last_section - result.first_section,
+        "L": arrays.lower,
+        "O": np.diff(result.overlap_ptr),
+        "U": arrays.upper,
+        "W": width,
+        "Z": arrays.size,
+    }
+    for letter, values in columns.items():
+        keys[:, _search.KEY_LETTERS.index(letter)] = values
+    return keys
+
+
+def _encode_heuristics(heuristics: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    longest = max(len(h) for h in heuristics)
+    table = np.full((len(heuristics), longest), -1, dtype=np.int64)
+    lengths = np.zeros(len(heuristics), dtype=np.int64)
+    for row, heuristic in enumerate(heuristics):
+        for column, letter in enumerate(heuristic):
+            table[row, column] = _search.KEY_LETTERS.index(letter)
+        lengths[row] = len(heuristic)
+    return table, lengths
+
+
+def _flags(params: SolverParams) -> np.ndarray:
+    names = ("canonical_only", "section_inference", "dynamic_ordering",
+             "check_dominance", "unallocated_floor", "static_preordering",
+             "dynamic_decomposition", "monotonic_floor", "hatless_pruning")
+    return np.array([int(getattr(params, name)) for name in names], dtype=np.int64)
+
+
+def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
+                control: np.ndarray, trace: int):
+    arrays, result = prepared.arrays, prepared.sweep
+    n = len(arrays.size)
+    stats = np.zeros(_search.NUM_STATS, dtype=np.int64)
+    rounds = np.zeros((64 * len(params.preordering_heuristics), 5), dtype=np.int64)
+    events = np.zeros((trace, 4), dtype=np.int64)
+    if n == 0:
+        return _search.OK, np.zeros(0, np.int64), stats, rounds[:0], events
+    fixed = arrays.fixed
+    min_offset = np.where(fixed >= 0, fixed, 0).astype(np.int64)
+    state = (
+        min_offset,
+        np.full(n, -1, dtype=np.int64),  # offset of each placed buffer, -1 if not
+        np.full(n, -1, dtype=np.int64),  # solution
+        np.zeros(result.num_sections, dtype=np.int64),  # floor
+        _section_totals(result),
+        result.cuts.copy(),
+    )
+    table, lengths = _encode_heuristics(params.preordering_heuristics)
+    sw = (result.section_ptr, result.section_buffers, result.span_ptr, result.span_lo,
+          result.span_hi, result.span_wlo, result.span_whi, result.first_section,
+          result.last_section, result.overlap_ptr, result.overlap_buffer,
+          result.overlap_size)
+    partitions = (result.partition_ptr, result.partition_buffers, result.partition_lo,
+                  result.partition_hi)
+    outcome, rows = _search.run(
+        np.int64(capacity), _flags(params), table, lengths,
+        len(params.preordering_heuristics) > 1,
+        (arrays.size, arrays.alignment, fixed), prepared.keys, sw, partitions, state,
+        stats, control, rounds, events)
+    return outcome, state[2], stats, rounds[:rows], events
+
+
+def _section_totals(result: SweepResult) -> np.ndarray:
+    """Sum of the extents of all buffers in each section (difference array)."""
+    diff = np.zeros(result.num_sections + 1, dtype=np.int64)
+    width = result.span_whi - result.span_wlo
+    np.add.at(diff, result.span_lo, width)
+    np.add.at(diff, result.span_hi, -width)
+    return np.cumsum(diff)[:-1]
+
+
+def _stats(counters: np.ndarray, rounds: np.ndarray, params: SolverParams,
+           prepared: _Prepared, search_seconds: float) -> SearchStats:
+    heuristics = params.preordering_heuristics
+    records = tuple(
+        RoundRecord(round=int(r[0]), heuristic=heuristics[int(r[1])],
+                    node_limit=int(r[2]), nodes=int(r[3]),
+                    outcome=_OUTCOME_NAMES[int(r[4])])
+        for r in rounds
+    )
+    return SearchStats(
+        nodes=int(counters[_search.NODES]),
+        backtracks=int(counters[_search.BACKTRACKS]),
+        prunes={rule: int(counters[i]) for rule, i in _PRUNE_COUNTERS.items()},
+        decompositions=int(counters[_search.DECOMPOSITIONS]),
+        max_depth=int(counters[_search.MAX_DEPTH]),
+        placements=int(counters[_search.PLACEMENTS]),
+        rounds=records,
+        partitions=prepared.sweep.num_partitions,
+        sections=prepared.sweep.num_sections,
+        sweep_seconds=prepared.sweep_seconds,
+        search_seconds=search_seconds,
+    )
+
+
+def _sum_stats(all_stats: list[SearchStats]) -> SearchStats:
+    if not all_stats:
+        return SearchStats()
+    first = all_stats[0]
+    return SearchStats(
+        nodes=sum(s.nodes for s in all_stats),
+        backtracks=sum(s.backtracks for s in all_stats),
+        prunes={rule: sum(s.prunes[rule] for s in all_stats) for rule in PRUNE_RULES},
+        decompositions=sum(s.decompositions for s in all_stats),
+        max_depth=max(s.max_depth for s in all_stats),
+        placements=sum(s.placements for s in all_stats),
+        rounds=tuple(r for s in all_stats for r in s.rounds),
+        partitions=first.partitions,
+        sections=first.sections,
+        sweep_seconds=first.sweep_seconds,
+        search_seconds=sum(s.search_seconds for s in all_stats),
+    )
+
+
+def _with_fallback(problem: Problem, result: SolveResult, capacity: int) -> SolveResult:
+    """Attach the lowest baseline allocation to a result without a solution."""
+    try:
+        from minimalloc.heuristics import allocate, available_allocators
+    except ImportError:
+        return result
+    best: tuple[str, Solution] | None = None
+    for name in available_allocators():
+        solution = allocate(problem, name)
+        if best is None or solution.height < best[1].height:
+            best = (name, solution)
+    if best is None:
+        return result
+    name, solution = best
+    from dataclasses import replace
+
+    return replace(result, fallback=Fallback(name, solution, solution.height <= capacity))
