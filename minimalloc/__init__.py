@@ -1,0 +1,34 @@
+"""minimalloc: static memory allocation for ML accelerators.
+
+A faithful, fast MiniMalloc (Moffitt, ASPLOS 2023) on numba, with the
+reference's CSV format, an independent validator, and more.
+
+>>> from minimalloc import Buffer, Problem, solve
+>>> problem = Problem([Buffer("x", 0, 4, 8), Buffer("y", 2, 6, 8)], capacity=16)
+>>> solve(problem).solution.offsets
+(8, 0)
+"""
+
+from minimalloc.errors import ProblemError
+from minimalloc.model import Buffer, Gap, Problem, Solution
+from minimalloc.params import SolverParams, Status
+from minimalloc.solver import Fallback, SolveResult, Solver, iis, solve, warmup
+from minimalloc.stats import RoundRecord, SearchStats
+
+__all__ = [
+    "Buffer",
+    "Fallback",
+    "Gap",
+    "Problem",
+    "ProblemError",
+    "RoundRecord",
+    "SearchStats",
+    "Solution",
+    "SolveResult",
+    "Solver",
+    "SolverParams",
+    "Status",
+    "iis",
+    "solve",
+    "warmup",
+]
