@@ -6,7 +6,7 @@ reference's CSV format, an independent validator, and more.
 >>> from minimalloc import Buffer, Problem, solve
 >>> problem = Problem([Buffer("x", 0, 4, 8), Buffer("y", 2, 6, 8)], capacity=16)
 >>> solve(problem).solution.offsets
-(8, 0)
+(0, 8)
 """
 
 from minimalloc.errors import ProblemError

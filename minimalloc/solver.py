@@ -10,7 +10,7 @@ The kernel releases the GIL, so both can run while it searches.
 >>> problem = Problem([Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4)], capacity=8)
 >>> result = solve(problem)
 >>> result.status.name, result.solution.offsets
-('OK', (4, 0))
+('OK', (0, 4))
 """
 
 from __future__ import annotations
