@@ -1,0 +1,368 @@
+"""An independent checker of solutions.
+
+It shares no code with the sweep or the search (it reads only the problem
+model), so a bug there cannot hide itself here.  It answers with the first
+failure in the reference's order:
+
+1. the number of offsets differs from the number of buffers (``BAD_SOLUTION``);
+2. for each buffer in turn: a fixed offset not honoured (``BAD_FIXED``), an
+   offset below 0 or an end above the capacity (``BAD_OFFSET``), an end above
+   the stated height (``BAD_HEIGHT``), an offset that is not a multiple of the
+   alignment (``BAD_ALIGNMENT``);
+3. the stated height differs from the highest end (``BAD_HEIGHT``);
+4. two buffers collide (``BAD_OVERLAP``).
+
+**Collisions.**  While alive, a buffer occupies ``[offset, offset + size)``,
+except during a gap: nothing in a gap without a window, ``[offset + wlo,
+offset + whi)`` in a gap with window ``(wlo, whi)``.  So each buffer is a few
+rectangles in (time x address), all half-open; two buffers collide if a
+rectangle of one meets a rectangle of the other, that is if at some moment both
+occupy a common address.  Lifespans that merely touch never collide, nor do
+buffers of size 0.  Whenever one buffer lies wholly above the other at every
+moment they share, this is exactly the test with the effective sizes of
+ALGORITHM.md section 2 in both directions; it also accepts the rare placement
+where two windowed buffers interleave (one above the other in one stretch,
+below it in the next), which uses no byte twice and is therefore valid.
+
+**Cost.**  With ``n`` buffers and ``g`` gaps there are at most ``n + 2g``
+rectangles.  :func:`validate` sorts their start and end times and sweeps
+through them keeping the rectangles alive at that moment ordered by address;
+until a collision is found they are disjoint, so a new rectangle need only be
+compared with its two neighbours: ``O(m log m)`` comparisons for ``m``
+rectangles (plus list insertions that move at most the live set; a second or
+so for 100,000 buffers).  :func:`conflicts` reports every colliding pair with
+the same sweep over a max-tree of rectangle ends indexed by address, in
+``O((m + k) log m)`` for ``k`` colliding rectangle pairs.
+
+>>> from minimalloc.model import Buffer, Problem, Solution
+>>> p = Problem((Buffer("a", 0, 3, 4), Buffer("b", 2, 5, 4)), capacity=8)
+>>> validate(p, Solution((0, 4), 8)).ok
+True
+>>> result = validate(p, Solution((0, 2), 6))
+>>> result.code, result.buffers
+(<ValidationCode.BAD_OVERLAP: 'bad overlap'>, (0, 1))
+>>> print(result.message)
+Buffers 'a' and 'b' collide: at time 2 both occupy addresses 2 to 3.
+>>> conflicts(p, Solution((0, 2), 6))
+[(0, 1)]
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_left, insort
+from dataclasses import dataclass
+
+from minimalloc.model import Buffer, Problem, Solution
+
+__all__ = ["ValidationCode", "ValidationResult", "conflicts", "validate"]
+
+
+class ValidationCode(enum.Enum):
+    """What :func:`validate` found, in the order it checks."""
+
+    GOOD = "good"  #: a valid solution
+    BAD_SOLUTION = "bad solution"  #: not one offset per buffer
+    BAD_FIXED = "bad fixed"  #: a fixed buffer is not at its fixed offset
+    BAD_OFFSET = "bad offset"  #: below 0, or above the capacity
+    BAD_HEIGHT = "bad height"  #: the stated height is wrong
+    BAD_ALIGNMENT = "bad alignment"  #: an offset is not a multiple of the alignment
+    BAD_OVERLAP = "bad overlap"  #: two buffers share an address at some moment
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The verdict on one solution.
+
+    ``buffers`` holds the indices of the buffers at fault: one for a
+    per-buffer failure (and for a wrong stated height, the buffer reaching
+    highest), two for a collision, none when the solution is good or has the
+    wrong number of offsets.  ``message`` says what is wrong in words, naming
+    buffer ids.  A result is truthy exactly when it is good.
+    """
+
+    code: ValidationCode
+    buffers: tuple[int, ...] = ()
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True if the solution is valid."""
+        return self.code is ValidationCode.GOOD
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def validate(problem: Problem, solution: Solution) -> ValidationResult:
+    """Check ``solution`` against ``problem``; report the first failure.
+
+    Parameters
+    ----------
+    problem
+        The buffers and capacity (a capacity of None sets no upper limit).
+    solution
+        One offset per buffer, in the problem's order, and the stated height.
+
+    Returns
+    -------
+    ValidationResult
+        ``GOOD``, or the first failure in the reference's order (see the module
+        docstring).  When several pairs collide, the one reported is the first
+        the time sweep meets.
+
+    Notes
+    -----
+    Cost ``O(m log m)`` for ``m`` rectangles (buffers plus twice the gaps);
+    100,000 buffers take about a second.
+    """
+    buffers = problem.buffers
+    offsets = solution.offsets
+    if len(offsets) != len(buffers):
+        return ValidationResult(
+            ValidationCode.BAD_SOLUTION,
+            (),
+            f"The solution has {len(offsets)} offset{_s(len(offsets))} but the problem "
+            f"has {len(buffers)} buffer{_s(len(buffers))}.",
+        )
+    capacity = problem.capacity
+    height = solution.height
+    for index, (buffer, offset) in enumerate(zip(buffers, offsets, strict=True)):
+        failure = _check_buffer(index, buffer, offset, capacity, height)
+        if failure is not None:
+            return failure
+    top = max(range(len(buffers)), key=lambda i: offsets[i] + buffers[i].size, default=None)
+    reached = 0 if top is None else offsets[top] + buffers[top].size
+    if height != reached:
+        if top is None:
+            text = f"The stated height is {height}, but there are no buffers (height 0)."
+        else:
+            text = (
+                f"The stated height is {height}, but the buffers reach only {reached} "
+                f"(buffer '{buffers[top].id}' is highest)."
+            )
+        return ValidationResult(
+            ValidationCode.BAD_HEIGHT, () if top is None else (top,), text
+        )
+    collision = _first_collision(buffers, offsets)
+    if collision is not None:
+        first, second, time, low, high = collision
+        return ValidationResult(
+            ValidationCode.BAD_OVERLAP,
+            (first, second),
+            f"Buffers '{buffers[first].id}' and '{buffers[second].id}' collide: at time "
+            f"{time} both occupy addresses {low} to {high - 1}.",
+        )
+    return ValidationResult(
+        ValidationCode.GOOD,
+        (),
+        f"The solution is valid: {len(buffers)} buffer{_s(len(buffers))} fit in "
+        f"height {height}"
+        + ("." if capacity is None else f" (capacity {capacity})."),
+    )
+
+
+def conflicts(problem: Problem, solution: Solution) -> list[tuple[int, int]]:
+    """Every pair of buffers that collide, as sorted ``(i, j)`` with ``i < j``.
+
+    Only collisions are judged (not bounds, alignment or height).  Cost
+    ``O((m + k) log m)`` for ``m`` rectangles and ``k`` colliding rectangle
+    pairs.
+
+    Raises
+    ------
+    ValueError
+        If the solution does not have one offset per buffer.
+    """
+    buffers = problem.buffers
+    offsets = solution.offsets
+    if len(offsets) != len(buffers):
+        raise ValueError(
+            f"the solution has {len(offsets)} offsets for {len(buffers)} buffers"
+        )
+    rects = _rectangles(buffers, offsets)
+    if not rects:
+        return []
+    # Each rectangle gets a leaf of the tree, leaves ordered by address start.
+    by_address = sorted(range(len(rects)), key=lambda r: rects[r][2])
+    slot = [0] * len(rects)
+    for position, r in enumerate(by_address):
+        slot[r] = position
+    starts = [rects[r][2] for r in by_address]
+    tree = _MaxTree(len(rects))
+    found: set[tuple[int, int]] = set()
+    for _, kind, r in _events(rects):
+        _, _, low, high, owner = rects[r]
+        if kind == _END:
+            tree.assign(slot[r], _NONE)
+            continue
+        # Live rectangles that start below `high` and end above `low`.
+        for hit in tree.above(bisect_left(starts, high), low):
+            other = rects[by_address[hit]][4]
+            found.add((other, owner) if other < owner else (owner, other))
+        tree.assign(slot[r], high)
+    return sorted(found)
+
+
+# ----------------------------------------------------------------------------
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _check_buffer(
+    index: int, buffer: Buffer, offset: int, capacity: int | None, height: int
+) -> ValidationResult | None:
+    """The first per-buffer failure of ``buffer`` at ``offset``, if any."""
+    name = f"Buffer '{buffer.id}'"
+    end = offset + buffer.size
+    if buffer.offset is not None and buffer.offset != offset:
+        return ValidationResult(
+            ValidationCode.BAD_FIXED,
+            (index,),
+            f"{name} is fixed at offset {buffer.offset} but was placed at {offset}.",
+        )
+    if offset < 0:
+        return ValidationResult(
+            ValidationCode.BAD_OFFSET,
+            (index,),
+            f"{name} was placed at offset {offset}, below 0.",
+        )
+    if capacity is not None and end > capacity:
+        return ValidationResult(
+            ValidationCode.BAD_OFFSET,
+            (index,),
+            f"{name} (size {buffer.size}) at offset {offset} ends at {end}, above the "
+            f"capacity {capacity}.",
+        )
+    if end > height:
+        return ValidationResult(
+            ValidationCode.BAD_HEIGHT,
+            (index,),
+            f"{name} (size {buffer.size}) at offset {offset} ends at {end}, above the "
+            f"stated height {height}.",
+        )
+    if offset % buffer.alignment:
+        return ValidationResult(
+            ValidationCode.BAD_ALIGNMENT,
+            (index,),
+            f"{name} was placed at offset {offset}, which is not a multiple of its "
+            f"alignment {buffer.alignment}.",
+        )
+    return None
+
+
+#: A rectangle: (time from, time to, address from, address to, buffer index),
+#: all half-open and non-empty.
+_Rect = tuple[int, int, int, int, int]
+_END, _START = 0, 1  # at equal times, ends are handled before starts
+_NONE = float("-inf")
+
+
+def _rectangles(buffers: tuple[Buffer, ...], offsets: tuple[int, ...]) -> list[_Rect]:
+    """What each buffer occupies, as rectangles in (time x address)."""
+    rects: list[_Rect] = []
+    for index, (buffer, offset) in enumerate(zip(buffers, offsets, strict=True)):
+        if buffer.size <= 0:
+            continue
+        top = offset + buffer.size
+        if not buffer.gaps:
+            rects.append((buffer.lower, buffer.upper, offset, top, index))
+            continue
+        cursor = buffer.lower
+        for gap in sorted(buffer.gaps, key=lambda g: g.lower):
+            if cursor < gap.lower:
+                rects.append((cursor, gap.lower, offset, top, index))
+            if gap.window is not None:
+                low, high = gap.window
+                rects.append((gap.lower, gap.upper, offset + low, offset + high, index))
+            cursor = gap.upper
+        if cursor < buffer.upper:
+            rects.append((cursor, buffer.upper, offset, top, index))
+    return rects
+
+
+def _events(rects: list[_Rect]) -> list[tuple[int, int, int]]:
+    """(time, kind, rectangle) for every start and end, in sweep order."""
+    events = [(rect[0], _START, r) for r, rect in enumerate(rects)]
+    events.extend((rect[1], _END, r) for r, rect in enumerate(rects))
+    events.sort()
+    return events
+
+
+def _first_collision(
+    buffers: tuple[Buffer, ...], offsets: tuple[int, ...]
+) -> tuple[int, int, int, int, int] | None:
+    """The first collision the sweep meets, as (buffer, buffer, time, address
+    from, address to), the buffers in increasing index order; None if none.
+
+    The live rectangles are kept sorted by address start in ``starts`` (with
+    ``live`` mapping a start to its rectangle).  As long as nothing collides
+    they are disjoint, so starts are distinct and a new rectangle can only meet
+    the live one just below it or the one just above.
+    """
+    rects = _rectangles(buffers, offsets)
+    starts: list[int] = []
+    live: dict[int, int] = {}
+    for time, kind, r in _events(rects):
+        low, high, owner = rects[r][2], rects[r][3], rects[r][4]
+        if kind == _END:
+            del starts[bisect_left(starts, low)]
+            del live[low]
+            continue
+        position = bisect_left(starts, low)
+        other = None
+        if position < len(starts) and starts[position] < high:
+            other = live[starts[position]]  # starts inside the new one
+        elif position > 0 and rects[live[starts[position - 1]]][3] > low:
+            other = live[starts[position - 1]]  # reaches into the new one
+        if other is not None:
+            other_low, other_high, other_owner = rects[other][2:5]
+            first, second = sorted((owner, other_owner))
+            return first, second, time, max(low, other_low), min(high, other_high)
+        insort(starts, low)
+        live[low] = r
+    return None
+
+
+class _MaxTree:
+    """Values on ``n`` leaves with "which leaves left of ``stop`` hold more than
+    ``bound``?" answered in ``O((k + 1) log n)`` for ``k`` answers."""
+
+    def __init__(self, n: int) -> None:
+        self.size = 1
+        while self.size < n:
+            self.size *= 2
+        self.values: list[float] = [_NONE] * (2 * self.size)
+
+    def assign(self, leaf: int, value: float) -> None:
+        values = self.values
+        node = leaf + self.size
+        values[node] = value
+        node //= 2
+        while node:
+            best = max(values[2 * node], values[2 * node + 1])
+            if values[node] == best:
+                break
+            values[node] = best
+            node //= 2
+
+    def above(self, stop: int, bound: float) -> list[int]:
+        values = self.values
+        hits = []
+        stack = [(1, 0, self.size)]
+        while stack:
+            node, first, width = stack.pop()
+            if first >= stop or values[node] <= bound:
+                continue
+            if width == 1:
+                hits.append(first)
+                continue
+            half = width // 2
+            stack.append((2 * node + 1, first + half, half))
+            stack.append((2 * node, first, half))
+        return hits
