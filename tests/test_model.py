@@ -1,0 +1,119 @@
+"""The data model: construction rules and their errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from minimalloc.errors import ProblemError
+from minimalloc.model import Buffer, Gap, Problem, Solution
+
+
+def test_a_plain_buffer() -> None:
+    b = Buffer("b1", 0, 3, 4)
+    assert (b.alignment, b.gaps, b.offset, b.hint) == (1, (), None, None)
+    assert (b.width, b.area) == (3, 12)
+
+
+def test_numpy_integers_are_accepted_as_ints() -> None:
+    b = Buffer("b", np.int64(0), np.int32(3), np.int64(4), offset=np.int64(8))
+    assert type(b.size) is int and type(b.offset) is int
+    assert Buffer(7, 0, 1, 1).id == "7"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "column", "words"),
+    [
+        ({"size": -4}, "size", "size >= 0"),
+        ({"lower": 3, "upper": 3}, "upper", "lower < upper"),
+        ({"lower": 5, "upper": 3}, "upper", "lower < upper"),
+        ({"alignment": 0}, "alignment", "alignment >= 1"),
+        ({"alignment": -2}, "alignment", "alignment >= 1"),
+        ({"offset": -1}, "offset", "offset >= 0"),
+        ({"alignment": 4, "offset": 6}, "offset", "multiple of the alignment"),
+        ({"size": 2.5}, "size", "expected an integer"),
+        ({"lower": "0"}, "lower", "expected an integer"),
+        ({"upper": True}, "upper", "expected an integer"),
+        ({"alignment": 1.0}, "alignment", "expected an integer"),
+        ({"offset": 4.0}, "offset", "expected an integer"),
+        ({"hint": "x"}, "hint", "expected an integer"),
+        ({"gaps": (Gap(0, 2), Gap(1, 3))}, "gaps", "overlap"),
+        ({"gaps": (Gap(-1, 2),)}, "gaps", "outside the lifespan"),
+        ({"gaps": (Gap(5, 10),)}, "gaps", "outside the lifespan"),
+        ({"gaps": (Gap(1, 2, (0, 5)),)}, "gaps", "window"),
+        ({"gaps": (Gap(1, 2, (2, 2)),)}, "gaps", "window"),
+        ({"gaps": ((1, 2),)}, "gaps", "Gap objects"),
+    ],
+)
+def test_buffer_errors_name_the_column(kwargs: dict, column: str, words: str) -> None:
+    fields = {"id": "b", "lower": 0, "upper": 9, "size": 4} | kwargs
+    with pytest.raises(ProblemError) as info:
+        Buffer(**fields)
+    assert info.value.column == column
+    assert words in str(info.value)
+    assert str(info.value).startswith(f"column '{column}': ")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ((3, 3), "lower < upper"),
+        ((4, 2), "lower < upper"),
+        ((0, 2, (0, 1, 2)), "pair"),
+        (("0", 2), "expected an integer"),
+        ((0, 2, (0, 1.5)), "expected an integer"),
+    ],
+)
+def test_gap_errors_name_the_gaps_column(args: tuple, words: str) -> None:
+    with pytest.raises(ProblemError) as info:
+        Gap(*args)
+    assert info.value.column == "gaps"
+    assert words in str(info.value)
+
+
+def test_gap_window_becomes_a_tuple() -> None:
+    assert Gap(1, 2, [0, 3]).window == (0, 3)
+
+
+def test_problem_rules() -> None:
+    a, b = Buffer("a", 0, 3, 4), Buffer("b", 0, 3, 4)
+    with pytest.raises(ProblemError, match="capacity >= 1"):
+        Problem((a,), 0)
+    with pytest.raises(ProblemError, match="expected an integer"):
+        Problem((a,), 12.5)
+    with pytest.raises(ProblemError) as info:
+        Problem((a, b, Buffer("a", 1, 2, 1)))
+    assert info.value.column == "id" and "duplicate id 'a'" in str(info.value)
+    with pytest.raises(ProblemError, match="not a Buffer"):
+        Problem((a, "b"))  # type: ignore[arg-type]
+    assert Problem([a, b], None).buffers == (a, b)
+
+
+def test_problem_helpers() -> None:
+    a = Buffer("a", 0, 3, 4, offset=4)
+    b = Buffer("b", 1, 5, 2)
+    problem = Problem((a, b), 8)
+    assert len(problem) == 2
+    assert problem.with_capacity(16).capacity == 16
+    assert problem.subset([1]).buffers == (b,)
+    assert problem.without_fixed_offsets().buffers[0].offset is None
+
+
+def test_buffers_are_frozen() -> None:
+    b = Buffer("a", 0, 3, 4)
+    with pytest.raises(AttributeError):
+        b.size = 5  # type: ignore[misc]
+
+
+def test_solution() -> None:
+    problem = Problem((Buffer("a", 0, 3, 4), Buffer("b", 0, 3, 2)))
+    s = Solution.from_offsets(problem, [np.int64(2), 6])
+    assert s.offsets == (2, 6) and s.height == 8
+    assert Solution.from_offsets(Problem(()), []).height == 0
+
+
+def test_located_errors_render_file_line_and_column() -> None:
+    error = ProblemError("expected a size >= 0, got -4", column="size")
+    located = error.located(file="problem.csv", line=7)
+    assert str(located) == "problem.csv:7: column 'size': expected a size >= 0, got -4"
+    assert str(ProblemError("bad", line=3)) == "line 3: bad"
