@@ -9,14 +9,17 @@ reference's CSV format, an independent validator, and more.
 (0, 8)
 """
 
+from minimalloc.csvio import CsvLayout, dumps_csv, read_csv, read_csv_with_layout, write_csv
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.solver import Fallback, SolveResult, Solver, iis, solve, warmup
+from minimalloc.solver import Fallback, Solver, SolveResult, iis, solve, warmup
 from minimalloc.stats import RoundRecord, SearchStats
+from minimalloc.validate import ValidationCode, ValidationResult, conflicts, validate
 
 __all__ = [
     "Buffer",
+    "CsvLayout",
     "Fallback",
     "Gap",
     "Problem",
@@ -28,7 +31,15 @@ __all__ = [
     "Solver",
     "SolverParams",
     "Status",
+    "ValidationCode",
+    "ValidationResult",
+    "conflicts",
+    "dumps_csv",
     "iis",
+    "read_csv",
+    "read_csv_with_layout",
     "solve",
+    "validate",
     "warmup",
+    "write_csv",
 ]

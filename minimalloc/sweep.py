@@ -115,7 +115,8 @@ class SweepResult:
     def overlaps(self, b: int) -> dict[int, int]:
         """``{other buffer: effective size}`` for buffer ``b``."""
         lo, hi = self.overlap_ptr[b], self.overlap_ptr[b + 1]
-        return dict(zip(self.overlap_buffer[lo:hi].tolist(), self.overlap_size[lo:hi].tolist()))
+        others = self.overlap_buffer[lo:hi].tolist()
+        return dict(zip(others, self.overlap_size[lo:hi].tolist()))
 
     def partition_of_buffers(self) -> np.ndarray:
         """The partition index of every buffer."""
@@ -265,7 +266,10 @@ def _create_points(problem: Problem, arrays: BufferArrays) -> tuple[np.ndarray, 
             np.concatenate(ends)[order] if n else np.zeros(0, np.bool_))
 
 
-def _gapped_points(index: int, buffer: Buffer) -> list[tuple[int, int, int, int, int, bool]]:
+Point = tuple[int, int, int, int, int, bool]  # buffer, time, type, wlo, whi, endpoint
+
+
+def _gapped_points(index: int, buffer: Buffer) -> list[Point]:
     """Points (buffer, time, type, wlo, whi, endpoint) of a buffer with gaps."""
     gaps = sorted(buffer.gaps, key=lambda g: g.lower)
     full = (0, buffer.size)
