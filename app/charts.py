@@ -1,0 +1,657 @@
+"""Figures for the app: pure functions from problems, solutions and statistics
+to plotly figures.  No Streamlit here, so they are easy to test and reuse.
+
+The packing chart draws every buffer as a filled polygon in a handful of
+traces (one per colour bucket), not one shape per buffer: a figure with
+10,000 buffers then stays a few hundred kilobytes and draws in well under a
+second in the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative, sample_colorscale
+from plotly.subplots import make_subplots
+
+from minimalloc.model import Problem, Solution
+
+#: How buffers can be coloured on the packing chart.
+COLOR_MODES: tuple[str, ...] = ("size", "placement order", "partition")
+
+CAPACITY_COLOR = "#d62728"
+HEIGHT_COLOR = "#1f3b73"
+LOAD_COLOR = "#4c78a8"
+HIGHLIGHT_COLOR = "#e4002b"
+MISSING_COLOR = "#b0b0b0"
+MAX_BUCKETS = 10
+PALETTE = tuple(qualitative.Plotly)
+
+
+class Rects(NamedTuple):
+    """Axis-aligned rectangles, one row each, as parallel arrays.
+
+    ``buffer`` is the buffer's index in the problem; a buffer without gaps has
+    one rectangle, a buffer with gaps one per stretch where it is present
+    (its full range, or the window it keeps during a gap).
+    """
+
+    buffer: np.ndarray  # int64
+    t0: np.ndarray  # time, inclusive
+    t1: np.ndarray  # time, exclusive
+    y0: np.ndarray  # address, inclusive
+    y1: np.ndarray  # address, exclusive
+
+
+def rectangles(problem: Problem, offsets: Sequence[int]) -> Rects:
+    """The rectangles that ``problem``'s buffers occupy at ``offsets``.
+
+    >>> from minimalloc.model import Buffer
+    >>> p = Problem((Buffer("a", 0, 3, 4),))
+    >>> r = rectangles(p, [8])
+    >>> int(r.t0[0]), int(r.t1[0]), int(r.y0[0]), int(r.y1[0])
+    (0, 3, 8, 12)
+    """
+    buffers = problem.buffers
+    n = len(buffers)
+    if len(offsets) != n:
+        raise ValueError(f"{len(offsets)} offsets for {n} buffers")
+    offs = np.asarray(offsets, dtype=np.int64).reshape(n)
+    lower = np.fromiter((b.lower for b in buffers), np.int64, n)
+    upper = np.fromiter((b.upper for b in buffers), np.int64, n)
+    size = np.fromiter((b.size for b in buffers), np.int64, n)
+    gapped = [i for i, b in enumerate(buffers) if b.gaps]
+    if not gapped:
+        return Rects(np.arange(n, dtype=np.int64), lower, upper, offs, offs + size)
+    plain = np.ones(n, dtype=bool)
+    plain[gapped] = False
+    rows: list[tuple[int, int, int, int, int]] = []
+    for i in gapped:
+        b = buffers[i]
+        o = int(offs[i])
+        t = b.lower
+        for gap in sorted(b.gaps, key=lambda g: g.lower):
+            if gap.lower > t:
+                rows.append((i, t, gap.lower, o, o + b.size))
+            if gap.window is not None:
+                rows.append((i, gap.lower, gap.upper, o + gap.window[0], o + gap.window[1]))
+            t = gap.upper
+        if t < b.upper:
+            rows.append((i, t, b.upper, o, o + b.size))
+    extra = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    index = np.nonzero(plain)[0]
+    rects = Rects(
+        np.concatenate([index, extra[:, 0]]),
+        np.concatenate([lower[plain], extra[:, 1]]),
+        np.concatenate([upper[plain], extra[:, 2]]),
+        np.concatenate([offs[plain], extra[:, 3]]),
+        np.concatenate([offs[plain] + size[plain], extra[:, 4]]),
+    )
+    order = np.argsort(rects.buffer, kind="stable")
+    return Rects(*(a[order] for a in rects))
+
+
+def polygon_xy(
+    rects: Rects, mask: np.ndarray | None = None, *, joined: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rectangles as one x and one y array for a ``fill="toself"`` trace.
+
+    ``joined`` (the default): one closed path through all of them, so the
+    browser draws a single SVG path however many there are.  Each rectangle
+    is five points (its corners, then back to the first), and after the last
+    the path walks back through every rectangle's first corner: each link is
+    traversed once forward and once back, encloses no area and is not filled.
+    (Separating the rectangles by NaN instead makes plotly draw one SVG path
+    per rectangle: several times slower at 10,000 buffers.)  Draw a joined
+    trace with ``line.width=0``, or the links show.
+
+    ``joined=False``: rectangles separated by NaN, for outlines.
+    """
+    if mask is not None:
+        rects = Rects(*(a[mask] for a in rects))
+    t0 = rects.t0.astype(float)
+    t1 = rects.t1.astype(float)
+    y0 = rects.y0.astype(float)
+    y1 = rects.y1.astype(float)
+    if joined:
+        x = np.concatenate([np.stack([t0, t1, t1, t0, t0], axis=1).ravel(), t0[-2::-1]])
+        y = np.concatenate([np.stack([y0, y0, y1, y1, y0], axis=1).ravel(), y0[-2::-1]])
+        return x, y
+    gap = np.full_like(t0, np.nan)
+    x = np.stack([t0, t1, t1, t0, t0, gap], axis=1).ravel()
+    y = np.stack([y0, y0, y1, y1, y0, gap], axis=1).ravel()
+    return x, y
+
+
+def array_values(value: object) -> list:
+    """A trace's data array as a list, whether a sequence, a numpy array or
+    plotly's JSON typed-array form ``{"dtype": ..., "bdata": base64}``."""
+    if isinstance(value, dict) and "bdata" in value:
+        raw = base64.b64decode(value["bdata"])
+        data = np.frombuffer(raw, dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            shape = value["shape"]
+            dims = shape if isinstance(shape, list) else str(shape).split(",")
+            data = data.reshape([int(d) for d in dims])
+        return data.tolist()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return list(value) if value is not None else []
+
+
+def trace_rectangles(trace: object) -> list[tuple[float, float, float, float]]:
+    """The rectangles ``(t0, t1, y0, y1)`` drawn by a polygon trace of this
+    module (a plotly trace or its JSON dict), in drawing order: the inverse of
+    :func:`polygon_xy`.  Its ``meta`` holds the count."""
+    get = trace.get if isinstance(trace, dict) else lambda k: getattr(trace, k)
+    meta = get("meta") or {}
+    xs = [None if v is None else float(v) for v in array_values(get("x"))]
+    ys = [None if v is None else float(v) for v in array_values(get("y"))]
+    out = []
+    if meta.get("joined", True):
+        count = int(meta["rects"])
+        for k in range(count):
+            px = xs[5 * k : 5 * k + 4]
+            py = ys[5 * k : 5 * k + 4]
+            out.append((min(px), max(px), min(py), max(py)))
+        return out
+    current: list[tuple[float, float]] = []
+    for xv, yv in [*zip(xs, ys, strict=True), (None, None)]:
+        if xv is None or yv is None or math.isnan(xv):
+            if current:
+                px, py = zip(*current, strict=True)
+                out.append((min(px), max(px), min(py), max(py)))
+            current = []
+        else:
+            current.append((xv, yv))
+    return out
+
+
+def load_profile(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Live bytes over time as a step function: ``live[k]`` holds from
+    ``times[k]`` until ``times[k + 1]``; the last entry is 0.  Gaps count
+    with their window's width (nothing without a window)."""
+    events: dict[int, int] = {}
+    for b in problem.buffers:
+        t = b.lower
+        for gap in sorted(b.gaps, key=lambda g: g.lower):
+            _add(events, t, gap.lower, b.size)
+            if gap.window is not None:
+                _add(events, gap.lower, gap.upper, gap.window[1] - gap.window[0])
+            t = gap.upper
+        _add(events, t, b.upper, b.size)
+    if not events:
+        return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    times = np.array(sorted(events), dtype=np.int64)
+    deltas = np.array([events[t] for t in times], dtype=np.int64)
+    return times, np.cumsum(deltas)
+
+
+def _add(events: dict[int, int], lo: int, hi: int, amount: int) -> None:
+    if hi > lo and amount:
+        events[lo] = events.get(lo, 0) + amount
+        events[hi] = events.get(hi, 0) - amount
+
+
+def overloaded_intervals(
+    times: Sequence[int], live: Sequence[int], capacity: int | None
+) -> list[tuple[int, int, int]]:
+    """Stretches ``(start, end, peak)`` where the live bytes exceed ``capacity``."""
+    if capacity is None:
+        return []
+    out: list[tuple[int, int, int]] = []
+    times = [int(t) for t in times]
+    live = [int(v) for v in live]
+    for k, value in enumerate(live):
+        if value <= capacity:
+            continue
+        end = times[k + 1] if k + 1 < len(times) else times[k] + 1
+        if out and out[-1][1] == times[k]:
+            start, _, peak = out[-1]
+            out[-1] = (start, end, max(peak, value))
+        else:
+            out.append((times[k], end, value))
+    return out
+
+
+def color_values(
+    problem: Problem,
+    color_by: str,
+    *,
+    placement_order: Sequence[int] | None = None,
+    partition_of: Sequence[int] | None = None,
+) -> np.ndarray:
+    """The number each buffer is coloured by (NaN: unknown, drawn grey)."""
+    n = len(problem.buffers)
+    if color_by == "size":
+        return np.fromiter((b.size for b in problem.buffers), float, n)
+    if color_by == "placement order":
+        values = np.full(n, np.nan)
+        if placement_order is not None:
+            values[np.asarray(placement_order, dtype=np.int64)] = np.arange(
+                len(placement_order), dtype=float
+            )
+        return values
+    if color_by == "partition":
+        if partition_of is None:
+            return np.full(n, np.nan)
+        return np.asarray(partition_of, dtype=float)
+    raise ValueError(f"unknown colour mode {color_by!r}: use one of {COLOR_MODES}")
+
+
+def _buckets(values: np.ndarray, color_by: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """Bucket index per buffer (-1: unknown), a colour and a legend label per
+    bucket."""
+    known = ~np.isnan(values)
+    bucket = np.full(values.shape, -1, dtype=np.int64)
+    if not known.any():
+        return bucket, [], []
+    if color_by == "partition":
+        parts = values[known].astype(np.int64)
+        count = int(parts.max()) + 1
+        buckets = min(count, len(PALETTE))
+        bucket[known] = parts % buckets
+        if count <= len(PALETTE):
+            labels = [f"partition {k}" for k in range(buckets)]
+        else:
+            labels = [f"partitions {k}, {k + buckets}, …" for k in range(buckets)]
+        return bucket, list(PALETTE[:buckets]), labels
+    distinct = np.unique(values[known])
+    if len(distinct) <= MAX_BUCKETS:
+        edges = np.append(distinct, distinct[-1] + 1)
+    else:
+        # Quantile edges so that each colour holds about as many buffers.
+        edges = np.unique(np.quantile(values[known], np.linspace(0, 1, MAX_BUCKETS + 1)))
+        edges[-1] = np.nextafter(edges[-1], np.inf)
+    count = len(edges) - 1
+    bucket[known] = np.clip(np.searchsorted(edges, values[known], side="right") - 1, 0,
+                            count - 1)
+    colors = sample_colorscale("Viridis", [k / max(count - 1, 1) for k in range(count)])
+    labels = []
+    noun = "size" if color_by == "size" else "placed"
+    for k in range(count):
+        lo = edges[k]
+        hi = edges[k + 1]
+        if len(distinct) <= MAX_BUCKETS:
+            text = _num(lo + (1 if noun == "placed" else 0))
+        else:
+            top = values[known][(values[known] >= lo) & (values[known] < hi)]
+            top_value = top.max() if len(top) else lo
+            text = f"{_num(lo + (1 if noun == 'placed' else 0))}–" \
+                   f"{_num(top_value + (1 if noun == 'placed' else 0))}"
+        labels.append(f"{noun} {text}")
+    return bucket, colors, labels
+
+
+def _num(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.3g}"
+
+
+def _fill(color: str, alpha: float) -> str:
+    """``color`` (hex or rgb()) with an alpha channel."""
+    if color.startswith("#"):
+        r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (int(float(v)) for v in color[color.index("(") + 1 : -1].split(",")[:3])
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _ink(color: str) -> str:
+    """Black or white, whichever reads better on ``color``."""
+    rgba = _fill(color, 1.0)
+    r, g, b = (int(v) for v in rgba[5:-1].split(",")[:3])
+    return "#111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
+
+
+def _gap_text(buffer) -> str:
+    if not buffer.gaps:
+        return "none"
+    parts = []
+    for gap in buffer.gaps:
+        text = f"{gap.lower}-{gap.upper}"
+        if gap.window is not None:
+            text += f"@{gap.window[0]}:{gap.window[1]}"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _hover_points(problem: Problem, rects: Rects, offsets: Sequence[int], span: float):
+    """Invisible markers along each rectangle's middle line that carry the
+    hover text: one per rectangle, a few more along long ones."""
+    width = (rects.t1 - rects.t0).astype(float)
+    step = max(span / 40.0, 1.0)
+    count = np.clip(np.ceil(width / step), 1, 8).astype(np.int64)
+    which = np.repeat(np.arange(len(rects.buffer)), count)
+    first = np.cumsum(count) - count
+    k = np.arange(len(which)) - np.repeat(first, count)
+    frac = (k + 0.5) / np.repeat(count, count)
+    x = rects.t0[which] + frac * width[which]
+    y = (rects.y0[which] + rects.y1[which]) / 2.0
+    buf = rects.buffer[which]
+    info = np.array(
+        [
+            [b.id, b.lower, b.upper, b.size, int(o), b.alignment, _gap_text(b)]
+            for b, o in zip(problem.buffers, offsets, strict=True)
+        ],
+        dtype=object,
+    ).reshape(-1, 7)
+    return x, y, info[buf], buf
+
+
+HOVER_TEMPLATE = (
+    "<b>%{customdata[0]}</b><br>lifespan [%{customdata[1]}, %{customdata[2]})"
+    "<br>size %{customdata[3]:,}<br>offset %{customdata[4]:,}"
+    "<br>alignment %{customdata[5]}<br>gaps %{customdata[6]}<extra></extra>"
+)
+
+
+def _polygon_trace(rects: Rects, mask, *, name, fillcolor, role, **extra) -> go.Scatter:
+    x, y = polygon_xy(rects, mask)
+    count = len(rects.t0) if mask is None else int(np.count_nonzero(mask))
+    return go.Scatter(
+        x=x, y=y, mode="lines", fill="toself", fillcolor=fillcolor, name=name,
+        line=dict(width=0, simplify=False), hoverinfo="skip",
+        meta={"role": role, "rects": count}, **extra,
+    )
+
+
+def _outline_trace(rects: Rects, mask, *, color, width, role) -> go.Scatter:
+    x, y = polygon_xy(rects, mask, joined=False)
+    return go.Scatter(
+        x=x, y=y, mode="lines", line=dict(color=color, width=width), hoverinfo="skip",
+        showlegend=False, name=role, meta={"role": role, "joined": False},
+    )
+
+
+def packing_figure(
+    problem: Problem,
+    solution: Solution | None,
+    stats: object | None = None,
+    *,
+    color_by: str = "size",
+    placement_order: Sequence[int] | None = None,
+    partition_of: Sequence[int] | None = None,
+    highlight: Iterable[int] = (),
+    highlight_label: str = "highlighted",
+    profile: tuple[Sequence[int], Sequence[int]] | None = None,
+    overloaded: Sequence[tuple[int, int, int]] | None = None,
+    title: str | None = None,
+    label_limit: int = 60,
+    outline_limit: int = 2000,
+    revision: object = None,
+) -> go.Figure:
+    """The packing chart over the live-bytes chart, on one time axis.
+
+    Top: one rectangle per buffer (and per window it keeps during a gap),
+    time on x and address on y, coloured by ``color_by`` (one of
+    :data:`COLOR_MODES`) in at most ten buckets, one trace each; the capacity
+    and the solution's height as lines; the buffers in ``highlight`` (indices)
+    drawn in red on top.  Bottom: the live bytes at each moment (their maximum
+    is the LOAD lower bound) against the capacity and the height.  Stretches
+    in ``overloaded`` ``(start, end, peak)``, where memory runs over, are
+    shaded in both.  Rectangles get outlines up to ``outline_limit`` of them
+    and id labels up to ``label_limit`` buffers.  ``stats`` is accepted for a
+    uniform signature and not used.  Every trace's ``meta["role"]`` says what
+    it is.
+    """
+    del stats
+    capacity = problem.capacity
+    times, live = profile if profile is not None else load_profile(problem)
+    times = np.asarray(times, dtype=float)
+    live = np.asarray(live, dtype=float)
+    if overloaded is None:
+        overloaded = overloaded_intervals(times, live, capacity)
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.74, 0.26]
+    )
+    n = len(problem.buffers)
+    t_min = float(min((b.lower for b in problem.buffers), default=0))
+    t_max = float(max((b.upper for b in problem.buffers), default=1))
+    top = float(capacity or 0)
+    highlight = sorted({int(i) for i in highlight if 0 <= int(i) < n})
+    if solution is not None and n:
+        offsets = solution.offsets
+        rects = rectangles(problem, offsets)
+        top = max(top, float(rects.y1.max()))
+        values = color_values(
+            problem, color_by, placement_order=placement_order, partition_of=partition_of
+        )
+        bucket, colors, labels = _buckets(values, color_by)
+        rect_bucket = bucket[rects.buffer]
+        marked = np.zeros(n, dtype=bool)
+        marked[highlight] = True
+        alpha = 0.3 if highlight else 0.85
+        groups = [(k, colors[k], labels[k]) for k in range(len(colors))]
+        if (rect_bucket == -1).any():
+            groups.append((-1, MISSING_COLOR, f"{color_by} unknown"))
+        for k, color, label in groups:
+            mask = rect_bucket == k
+            if mask.any():
+                fig.add_trace(
+                    _polygon_trace(rects, mask, name=label, fillcolor=_fill(color, alpha),
+                                   role="buffers", legendgroup="buffers"),
+                    row=1, col=1,
+                )
+        if len(rects.buffer) <= outline_limit:
+            fig.add_trace(
+                _outline_trace(rects, None, color="rgba(20,20,40,0.55)", width=0.8,
+                               role="outline"),
+                row=1, col=1,
+            )
+        if highlight:
+            mask = marked[rects.buffer]
+            fig.add_trace(
+                _polygon_trace(rects, mask, name=highlight_label,
+                               fillcolor=_fill(HIGHLIGHT_COLOR, 0.6), role="highlight"),
+                row=1, col=1,
+            )
+            fig.add_trace(
+                _outline_trace(rects, mask, color=HIGHLIGHT_COLOR, width=2.5,
+                               role="highlight outline"),
+                row=1, col=1,
+            )
+        hx, hy, info, _ = _hover_points(problem, rects, offsets, t_max - t_min)
+        # Hover needs points, not drawn markers: mode "none" keeps the DOM small.
+        fig.add_trace(
+            go.Scatter(
+                x=hx, y=hy, customdata=info, hovertemplate=HOVER_TEMPLATE, mode="none",
+                hoveron="points", showlegend=False, name="buffers", meta={"role": "hover"},
+            ),
+            row=1, col=1,
+        )
+        if n <= label_limit:
+            cx = (rects.t0 + rects.t1) / 2.0
+            cy = (rects.y0 + rects.y1) / 2.0
+            first = np.unique(rects.buffer, return_index=True)[1]
+            shade = [_ink(colors[k]) if k >= 0 else "#111"
+                     for k in rect_bucket[first]]
+            fig.add_trace(
+                go.Scatter(
+                    x=cx[first], y=cy[first], mode="text",
+                    text=[problem.buffers[i].id for i in rects.buffer[first]],
+                    textfont=dict(size=11, color=shade), hoverinfo="skip",
+                    showlegend=False, meta={"role": "labels"},
+                ),
+                row=1, col=1,
+            )
+        if solution.height:
+            _hline(fig, solution.height, f"height {solution.height:,}", HEIGHT_COLOR,
+                   "dash", 1, t_min, t_max, "height")
+    else:
+        fig.add_annotation(
+            text="no allocation to show", xref="x domain", yref="y domain", x=0.5, y=0.5,
+            showarrow=False, font=dict(size=16, color="#666"), row=1, col=1,
+        )
+    if capacity is not None:
+        _hline(fig, capacity, f"capacity {capacity:,}", CAPACITY_COLOR, "solid", 1,
+               t_min, t_max, "capacity")
+    if overloaded:
+        y_top = max(top, float(live.max()) if len(live) else 0.0)
+        count = len(overloaded)
+        band = Rects(
+            np.zeros(count, dtype=np.int64),
+            np.array([o[0] for o in overloaded], dtype=float),
+            np.array([o[1] for o in overloaded], dtype=float),
+            np.zeros(count), np.full(count, y_top),
+        )
+        fig.add_trace(
+            _polygon_trace(band, None, name="memory runs over",
+                           fillcolor="rgba(228,0,43,0.10)", role="overloaded",
+                           fillpattern=dict(shape="/", fgcolor=HIGHLIGHT_COLOR,
+                                            bgcolor="rgba(0,0,0,0)", size=10,
+                                            solidity=0.15)),
+            row=1, col=1,
+        )
+    # Bottom panel: the load profile.
+    fig.add_trace(
+        go.Scatter(
+            x=times, y=live, mode="lines",
+            line=dict(shape="hv", color=LOAD_COLOR, width=1.5),
+            fill="tozeroy", fillcolor=_fill(LOAD_COLOR, 0.25), name="live bytes",
+            hovertemplate="t=%{x}<br>live %{y:,} bytes<extra></extra>",
+            meta={"role": "load"},
+        ),
+        row=2, col=1,
+    )
+    if capacity is not None and (live > capacity).any():
+        over = [
+            (times[k], times[k + 1] if k + 1 < len(times) else times[k] + 1,
+             capacity, live[k])
+            for k in range(len(times)) if live[k] > capacity
+        ]
+        arr = np.array(over, dtype=float).reshape(-1, 4)
+        band = Rects(np.zeros(len(arr)), arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+        fig.add_trace(
+            _polygon_trace(band, None, name="over capacity", fillcolor="rgba(228,0,43,0.7)",
+                           role="over capacity", showlegend=False),
+            row=2, col=1,
+        )
+    if capacity is not None:
+        _hline(fig, capacity, None, CAPACITY_COLOR, "solid", 2, t_min, t_max, "capacity")
+    if solution is not None and solution.height:
+        _hline(fig, solution.height, None, HEIGHT_COLOR, "dash", 2, t_min, t_max, "height")
+    peak = float(live.max()) if len(live) else 0.0
+    fig.update_layout(
+        title=title,
+        height=660,
+        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
+        hovermode="closest",
+        dragmode="zoom",
+        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01,
+                    title=dict(text=f"colour: {color_by}"), font=dict(size=11)),
+        uirevision=revision,
+    )
+    fig.update_xaxes(title_text="time", row=2, col=1)
+    fig.update_yaxes(title_text="address", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="live bytes", rangemode="tozero", row=2, col=1)
+    fig.add_annotation(
+        text=f"live bytes over time; peak (LOAD lower bound) {peak:,.0f}",
+        xref="x2 domain", yref="y2 domain", x=0.0, y=1.0, xanchor="left",
+        yanchor="bottom", showarrow=False, font=dict(size=11, color="#333"),
+    )
+    return fig
+
+
+def _hline(fig, y, label, color, dash, row, t0, t1, role):
+    """A horizontal line as a two-point trace (it zooms with the data)."""
+    fig.add_trace(
+        go.Scatter(
+            x=[t0, t1], y=[y, y], mode="lines", line=dict(color=color, dash=dash, width=2),
+            name=label or role, showlegend=label is not None and row == 1,
+            hovertemplate=f"{role} {y:,}<extra></extra>", meta={"role": role},
+        ),
+        row=row, col=1,
+    )
+
+
+def prunes_figure(stats) -> go.Figure:
+    """How often each pruning rule fired (a horizontal bar per rule)."""
+    rules = list(stats.prunes)
+    counts = [stats.prunes[r] for r in rules]
+    fig = go.Figure(
+        go.Bar(x=counts, y=[r.replace("_", " ") for r in rules], orientation="h",
+               marker_color=LOAD_COLOR, text=[f"{c:,}" for c in counts],
+               textposition="auto", meta={"role": "prunes"})
+    )
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10),
+                      title="prunes by rule", xaxis_title="times fired")
+    return fig
+
+
+OUTCOME_COLORS: Mapping[str, str] = {
+    "solved": "#2ca02c",
+    "infeasible": "#9467bd",
+    "node limit": "#ff7f0e",
+    "timeout": "#d62728",
+    "cancelled": "#7f7f7f",
+}
+
+
+def rounds_figure(stats) -> go.Figure:
+    """The round robin: nodes each heuristic visited per round against its
+    node limit, coloured by outcome."""
+    rounds = list(stats.rounds)
+    labels = [f"r{r.round} {r.heuristic}" for r in rounds]
+    fig = go.Figure()
+    for outcome in dict.fromkeys(r.outcome for r in rounds):
+        idx = [k for k, r in enumerate(rounds) if r.outcome == outcome]
+        fig.add_trace(
+            go.Bar(
+                x=[labels[k] for k in idx], y=[rounds[k].nodes for k in idx], name=outcome,
+                marker_color=OUTCOME_COLORS.get(outcome, "#17becf"),
+                hovertemplate="%{x}<br>%{y:,} nodes<extra>" + outcome + "</extra>",
+                meta={"role": "rounds"},
+            )
+        )
+    limits = [(labels[k], r.node_limit) for k, r in enumerate(rounds) if r.node_limit >= 0]
+    if limits:
+        fig.add_trace(
+            go.Scatter(
+                x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
+                marker=dict(symbol="line-ew", size=18, line=dict(width=2, color="#333")),
+                name="node limit", meta={"role": "node limit"},
+            )
+        )
+    fig.update_layout(
+        height=300, margin=dict(l=10, r=10, t=30, b=10), title="round robin",
+        yaxis=dict(title="nodes", type="log" if rounds else "linear"),
+        xaxis=dict(categoryorder="array", categoryarray=labels), barmode="overlay",
+        legend=dict(orientation="h"),
+    )
+    return fig
+
+
+def comparison_figure(
+    rows: Sequence[Mapping[str, object]],
+    lower_bound: int | None = None,
+    capacity: int | None = None,
+) -> go.Figure:
+    """Heights reached by each method (rows with ``method`` and ``height``),
+    against the lower bound and the capacity."""
+    rows = [r for r in rows if r.get("height") is not None]
+    methods = [str(r["method"]) for r in rows]
+    heights = [int(r["height"]) for r in rows]
+    colors = [HEIGHT_COLOR if r.get("exact") else LOAD_COLOR for r in rows]
+    fig = go.Figure(
+        go.Bar(x=methods, y=heights, marker_color=colors, text=[f"{h:,}" for h in heights],
+               textposition="auto", name="height", meta={"role": "heights"})
+    )
+    for value, name, color, dash in (
+        (lower_bound, "lower bound", "#2ca02c", "dot"),
+        (capacity, "capacity", CAPACITY_COLOR, "solid"),
+    ):
+        if value is not None and methods:
+            fig.add_trace(
+                go.Scatter(x=[methods[0], methods[-1]], y=[value, value], mode="lines",
+                           line=dict(color=color, dash=dash), name=f"{name} {value:,}",
+                           meta={"role": name})
+            )
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10),
+                      title="height by method", yaxis_title="height",
+                      legend=dict(orientation="h"))
+    return fig

@@ -1,0 +1,199 @@
+"""The app's figure builders: what they draw matches the problem and solution."""
+
+import json
+import random
+import time
+
+import numpy as np
+import pytest
+
+from app import charts
+from minimalloc.model import Buffer, Gap, Problem, Solution
+from minimalloc.stats import RoundRecord, SearchStats
+
+
+def example() -> tuple[Problem, Solution]:
+    buffers = (
+        Buffer("b1", 0, 3, 4),
+        Buffer("b2", 3, 9, 4),
+        Buffer("b3", 0, 9, 4),
+        Buffer("b4", 9, 21, 4),
+        Buffer("b5", 0, 21, 4),
+    )
+    problem = Problem(buffers, 12)
+    return problem, Solution.from_offsets(problem, (8, 8, 4, 4, 0))
+
+
+def random_problem(n: int, seed: int = 1) -> tuple[Problem, Solution]:
+    rng = random.Random(seed)
+    buffers = []
+    for i in range(n):
+        lower = rng.randrange(0, 5000)
+        buffers.append(Buffer(f"x{i}", lower, lower + rng.randrange(1, 200),
+                              rng.randrange(1, 1000)))
+    problem = Problem(tuple(buffers))
+    offsets = [rng.randrange(0, 100_000) for _ in buffers]
+    return problem, Solution.from_offsets(problem, offsets)
+
+
+def traces(fig, role):
+    return [t for t in fig.data if (t.meta or {}).get("role") == role]
+
+
+def drawn(fig, role="buffers"):
+    return sorted(r for t in traces(fig, role) for r in charts.trace_rectangles(t))
+
+
+def test_polygons_match_offsets_and_lifespans():
+    problem, solution = example()
+    fig = charts.packing_figure(problem, solution)
+    expected = sorted(
+        (b.lower, b.upper, o, o + b.size)
+        for b, o in zip(problem.buffers, solution.offsets, strict=True)
+    )
+    assert drawn(fig) == expected
+
+
+def test_polygons_survive_json():
+    """Read back from the JSON the browser gets (typed arrays included)."""
+    problem, solution = example()
+    spec = json.loads(charts.packing_figure(problem, solution).to_json())
+    rects = sorted(
+        r for t in spec["data"] if (t.get("meta") or {}).get("role") == "buffers"
+        for r in charts.trace_rectangles(t)
+    )
+    assert rects == sorted(
+        [(0, 3, 8, 12), (3, 9, 8, 12), (0, 9, 4, 8), (9, 21, 4, 8), (0, 21, 0, 4)]
+    )
+
+
+def test_gaps_draw_windows_and_holes():
+    buffers = (
+        Buffer("g", 0, 10, 8, gaps=(Gap(2, 4), Gap(6, 8, (2, 5)))),
+        Buffer("h", 0, 10, 2),
+    )
+    problem = Problem(buffers, 16)
+    solution = Solution.from_offsets(problem, (2, 0))
+    assert drawn(charts.packing_figure(problem, solution)) == sorted([
+        (0, 2, 2, 10), (4, 6, 2, 10), (6, 8, 4, 7), (8, 10, 2, 10), (0, 10, 0, 2),
+    ])
+
+
+def test_joined_path_has_no_area_outside_rectangles():
+    """The links between rectangles go out and back along the same line."""
+    problem, solution = example()
+    rects = charts.rectangles(problem, solution.offsets)
+    x, y = charts.polygon_xy(rects)
+    assert not np.isnan(x).any()
+    # Shoelace area of the one closed path equals the rectangles' total area.
+    area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+    total = sum(b.size * b.width for b in problem.buffers)
+    assert area == pytest.approx(total)
+
+
+def test_hover_carries_buffer_details():
+    problem, solution = example()
+    (hover,) = traces(charts.packing_figure(problem, solution), "hover")
+    ids = {row[0] for row in hover.customdata}
+    assert ids == {b.id for b in problem.buffers}
+    row = next(r for r in hover.customdata if r[0] == "b2")
+    assert list(row[:6]) == ["b2", 3, 9, 4, 8, 1]
+    assert "offset" in hover.hovertemplate and "alignment" in hover.hovertemplate
+
+
+def test_capacity_and_height_lines_on_both_panels():
+    problem, solution = example()
+    fig = charts.packing_figure(problem, solution)
+    caps = traces(fig, "capacity")
+    assert {t.yaxis for t in caps} == {"y", "y2"}
+    assert all(list(t.y) == [12, 12] for t in caps)
+    assert all(list(t.y) == [12, 12] for t in traces(fig, "height"))
+    (load,) = traces(fig, "load")
+    assert load.yaxis == "y2" and load.xaxis == "x2"
+    assert fig.layout.xaxis.matches == "x2" or fig.layout.xaxis2.matches == "x"
+
+
+def test_load_profile_and_overload():
+    problem, solution = example()
+    times, live = charts.load_profile(problem)
+    assert int(live.max()) == 12
+    assert charts.overloaded_intervals(times, live, 10) == [(0, 9, 12)]
+    fig = charts.packing_figure(problem.with_capacity(10), solution)
+    assert drawn(fig, "overloaded") == [(0, 9, 0, 12)]
+    assert drawn(fig, "over capacity") == [(0, 3, 10, 12), (3, 9, 10, 12)]
+
+
+def test_library_profile_agrees():
+    bounds = pytest.importorskip("minimalloc.bounds")
+    problem, _ = random_problem(300, seed=4)
+    mine = charts.load_profile(problem)
+    theirs = bounds.load_profile(problem)
+    assert mine[0].tolist() == theirs[0].tolist()
+    assert mine[1].tolist() == theirs[1].tolist()
+
+
+def test_highlight_draws_only_those_buffers():
+    problem, solution = example()
+    fig = charts.packing_figure(problem, solution, highlight=[1, 3])
+    assert drawn(fig, "highlight") == [(3, 9, 8, 12), (9, 21, 4, 8)]
+    assert traces(fig, "highlight")[0].name == "highlighted"
+
+
+@pytest.mark.parametrize("mode", charts.COLOR_MODES)
+def test_colour_modes_cover_every_buffer(mode):
+    problem, solution = random_problem(500)
+    fig = charts.packing_figure(
+        problem, solution, color_by=mode,
+        placement_order=list(range(len(problem)))[::-1],
+        partition_of=[i // 7 for i in range(len(problem))],
+    )
+    buckets = traces(fig, "buffers")
+    assert 1 <= len(buckets) <= charts.MAX_BUCKETS
+    assert sum(t.meta["rects"] for t in buckets) == len(problem)
+    assert len(drawn(fig)) == len(problem)
+
+
+def test_unknown_colour_values_are_grey():
+    problem, solution = example()
+    fig = charts.packing_figure(problem, solution, color_by="placement order")
+    (only,) = traces(fig, "buffers")
+    assert "unknown" in only.name
+
+
+def test_ten_thousand_buffers_make_few_traces():
+    problem, solution = random_problem(10_000)
+    started = time.perf_counter()
+    fig = charts.packing_figure(problem, solution)
+    built = time.perf_counter() - started
+    assert len(fig.data) <= 20
+    assert sum(t.meta["rects"] for t in traces(fig, "buffers")) == 10_000
+    assert not traces(fig, "outline")  # too many rectangles for outlines
+    assert built < 5.0
+    assert len(fig.to_json()) < 5_000_000
+
+
+def test_no_solution_still_shows_the_load():
+    problem, _ = example()
+    fig = charts.packing_figure(problem, None)
+    assert traces(fig, "load") and not traces(fig, "buffers")
+
+
+def test_statistics_figures():
+    stats = SearchStats(
+        nodes=40, backtracks=3,
+        prunes={"canonical": 5, "dominance": 2, "fixed_offset": 0, "inference": 7,
+                "hatless": 1},
+        rounds=(
+            RoundRecord(1, "WAT", 10, 10, "node limit"),
+            RoundRecord(1, "TAW", 10, 4, "solved"),
+        ),
+    )
+    prunes = charts.prunes_figure(stats)
+    assert list(prunes.data[0].x) == [5, 2, 0, 7, 1]
+    rounds = charts.rounds_figure(stats)
+    bars = {t.name: list(t.y) for t in rounds.data if t.type == "bar"}
+    assert bars == {"node limit": [10], "solved": [4]}
+    rows = [{"method": "MiniMalloc", "height": 12, "exact": True},
+            {"method": "best_fit", "height": 16}]
+    fig = charts.comparison_figure(rows, lower_bound=12, capacity=16)
+    assert list(fig.data[0].y) == [12, 16]
