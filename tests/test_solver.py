@@ -1,0 +1,224 @@
+"""solve(): answers agree with brute force; limits, cancel, minimise, IIS."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import brute_force_feasible, brute_force_min_height
+from reference_data import BENCHMARKS, CAPACITY, needs_shared
+
+from minimalloc import (
+    Buffer,
+    Gap,
+    Problem,
+    ProblemError,
+    Solver,
+    SolverParams,
+    Status,
+    _search,
+    iis,
+    read_csv,
+    solve,
+    validate,
+)
+from minimalloc.params import TECHNIQUES
+
+
+@st.composite
+def small_problems(draw, gaps: bool = False):
+    """Up to five buffers with alignment, fixed offsets and (optionally) gaps."""
+    buffers = []
+    for index in range(draw(st.integers(1, 5))):
+        lower = draw(st.integers(0, 6))
+        upper = lower + draw(st.integers(1, 6))
+        size = draw(st.integers(1, 4))
+        alignment = draw(st.sampled_from([1, 1, 2, 3]))
+        offset = None
+        if draw(st.integers(0, 4)) == 0:
+            offset = alignment * draw(st.integers(0, 3))
+        buffer_gaps = ()
+        if gaps and upper - lower >= 3 and draw(st.booleans()):
+            glo = draw(st.integers(lower + 1, upper - 2))
+            ghi = draw(st.integers(glo + 1, upper - 1))
+            buffer_gaps = (Gap(glo, ghi),)
+        buffers.append(Buffer(f"b{index}", lower, upper, size, alignment,
+                              gaps=buffer_gaps, offset=offset))
+    capacity = draw(st.integers(1, sum(b.size for b in buffers) + 4))
+    return Problem(buffers, capacity)
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_problems())
+def test_feasibility_agrees_with_brute_force(problem):
+    result = solve(problem)
+    assert result.status in (Status.OK, Status.INFEASIBLE)
+    assert (result.status is Status.OK) == brute_force_feasible(problem, problem.capacity)
+    if result.ok:
+        assert validate(problem, result.solution).ok
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_problems(gaps=True))
+def test_gaps_without_windows_agree_with_brute_force(problem):
+    # Gaps that start strictly inside the lifespan: the sweep then removes the
+    # buffer from the sections inside the gap, and search is complete.
+    result = solve(problem)
+    assert (result.status is Status.OK) == brute_force_feasible(problem, problem.capacity)
+    if result.ok:
+        assert validate(problem, result.solution).ok
+
+
+def _sample_problems(count: int, seed: int) -> list[Problem]:
+    rng = random.Random(seed)
+    problems = []
+    while len(problems) < count:
+        buffers = []
+        for index in range(rng.randint(3, 5)):
+            lower = rng.randint(0, 5)
+            buffers.append(Buffer(f"b{index}", lower, lower + rng.randint(1, 6),
+                                  rng.randint(1, 4), rng.choice([1, 1, 2])))
+        total = sum(b.size for b in buffers)
+        problems.append(Problem(buffers, rng.randint(max(b.size for b in buffers), total)))
+    return problems
+
+
+def test_every_combination_of_switches_agrees_with_brute_force():
+    problems = _sample_problems(8, seed=11)
+    expected = [brute_force_feasible(p, p.capacity) for p in problems]
+    assert any(expected) and not all(expected)  # the sample has both answers
+    names = list(TECHNIQUES)
+    for values in itertools.product([True, False], repeat=len(names)):
+        params = SolverParams(**dict(zip(names, values)))
+        for problem, feasible in zip(problems, expected):
+            result = solve(problem, params)
+            assert (result.status is Status.OK) == feasible, (params, problem)
+            if result.ok:
+                assert validate(problem, result.solution).ok
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_problems(), st.integers(0, 4))
+def test_removing_a_buffer_never_makes_a_feasible_problem_infeasible(problem, which):
+    if solve(problem).status is not Status.OK or len(problem.buffers) < 2:
+        return
+    smaller = problem.subset(i for i in range(len(problem.buffers))
+                             if i != which % len(problem.buffers))
+    assert solve(smaller).status is Status.OK
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_problems())
+def test_minimize_capacity_finds_the_brute_force_optimum(problem):
+    free = problem.without_fixed_offsets().with_capacity(
+        sum(b.size for b in problem.buffers) * 3)
+    result = solve(free, SolverParams(minimize_capacity=True))
+    assert result.ok
+    assert result.solution.height == brute_force_min_height(free)
+
+
+def test_fixed_offsets_and_alignment_are_honoured():
+    problem = Problem([Buffer("fixed", 0, 10, 4, offset=6), Buffer("a", 2, 5, 3, 4),
+                       Buffer("b", 3, 8, 2)], capacity=10)
+    result = solve(problem)
+    assert result.ok
+    assert result.solution.offsets[0] == 6
+    assert result.solution.offsets[1] % 4 == 0
+    assert validate(problem, result.solution).ok
+
+
+def test_an_empty_problem_is_solved_with_height_zero():
+    result = solve(Problem((), capacity=1))
+    assert result.ok and result.solution.offsets == () and result.solution.height == 0
+
+
+def test_a_capacity_is_required():
+    with pytest.raises(ProblemError, match="capacity"):
+        solve(Problem([Buffer("a", 0, 1, 1)]))
+
+
+def test_an_unknown_heuristic_letter_is_a_clear_error():
+    with pytest.raises(ProblemError, match="unknown preordering heuristic 'WXQ'"):
+        SolverParams(preordering_heuristics=("WAT", "WXQ"))
+
+
+def _benchmark(name: str) -> Problem:
+    path = BENCHMARKS / "challenging" / f"{name}.{CAPACITY}.csv"
+    return read_csv(path, capacity=CAPACITY)
+
+
+@needs_shared
+def test_a_time_limit_stops_the_search_with_timeout():
+    result = solve(_benchmark("A"), SolverParams(timeout=0.2))  # takes seconds in full
+    assert result.status is Status.TIMEOUT
+    assert result.solution is None
+    assert result.stats.nodes > 0
+
+
+@needs_shared
+def test_a_solve_can_be_cancelled_from_another_thread():
+    solver = Solver()
+    problem = _benchmark("A")
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(r=solver.solve(problem)))
+    worker.start()
+    while solver.nodes_so_far == 0 and worker.is_alive():
+        pass
+    solver.cancel()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert outcome["r"].status is Status.CANCELLED
+    assert solver.nodes_so_far > 0
+
+
+def test_minimize_capacity_on_the_example_reaches_the_optimum():
+    buffers = [Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
+               Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)]
+    result = solve(Problem(buffers, 100), SolverParams(minimize_capacity=True))
+    assert result.ok and result.solution.height == 12
+
+
+def test_iis_is_infeasible_and_minimal():
+    buffers = [Buffer("a", 0, 4, 3), Buffer("b", 1, 5, 3), Buffer("c", 2, 6, 3),
+               Buffer("far", 10, 12, 1), Buffer("d", 0, 2, 1)]
+    problem = Problem(buffers, capacity=8)
+    subset = iis(problem)
+    assert subset == [0, 1, 2]
+    assert solve(problem.subset(subset)).status is Status.INFEASIBLE
+    for dropped in subset:
+        rest = [i for i in subset if i != dropped]
+        assert solve(problem.subset(rest)).ok
+
+
+def test_iis_of_a_feasible_problem_is_empty():
+    assert iis(Problem([Buffer("a", 0, 1, 1)], capacity=1)) == []
+
+
+def test_trace_counts_equal_the_statistics():
+    problem = _sample_problems(1, seed=5)[0].with_capacity(6)
+    result = solve(problem, trace=100_000)
+    events = result.trace[:, 0]
+    assert not result.trace_truncated
+    assert (events == _search.EV_NODE).sum() == result.stats.nodes
+    assert (events == _search.EV_BACKTRACK).sum() == result.stats.backtracks
+    assert (events == _search.EV_PLACE).sum() == result.stats.placements
+    assert (events == _search.EV_PRUNE).sum() == result.stats.prunes["inference"]
+    assert (events == _search.EV_HATLESS).sum() == result.stats.prunes["hatless"]
+    skips = result.trace[events == _search.EV_SKIP, 3]
+    assert (skips == 0).sum() == result.stats.prunes["canonical"]
+    assert (skips == 1).sum() == result.stats.prunes["dominance"]
+
+
+@needs_shared
+def test_trace_on_and_off_give_identical_results():
+    problem = _benchmark("C")
+    plain = solve(problem)
+    traced = solve(problem, trace=50)
+    assert plain.status == traced.status
+    assert plain.solution == traced.solution
+    assert plain.stats.backtracks == traced.stats.backtracks
+    assert traced.trace_truncated and len(traced.trace) == 50
