@@ -19,15 +19,19 @@ Take the five-buffer example at capacity 12 (sizes all 4)::
        0        3                 9                              21
 
 Sections: ``{b1, b3, b5}`` until 3, ``{b2, b3, b5}`` until 9, ``{b4, b5}``
-until 21; all are one partition; cuts ``[2, 1]``.  With heuristic ``WAT``
-the preorder is b5 (widest), b3, b4, b2, b1.  The root node sees every
-buffer at offset 0, so dynamic ordering tries them by preorder: b5 at 0
-raises every other buffer's lowest offset to 4; b3 then goes to 4 (its
-preorder beats b4's at equal offset); b4 at 4 is still canonical
-(``(4, b4) >= (4, b3)``), and placing it drops the cut between sections 1
-and 2 to zero, so the rest splits in two pieces: ``{b1, b2}`` over sections
-0-1 (b2 then b1, both at 8) and nothing else.  No backtracks; offsets
-``8, 8, 4, 4, 0``.
+until 21; one partition; cuts ``[2, 1]`` (b3 and b5 cross the first
+boundary, b5 the second).  Heuristic ``WAT`` sorts by width: b5, b4, b3, b2,
+b1.  The root sees every buffer at offset 0 and tries them in that order:
+
+1. b5 at 0 raises the others to 4; both cuts drop, the second to zero, so
+   the rest splits into sections 0-1 ``{b3, b2, b1}`` and section 2 ``{b4}``.
+2. Left piece (fresh preorder b3, b2, b1): b3 at 4 raises b2 and b1 to 8 and
+   zeroes the first cut: pieces ``{b1}`` and ``{b2}``, each placed at 8.
+3. Right piece: b4 at 4.
+
+Eight nodes (three roots of pieces, three leaves, two more roots), no
+backtrack, offsets ``8, 8, 4, 4, 0``: ``tests/test_trace.py`` checks every
+event of this walk.
 
 The recursion of the reference (search -> decompose -> sub-solve -> search)
 runs here as a loop over an explicit stack of frames, so that the depth of a
