@@ -1,0 +1,856 @@
+"""The command line, compatible with the reference's flags.
+
+::
+
+    minimalloc --capacity=N --input=IN.csv --output=OUT.csv [--timeout=10s]
+               [--validate] [--stats] [--canonical_only=false ...]
+               [--preordering_heuristics=WAT,TAW,TWA] [--minimize_capacity]
+    minimalloc --input=IN.csv --minimize [--capacity=N] [--output=OUT.csv]
+    minimalloc --input=IN.csv --allocator=best_fit [--capacity=N]
+    minimalloc --input=IN.csv --capacity=N --explain
+    minimalloc generate KIND [options]           (see minimalloc generate --help)
+    minimalloc ablation --input=IN.csv --capacity=N [--timeout=20s]
+
+Flags are spelt as the reference's (absl) flags are: ``--name=value`` or
+``--name value``; a switch is ``--name`` (true), ``--noname`` (false) or
+``--name=true|false`` (also ``1/0``, ``yes/no``, ``t/f``, ``y/n``).  A single
+leading dash works too, and ``-`` may stand for ``_`` in names.  Durations are
+``10s``, ``500ms``, ``1m``, ``1h30m``, ``1.5s``, ``inf``, or a bare number of
+seconds.  When a flag is repeated, the last one counts.
+
+Exit status: 0 when an allocation within the capacity was found (and written,
+with ``--output``), 1 when none was (infeasible, timed out, or it failed
+validation), 2 for bad input or usage (one line on stderr, no traceback), 130
+when interrupted.  Output files are written to a temporary name and renamed,
+so they are never half-written, and are left untouched on failure.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from minimalloc.errors import ProblemError
+from minimalloc.params import TECHNIQUES, SolverParams, Status
+
+if TYPE_CHECKING:
+    from minimalloc.csvio import CsvLayout
+    from minimalloc.model import Problem
+
+__all__ = ["main", "parse_bool", "parse_duration"]
+
+EXIT_OK = 0
+EXIT_NOT_SOLVED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+PROG = "minimalloc"
+#: Capacities above this would overflow the search's 64-bit arithmetic.
+MAX_CAPACITY = 2**62
+
+
+class UsageError(Exception):
+    """A bad command line: printed as one line, exit status 2."""
+
+
+class _HelpRequested(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------
+# Flag values
+
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
+                 "h": 3600.0}
+
+
+def parse_bool(text: str) -> bool:
+    """A switch's value as absl reads it.
+
+    >>> parse_bool("false"), parse_bool("Yes"), parse_bool("1")
+    (False, True, True)
+    """
+    word = text.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in an absl duration (``10s``, ``500ms``, ``1m30s``, ``1.5s``);
+    a bare number is seconds; ``inf`` is None (no limit).
+
+    >>> parse_duration("1m30s"), parse_duration("500ms"), parse_duration("2")
+    (90.0, 0.5, 2.0)
+    >>> parse_duration("inf") is None
+    True
+    """
+    word = text.strip().lower()
+    if word in ("inf", "+inf", "infinite", "none"):
+        return None
+    if word.startswith("-"):
+        raise ValueError(f"a duration cannot be negative, got {text!r}")
+    word = word.removeprefix("+")
+    if _NUMBER.fullmatch(word):
+        seconds = float(word)
+    else:
+        seconds = 0.0
+        position = 0
+        while position < len(word):
+            match = _DURATION_PART.match(word, position)
+            if match is None:
+                raise ValueError(
+                    f"expected a duration such as 10s, 500ms, 1m30s or 1.5s, got {text!r}"
+                )
+            seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+            position = match.end()
+        if not word:
+            raise ValueError("expected a duration such as 10s, got an empty value")
+    if not math.isfinite(seconds):
+        return None
+    return seconds
+
+
+def _parse_int(text: str) -> int:
+    if not _INTEGER.fullmatch(text.strip()):
+        raise ValueError(f"expected an integer, got {text!r}")
+    return int(text)
+
+
+# ----------------------------------------------------------------------------
+# Flags, absl style
+
+
+@dataclass(frozen=True)
+class _Flag:
+    name: str
+    kind: str  # "bool", "int", "str", "duration"
+    default: object
+    help: str
+    metavar: str = ""
+
+
+def _switch_flags() -> list[_Flag]:
+    flags = [_Flag(name, "bool", True, text) for name, text in TECHNIQUES.items()]
+    flags.append(_Flag("minimize_capacity", "bool", False,
+                       "The reference's binary search for the smallest capacity that "
+                       "still fits (between 0 and --capacity)."))
+    flags.append(_Flag("preordering_heuristics", "str", "WAT,TAW,TWA",
+                       "Static preordering heuristics to attempt, comma separated "
+                       "(letters A C L O T U W Z).", "LIST"))
+    return flags
+
+
+def _input_flags() -> list[_Flag]:
+    return [
+        _Flag("input", "str", "", "The path to the input CSV file.", "FILE"),
+        _Flag("sample", "str", "", "Read a built-in sample problem instead of --input "
+              "(--sample=list shows them).", "NAME"),
+        _Flag("capacity", "int", None, "The maximum memory capacity.", "N"),
+    ]
+
+
+_SOLVE_FLAGS: list[_Flag] = [
+    *_input_flags(),
+    _Flag("output", "str", "", "The path to the output CSV file: the input's columns "
+          "plus offset.", "FILE"),
+    _Flag("timeout", "duration", None, "The time limit, e.g. 10s, 500ms, 1m "
+          "(default: none).", "DURATION"),
+    _Flag("validate", "bool", False, "Validates the output with the independent "
+          "checker; a failure exits 1."),
+    _Flag("stats", "bool", False, "Prints the search statistics."),
+    _Flag("print_solution", "bool", False, "Prints the solution as a LaTeX (TikZ) "
+          "picture, as the reference does."),
+    _Flag("fallback", "bool", True, "If the exact search gives no answer in time, "
+          "use the best baseline allocation when it fits the capacity."),
+    _Flag("minimize", "bool", False, "Find the lowest height it can (capacity "
+          "optional), with a lower bound and whether it is proven optimal."),
+    _Flag("allocator", "str", "", "Use a baseline allocator instead of the search "
+          "(e.g. greedy_by_size, best_fit, first_fit).", "NAME"),
+    _Flag("explain", "bool", False, "Explain why the problem does not fit."),
+    *_switch_flags(),
+]
+
+_ABLATION_FLAGS: list[_Flag] = [
+    *_input_flags(),
+    _Flag("timeout", "duration", 20.0, "The time limit per variant (default 20s).",
+          "DURATION"),
+    _Flag("preordering_heuristics", "str", "WAT,TAW,TWA",
+          "Static preordering heuristics to attempt.", "LIST"),
+]
+
+
+def _normalise(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _parse_flags(argv: Sequence[str], flags: Sequence[_Flag]
+                 ) -> tuple[dict[str, object], set[str]]:
+    """Values of ``flags`` from ``argv`` (defaults where not given) and the
+    names given."""
+    by_name = {flag.name: flag for flag in flags}
+    values: dict[str, object] = {flag.name: flag.default for flag in flags}
+    given: set[str] = set()
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        index += 1
+        if arg == "--":
+            if index < len(argv):
+                raise UsageError(f"unexpected argument '{argv[index]}'")
+            break
+        if not arg.startswith("-") or arg == "-":
+            raise UsageError(
+                f"unexpected argument '{arg}' (flags are spelt --name=value)"
+            )
+        body = arg[2:] if arg.startswith("--") else arg[1:]
+        raw_name, has_value, text = body.partition("=")
+        name = _normalise(raw_name)
+        if name in ("h", "help", "helpfull", "helpshort"):
+            raise _HelpRequested
+        flag = by_name.get(name)
+        negated = False
+        if flag is None and name.startswith("no") and name[2:] in by_name:
+            candidate = by_name[name[2:]]
+            if candidate.kind == "bool":
+                if has_value:
+                    raise UsageError(
+                        f"--{raw_name} takes no value (write --{candidate.name}={text})"
+                    )
+                flag, negated = candidate, True
+        if flag is None:
+            raise UsageError(_unknown_flag(raw_name, by_name))
+        if flag.kind == "bool":
+            if negated:
+                value: object = False
+            elif not has_value:
+                value = True
+            else:
+                value = _convert(flag, text)
+        else:
+            if not has_value:
+                if index >= len(argv):
+                    raise UsageError(f"--{flag.name} needs a value")
+                text = argv[index]
+                index += 1
+            value = _convert(flag, text)
+        values[flag.name] = value
+        given.add(flag.name)
+    return values, given
+
+
+def _unknown_flag(name: str, by_name: dict[str, _Flag]) -> str:
+    names = list(by_name) + [f"no{n}" for n, f in by_name.items() if f.kind == "bool"]
+    close = difflib.get_close_matches(_normalise(name), names, n=1)
+    hint = f" (did you mean --{close[0]}?)" if close else ""
+    return f"unknown flag --{name}{hint}; see {PROG} --help"
+
+
+def _convert(flag: _Flag, text: str) -> object:
+    try:
+        if flag.kind == "bool":
+            return parse_bool(text)
+        if flag.kind == "int":
+            return _parse_int(text)
+        if flag.kind == "duration":
+            return parse_duration(text)
+    except ValueError as error:
+        raise UsageError(f"--{flag.name}: {error}") from None
+    return text
+
+
+def _help_text(usage: str, flags: Sequence[_Flag]) -> str:
+    lines = [usage.rstrip(), "", "flags:"]
+    for flag in flags:
+        if flag.kind == "bool":
+            spelling = f"--{flag.name}[=true|false]"
+            default = "true" if flag.default else "false"
+        else:
+            spelling = f"--{flag.name}={flag.metavar or 'VALUE'}"
+            default = "none" if flag.default in (None, "") else str(flag.default)
+            if flag.kind == "duration" and flag.default is not None:
+                default = f"{flag.default:g}s"
+        lines.append(f"  {spelling}")
+        lines.append(f"      {flag.help} (default: {default})")
+    return "\n".join(lines)
+
+
+_SOLVE_USAGE = f"""\
+usage: {PROG} --capacity=N --input=IN.csv [--output=OUT.csv] [--timeout=10s]
+                  [--validate] [--stats] [--canonical_only=false ...]
+                  [--preordering_heuristics=WAT,TAW,TWA] [--minimize_capacity]
+       {PROG} --input=IN.csv --minimize [--capacity=N] [--output=OUT.csv]
+       {PROG} --input=IN.csv --allocator=NAME [--capacity=N] [--output=OUT.csv]
+       {PROG} --input=IN.csv --capacity=N --explain
+       {PROG} generate KIND [options]      (see {PROG} generate --help)
+       {PROG} ablation --input=IN.csv --capacity=N [--timeout=20s]
+
+Solves a static memory allocation problem with MiniMalloc: gives every buffer
+of IN.csv an offset so that buffers alive at the same time never share an
+address and all fit in N bytes.  Exit status: 0 an allocation within the
+capacity was found, 1 none was (infeasible, timed out, failed validation),
+2 bad input or usage.
+"""
+
+_ABLATION_USAGE = f"""\
+usage: {PROG} ablation --input=IN.csv --capacity=N [--timeout=20s]
+
+Solves the problem with each search technique switched off in turn (and with
+nothing switched off), as in the paper's ablation study, and prints a table.
+"""
+
+
+# ----------------------------------------------------------------------------
+# Entry point
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (see the module doc)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "generate":
+        return _generate(args[1:])
+    if args and args[0] == "ablation":
+        return _guarded(_ablation, args[1:], _ABLATION_USAGE, _ABLATION_FLAGS)
+    return _guarded(_solve_command, args, _SOLVE_USAGE, _SOLVE_FLAGS)
+
+
+def _guarded(command: Callable[[Sequence[str]], int], args: Sequence[str],
+             usage: str, flags: Sequence[_Flag]) -> int:
+    """Run ``command``, turning bad input into one line on stderr."""
+    try:
+        return command(args)
+    except _HelpRequested:
+        print(_help_text(usage, flags))
+        return EXIT_OK
+    except UsageError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    except ProblemError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    except OSError as error:
+        _error(_os_message(error))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _error(message: str) -> None:
+    text = " ".join(message.split("\n"))
+    print(f"{PROG}: error: {text}", file=sys.stderr)
+
+
+def _os_message(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    if error.filename is not None:
+        return f"cannot open '{error.filename}': {reason}"
+    return reason
+
+
+def _generate(args: Sequence[str]) -> int:
+    try:
+        from minimalloc.generate import main_generate
+    except ImportError:
+        _error("the generate subcommand is not available in this installation")
+        return EXIT_USAGE
+    return main_generate(list(args))
+
+
+# ----------------------------------------------------------------------------
+# Reading the problem
+
+
+@dataclass(frozen=True)
+class _Input:
+    problem: Problem
+    layout: CsvLayout
+    name: str
+
+
+def _read_input(values: dict[str, object], capacity: int | None) -> _Input:
+    from minimalloc.csvio import read_csv_with_layout
+
+    path = str(values["input"])
+    sample = str(values["sample"])
+    if path and sample:
+        raise UsageError("give either --input or --sample, not both")
+    if sample:
+        return _read_sample(sample, capacity)
+    if not path:
+        raise UsageError(f"--input=FILE is required (or --sample=NAME); see {PROG} --help")
+    problem, layout = read_csv_with_layout(path, capacity)
+    return _Input(problem, layout, path)
+
+
+def _sample_names() -> list[str]:
+    try:
+        from minimalloc import samples
+    except ImportError:
+        samples = None
+    if samples is not None:
+        for attribute in ("available_samples", "sample_names", "names", "list_samples"):
+            function = getattr(samples, attribute, None)
+            if callable(function):
+                return [str(name) for name in function()]
+    folder = _samples_folder()
+    return sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
+
+
+def _samples_folder() -> Path:
+    return Path(__file__).resolve().parents[1] / "sample_problems"
+
+
+def _read_sample(name: str, capacity: int | None) -> _Input:
+    from minimalloc.csvio import read_csv_with_layout
+
+    names = _sample_names()
+    if name == "list":
+        raise UsageError(
+            "samples: " + (", ".join(names) if names else "none in this installation")
+        )
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        known = ", ".join(names) if names else "none in this installation"
+        raise UsageError(f"--sample: unknown sample '{name}'{hint}; known: {known}")
+    path = _sample_path(name)
+    if capacity is None:
+        capacity = _sample_capacity(name)
+    problem, layout = read_csv_with_layout(path, capacity)
+    return _Input(problem, layout, f"sample {name}")
+
+
+def _sample_path(name: str) -> Path:
+    try:
+        from minimalloc import samples
+    except ImportError:
+        samples = None
+    if samples is not None:
+        for attribute in ("sample_path", "path"):
+            function = getattr(samples, attribute, None)
+            if callable(function):
+                return Path(function(name))
+    return _samples_folder() / f"{name}.csv"
+
+
+def _sample_capacity(name: str) -> int | None:
+    """The capacity a sample is meant for, when it says."""
+    try:
+        from minimalloc import samples
+    except ImportError:
+        return None
+    for attribute in ("sample_capacity", "capacity"):
+        function = getattr(samples, attribute, None)
+        if callable(function):
+            value = function(name)
+            return None if value is None else int(value)
+    return None
+
+
+def _capacity(values: dict[str, object], required: bool) -> int | None:
+    capacity = values["capacity"]
+    if capacity is None:
+        if required:
+            raise UsageError(
+                "--capacity=N is required (the memory size to fit in); only "
+                "--minimize, --allocator and --explain work without it"
+            )
+        return None
+    assert isinstance(capacity, int)
+    if capacity < 1:
+        raise UsageError(f"--capacity must be at least 1, got {capacity}")
+    if capacity > MAX_CAPACITY:
+        raise UsageError(f"--capacity must be at most 2**62, got {capacity}")
+    return capacity
+
+
+def _params(values: dict[str, object], **changes: object) -> SolverParams:
+    switches = {name: bool(values[name]) for name in TECHNIQUES if name in values}
+    settings: dict[str, object] = {
+        "timeout": values["timeout"],
+        "preordering_heuristics": str(values["preordering_heuristics"]),
+        **switches,
+    }
+    if "minimize_capacity" in values:
+        settings["minimize_capacity"] = bool(values["minimize_capacity"])
+    settings.update(changes)
+    try:
+        return SolverParams(**settings)  # type: ignore[arg-type]
+    except ProblemError as error:
+        raise UsageError(f"--preordering_heuristics: {error}") from None
+
+
+def _check_output(values: dict[str, object]) -> Path | None:
+    """The output path, checked before any work is done."""
+    text = str(values.get("output") or "")
+    if not text:
+        return None
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"--output: '{text}' is a directory")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"--output: the folder '{folder}' does not exist")
+    return path
+
+
+# ----------------------------------------------------------------------------
+# The solve command and its variants
+
+
+def _solve_command(args: Sequence[str]) -> int:
+    values, _ = _parse_flags(args, _SOLVE_FLAGS)
+    modes = [name for name in ("minimize", "allocator", "explain", "minimize_capacity")
+             if values[name]]
+    if len(modes) > 1:
+        raise UsageError(
+            "choose one of " + ", ".join(f"--{m}" for m in modes) + ", not several"
+        )
+    mode = modes[0] if modes else "solve"
+    capacity = _capacity(values, required=mode in ("solve", "minimize_capacity"))
+    params = _params(values)  # checks the heuristics before reading anything
+    output = _check_output(values)
+    data = _read_input(values, capacity)
+    if mode == "minimize":
+        return _minimize(data, values, output)
+    if mode == "allocator":
+        return _allocator(data, values, output)
+    if mode == "explain":
+        return _explain(data, values)
+    return _solve(data, values, params, output)
+
+
+def _line(label: str, value: object) -> None:
+    print(f"{label + ':':<14}{value}")
+
+
+def _solve(data: _Input, values: dict[str, object], params: SolverParams,
+           output: Path | None) -> int:
+    from minimalloc.solver import Solver, warmup
+
+    problem = data.problem
+    capacity = problem.capacity
+    warmup()  # compile or load the kernels now, so the time below is the solve's
+    solver = Solver(params)
+    started = time.perf_counter()
+    result = _interruptible(solver, lambda: solver.solve(
+        problem, fallback=bool(values["fallback"])))
+    elapsed = time.perf_counter() - started
+    _line("time", f"{elapsed:.3f} s")
+    solution = result.solution
+    method = "minimalloc"
+    if result.status is Status.OK:
+        _line("status", "solved")
+        if params.minimize_capacity:
+            _line("height", f"{solution.height} (smallest capacity found; given "
+                            f"{capacity})")
+        else:
+            _line("height", f"{solution.height} (capacity {capacity})")
+    else:
+        _line("status", _status_text(result.status, capacity, params.timeout))
+    if values["stats"]:
+        print()
+        print(format_stats(result.stats))
+        print()
+    if result.status is Status.CANCELLED:
+        return EXIT_INTERRUPTED
+    if solution is None and result.fallback is not None:
+        fallback = result.fallback
+        height = fallback.solution.height
+        if fallback.fits:
+            _line("fallback", f"the {fallback.method} baseline fits: height {height} "
+                              f"<= capacity {capacity} (a heuristic answer, not "
+                              "MiniMalloc's search)")
+            solution = fallback.solution
+            method = f"the {fallback.method} baseline"
+        else:
+            _line("fallback", f"the best baseline ({fallback.method}) needs height "
+                              f"{height} > capacity {capacity}: nothing to write")
+    if solution is None:
+        return EXIT_NOT_SOLVED
+    return _finish(data, values, solution, output, method, capacity)
+
+
+def _status_text(status: Status, capacity: int | None, timeout: float | None) -> str:
+    if status is Status.INFEASIBLE:
+        return f"infeasible (no allocation fits in capacity {capacity})"
+    if status is Status.TIMEOUT:
+        limit = f"{timeout:g} s" if timeout is not None else "the time limit"
+        return f"timeout (no answer within {limit})"
+    return "cancelled"
+
+
+def _finish(data: _Input, values: dict[str, object], solution, output: Path | None,
+            method: str, capacity: int | None) -> int:
+    """Validate (if asked), print the picture (if asked), write the output."""
+    problem = data.problem
+    if values.get("validate"):
+        from minimalloc.validate import validate
+
+        verdict = validate(problem, solution)
+        if verdict.ok:
+            _line("validation", "PASS")
+        else:
+            _line("validation", f"FAIL ({verdict.code.value}): {verdict.message}")
+            if output is not None:
+                _line("output", "not written: the allocation failed validation")
+            return EXIT_NOT_SOLVED
+    if values.get("print_solution"):
+        print(latex_picture(problem, solution, capacity))
+    if output is not None:
+        from minimalloc.csvio import write_csv
+
+        write_csv(problem, output, solution, data.layout)
+        _line("output", f"{output} (offsets from {method})")
+    return EXIT_OK
+
+
+def _interruptible(solver, work: Callable[[], object]):
+    """Run ``work`` in a thread so that Ctrl-C can cancel ``solver``."""
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as error:  # noqa: BLE001 - re-raised below
+            box["error"] = error
+
+    thread = threading.Thread(target=target, name="minimalloc-solve", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.1)
+    except KeyboardInterrupt:
+        solver.cancel()
+        thread.join()
+        raise
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]
+
+
+def _minimize(data: _Input, values: dict[str, object], output: Path | None) -> int:
+    try:
+        from minimalloc.minimize import minimize
+    except ImportError:
+        raise UsageError("--minimize is not available in this installation") from None
+    from minimalloc.solver import warmup
+
+    problem = data.problem
+    capacity = problem.capacity
+    warmup()
+    kwargs = {} if values["timeout"] is None else {"timeout": values["timeout"]}
+    started = time.perf_counter()
+    result = minimize(problem, **kwargs)
+    elapsed = time.perf_counter() - started
+    _line("time", f"{elapsed:.3f} s")
+    solution = result.solution
+    bound = result.lower_bound
+    if solution is None:
+        _line("height", "none found")
+        _line("lower bound", bound)
+        return EXIT_NOT_SOLVED
+    _line("height", solution.height)
+    _line("lower bound", bound)
+    if result.proven_optimal:
+        _line("optimal", "yes (proven)")
+    else:
+        gap = solution.height - bound
+        share = f", {100.0 * gap / bound:.2f} %" if bound else ""
+        _line("optimal", f"not proven (gap {gap}{share} above the lower bound)")
+    stats = getattr(result, "stats", None)
+    if values["stats"] and stats is not None:
+        print()
+        print(format_stats(stats))
+        print()
+    if capacity is not None and solution.height > capacity:
+        _line("capacity", f"{capacity}: the height found does not fit; nothing written")
+        return EXIT_NOT_SOLVED
+    return _finish(data, values, solution, output, "minimize", capacity)
+
+
+def _allocator(data: _Input, values: dict[str, object], output: Path | None) -> int:
+    from minimalloc.heuristics import allocate
+
+    problem = data.problem
+    capacity = problem.capacity
+    name = str(values["allocator"])
+    started = time.perf_counter()
+    solution = allocate(problem, name)
+    elapsed = time.perf_counter() - started
+    _line("time", f"{elapsed:.3f} s")
+    _line("allocator", name)
+    if capacity is None:
+        _line("height", solution.height)
+    elif solution.height <= capacity:
+        _line("height", f"{solution.height} (fits capacity {capacity})")
+    else:
+        _line("height", f"{solution.height} (does not fit capacity {capacity})")
+        return EXIT_NOT_SOLVED
+    return _finish(data, values, solution, output, f"the {name} allocator", capacity)
+
+
+def _explain(data: _Input, values: dict[str, object]) -> int:
+    try:
+        from minimalloc.explain import explain
+    except ImportError:
+        raise UsageError("--explain is not available in this installation") from None
+    from minimalloc.solver import warmup
+
+    warmup()
+    kwargs = {} if values["timeout"] is None else {"timeout": values["timeout"]}
+    started = time.perf_counter()
+    explanation = explain(data.problem, **kwargs)
+    elapsed = time.perf_counter() - started
+    _line("time", f"{elapsed:.3f} s")
+    print(str(explanation).rstrip())
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------
+# Ablation
+
+
+def _ablation(args: Sequence[str]) -> int:
+    from minimalloc.solver import Solver, warmup
+
+    values, _ = _parse_flags(args, _ABLATION_FLAGS)
+    capacity = _capacity(values, required=True)
+    _params(values)
+    data = _read_input(values, capacity)
+    timeout = values["timeout"]
+    warmup()
+    limit = "no limit" if timeout is None else f"{timeout:g} s limit per variant"
+    print(f"ablation: {data.name}, {len(data.problem.buffers)} buffers, "
+          f"capacity {capacity}, {limit}")
+    print()
+    rows = []
+    for variant in ("nothing", *TECHNIQUES):
+        changes = {} if variant == "nothing" else {variant: False}
+        solver = Solver(_params(values, minimize_capacity=False, **changes))
+        started = time.perf_counter()
+        result = _interruptible(solver, lambda s=solver: s.solve(data.problem))
+        seconds = time.perf_counter() - started
+        if result.status is Status.CANCELLED:
+            raise KeyboardInterrupt
+        rows.append((variant, result.status.value if not result.ok else "solved",
+                     f"{seconds:.3f}", str(result.stats.nodes),
+                     str(result.stats.backtracks)))
+    print(format_table(("switched off", "status", "seconds", "nodes", "backtracks"),
+                       rows, align="<<>>>"))
+    solved = sum(1 for row in rows if row[1] == "solved")
+    print()
+    print(f"solved: {solved} of {len(rows)} variants")
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------
+# Formatting
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
+                 align: str | None = None, indent: str = "") -> str:
+    """Plain-text columns; ``align`` has one ``<`` or ``>`` per column
+    (default: first column left, the rest right).
+
+    >>> print(format_table(("a", "b"), [("x", "10"), ("yy", "2")]))
+    a    b
+    x   10
+    yy   2
+    """
+    if align is None:
+        align = "<" + ">" * (len(headers) - 1)
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    lines = []
+    for row in (headers, *rows):
+        cells = [f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)]
+        lines.append((indent + "  ".join(cells)).rstrip())
+    return "\n".join(lines)
+
+
+def format_stats(stats) -> str:
+    """The search statistics as a small table (and the round robin's runs)."""
+    rows = [
+        ("nodes", f"{stats.nodes}"),
+        ("backtracks", f"{stats.backtracks}"),
+        ("placements", f"{stats.placements}"),
+    ]
+    rows += [(f"pruned: {rule.replace('_', ' ')}", f"{count}")
+             for rule, count in stats.prunes.items()]
+    rows += [
+        ("decompositions", f"{stats.decompositions}"),
+        ("max depth", f"{stats.max_depth}"),
+        ("partitions", f"{stats.partitions}"),
+        ("sections", f"{stats.sections}"),
+        ("sweep seconds", f"{stats.sweep_seconds:.3f}"),
+        ("search seconds", f"{stats.search_seconds:.3f}"),
+        ("round-robin runs", f"{len(stats.rounds)}"),
+    ]
+    text = "search statistics\n" + format_table(("counter", "value"), rows, indent="  ")
+    if stats.rounds:
+        round_rows = [
+            (str(r.round), r.heuristic,
+             "none" if r.node_limit < 0 else str(r.node_limit), str(r.nodes), r.outcome)
+            for r in stats.rounds
+        ]
+        text += "\nround robin\n" + format_table(
+            ("round", "heuristic", "node limit", "nodes", "outcome"), round_rows,
+            align=">^>><", indent="  ")
+    return text
+
+
+def latex_picture(problem, solution, capacity: int | None) -> str:
+    """The solution as a TikZ picture, drawn as the reference's
+    ``--print_solution`` draws it (a 17 x 8.5 box, one rectangle per active
+    stretch of each buffer)."""
+    buffers = problem.buffers
+    top = capacity if capacity is not None else max(solution.height, 1)
+    lo = min((b.lower for b in buffers), default=0)
+    hi = max((b.upper for b in buffers), default=1)
+    scale_x = 17.0 / max(hi - lo, 1)
+    scale_y = 8.5 / max(top, 1)
+    lines = ["", r"\documentclass[tikz]{standalone}", r"\usepackage{tikz}",
+             r"\usepackage{pgfplots}", r"\begin{document}", r"\begin{tikzpicture}"]
+    for buffer, offset in zip(buffers, solution.offsets):
+        gaps = sorted(buffer.gaps, key=lambda g: g.lower)
+        for i in range(len(gaps) + 1):
+            left = buffer.lower if i == 0 else gaps[i - 1].upper
+            right = buffer.upper if i == len(gaps) else gaps[i].lower
+            if left == right:
+                continue
+            x = scale_x * (left - lo)
+            y = scale_y * offset
+            w = scale_x * (right - left)
+            h = scale_y * buffer.size
+            lines.append(
+                rf"\fill[lightgray,draw=darkgray] ({x:g},{y:g}) rectangle "
+                rf"({x + w:g},{y + h:g});  % height = {h:g}, ID = {buffer.id}"
+            )
+    lines.append(rf"\fill[draw=black,fill opacity=0,thick] (0,0) rectangle "
+                 rf"({scale_x * (hi - lo):g},{scale_y * top:g});")
+    lines += [r"\end{tikzpicture}", r"\end{document}"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

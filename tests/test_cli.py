@@ -1,0 +1,521 @@
+"""The command line: the reference's flags, exit codes, messages, files."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minimalloc import cli
+from minimalloc.cli import main, parse_bool, parse_duration
+from minimalloc.params import TECHNIQUES
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "benchmarks"
+EXAMPLE = SHARED / "examples" / "input.12.csv"
+EXAMPLE_OUT = SHARED / "reference" / "input.12.out.csv"
+HARD = SHARED / "challenging" / "A.1048576.csv"
+
+needs_shared = pytest.mark.skipif(not EXAMPLE.exists(), reason="benchmarks not present")
+pytestmark = needs_shared
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def solve_example(capsys, tmp_path, *extra: str, capacity: int = 12):
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, f"--capacity={capacity}", f"--input={EXAMPLE}",
+                               f"--output={out}", *extra)
+    return code, stdout, stderr, out
+
+
+def assert_usage_error(code: int, stdout: str, stderr: str, *fragments: str) -> None:
+    assert code == 2, (stdout, stderr)
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("minimalloc: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+# ---------------------------------------------------------------- solving
+
+
+def test_example_matches_reference_byte_for_byte(capsys, tmp_path):
+    code, stdout, stderr, out = solve_example(capsys, tmp_path)
+    assert code == 0, stderr
+    assert out.read_bytes() == EXAMPLE_OUT.read_bytes()
+    assert "status:       solved" in stdout
+    assert "height:       12 (capacity 12)" in stdout
+    assert stdout.splitlines()[0].startswith("time:")
+    assert stderr == ""
+
+
+def test_without_output_nothing_is_written(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, _ = run(capsys, "--capacity=12", f"--input={EXAMPLE}")
+    assert code == 0
+    assert "output:" not in stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_infeasible_exits_1_and_writes_nothing(capsys, tmp_path):
+    code, stdout, stderr, out = solve_example(capsys, tmp_path, capacity=11)
+    assert code == 1
+    assert "status:       infeasible (no allocation fits in capacity 11)" in stdout
+    assert not out.exists()
+    assert stderr == ""
+
+
+def test_timeout_without_fallback(capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    code, stdout, _ = run(capsys, "--capacity=1048576", f"--input={HARD}",
+                          "--timeout=0.05s", "--fallback=false", f"--output={out}")
+    assert code == 1
+    assert "status:       timeout (no answer within 0.05 s)" in stdout
+    assert "fallback" not in stdout
+    assert not out.exists()
+
+
+def test_timeout_with_fallback_that_does_not_fit(capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    code, stdout, _ = run(capsys, "--capacity=1048576", f"--input={HARD}",
+                          "--timeout=0.05s", f"--output={out}")
+    assert code == 1
+    assert "timeout" in stdout
+    assert "fallback:" in stdout and "nothing to write" in stdout
+    assert not out.exists()
+
+
+def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
+    """When the search times out but a baseline fits, the baseline is written,
+    clearly labelled, and the exit status is 0."""
+    from minimalloc import solver as solver_module
+    from minimalloc.heuristics import allocate
+    from minimalloc.params import Status
+    from minimalloc.solver import Fallback, SolveResult
+    from minimalloc.stats import SearchStats
+
+    def timed_out(self, problem, *, fallback=False, trace=0, capacity=None):
+        baseline = allocate(problem, "greedy_by_size")
+        return SolveResult(Status.TIMEOUT, None, SearchStats(), problem.capacity,
+                           fallback=Fallback("greedy_by_size", baseline, True)
+                           if fallback else None)
+
+    monkeypatch.setattr(solver_module.Solver, "solve", timed_out)
+    code, stdout, _, out = solve_example(capsys, tmp_path, "--timeout=1s", "--validate")
+    assert code == 0
+    assert "status:       timeout" in stdout
+    assert "the greedy_by_size baseline fits" in stdout
+    assert "not MiniMalloc's search" in stdout
+    assert "validation:   PASS" in stdout
+    assert "offsets from the greedy_by_size baseline" in stdout
+    assert out.exists()
+    code, stdout, _, out = solve_example(capsys, tmp_path, "--timeout=1s", "--nofallback")
+    assert code == 1
+
+
+def test_minimize_capacity(capsys, tmp_path):
+    code, stdout, _, out = solve_example(capsys, tmp_path, "--minimize_capacity",
+                                         capacity=40)
+    assert code == 0
+    assert "height:       12 (smallest capacity found; given 40)" in stdout
+    assert out.exists()
+
+
+def test_print_solution(capsys, tmp_path):
+    code, stdout, _, _ = solve_example(capsys, tmp_path, "--print_solution")
+    assert code == 0
+    assert r"\begin{tikzpicture}" in stdout
+    assert stdout.count(r"\fill[lightgray") == 5
+
+
+# ---------------------------------------------------------------- flags
+
+
+@pytest.mark.parametrize("spelling", [
+    ["--capacity", "12", f"--input={EXAMPLE}"],
+    ["-capacity=12", f"-input={EXAMPLE}"],
+    ["--capacity=+12", "--input", str(EXAMPLE)],
+    ["--capacity=12", f"--input={EXAMPLE}", "--timeout=10s"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--timeout", "500ms"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--timeout=1m"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--timeout=1.5s"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--timeout=3"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--timeout=inf"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--timeout=1h30m"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--validate"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--validate=true"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--validate=1"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--validate=yes"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--novalidate"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--validate=false", "--validate"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--preordering_heuristics=WAT"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--preordering_heuristics=wat,ZLU"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--canonical-only=true"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--stats=false"],
+    ["--capacity=12", f"--input={EXAMPLE}", "--", ],
+])
+def test_flag_spellings_solve_the_example(capsys, spelling):
+    code, stdout, stderr = run(capsys, *spelling)
+    assert code == 0, stderr
+    assert "status:       solved" in stdout
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+@pytest.mark.parametrize("form", ["--{}=false", "--no{}", "--{}=0", "--{}=f", "--{}"])
+def test_every_switch(capsys, tmp_path, name, form):
+    code, stdout, stderr, out = solve_example(capsys, tmp_path, form.format(name),
+                                              "--validate")
+    assert code == 0, stderr
+    assert "validation:   PASS" in stdout
+    assert out.exists()
+
+
+def test_switches_reach_the_solver(capsys, monkeypatch):
+    seen = []
+    original = cli._params
+
+    def spy(values, **changes):
+        params = original(values, **changes)
+        seen.append(params)
+        return params
+
+    monkeypatch.setattr(cli, "_params", spy)
+    run(capsys, "--capacity=12", f"--input={EXAMPLE}", "--nocanonical_only",
+        "--hatless_pruning=false", "--timeout=250ms", "--preordering_heuristics=TWA")
+    params = seen[-1]
+    assert params.canonical_only is False and params.hatless_pruning is False
+    assert params.section_inference is True
+    assert params.timeout == pytest.approx(0.25)
+    assert params.preordering_heuristics == ("TWA",)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("10s", 10.0), ("500ms", 0.5), ("1m", 60.0), ("1.5s", 1.5), ("2", 2.0),
+    ("0", 0.0), ("1h30m", 5400.0), ("250us", 250e-6), ("1m0.5s", 60.5), (".5s", 0.5),
+])
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "s", "10x", "-1s", "ten", "1.5.2s", "5 s"])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_parse_bool():
+    assert [parse_bool(t) for t in ("true", "T", "yes", "y", "1")] == [True] * 5
+    assert [parse_bool(t) for t in ("false", "F", "no", "n", "0")] == [False] * 5
+    with pytest.raises(ValueError):
+        parse_bool("maybe")
+
+
+def test_help(capsys):
+    code, stdout, _ = run(capsys, "--help")
+    assert code == 0
+    assert "usage: minimalloc --capacity=N" in stdout
+    for name in ("capacity", "input", "output", "timeout", "validate", "stats",
+                 "minimize_capacity", "preordering_heuristics", *TECHNIQUES):
+        assert f"--{name}" in stdout
+
+
+# ---------------------------------------------------------------- output
+
+
+def test_stats_output(capsys, tmp_path):
+    code, stdout, _, _ = solve_example(capsys, tmp_path, "--stats")
+    assert code == 0
+    for label in ("search statistics", "nodes", "backtracks", "pruned: canonical",
+                  "pruned: dominance", "pruned: inference", "pruned: hatless",
+                  "decompositions", "max depth", "partitions", "sections",
+                  "sweep seconds", "search seconds", "round robin", "heuristic",
+                  "node limit", "outcome"):
+        assert label in stdout, label
+    rows = {line.split()[0]: line.split()[-1] for line in stdout.splitlines()
+            if line.startswith("  ") and len(line.split()) == 2}
+    assert rows["nodes"] == "8"
+    assert rows["backtracks"] == "0"
+    assert rows["partitions"] == "1"
+    assert rows["sections"] == "3"
+
+
+def test_stats_counts_backtracks_when_infeasible(capsys, tmp_path):
+    code, stdout, _, _ = solve_example(capsys, tmp_path, "--stats", capacity=11)
+    assert code == 1
+    assert "backtracks" in stdout and "infeasible" in stdout
+
+
+def test_validate_pass(capsys, tmp_path):
+    code, stdout, _, _ = solve_example(capsys, tmp_path, "--validate")
+    assert code == 0
+    assert "validation:   PASS" in stdout
+
+
+def test_validate_failure_exits_1_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    from minimalloc.validate import ValidationCode, ValidationResult
+
+    validate_module = importlib.import_module("minimalloc.validate")
+
+    def broken(problem, solution):
+        return ValidationResult(ValidationCode.BAD_OVERLAP, (0, 1), "made up")
+
+    monkeypatch.setattr(validate_module, "validate", broken)
+    out = tmp_path / "out.csv"
+    out.write_text("old\n")
+    code, stdout, _, _ = solve_example(capsys, tmp_path, "--validate")
+    assert code == 1
+    assert "validation:   FAIL (bad overlap): made up" in stdout
+    assert out.read_text() == "old\n"
+
+
+def test_output_keeps_the_input_layout(capsys, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("buffer,start,end,size,hint\nx,0,2,4,-1\ny,1,3,4,5\n")
+    out = tmp_path / "out.csv"
+    code, _, stderr = run(capsys, "--capacity=8", f"--input={source}", f"--output={out}")
+    assert code == 0, stderr
+    assert out.read_text().splitlines()[0] == "buffer,start,end,size,hint,offset"
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_missing_file(capsys, tmp_path):
+    missing = tmp_path / "nope.csv"
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={missing}")
+    assert_usage_error(code, stdout, stderr, "nope.csv", "No such file")
+
+
+def test_bad_csv_cell_names_line_and_column(capsys, tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_text("id,lower,upper,size\nb1,0,3,4\nb2,3,nine,4\n")
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={source}",
+                               f"--output={out}")
+    assert_usage_error(code, stdout, stderr, "bad.csv:3", "column 'upper'", "'nine'")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["--capacity=abc"], ["--capacity", "expected an integer"]),
+    (["--capacity=1.5"], ["--capacity", "expected an integer"]),
+    (["--validate=maybe"], ["--validate", "true or false"]),
+    (["--timeout=10parsecs"], ["--timeout", "duration"]),
+    (["--timeout=-1s"], ["--timeout", "negative"]),
+    (["--capacityy=12"], ["unknown flag --capacityy", "did you mean --capacity"]),
+    (["--frobnicate"], ["unknown flag --frobnicate"]),
+    (["--novalidate=true"], ["--novalidate takes no value"]),
+    (["--nocapacity"], ["unknown flag --nocapacity"]),
+    (["--preordering_heuristics=WAX"], ["--preordering_heuristics", "X"]),
+    (["--preordering_heuristics=,"], ["--preordering_heuristics"]),
+    (["--capacity=0"], ["--capacity must be at least 1, got 0"]),
+    (["--capacity=-5"], ["--capacity must be at least 1, got -5"]),
+    (["--capacity=99999999999999999999999"], ["--capacity must be at most"]),
+    (["stray"], ["unexpected argument 'stray'"]),
+    (["--", "stray"], ["unexpected argument 'stray'"]),
+    (["--minimize", "--explain"], ["choose one of"]),
+    (["--minimize_capacity", "--allocator=best_fit"], ["choose one of"]),
+])
+def test_bad_flags(capsys, tmp_path, args, fragments):
+    out = tmp_path / "out.csv"
+    base = ["--capacity=12", f"--input={EXAMPLE}", f"--output={out}"]
+    code, stdout, stderr = run(capsys, *base, *args)
+    assert_usage_error(code, stdout, stderr, *fragments)
+    assert stdout == ""
+    assert not out.exists()
+
+
+def test_flag_without_value(capsys):
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--capacity")
+    assert_usage_error(code, stdout, stderr, "--capacity needs a value")
+
+
+def test_missing_capacity(capsys):
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}")
+    assert_usage_error(code, stdout, stderr, "--capacity=N is required")
+
+
+def test_missing_input(capsys):
+    code, stdout, stderr = run(capsys, "--capacity=12")
+    assert_usage_error(code, stdout, stderr, "--input=FILE is required")
+
+
+def test_missing_output_folder(capsys, tmp_path):
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
+                               f"--output={tmp_path / 'no' / 'out.csv'}")
+    assert_usage_error(code, stdout, stderr, "does not exist")
+
+
+def test_output_unchanged_on_failure(capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("precious\n")
+    for args in (["--capacity=11"], ["--capacity=abc"], ["--capacity=12", "--bogus"]):
+        code = main([f"--input={EXAMPLE}", f"--output={out}", *args])
+        assert code in (1, 2)
+        assert out.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    capsys.readouterr()
+
+
+def test_output_replaced_whole_on_success(capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("old contents that are longer than the new ones " * 20)
+    code, _, _, _ = solve_example(capsys, tmp_path)
+    assert code == 0
+    assert out.read_bytes() == EXAMPLE_OUT.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+# ---------------------------------------------------------------- other modes
+
+
+def test_allocator(capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--allocator=greedy_by_size",
+                               f"--output={out}", "--validate")
+    assert code == 0, stderr
+    assert "allocator:    greedy_by_size" in stdout
+    assert "height:       12" in stdout
+    assert out.exists()
+
+
+def test_allocator_that_does_not_fit(capsys, tmp_path):
+    out = tmp_path / "out.csv"
+    code, stdout, _ = run(capsys, f"--input={EXAMPLE}", "--allocator=first_fit",
+                          "--capacity=11", f"--output={out}")
+    assert code == 1
+    assert "does not fit capacity 11" in stdout
+    assert not out.exists()
+
+
+def test_unknown_allocator(capsys):
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--allocator=magic")
+    assert_usage_error(code, stdout, stderr, "unknown allocator 'magic'")
+
+
+def test_minimize(capsys, tmp_path):
+    pytest.importorskip("minimalloc.minimize")
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--minimize",
+                               f"--output={out}", "--timeout=10s", "--validate")
+    assert code == 0, stderr
+    assert "height:       12" in stdout
+    assert "lower bound:  12" in stdout
+    assert "optimal:      yes (proven)" in stdout
+    assert "validation:   PASS" in stdout
+    assert out.exists()
+
+
+def test_explain(capsys):
+    pytest.importorskip("minimalloc.explain")
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--capacity=11", "--explain",
+                               "--timeout=10s")
+    assert code == 0, stderr
+    assert len(stdout.strip().splitlines()) > 1
+
+
+def test_sample(capsys):
+    names = cli._sample_names()
+    if not names:
+        pytest.skip("no sample problems in this installation")
+    code, stdout, stderr = run(capsys, f"--sample={names[0]}", "--allocator=first_fit")
+    assert code in (0, 1), stderr
+    assert "height:" in stdout
+
+
+def test_unknown_sample(capsys):
+    code, stdout, stderr = run(capsys, "--sample=no_such_sample", "--capacity=12")
+    assert_usage_error(code, stdout, stderr, "unknown sample 'no_such_sample'")
+
+
+def test_input_and_sample_together(capsys):
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--sample=x", "--capacity=12")
+    assert_usage_error(code, stdout, stderr, "either --input or --sample")
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+def test_generate_subcommand(capsys, tmp_path):
+    pytest.importorskip("minimalloc.generate")
+    out = tmp_path / "gen.csv"
+    code = main(["generate", "random", "--n", "6", "--seed", "3", "--output", str(out)])
+    capsys.readouterr()
+    assert code == 0
+    assert out.read_text().startswith("id,lower,upper,size")
+    code, stdout, stderr = run(capsys, f"--input={out}", "--allocator=first_fit")
+    assert code == 0, stderr
+
+
+def test_generate_subcommand_bad_arguments(capsys):
+    pytest.importorskip("minimalloc.generate")
+    code = main(["generate", "random", "--n", "minus"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Traceback" not in captured.err
+
+
+def test_ablation_subcommand(capsys):
+    code, stdout, stderr = run(capsys, "ablation", f"--input={EXAMPLE}", "--capacity=12",
+                               "--timeout=20s")
+    assert code == 0, stderr
+    lines = stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("switched off"))
+    assert lines[header].split() == ["switched", "off", "status", "seconds", "nodes",
+                                     "backtracks"]
+    rows = [line.split() for line in lines[header + 1: header + 11]]
+    assert [row[0] for row in rows] == ["nothing", *TECHNIQUES]
+    assert all(row[1] == "solved" for row in rows)
+    assert rows[0][3:] == ["8", "0"]
+    assert "solved: 10 of 10 variants" in stdout
+
+
+def test_ablation_needs_capacity(capsys):
+    code, stdout, stderr = run(capsys, "ablation", f"--input={EXAMPLE}")
+    assert_usage_error(code, stdout, stderr, "--capacity=N is required")
+
+
+def test_ablation_rejects_solver_only_flags(capsys):
+    code, stdout, stderr = run(capsys, "ablation", f"--input={EXAMPLE}", "--capacity=12",
+                               "--output=x.csv")
+    assert_usage_error(code, stdout, stderr, "unknown flag --output")
+
+
+# ---------------------------------------------------------------- processes
+
+
+def _console_command() -> list[str]:
+    script = Path(sys.executable).with_name("minimalloc")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "minimalloc"]
+
+
+@pytest.mark.parametrize("command", ["console", "module"])
+def test_entry_points_in_a_subprocess(tmp_path, command):
+    prefix = _console_command() if command == "console" else [sys.executable, "-m",
+                                                              "minimalloc"]
+    out = tmp_path / "out.csv"
+    done = subprocess.run(
+        [*prefix, "--capacity=12", f"--input={EXAMPLE}", f"--output={out}", "--validate"],
+        capture_output=True, text=True, timeout=300, env={**os.environ},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "validation:   PASS" in done.stdout
+    assert out.read_bytes() == EXAMPLE_OUT.read_bytes()
+    bad = subprocess.run([*prefix, "--capacity=12", f"--input={tmp_path / 'x.csv'}"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2
+    assert "Traceback" not in bad.stderr
+    assert bad.stderr.count("\n") == 1
