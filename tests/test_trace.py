@@ -69,3 +69,22 @@ def test_a_trace_cut_at_n_events_says_so():
     result = solve(EXAMPLE, trace=5)
     assert len(result.trace) == 5 and result.trace_truncated
     assert [int(e[0]) for e in result.trace] == [e[0] for e in EXPECTED[:5]]
+
+
+def test_the_kernel_runs_as_plain_python_with_the_jit_disabled():
+    # NUMBA_DISABLE_JIT=1 runs the same code uncompiled (for debugging and
+    # coverage); it must take exactly the same path.
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from tests.test_trace import EXAMPLE\n"
+        "from minimalloc import solve\n"
+        "print([tuple(int(v) for v in e) for e in solve(EXAMPLE, trace=1000).trace])\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=root)
+    output = subprocess.run([sys.executable, "-c", script], env=env, cwd=root,
+                            capture_output=True, text=True, check=True).stdout
+    assert output.strip() == str(EXPECTED)
