@@ -1,0 +1,517 @@
+"""The benchmark runner: the paper's challenging problems A-K against the reference.
+
+``python -m minimalloc.bench`` (``make bench``) solves each of A-K at capacity
+1048576 and prints, per instance, the buffers, the median solve time of a few
+runs, the nodes and backtracks, whether the answer is identical to the
+reference's (the same offsets as its output file *and* the same backtrack
+count as ``REFERENCE.md``) and the ratio of our time to the reference's.
+Then the costs of a process: JIT compilation with a cold cache, the start of
+a whole ``minimalloc`` command with a warm cache, and peak memory.  Then,
+when :mod:`minimalloc.minimize` is present, the minimiser on A-K with no
+capacity, against the reference's solve times and the heights of other
+allocators.  ``--trace-overhead`` also compares solves with and without the
+search trace.
+
+Our times are of :meth:`Solver.solve` in a warm process (the problem already
+read); the reference's are medians of whole-process runs, so they include
+reading the file and starting the program (a few milliseconds).
+
+The data is read from ``benchmarks/`` in the shared folder next to the
+repository (``--shared DIR`` to point elsewhere).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minimalloc.cli import format_table
+from minimalloc.errors import ProblemError
+
+__all__ = ["main"]
+
+CAPACITY = 1048576
+INSTANCES = tuple("ABCDEFGHIJK")
+DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+#: The warm-cache start of a whole command must stay below this.
+START_LIMIT_SECONDS = 2.0
+TRACE_EVENTS = 100_000
+
+
+class BenchError(Exception):
+    """Missing or unreadable benchmark data: one line, exit status 2."""
+
+
+# ----------------------------------------------------------------------------
+# REFERENCE.md
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What ``REFERENCE.md`` says about each instance."""
+
+    buffers: dict[str, int] = field(default_factory=dict)
+    load: dict[str, int] = field(default_factory=dict)
+    height: dict[str, int] = field(default_factory=dict)
+    backtracks: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    minimize: dict[str, str] = field(default_factory=dict)  # the result cell
+    minimize_seconds: dict[str, float] = field(default_factory=dict)
+    others: dict[str, dict[str, float]] = field(default_factory=dict)  # heights / CAPACITY
+
+    def optimum_is_load(self, name: str) -> bool:
+        """True if the optimum height is known to equal the LOAD: the reference
+        reached it, or its minimiser proved it."""
+        if name not in self.load:
+            return False
+        if self.height.get(name) == self.load[name]:
+            return True
+        return "= LOAD" in self.minimize.get(name, "") and "optimal" in self.minimize[name]
+
+
+def _markdown_tables(text: str) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Every table as (the heading above it, header cells, body rows)."""
+    tables: list[tuple[str, list[str], list[list[str]]]] = []
+    heading = ""
+    current: list[list[str]] | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            heading = stripped.lstrip("#").strip()
+        if not stripped.startswith("|"):
+            current = None
+            continue
+        cells = [c.strip() for c in stripped.strip("|").split("|")]
+        if all(re.fullmatch(r":?-+:?", c) for c in cells if c):
+            continue
+        if current is None:
+            current = []
+            tables.append((heading, cells, current))
+        else:
+            current.append(cells)
+    return tables
+
+
+def _number(text: str) -> float | None:
+    match = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)", text)
+    return float(match.group(1)) if match else None
+
+
+def parse_reference(text: str) -> Reference:
+    """The numbers of ``REFERENCE.md`` (tables found by their headers)."""
+    reference = Reference()
+    for heading, header, rows in _markdown_tables(text):
+        lowered = [h.lower() for h in header]
+        if "backtracks" in lowered and "instance" in lowered:
+            column = {name: lowered.index(name) for name in lowered}
+            load = next(i for i, h in enumerate(lowered) if h.startswith("load"))
+            seconds = next(i for i, h in enumerate(lowered) if h.startswith("seconds"))
+            for row in rows:
+                name = row[0]
+                if name not in INSTANCES:
+                    continue
+                reference.buffers[name] = int(row[column["buffers"]])
+                reference.load[name] = int(row[load])
+                reference.height[name] = int(row[column["height"]])
+                reference.backtracks[name] = int(row[column["backtracks"]])
+                reference.seconds[name] = float(row[seconds])
+        elif "minimis" in heading.lower() or "minimiz" in heading.lower():
+            for row in rows:
+                if row and row[0] in INSTANCES and len(row) >= 3:
+                    reference.minimize[row[0]] = row[1]
+                    value = _number(row[2])
+                    if value is not None:
+                        reference.minimize_seconds[row[0]] = value
+        elif "allocator" in heading.lower() and "instance" in lowered:
+            for row in rows:
+                if row and row[0] in INSTANCES:
+                    reference.others[row[0]] = {
+                        header[i]: float(cell) for i, cell in enumerate(row)
+                        if i > 0 and _number(cell) is not None
+                    }
+    if not reference.backtracks:
+        raise BenchError("REFERENCE.md has no table with instance and backtracks columns")
+    return reference
+
+
+# ----------------------------------------------------------------------------
+# Measurements
+
+
+@dataclass(frozen=True)
+class SolveRow:
+    name: str
+    buffers: int
+    seconds: float
+    nodes: int
+    backtracks: int
+    status: str
+    same_offsets: bool
+    same_backtracks: bool
+
+    @property
+    def identical(self) -> bool:
+        return self.same_offsets and self.same_backtracks
+
+
+def _paths(shared: Path, name: str) -> tuple[Path, Path]:
+    bench = shared / "benchmarks"
+    return (bench / "challenging" / f"{name}.{CAPACITY}.csv",
+            bench / "reference" / f"{name}.{CAPACITY}.out.csv")
+
+
+def _timed_solve(problem, trace: int = 0):
+    from minimalloc.solver import Solver
+
+    started = time.perf_counter()
+    result = Solver().solve(problem, trace=trace)
+    return time.perf_counter() - started, result
+
+
+def solve_instance(shared: Path, name: str, runs: int, reference: Reference) -> SolveRow:
+    """Solve one instance ``runs`` times; compare with the reference."""
+    from minimalloc.csvio import read_csv
+
+    source, expected = _paths(shared, name)
+    problem = read_csv(source, CAPACITY)
+    times = []
+    result = None
+    for _ in range(runs):
+        seconds, result = _timed_solve(problem)
+        times.append(seconds)
+    assert result is not None
+    reference_offsets = tuple(b.offset for b in read_csv(expected).buffers)
+    same_offsets = (result.solution is not None
+                    and tuple(result.solution.offsets) == reference_offsets)
+    return SolveRow(
+        name=name, buffers=len(problem.buffers), seconds=statistics.median(times),
+        nodes=result.stats.nodes, backtracks=result.stats.backtracks,
+        status=result.status.value,
+        same_offsets=same_offsets,
+        same_backtracks=result.stats.backtracks == reference.backtracks.get(name),
+    )
+
+
+def _ratio(ours: float, theirs: float | None) -> str:
+    if not theirs:
+        return "-"
+    return f"{ours / theirs:.2f}"
+
+
+def report_solves(rows: list[SolveRow], reference: Reference, runs: int) -> None:
+    print(f"Solving at capacity {CAPACITY} (median of {runs} run{'s' * (runs != 1)}; "
+          "identical = same offsets and backtracks as the reference)")
+    print()
+    table = []
+    for row in rows:
+        ref_seconds = reference.seconds.get(row.name)
+        table.append((
+            row.name, str(row.buffers), f"{row.seconds:.3f}", str(row.nodes),
+            str(row.backtracks), str(reference.backtracks.get(row.name, "-")),
+            "yes" if row.identical else "NO", _fmt(ref_seconds),
+            _ratio(row.seconds, ref_seconds),
+        ))
+    ours = sum(r.seconds for r in rows)
+    theirs = sum(reference.seconds.get(r.name, 0.0) for r in rows)
+    table.append(("total", "", f"{ours:.3f}", "", "", "", "", f"{theirs:.3f}",
+                  _ratio(ours, theirs)))
+    print(format_table(
+        ("instance", "buffers", "seconds", "nodes", "backtracks", "ref backtracks",
+         "identical", "ref seconds", "ratio"),
+        table, align="<>>>>>^>>"))
+    print()
+    same = sum(r.identical for r in rows)
+    verdict = "yes" if same == len(rows) else "NO"
+    print(f"identical: {verdict} ({same}/{len(rows)} instances with the reference's "
+          "offsets and backtracks)")
+    for row in rows:
+        if not row.identical:
+            what = []
+            if not row.same_offsets:
+                what.append("offsets differ" if row.status == "ok" else
+                            f"status {row.status}")
+            if not row.same_backtracks:
+                what.append(f"backtracks {row.backtracks} vs "
+                            f"{reference.backtracks.get(row.name)}")
+            print(f"  {row.name}: {', '.join(what)}")
+    ratios = [(r.seconds / reference.seconds[r.name], r.name) for r in rows
+              if reference.seconds.get(r.name)]
+    if ratios:
+        worst, which = max(ratios)
+        print(f"total ratio: {_ratio(ours, theirs)}   max per-instance ratio: "
+              f"{worst:.2f} ({which})")
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def report_trace_overhead(shared: Path, names: list[str], runs: int) -> None:
+    """Solve with trace off and with a trace of TRACE_EVENTS events,
+    alternating, and print both medians."""
+    from minimalloc.csvio import read_csv
+
+    runs = max(runs, 3)
+    print(f"Trace overhead (median of {runs} runs each, alternating; trace = "
+          f"{TRACE_EVENTS} events)")
+    print()
+    table = []
+    for name in names:
+        problem = read_csv(_paths(shared, name)[0], CAPACITY)
+        plain, traced = [], []
+        recorded = 0
+        for _ in range(runs):
+            plain.append(_timed_solve(problem)[0])
+            seconds, result = _timed_solve(problem, TRACE_EVENTS)
+            traced.append(seconds)
+            recorded = 0 if result.trace is None else len(result.trace)
+        a, b = statistics.median(plain), statistics.median(traced)
+        table.append((name, f"{a:.3f}", f"{b:.3f}", f"{100.0 * (b - a) / a:+.1f} %",
+                      str(recorded)))
+    print(format_table(("instance", "no trace", "with trace", "difference",
+                        "events kept"), table))
+
+
+def _run_python(code: str, env: dict[str, str] | None = None,
+                timeout: float = 900) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+    return time.perf_counter() - started, done
+
+
+def measure_cold_compile() -> tuple[float, float, float]:
+    """(process wall seconds, import seconds, warmup seconds) with an empty
+    numba cache."""
+    code = (
+        "import time\n"
+        "t0 = time.perf_counter()\n"
+        "import minimalloc\n"
+        "t1 = time.perf_counter()\n"
+        "s = minimalloc.warmup()\n"
+        "print(t1 - t0, s)\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="minimalloc-numba-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        wall, done = _run_python(code, env)
+    if done.returncode != 0:
+        raise BenchError(f"the cold-cache warm-up failed: {done.stderr.strip()[-300:]}")
+    imported, warmed = (float(x) for x in done.stdout.split()[-2:])
+    return wall, imported, warmed
+
+
+def measure_warm_start(shared: Path, runs: int) -> tuple[float, bool]:
+    """Median wall seconds of a whole ``python -m minimalloc`` solving the
+    five-buffer example, and whether its output was the reference's."""
+    example = shared / "benchmarks" / "examples" / "input.12.csv"
+    expected = shared / "benchmarks" / "reference" / "input.12.out.csv"
+    times = []
+    correct = True
+    with tempfile.TemporaryDirectory(prefix="minimalloc-bench-") as folder:
+        out = Path(folder) / "out.csv"
+        command = [sys.executable, "-m", "minimalloc", "--capacity=12",
+                   f"--input={example}", f"--output={out}"]
+        for attempt in range(runs + 1):
+            started = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+            seconds = time.perf_counter() - started
+            if done.returncode != 0:
+                raise BenchError(f"the example command failed: {done.stderr.strip()}")
+            correct = correct and out.read_bytes() == expected.read_bytes()
+            if attempt:  # the first run fills the cache if it was empty
+                times.append(seconds)
+    return statistics.median(times), correct
+
+
+def peak_memory_mib(who: int) -> float:
+    maxrss = resource.getrusage(who).ru_maxrss
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
+    return maxrss * scale / 2**20
+
+
+def report_process(shared: Path, runs: int, jit: bool, start: bool) -> None:
+    print("Process costs")
+    print()
+    rows = []
+    if jit:
+        wall, imported, warmed = measure_cold_compile()
+        rows.append(("JIT compile, cold cache (import + warmup)",
+                     f"{imported + warmed:.2f} s",
+                     f"import {imported:.2f} s, warmup {warmed:.2f} s, process "
+                     f"{wall:.2f} s"))
+    if start:
+        seconds, correct = measure_warm_start(shared, max(runs, 3))
+        verdict = "ok" if seconds < START_LIMIT_SECONDS else "TOO SLOW"
+        rows.append(("process start to exit, warm cache (input.12)",
+                     f"{seconds:.2f} s",
+                     f"limit {START_LIMIT_SECONDS:g} s: {verdict}; output "
+                     f"{'identical' if correct else 'DIFFERS'}"))
+    own = peak_memory_mib(resource.RUSAGE_SELF)
+    rows.append(("peak memory, this process", f"{own:.0f} MiB", "getrusage maxrss"))
+    if jit or start:
+        rows.append(("peak memory, largest child",
+                     f"{peak_memory_mib(resource.RUSAGE_CHILDREN):.0f} MiB",
+                     "getrusage maxrss of the subprocesses"))
+    print(format_table(("measure", "value", "notes"), rows, align="<><"))
+
+
+def report_minimize(shared: Path, names: list[str], reference: Reference,
+                    timeout: float) -> None:
+    from minimalloc.csvio import read_csv
+    from minimalloc.minimize import minimize
+
+    print(f"Minimiser on A-K with no capacity ({timeout:g} s limit; ratio = seconds / "
+          "(2 x the reference's solve time), where the optimum is known to be the LOAD)")
+    print()
+    table = []
+    heights_vs_others = []
+    for name in names:
+        problem = read_csv(_paths(shared, name)[0])
+        started = time.perf_counter()
+        result = minimize(problem, timeout=timeout)
+        seconds = time.perf_counter() - started
+        height = None if result.solution is None else result.solution.height
+        ratio = "-"
+        ref_seconds = reference.seconds.get(name)
+        if reference.optimum_is_load(name) and ref_seconds:
+            ratio = f"{seconds / (2 * ref_seconds):.2f}"
+        load = reference.load.get(name)
+        table.append((
+            name, str(load or "-"), str(height if height is not None else "none"),
+            str(result.lower_bound), "yes" if result.proven_optimal else "no",
+            f"{seconds:.2f}", ratio, _short(reference.minimize.get(name, "-")),
+        ))
+        others = reference.others.get(name, {})
+        if others and height is not None:
+            best_name, best = min(others.items(), key=lambda kv: kv[1])
+            heights_vs_others.append((
+                name, f"{height / CAPACITY:.3f}", f"{best:.3f}", best_name,
+                "yes" if height / CAPACITY <= best + 5e-4 else "no",
+            ))
+    print(format_table(("instance", "LOAD", "height", "lower bound", "proven optimal",
+                        "seconds", "ratio", "reference --minimize_capacity"),
+                       table, align="<>>>^>><"))
+    if heights_vs_others:
+        print()
+        print(f"Heights as a multiple of {CAPACITY}, against the best of the omnimalloc "
+              "allocators in REFERENCE.md")
+        print()
+        print(format_table(("instance", "ours", "omnimalloc best", "which",
+                            "ours at least as low"), heights_vs_others, align="<>><^"))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# ----------------------------------------------------------------------------
+# Command line
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m minimalloc.bench",
+        description="Benchmark minimalloc on the paper's problems A-K against the "
+                    "reference implementation.")
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
+                        help="the folder holding benchmarks/ (default: %(default)s)")
+    parser.add_argument("--instances", default=",".join(INSTANCES),
+                        help="comma-separated subset of A-K (default: all)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="solves per instance; the median is reported (default 3)")
+    parser.add_argument("--quick", action="store_true", help="one run per instance")
+    parser.add_argument("--trace-overhead", action="store_true",
+                        help="also compare solves without and with the search trace")
+    parser.add_argument("--trace-instances", default="C,K",
+                        help="instances for --trace-overhead (default C,K)")
+    parser.add_argument("--no-jit", action="store_true",
+                        help="skip the cold-cache compilation measurement")
+    parser.add_argument("--no-start", action="store_true",
+                        help="skip the warm-cache process start measurement")
+    parser.add_argument("--no-minimize", action="store_true",
+                        help="skip the minimiser section")
+    parser.add_argument("--minimize-timeout", type=float, default=60.0,
+                        help="time limit per instance for the minimiser (default 60 s, "
+                             "the reference's)")
+    return parser
+
+
+def _instances(text: str) -> list[str]:
+    names = [n.strip().upper() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in INSTANCES]
+    if unknown or not names:
+        raise BenchError(f"--instances: expected letters from A to K, got {text!r}")
+    return names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; returns 0, or 2 for bad arguments or missing data."""
+    args = _parser().parse_args(argv)
+    try:
+        return _bench(args)
+    except (BenchError, ProblemError) as error:
+        print(f"bench: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"bench: error: {error.strerror or error}: {error.filename}", file=sys.stderr)
+        return 2
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from minimalloc.solver import warmup
+
+    names = _instances(args.instances)
+    runs = 1 if args.quick else args.runs
+    if runs < 1:
+        raise BenchError("--runs must be at least 1")
+    shared: Path = args.shared
+    reference_file = shared / "benchmarks" / "reference" / "REFERENCE.md"
+    if not reference_file.exists():
+        raise BenchError(f"no reference data at {reference_file} (use --shared DIR)")
+    reference = parse_reference(reference_file.read_text(encoding="utf-8"))
+    for name in names:
+        for path in _paths(shared, name):
+            if not path.exists():
+                raise BenchError(f"missing benchmark file {path}")
+
+    import numba
+    import numpy
+
+    print(f"minimalloc benchmark: Python {platform.python_version()}, numba "
+          f"{numba.__version__}, numpy {numpy.__version__}, {os.cpu_count()} CPUs, "
+          f"{platform.machine()}")
+    print(f"data: {shared / 'benchmarks'}")
+    print()
+    warmup()
+    rows = [solve_instance(shared, name, runs, reference) for name in names]
+    report_solves(rows, reference, runs)
+    if args.trace_overhead:
+        print()
+        report_trace_overhead(shared, _instances(args.trace_instances), runs)
+    print()
+    report_process(shared, runs, jit=not args.no_jit, start=not args.no_start)
+    if not args.no_minimize:
+        try:
+            import minimalloc.minimize  # noqa: F401
+        except ImportError:
+            print()
+            print("Minimiser: minimalloc.minimize is not available; section skipped")
+        else:
+            print()
+            report_minimize(shared, names, reference, args.minimize_timeout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The benchmark runner produces its report (no timing assertions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from minimalloc import bench
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REFERENCE_MD = SHARED / "benchmarks" / "reference" / "REFERENCE.md"
+
+pytestmark = pytest.mark.skipif(not REFERENCE_MD.exists(), reason="benchmarks not present")
+
+
+def test_bench_on_one_instance(capsys):
+    code = bench.main(["--instances", "K", "--runs", "1", "--no-jit", "--no-minimize",
+                       "--shared", str(SHARED)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "identical: yes (1/1 instances" in out
+    row = next(line for line in out.splitlines() if line.startswith("K "))
+    cells = row.split()
+    assert cells[1] == "454"  # buffers
+    assert cells[4] == cells[5] == "7648"  # backtracks, reference backtracks
+    assert cells[6] == "yes"
+    assert any(line.startswith("total ") for line in out.splitlines())
+    assert "max per-instance ratio" in out
+    assert "process start to exit, warm cache" in out
+    assert "peak memory" in out
+
+
+def test_reference_tables_are_parsed():
+    reference = bench.parse_reference(REFERENCE_MD.read_text(encoding="utf-8"))
+    assert set(reference.backtracks) == set(bench.INSTANCES)
+    assert reference.backtracks["A"] == 114659
+    assert reference.seconds["K"] == pytest.approx(0.565)
+    assert reference.buffers["K"] == 454
+    assert reference.optimum_is_load("C")  # proven by the reference's minimiser
+    assert not reference.optimum_is_load("D")
+    assert reference.optimum_is_load("E")  # reached at capacity = LOAD
+    assert reference.others["A"]
+    assert min(reference.others["A"].values()) == pytest.approx(1.034)
+
+
+def test_bad_arguments(capsys, tmp_path):
+    assert bench.main(["--instances", "Z"]) == 2
+    assert "expected letters from A to K" in capsys.readouterr().err
+    assert bench.main(["--shared", str(tmp_path)]) == 2
+    assert "no reference data" in capsys.readouterr().err
