@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,14 +111,60 @@ class Solver:
         end = self._finished if self._finished is not None else time.perf_counter()
         return end - self._started
 
-    def solve(self, problem: Problem, *, fallback: bool = False, trace: int = 0,
+    #: The baseline computed for the current solve when ``fallback`` was
+    #: asked for; set before the search starts (None until then).
+    baseline: Fallback | None = None
+
+    def solve(self, problem: Problem, *,
+              fallback: bool | Callable[[Fallback], object] = False, trace: int = 0,
               capacity: int | None = None) -> SolveResult:
         """Solve ``problem`` (at ``capacity`` if given, else the problem's).
 
         Never raises for an infeasible problem or a timeout: the status says.
-        With ``fallback``, a result without a solution carries the best
-        baseline allocation (see :mod:`minimalloc.heuristics`).  With
-        ``trace=N``, up to N search events are recorded (see ``_search.EV_*``).
+
+        Parameters
+        ----------
+        problem : Problem
+            The buffers (and the capacity, unless ``capacity`` is given).
+        fallback : bool or callable
+            Compute the best baseline allocation too (see Notes).  A callable
+            is called with it, as a :class:`Fallback`, before the search.
+        trace : int
+            Record up to this many search events (see ``_search.EV_*``).
+        capacity : int, optional
+            Solve at this capacity instead of the problem's.
+
+        Returns
+        -------
+        SolveResult
+
+        Notes
+        -----
+        With ``fallback`` (True, or a callable), the lowest valid baseline
+        allocation (every allocator of :mod:`minimalloc.heuristics`) is
+        computed *before* the search starts, within the time limit:
+
+        * it is stored in :attr:`baseline` at once, so another thread can see
+          ``solver.baseline.fits`` while the search runs;
+        * if ``fallback`` is callable it is called with it before the search;
+          a caller content with a baseline that fits can call :meth:`cancel`
+          from there to skip the search (the status is then CANCELLED: the
+          status always says what the exact search did);
+        * it is attached to the result as ``result.fallback`` whatever the
+          search did: after a timeout or a cancel it is the best answer there
+          is; after a success ``result.fallback.fits`` says whether a baseline
+          would have done.  ``Fallback.method`` names the allocator,
+          ``Fallback.solution.height`` is its height.
+
+        ``result.fallback`` stays None if no baseline is valid (fixed buffers
+        that collide with each other).
+
+        >>> from minimalloc import Buffer, Problem
+        >>> p = Problem([Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4)], capacity=8)
+        >>> solver = Solver()
+        >>> result = solver.solve(p, fallback=lambda baseline: solver.cancel())
+        >>> result.status.name, result.fallback.method, result.fallback.fits
+        ('CANCELLED', 'greedy_by_size', True)
         """
         capacity = problem.capacity if capacity is None else capacity
         if capacity is None:
@@ -127,12 +174,17 @@ class Solver:
         self._control[_search.CONTROL_NODES] = 0
         if not self._cancelled:
             self._control[_search.CONTROL_STOP] = 0
+        self.baseline = None
         timer = None
         if self.params.timeout is not None:
             timer = threading.Timer(self.params.timeout, self._time_out)
             timer.daemon = True
             timer.start()
         try:
+            if fallback:
+                self.baseline = _best_baseline(problem, capacity)
+                if callable(fallback) and self.baseline is not None:
+                    fallback(self.baseline)
             if self.params.minimize_capacity:
                 result = self._minimize_capacity(problem, capacity, trace)
             else:
@@ -141,8 +193,8 @@ class Solver:
             if timer is not None:
                 timer.cancel()
             self._finished = time.perf_counter()
-        if fallback and result.solution is None and result.status is not Status.INFEASIBLE:
-            result = _with_fallback(problem, result, capacity)
+        if fallback:
+            result = _with_fallback(result, self.baseline)
         return result
 
     def _time_out(self) -> None:
@@ -436,20 +488,29 @@ def _sum_stats(all_stats: list[SearchStats]) -> SearchStats:
     )
 
 
-def _with_fallback(problem: Problem, result: SolveResult, capacity: int) -> SolveResult:
-    """Attach the lowest baseline allocation to a result without a solution."""
-    try:
-        from minimalloc.heuristics import allocate, available_allocators
-    except ImportError:
-        return result
-    best: tuple[str, Solution] | None = None
-    for name in available_allocators():
+def _best_baseline(problem: Problem, capacity: int | None) -> Fallback | None:
+    """The lowest valid allocation among the registered baseline allocators.
+
+    Ties go to the allocator registered first.  Only the candidates down to
+    the first valid one are validated (a baseline can be invalid only when
+    fixed buffers collide with each other); None if none is valid.
+    """
+    from minimalloc.heuristics import allocate, available_allocators
+    from minimalloc.validate import validate
+
+    candidates = []
+    for rank, name in enumerate(available_allocators()):
         solution = allocate(problem, name)
-        if best is None or solution.height < best[1].height:
-            best = (name, solution)
-    if best is None:
-        return result
-    name, solution = best
+        candidates.append((solution.height, rank, name, solution))
+    unlimited = problem.with_capacity(None)
+    for height, _, name, solution in sorted(candidates, key=lambda c: c[:2]):
+        if validate(unlimited, solution).ok:
+            return Fallback(name, solution, capacity is None or height <= capacity)
+    return None
+
+
+def _with_fallback(result: SolveResult, baseline: Fallback | None) -> SolveResult:
+    """``result`` with ``baseline`` attached as its fallback (if there is one)."""
     from dataclasses import replace
 
-    return replace(result, fallback=Fallback(name, solution, solution.height <= capacity))
+    return result if baseline is None else replace(result, fallback=baseline)
