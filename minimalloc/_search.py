@@ -303,20 +303,17 @@ def _compute_ordering(ord_off, ord_pre, parent, parent_len, child, fresh, ctx_st
 
 
 @nb.njit(cache=True)
-def _raise_min_offsets(b, o, sw, buf, state, off_trail, off_top, stamp, affected,
-                       mark, unallocated_floor):
+def _raise_min_offsets(b, o, sw, buf, state, off_trail, off_top):
     """Place ``b`` at ``o`` and raise the lowest offsets of unplaced buffers
-    that overlap it.  Returns (new trail top, number of affected sections,
-    hatless, index of a fixed buffer pushed above its offset or -1)."""
+    that overlap it (each raise goes on the trail).  Returns (new trail top,
+    hatless, a fixed buffer pushed above its offset or -1)."""
     size, alignment, fixed = buf
     overlap_ptr, overlap_buffer, overlap_size = sw[9], sw[10], sw[11]
-    span_ptr, span_lo, span_hi = sw[2], sw[3], sw[4]
     min_offset, offset = state[0], state[1]
     trail_buf, trail_val = off_trail
     offset[b] = o
     hatless = True
     fixed_fail = -1
-    num_affected = 0
     for k in range(overlap_ptr[b], overlap_ptr[b + 1]):
         x = overlap_buffer[k]
         if offset[x] >= 0:
@@ -334,26 +331,15 @@ def _raise_min_offsets(b, o, sw, buf, state, off_trail, off_top, stamp, affected
         min_offset[x] = height
         if fixed[x] >= 0 and height > fixed[x]:
             fixed_fail = x
-        if not unallocated_floor:
-            continue
-        for q in range(span_ptr[x], span_ptr[x + 1]):
-            for s in range(span_lo[q], span_hi[q]):
-                if stamp[s] != mark:
-                    stamp[s] = mark
-                    affected[num_affected] = s
-                    num_affected += 1
-    return off_top, num_affected, hatless, fixed_fail
+    return off_top, hatless, fixed_fail
 
 
 @nb.njit(cache=True)
-def _update_sections(b, o, sw, state, sec_trail_s, sec_trail_v, sec_top, affected,
-                     num_affected):
-    """Floors and totals after placing ``b`` at ``o``: its sections' floors go
-    to its top and their totals drop by its extent; then every affected
-    section's floor rises to the lowest offset of its unplaced buffers."""
-    section_ptr, section_buffers = sw[0], sw[1]
+def _update_sections(b, o, sw, state, sec_trail_s, sec_trail_v, sec_top):
+    """After placing ``b`` at ``o``, its sections' floors go to its top and
+    their totals drop by its extent."""
     span_ptr, span_lo, span_hi, span_wlo, span_whi = sw[2], sw[3], sw[4], sw[5], sw[6]
-    min_offset, offset, floor, total = state[0], state[1], state[3], state[4]
+    floor, total = state[3], state[4]
     for q in range(span_ptr[b], span_ptr[b + 1]):
         top = o + span_whi[q]
         width = span_whi[q] - span_wlo[q]
@@ -363,19 +349,52 @@ def _update_sections(b, o, sw, state, sec_trail_s, sec_trail_v, sec_top, affecte
             sec_top += 1
             floor[s] = top
             total[s] -= width
-    for i in range(num_affected):
-        s = affected[i]
-        lowest = _INF
-        for k in range(section_ptr[s], section_ptr[s + 1]):
-            x = section_buffers[k]
-            if offset[x] < 0 and min_offset[x] < lowest:
-                lowest = min_offset[x]
-        if lowest != _INF and floor[s] < lowest:
-            sec_trail_s[sec_top] = s
-            sec_trail_v[sec_top] = floor[s]
-            sec_top += 1
-            floor[s] = lowest
     return sec_top
+
+
+@nb.njit(cache=True)
+def _raise_floors(o, sw, state, off_trail, off_from, off_top, stamp, mark,
+                  sec_trail_s, sec_trail_v, sec_top, capacity, monotonic, inference):
+    """Unallocated floor: every section spanned by a buffer whose lowest
+    offset was just raised (trail entries ``off_from:off_top``) gets its
+    floor raised to the lowest offset of its unplaced buffers.
+
+    Floors only rise here, so the caller checks every section before this
+    step, and this step re-checks only the sections it raises: a placement
+    fails exactly when the reference's check after the full update fails.
+    Returns (new trail top, first failing section or -1).
+    """
+    section_ptr, section_buffers = sw[0], sw[1]
+    span_ptr, span_lo, span_hi = sw[2], sw[3], sw[4]
+    min_offset, offset, floor, total = state[0], state[1], state[3], state[4]
+    trail_buf = off_trail[0]
+    bad = -1
+    for i in range(off_from, off_top):
+        x = trail_buf[i]
+        for q in range(span_ptr[x], span_ptr[x + 1]):
+            for s in range(span_lo[q], span_hi[q]):
+                if stamp[s] == mark:
+                    continue
+                stamp[s] = mark
+                lowest = _INF
+                for k in range(section_ptr[s], section_ptr[s + 1]):
+                    y = section_buffers[k]
+                    if offset[y] < 0 and min_offset[y] < lowest:
+                        lowest = min_offset[y]
+                if lowest == _INF or floor[s] >= lowest:
+                    continue
+                sec_trail_s[sec_top] = s
+                sec_trail_v[sec_top] = floor[s]
+                sec_top += 1
+                floor[s] = lowest
+                f = lowest
+                if monotonic and f < o:
+                    f = o
+                if inference:
+                    f += total[s]
+                if bad < 0 and capacity < f:
+                    bad = s
+    return sec_top, bad
 
 
 @nb.njit(cache=True)
@@ -456,7 +475,7 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
      f_off_from, f_sec_from, f_hatless, f_decomp, f_cut_start, f_cut_len) = work[0]
     off_trail = work[1]
     ctx = work[2]
-    stamp, affected, mark, members_tmp, tkey, scratch, cut_pool = work[3]
+    stamp, mark, members_tmp, tkey, scratch, cut_pool = work[3]
     order_tmp = work[4]
     canonical = flags[CANONICAL_ONLY] != 0
     inference = flags[SECTION_INFERENCE] != 0
@@ -618,11 +637,10 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 f_buf[f] = b
                 f_off_from[f] = off_top
                 f_sec_from[f] = sec_top
-                off_top, num_affected, hatless, fixed_fail = _raise_min_offsets(
-                    b, o, sw, buf, state, off_trail, off_top, stamp, affected, mark[0],
-                    unallocated_floor)
+                off_top, hatless, fixed_fail = _raise_min_offsets(
+                    b, o, sw, buf, state, off_trail, off_top)
                 sec_top = _update_sections(b, o, sw, state, sec_trail_s, sec_trail_v,
-                                           sec_top, affected, num_affected)
+                                           sec_top)
                 depth += 1
                 if trace.shape[0] > 0:
                     _emit(trace, stats, EV_PLACE, b, o, depth)
@@ -636,6 +654,11 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 else:
                     bad = _check(ctx_lo[c], ctx_hi[c], o, floor, total, capacity,
                                  monotonic, inference)
+                    if bad < 0 and unallocated_floor:
+                        sec_top, bad = _raise_floors(
+                            o, sw, state, off_trail, f_off_from[f], off_top, stamp,
+                            mark[0], sec_trail_s, sec_trail_v, sec_top, capacity,
+                            monotonic, inference)
                     if bad >= 0:
                         stats[PRUNE_INFERENCE] += 1
                         if trace.shape[0] > 0:
@@ -778,7 +801,7 @@ def run(capacity, flags, heuristics, heuristic_lengths, round_robin, buf, buf_ke
         (np.zeros(len(sw[10]) + 1, np.int64), np.zeros(len(sw[10]) + 1, np.int64)),
         (np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64),
          np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64), np.zeros(1, np.int64)),
-        (np.zeros(num_sections + 1, np.int64), np.zeros(num_sections + 1, np.int64),
+        (np.zeros(num_sections + 1, np.int64),
          np.zeros(1, np.int64), np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64),
          np.zeros(n + 1, np.int64),
          np.zeros(int(np.sum(sw[8] - sw[7])) + 2 * n + 8, np.int64)),
