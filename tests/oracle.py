@@ -1,0 +1,142 @@
+"""Slow, obviously correct answers for tiny problems, to test the fast code.
+
+Nothing here imports the library's algorithms: only the problem model.
+Collisions are judged moment by moment, one integer time at a time: at time
+``t`` a buffer occupies ``[offset, offset + size)`` outside its gaps,
+``[offset + wlo, offset + whi)`` in a gap with window ``(wlo, whi)``, and
+nothing in a gap without a window; two buffers collide if at some moment both
+occupy a common address (so buffers of size 0 never collide).  This is the
+validator's definition (``minimalloc.validate``).
+
+Meant for at most five buffers with small sizes and times: the search tries
+every offset that is a multiple of the alignment.
+
+>>> from minimalloc.model import Buffer, Problem
+>>> p = Problem((Buffer("a", 0, 2, 1, alignment=4), Buffer("b", 1, 3, 1, alignment=4)))
+>>> brute_force_min_height(p), brute_force_feasible(p, 4), brute_force_feasible(p, 5)
+(5, False, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from minimalloc.model import Buffer, Problem
+
+__all__ = [
+    "brute_force_feasible",
+    "brute_force_min_height",
+    "brute_force_solution",
+    "collisions",
+    "occupied",
+]
+
+
+def occupied(buffer: Buffer, time: int) -> tuple[int, int] | None:
+    """The window ``(lo, hi)`` of ``[0, size)`` that ``buffer`` occupies at
+    ``time``, relative to its offset; None when it occupies nothing then."""
+    if not buffer.lower <= time < buffer.upper:
+        return None
+    window: tuple[int, int] = (0, buffer.size)
+    for gap in buffer.gaps:
+        if gap.lower <= time < gap.upper:
+            if gap.window is None:
+                return None
+            window = gap.window
+    if window[1] <= window[0]:
+        return None
+    return window
+
+
+def _contacts(a: Buffer, b: Buffer) -> list[tuple[int, int, int, int]]:
+    """The distinct pairs of windows the two buffers occupy at common moments."""
+    seen: set[tuple[int, int, int, int]] = set()
+    for time in range(max(a.lower, b.lower), min(a.upper, b.upper)):
+        wa, wb = occupied(a, time), occupied(b, time)
+        if wa is not None and wb is not None:
+            seen.add((wa[0], wa[1], wb[0], wb[1]))
+    return sorted(seen)
+
+
+def _clash(contacts: list[tuple[int, int, int, int]], oa: int, ob: int) -> bool:
+    return any(oa + alo < ob + bhi and ob + blo < oa + ahi
+               for alo, ahi, blo, bhi in contacts)
+
+
+def collisions(problem: Problem, offsets: Sequence[int]) -> list[tuple[int, int]]:
+    """Every pair ``(i, j)``, ``i < j``, of buffers that share an address at
+    some moment when placed at ``offsets``."""
+    buffers = problem.buffers
+    found = []
+    for i in range(len(buffers)):
+        for j in range(i + 1, len(buffers)):
+            if _clash(_contacts(buffers[i], buffers[j]), offsets[i], offsets[j]):
+                found.append((i, j))
+    return found
+
+
+def brute_force_solution(problem: Problem, capacity: int) -> tuple[int, ...] | None:
+    """Offsets that fit every buffer below ``capacity``, or None if none do.
+
+    Tries every multiple of each buffer's alignment (the fixed offset for a
+    fixed buffer), depth first, checking each new placement against the
+    buffers placed before it.
+    """
+    buffers = problem.buffers
+    n = len(buffers)
+    # Fixed buffers first, then the largest: early failures prune more.
+    order = sorted(range(n), key=lambda i: (buffers[i].offset is None, -buffers[i].size, i))
+    contacts = {
+        (i, j): _contacts(buffers[i], buffers[j])
+        for i in range(n) for j in range(n) if i != j
+    }
+    offsets = [0] * n
+
+    def choices(i: int) -> range:
+        b = buffers[i]
+        if b.offset is not None:
+            fits = b.offset + b.size <= capacity
+            return range(b.offset, b.offset + 1 if fits else b.offset)
+        return range(0, capacity - b.size + 1, b.alignment)
+
+    def place(depth: int) -> bool:
+        if depth == n:
+            return True
+        i = order[depth]
+        for o in choices(i):
+            if all(not _clash(contacts[(i, j)], o, offsets[j]) for j in order[:depth]):
+                offsets[i] = o
+                if place(depth + 1):
+                    return True
+        return False
+
+    return tuple(offsets) if place(0) else None
+
+
+def brute_force_feasible(problem: Problem, capacity: int) -> bool:
+    """Whether every buffer fits below ``capacity`` (exhaustive search)."""
+    return brute_force_solution(problem, capacity) is not None
+
+
+def brute_force_min_height(problem: Problem) -> int:
+    """The smallest height of any valid solution (the problem's capacity is
+    ignored).
+
+    Tries heights upwards from the largest size.  Stacking the free buffers
+    (each aligned) on top of the fixed ones always works, so the answer is at
+    most ``max(fixed offset + size) + sum(size + alignment - 1)``.
+
+    Raises
+    ------
+    ValueError
+        If no height works: fixed buffers collide with each other.
+    """
+    buffers = problem.buffers
+    if not buffers:
+        return 0
+    top = max([0] + [b.offset + b.size for b in buffers if b.offset is not None])
+    stack = top + sum(b.size + b.alignment - 1 for b in buffers if b.offset is None)
+    for height in range(max(b.size for b in buffers), stack + 1):
+        if brute_force_feasible(problem, height):
+            return height
+    raise ValueError("no solution at any height: fixed buffers collide")
