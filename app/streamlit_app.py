@@ -1,0 +1,632 @@
+"""MiniMalloc in the browser: load or generate a problem, solve it, look at
+the packing and at what the search did.
+
+Layout and widgets only: loading, solving and checking live in
+``workflow.py``, figures in ``charts.py``.  Run with ``make run``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layout="wide")
+
+import pandas as pd  # noqa: E402
+
+from app import charts, workflow  # noqa: E402
+from minimalloc import heuristics, solver  # noqa: E402
+from minimalloc.csvio import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
+from minimalloc.errors import ProblemError  # noqa: E402
+from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
+
+ss = st.session_state
+
+#: The search techniques, grouped as the page shows them.
+TECHNIQUE_GROUPS: dict[str, tuple[str, ...]] = {
+    "Pruning": ("canonical_only", "check_dominance", "hatless_pruning"),
+    "Spatial inference": ("section_inference", "unallocated_floor", "monotonic_floor"),
+    "Ordering": ("static_preordering", "dynamic_ordering"),
+    "Decomposition": ("dynamic_decomposition",),
+}
+SOURCES = ("Sample", "Upload or paste", "Generate")
+MODES = ("Solve at this capacity", "Minimise the capacity")
+STATUS_TEXT = {
+    Status.OK: "solved",
+    Status.INFEASIBLE: "does not fit",
+    Status.TIMEOUT: "time limit reached",
+    Status.CANCELLED: "stopped",
+}
+
+
+@st.cache_resource(show_spinner="Compiling the search kernel (once per server)…")
+def warm_kernel() -> float:
+    """Compile the numba kernel once per server process; seconds taken."""
+    return solver.warmup()
+
+
+# ----------------------------------------------------------------------------
+# State and loading (callbacks run before the page is drawn)
+
+
+def init_state() -> None:
+    entries = workflow.sample_entries()
+    ss.setdefault("source", SOURCES[0])
+    ss.setdefault("sample", _default_sample(entries))
+    ss.setdefault("mode", MODES[0])
+    ss.setdefault("timeout", 10.0)
+    ss.setdefault("heuristics", "WAT,TAW,TWA")
+    ss.setdefault("fallback", True)
+    ss.setdefault("baselines", list(heuristics.available_allocators()))
+    ss.setdefault("color_by", charts.COLOR_MODES[0])
+    ss.setdefault("paste", "")
+    ss.setdefault("gen_seed", 0)
+    for name in TECHNIQUES:
+        ss.setdefault(f"sw_{name}", True)
+    if "loaded" not in ss:
+        try:
+            install(workflow.load_sample(ss.sample))
+        except (ProblemError, OSError) as error:
+            ss.load_error = str(error)
+            install(workflow.load_sample(workflow.BUILTIN_NAME))
+
+
+def _default_sample(entries: list[tuple[str, str]]) -> str:
+    names = [name for name, _ in entries]
+    for preferred in ("transformer", "five_buffers", workflow.BUILTIN_NAME):
+        if preferred in names:
+            return preferred
+    return names[0]
+
+
+def install(loaded: workflow.Loaded) -> None:
+    """Make ``loaded`` the current problem; solve it unless it came with an
+    allocation to inspect."""
+    stop_job()
+    ss.loaded = loaded
+    ss.loaded_table = problem_to_dataframe(loaded.problem)  # slow for big problems: once
+    ss.capacity = workflow.default_capacity(loaded)
+    ss.problem = loaded.problem.with_capacity(ss.capacity)
+    ss.load_error = None
+    ss.edit_error = None
+    ss.outcome = None
+    ss.pop("buffers_editor", None)
+    ss.view = "uploaded allocation" if loaded.allocation is not None else "solver"
+    ss.solve_requested = loaded.allocation is None
+
+
+def load_guarded(make) -> None:
+    try:
+        install(make())
+    except (ProblemError, OSError) as error:
+        ss.load_error = str(error)  # the last good problem stays loaded
+
+
+def on_sample() -> None:
+    load_guarded(lambda: workflow.load_sample(ss.sample))
+
+
+def on_upload() -> None:
+    file = ss.get("upload")
+    if file is not None:
+        load_guarded(lambda: workflow.parse_csv_text(file.getvalue(), file.name))
+
+
+def on_paste() -> None:
+    if not ss.get("paste", "").strip():
+        ss.load_error = "Paste a CSV first: a header row (id,lower,upper,size,…) and rows."
+        return
+    load_guarded(lambda: workflow.parse_csv_text(ss.paste, "pasted CSV"))
+
+
+def on_generate() -> None:
+    name = ss.generator
+    values = {}
+    for p in workflow.generator_params()[name]:
+        value = ss.get(f"gen_{name}_{p.name}")
+        if p.kind.startswith("optional") and not value:
+            value = None
+        values[p.name] = value
+    load_guarded(lambda: workflow.generate_problem(name, ss.gen_seed, values))
+
+
+def on_solve() -> None:
+    ss.solve_requested = True
+    ss.view = "solver"
+
+
+def stop_job() -> None:
+    job = ss.get("job")
+    if job is not None:
+        job.cancel(wait=2.0)
+        ss.job = None
+
+
+# ----------------------------------------------------------------------------
+# Sidebar
+
+
+def sidebar() -> None:
+    sb = st.sidebar
+    sb.header("Problem")
+    sb.radio("Source", SOURCES, key="source", horizontal=True)
+    if ss.source == "Sample":
+        entries = workflow.sample_entries()
+        names = [n for n, _ in entries]
+        if ss.sample not in names:
+            ss.sample = names[0]
+        sb.selectbox("Sample problem", names, key="sample", on_change=on_sample)
+        description = dict(entries).get(ss.sample)
+        if description:
+            sb.caption(description)
+        sb.button("Reload sample", key="reload_sample", on_click=on_sample)
+    elif ss.source == "Upload or paste":
+        sb.file_uploader(
+            "CSV file (reference format; an offset column is checked as an allocation)",
+            type=["csv", "txt"], key="upload", on_change=on_upload,
+        )
+        sb.text_area("…or paste CSV", key="paste", height=140,
+                     placeholder="id,lower,upper,size\nb1,0,3,4\nb2,3,9,4")
+        sb.button("Load pasted CSV", key="load_paste", on_click=on_paste)
+    else:
+        generator_widgets(sb)
+    problem = ss.problem
+    load = workflow.load_of(problem)
+    sb.number_input("Capacity", key="capacity", min_value=1, step=1,
+                    help="Default: the source's capacity, else the smallest power of "
+                    "two ≥ LOAD.")
+    sb.caption(f"LOAD (peak live bytes) = **{load:,}** · smallest power of two ≥ LOAD = "
+               f"{workflow.next_power_of_two(max(load, 1)):,}")
+
+    sb.header("Solver")
+    sb.radio("Mode", MODES, key="mode")
+    sb.number_input("Time limit (seconds, 0 = none)", key="timeout", min_value=0.0,
+                    step=1.0)
+    keys = ", ".join(f"{k} {v.split(':')[0]}" for k, v in HEURISTIC_KEYS.items())
+    sb.text_input("Preordering heuristics", key="heuristics",
+                  help="Comma-separated strings of letters, each a key compared in "
+                  f"descending order: {keys}. Several run as a round robin.")
+    with sb.expander("Search techniques", expanded=False):
+        for group, names in TECHNIQUE_GROUPS.items():
+            st.markdown(f"**{group}**")
+            for name in names:
+                st.checkbox(name.replace("_", " "), key=f"sw_{name}",
+                            help=TECHNIQUES[name])
+                st.caption(TECHNIQUES[name])
+        grouped = {n for names in TECHNIQUE_GROUPS.values() for n in names}
+        extra = [n for n in TECHNIQUES if n not in grouped]
+        for name in extra:
+            st.checkbox(name.replace("_", " "), key=f"sw_{name}", help=TECHNIQUES[name])
+            st.caption(TECHNIQUES[name])
+    sb.checkbox("Show a baseline allocation if the search gives no answer",
+                key="fallback")
+    sb.multiselect("Baselines to compare", heuristics.available_allocators(),
+                   key="baselines")
+    sb.button("Solve", key="solve", type="primary", on_click=on_solve,
+              width="stretch")
+    sb.caption(f"Search kernel ready (compiled in {ss.warm_seconds:.1f} s at server "
+               "start).")
+
+
+def generator_widgets(sb) -> None:
+    specs = workflow.generator_params()
+    names = list(specs)
+    ss.setdefault("generator", names[0])
+    sb.selectbox("Generator", names, key="generator")
+    name = ss.generator
+    for p in specs[name]:
+        key = f"gen_{name}_{p.name}"
+        label = p.name.replace("_", " ")
+        if p.kind == "int":
+            ss.setdefault(key, int(p.default))
+            sb.number_input(label, key=key, min_value=int(p.minimum or 0), step=1)
+        elif p.kind == "float":
+            ss.setdefault(key, float(p.default))
+            sb.number_input(label, key=key, step=0.5)
+        elif p.kind == "optional int":
+            ss.setdefault(key, 0)
+            sb.number_input(f"{label} (0 = default)", key=key, min_value=0, step=1)
+        elif p.kind == "optional float":
+            ss.setdefault(key, 0.0)
+            sb.number_input(f"{label} (0 = default)", key=key, min_value=0.0, step=1.0)
+        elif p.kind == "probability":
+            ss.setdefault(key, float(p.default))
+            sb.slider(label, key=key, min_value=0.0, max_value=1.0, step=0.05)
+        elif p.kind == "choice":
+            ss.setdefault(key, p.default)
+            sb.selectbox(label, list(p.choices), key=key)
+        elif p.kind == "alignment":
+            ss.setdefault(key, str(p.default))
+            sb.text_input(f"{label} (one value, or choices like 1,8,64)", key=key)
+    sb.number_input("Seed", key="gen_seed", min_value=0, step=1)
+    sb.button("Generate", key="generate", on_click=on_generate)
+
+
+# ----------------------------------------------------------------------------
+# Main area
+
+
+def current_problem(editor_tab):
+    """The loaded problem with the table's edits and the capacity applied;
+    on a bad edit, the message and the last good problem."""
+    loaded: workflow.Loaded = ss.loaded
+    with editor_tab:
+        st.caption("Edit cells, add rows at the bottom or delete rows; the chart and "
+                   "the next solve use the edited problem.  `gaps`: `lo-hi` or "
+                   "`lo-hi@wlo:whi`, separated by spaces.  `offset` fixes a buffer.")
+        edited = st.data_editor(
+            ss.loaded_table, key="buffers_editor",
+            num_rows="dynamic", hide_index=True, height=420,
+            column_config={
+                "id": st.column_config.TextColumn("id", required=True),
+                "lower": st.column_config.NumberColumn("lower", step=1, required=True),
+                "upper": st.column_config.NumberColumn("upper", step=1, required=True),
+                "size": st.column_config.NumberColumn("size", min_value=0, step=1,
+                                                      required=True),
+                "alignment": st.column_config.NumberColumn("alignment", min_value=1,
+                                                           step=1, default=1),
+                "hint": st.column_config.NumberColumn("hint", step=1),
+                "gaps": st.column_config.TextColumn("gaps"),
+                "offset": st.column_config.NumberColumn("offset (fixed)", min_value=0,
+                                                        step=1),
+            },
+        )
+    capacity = int(ss.capacity)
+    state = ss.get("buffers_editor") or {}
+    changed = any(state.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
+    if not changed:
+        problem = loaded.problem.with_capacity(capacity)
+        ss.edit_error = None
+    else:
+        try:
+            problem = problem_from_dataframe(edited, capacity)
+            ss.edit_error = None
+        except ProblemError as error:
+            ss.edit_error = f"This edit is not a valid problem: {error}"
+            problem = ss.problem.with_capacity(capacity)
+    if problem != ss.problem:
+        ss.problem = problem
+    return ss.problem
+
+
+def start_job_if_requested(problem) -> None:
+    if not ss.get("solve_requested"):
+        return
+    ss.solve_requested = False
+    stop_job()
+    switches = {name: bool(ss[f"sw_{name}"]) for name in TECHNIQUES}
+    minimise = ss.mode == MODES[1]
+    try:
+        params = workflow.make_params(switches, ss.heuristics, ss.timeout, minimise)
+    except ProblemError as error:
+        ss.param_error = str(error)
+        return
+    ss.param_error = None
+    job = workflow.Job(problem, params, mode="minimise" if minimise else "solve",
+                       baselines=ss.baselines, fallback=ss.fallback)
+    ss.job = job.start()
+    if job.done:
+        finish_job()
+
+
+def finish_job() -> None:
+    job = ss.get("job")
+    if job is not None:
+        ss.outcome = job.outcome
+        ss.job = None
+
+
+@st.fragment(run_every=0.5)
+def progress_panel() -> None:
+    """Live progress of a long solve, with a Stop button."""
+    job = ss.get("job")
+    if job is None:
+        return
+    if job.done:
+        finish_job()
+        st.rerun()
+    with st.container(border=True):
+        cols = st.columns([3, 2, 2, 1])
+        cols[0].markdown(f":material/hourglass_top: **{job.phase.capitalize()}…**")
+        cols[1].metric("Elapsed", f"{job.elapsed:.1f} s")
+        cols[2].metric("Nodes so far", f"{job.solver.nodes_so_far:,}")
+        if cols[3].button("Stop", key="stop", type="primary"):
+            job.cancel(wait=3.0)
+            finish_job()
+            st.rerun()
+
+
+def problem_summary(problem) -> None:
+    loaded: workflow.Loaded = ss.loaded
+    st.markdown(f"**Problem:** {loaded.name}"
+                + (f" — {loaded.description}" if loaded.description else ""))
+    cols = st.columns(5)
+    cols[0].metric("Buffers", f"{len(problem):,}")
+    cols[1].metric("LOAD", f"{workflow.load_of(problem):,}",
+                   help="The most bytes live at any one moment: no packing is lower.")
+    lower = _lower_bound(problem)
+    cols[2].metric("Lower bound", f"{lower:,}",
+                   help="LOAD raised by largest buffers, fixed offsets and alignment.")
+    cols[3].metric("Capacity", f"{problem.capacity:,}")
+    cols[4].metric("Time span", f"{_span(problem)}")
+
+
+@st.cache_data(show_spinner=False, max_entries=32,
+               hash_funcs={"minimalloc.model.Problem": lambda p: hash(p)})
+def _lower_bound(problem) -> int:
+    from minimalloc import bounds
+
+    return int(bounds.lower_bound(problem))
+
+
+def _span(problem) -> str:
+    if not problem.buffers:
+        return "empty"
+    lo = min(b.lower for b in problem.buffers)
+    hi = max(b.upper for b in problem.buffers)
+    return f"[{lo:,}, {hi:,})"
+
+
+def view_choice(problem) -> str:
+    """Which allocation the page shows: the solver's or the uploaded one."""
+    loaded: workflow.Loaded = ss.loaded
+    has_upload = (loaded.allocation is not None
+                  and len(loaded.allocation.offsets) == len(problem.buffers))
+    has_outcome = ss.get("outcome") is not None
+    if has_upload and has_outcome:
+        options = ["solver", "uploaded allocation"]
+        if ss.get("view") not in options:
+            ss.view = options[0]
+        st.radio("Show", options, key="view", horizontal=True,
+                 format_func=lambda v: "Solver's result" if v == "solver" else
+                 "Uploaded allocation")
+        return ss.view
+    if has_upload:
+        return "uploaded allocation"
+    return "solver"
+
+
+def show_uploaded(problem, chart_tab) -> None:
+    loaded: workflow.Loaded = ss.loaded
+    solution = loaded.allocation
+    check = workflow.check_allocation(problem, solution)
+    cols = st.columns(4)
+    cols[0].metric("Allocation", "valid" if check.validation.ok else "invalid")
+    cols[1].metric("Height", f"{solution.height:,}")
+    cols[2].metric("Conflicting pairs", f"{check.pairs:,}")
+    cols[3].metric("Buffers at fault", f"{len(check.culprits):,}")
+    if check.validation.ok:
+        st.success(f"Uploaded allocation: {check.validation.message}")
+    else:
+        st.error(f"Uploaded allocation is invalid ({check.validation.code.value}): "
+                 f"{check.validation.message}")
+        if check.culprits:
+            ids = workflow.buffer_ids(problem, check.culprits[:40])
+            more = len(check.culprits) - len(ids)
+            st.caption("Highlighted in red: " + ", ".join(ids)
+                       + (f" and {more} more" if more > 0 else ""))
+    with chart_tab:
+        packing_chart(problem, solution, highlight=check.culprits,
+                      highlight_label="at fault", title="Uploaded allocation")
+
+
+def packing_chart(problem, solution, *, result=None, highlight=(), highlight_label="",
+                  overloaded=None, title=None) -> None:
+    modes = list(charts.COLOR_MODES)
+    if result is None or result.placement_order is None:
+        modes.remove("placement order")
+    if result is None or result.partition_of is None:
+        modes.remove("partition")
+    if ss.color_by not in modes:
+        ss.color_by = modes[0]
+    st.radio("Colour by", modes, key="color_by", horizontal=True)
+    from minimalloc import bounds
+
+    fig = charts.packing_figure(
+        problem, solution, color_by=ss.color_by,
+        placement_order=None if result is None else result.placement_order,
+        partition_of=None if result is None else result.partition_of,
+        highlight=highlight, highlight_label=highlight_label or "highlighted",
+        profile=bounds.load_profile(problem), overloaded=overloaded, title=title,
+        revision=id(ss.loaded),
+    )
+    st.plotly_chart(fig, key="packing_chart", config={"scrollZoom": True,
+                                                      "displaylogo": False})
+
+
+def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
+    chart_tab, stats_tab, compare_tab, _, _ = tabs
+    if outcome.problem != problem:
+        st.warning("The problem changed since this result (an edit or the capacity): "
+                   "press **Solve** to update it.", icon=":material/update:")
+    if outcome.error:
+        st.error(f"The run failed: {outcome.error}")
+    status = outcome.status
+    solution = outcome.solution
+    shown, shown_label = outcome.shown()
+    cols = st.columns(5)
+    cols[0].metric("Status", STATUS_TEXT.get(status, "error") if status else "error")
+    if solution is not None:
+        above = workflow.percent_above(solution.height, outcome.lower_bound)
+        cols[1].metric("Height", f"{solution.height:,}",
+                       delta=None if above is None else f"{above:+.1f}% vs lower bound",
+                       delta_color="inverse")
+    else:
+        cols[1].metric("Height", "—")
+    stats = outcome.stats
+    cols[2].metric("Time", f"{outcome.seconds:.3f} s")
+    cols[3].metric("Nodes", f"{stats.nodes:,}" if stats else "—")
+    cols[4].metric("Backtracks", f"{stats.backtracks:,}" if stats else "—")
+    if outcome.mode == "minimise" and solution is not None:
+        if outcome.proven_optimal:
+            st.success(f"Smallest capacity: **{solution.height:,}** (proven optimal; "
+                       f"lower bound {outcome.lower_bound:,}).")
+        else:
+            st.info(f"Smallest capacity found: **{solution.height:,}** (not proven "
+                    f"optimal; lower bound {outcome.lower_bound:,}).")
+    elif status is Status.OK:
+        st.success(f"All {len(outcome.problem):,} buffers fit: height "
+                   f"{solution.height:,} within capacity {outcome.problem.capacity:,}.")
+    elif status in (Status.TIMEOUT, Status.CANCELLED):
+        how = "was stopped" if status is Status.CANCELLED else "ran out of time"
+        st.warning(f"The search {how} after {stats.nodes:,} nodes without an answer."
+                   + (f" Showing {shown_label} instead." if shown is not None else ""))
+    highlight = ()
+    overloaded = None
+    if status is Status.INFEASIBLE and outcome.explanation is not None:
+        highlight, overloaded = explanation_box(outcome, shown_label)
+    with chart_tab:
+        title = None
+        if shown is not None and shown_label != "exact":
+            title = f"Showing {shown_label}: height {shown.height:,}"
+        packing_chart(outcome.problem, shown, result=outcome.result,
+                      highlight=highlight, highlight_label="minimal infeasible subset",
+                      overloaded=overloaded, title=title)
+    with stats_tab:
+        statistics(outcome)
+    with compare_tab:
+        comparison(outcome)
+
+
+def explanation_box(outcome: workflow.Outcome, shown_label: str):
+    ex = outcome.explanation
+    problem = outcome.problem
+    capacity = problem.capacity
+    lines = [f"**No packing fits capacity {capacity:,}.**"]
+    if ex.overloaded:
+        parts = [f"[{s:,}, {e:,})" for s, e, _ in ex.overloaded[:8]]
+        more = len(ex.overloaded) - len(parts)
+        tail = f" and {more} more stretches" if more > 0 else ""
+        lines.append("Memory runs over (more live bytes than the capacity) during "
+                     + ", ".join(parts) + tail + ": shaded on the chart.")
+    else:
+        lines.append("The live bytes never exceed the capacity: the buffers just cannot "
+                     "be arranged without fragmentation.")
+    if ex.subset:
+        ids = workflow.buffer_ids(problem, ex.subset[:30])
+        more = len(ex.subset) - len(ids)
+        lines.append(f"A minimal set of {len(ex.subset)} buffers that cannot be packed "
+                     f"together (red on the chart): " + ", ".join(ids)
+                     + (f" and {more} more" if more > 0 else "") + ".")
+        if ex.subset_min_capacity:
+            lines.append(f"Those buffers alone need capacity {ex.subset_min_capacity:,}.")
+    elif ex.note:
+        lines.append(ex.note)
+    if ex.min_capacity is not None:
+        word = "is the smallest that fits" if ex.proven else "would suffice"
+        lines.append(f"Capacity **{ex.min_capacity:,}** {word}.")
+    if shown_label:
+        lines.append(f"The chart shows {shown_label}, which runs past the capacity.")
+    st.error("\n\n".join(lines), icon=":material/block:")
+    return tuple(ex.subset or ()), [(s, e, 0) for s, e, _ in ex.overloaded]
+
+
+def statistics(outcome: workflow.Outcome) -> None:
+    stats = outcome.stats
+    if stats is None:
+        st.info("No search statistics: the run did not finish.")
+        return
+    cols = st.columns(4)
+    cols[0].metric("Nodes", f"{stats.nodes:,}")
+    cols[1].metric("Backtracks", f"{stats.backtracks:,}")
+    cols[2].metric("Sweep", f"{stats.sweep_seconds * 1000:.2f} ms")
+    cols[3].metric("Search", f"{stats.search_seconds * 1000:.2f} ms")
+    cols = st.columns(4)
+    cols[0].metric("Decompositions", f"{stats.decompositions:,}")
+    cols[1].metric("Maximum depth", f"{stats.max_depth:,}")
+    cols[2].metric("Partitions", f"{stats.partitions:,}")
+    cols[3].metric("Sections", f"{stats.sections:,}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Prunes by rule**")
+        st.dataframe(
+            pd.DataFrame({"rule": [r.replace("_", " ") for r in stats.prunes],
+                          "times": list(stats.prunes.values())}),
+            hide_index=True, key="prunes_table",
+        )
+        st.plotly_chart(charts.prunes_figure(stats), key="prunes_chart")
+    with right:
+        st.markdown("**Round robin** (each heuristic with a node budget that doubles "
+                    "each round)")
+        rows = workflow.rounds_rows(stats)
+        st.dataframe(pd.DataFrame(rows, columns=["round", "heuristic", "node limit",
+                                                 "nodes", "outcome"]),
+                     hide_index=True, key="rounds_table")
+        st.plotly_chart(charts.rounds_figure(stats), key="rounds_chart")
+
+
+def comparison(outcome: workflow.Outcome) -> None:
+    capacity = outcome.problem.capacity
+    rows = workflow.comparison_rows(outcome, capacity)
+    st.markdown(f"Lower bound: **{outcome.lower_bound:,}** · capacity {capacity:,}")
+    df = pd.DataFrame(rows).drop(columns=["exact"])
+    st.dataframe(df, hide_index=True, key="comparison_table",
+                 column_config={
+                     "above lower bound %": st.column_config.NumberColumn(format="%.1f%%"),
+                     "time (ms)": st.column_config.NumberColumn(format="%.2f"),
+                 })
+    st.plotly_chart(charts.comparison_figure(rows, outcome.lower_bound, capacity),
+                    key="comparison_chart")
+
+
+def export(problem, export_tab) -> None:
+    outcome = ss.get("outcome")
+    with export_tab:
+        st.download_button("Download the problem (CSV)", dumps_csv(problem),
+                           file_name="problem.csv", mime="text/csv",
+                           key="download_problem")
+        solution, label = (None, "")
+        if outcome is not None and outcome.problem == problem:
+            solution, label = outcome.shown()
+        elif ss.loaded.allocation is not None and len(ss.loaded.allocation.offsets) == len(
+                problem):
+            solution, label = ss.loaded.allocation, "uploaded allocation"
+        if solution is not None:
+            st.download_button(f"Download the solution (CSV with offsets; {label})",
+                               dumps_csv(problem, solution), file_name="solution.csv",
+                               mime="text/csv", key="download_solution")
+        else:
+            st.caption("Solve the current problem to download a solution.")
+
+
+def main() -> None:
+    ss.warm_seconds = warm_kernel()
+    init_state()
+    sidebar()
+    st.title("MiniMalloc")
+    st.caption("Static memory allocation for ML accelerators: every buffer gets an "
+               "offset so that buffers alive at the same time never share an address.")
+    top = st.container()  # messages, summary, progress and verdict, above the tabs
+    tabs = st.tabs(["Packing", "Search statistics", "Comparison", "Buffers", "Export"])
+    problem = current_problem(tabs[3])
+    with top:
+        if ss.get("load_error"):
+            st.error(f"Could not load that problem: {ss.load_error}  \nThe last good "
+                     "problem stays loaded.", icon=":material/error:")
+        if ss.get("edit_error"):
+            st.error(ss.edit_error, icon=":material/edit_off:")
+        problem_summary(problem)
+        start_job_if_requested(problem)
+        if ss.get("param_error"):
+            st.error(f"Solver settings: {ss.param_error}")
+        if ss.get("job") is not None:
+            progress_panel()
+        view = view_choice(problem)
+        if view == "uploaded allocation":
+            show_uploaded(problem, tabs[0])
+        elif ss.get("outcome") is not None:
+            show_outcome(ss.outcome, problem, tabs)
+        elif ss.get("job") is None:
+            with tabs[0]:
+                st.info("Press **Solve** in the sidebar to place the buffers.")
+                packing_chart(problem, None)
+    export(problem, tabs[4])
+
+
+main()

@@ -1,0 +1,680 @@
+"""What the app does, without the page: loading problems, running the solver
+in a background thread, baselines, explanations and comparison rows.
+
+Nothing here imports Streamlit, so it can be tested directly and the page
+(``streamlit_app.py``) stays layout and widgets only.  Library features that
+may be absent in an older checkout (samples, ``minimize``, ``explain``) are
+looked up when used, and the app falls back to simpler equivalents.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import inspect
+import io
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from minimalloc import bounds, heuristics
+from minimalloc.csvio import read_csv
+from minimalloc.errors import ProblemError
+from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.params import SolverParams, Status
+from minimalloc.solver import Solver, SolveResult, iis
+from minimalloc.validate import ValidationResult, conflicts, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES_DIR = ROOT / "sample_problems"
+
+#: The reference's example (ALGORITHM.md), used when no sample files exist.
+BUILTIN_EXAMPLE = (
+    "id,lower,upper,size\nb1,0,3,4\nb2,3,9,4\nb3,0,9,4\nb4,9,21,4\nb5,0,21,4\n"
+)
+BUILTIN_NAME = "reference example"
+BUILTIN_CAPACITY = 12
+
+#: Solves that finish within this many seconds show their result at once;
+#: longer ones continue in the background with a progress display.
+QUICK_WAIT = 1.5
+
+#: Time allowed for explaining an infeasible problem when no limit is set.
+EXPLAIN_SECONDS = 10.0
+
+
+# ----------------------------------------------------------------------------
+# Loading problems
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A problem as read from a file, a sample or a generator.
+
+    ``allocation`` holds the file's offsets when every buffer had one: the
+    file is then a solution to show and check, and ``problem`` has its
+    buffers free.  An ``offset`` column filled for only some buffers fixes
+    those buffers instead (kept in ``problem``).  ``capacity`` is the
+    source's own capacity, if it has one.
+    """
+
+    problem: Problem
+    name: str
+    allocation: Solution | None = None
+    capacity: int | None = None
+    description: str = ""
+
+
+def next_power_of_two(value: int) -> int:
+    """The smallest power of two >= ``value`` (1 for 0 or less)."""
+    value = int(value)
+    return 1 if value <= 1 else 1 << (value - 1).bit_length()
+
+
+def load_of(problem: Problem) -> int:
+    """LOAD: the most bytes live at any moment."""
+    return bounds.max_load(problem)
+
+
+def default_capacity(loaded: Loaded) -> int:
+    """The source's capacity, else the smallest power of two >= LOAD (and
+    >= the height of a given allocation, so that it can be judged on its
+    overlaps rather than on running past an invented limit)."""
+    if loaded.capacity is not None:
+        return int(loaded.capacity)
+    floor = load_of(loaded.problem)
+    if loaded.allocation is not None:
+        floor = max(floor, loaded.allocation.height)
+    return next_power_of_two(max(floor, 1))
+
+
+def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
+    """Read a problem (or a problem with an allocation) from CSV text.
+
+    The one parser behind both the file upload and the paste box.  Errors
+    are :class:`ProblemError` naming ``name``, the line and the column.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = text.count(b"\n", 0, error.start) + 1
+            raise ProblemError(
+                f"the file is not valid UTF-8 text: byte 0x{text[error.start]:02x} "
+                "cannot be decoded", file=name, line=line,
+            ) from None
+    text = text.removeprefix("\ufeff")
+    stripped, offsets = _split_allocation(text, name)
+    try:
+        problem = read_csv(io.StringIO(stripped))
+    except ProblemError as error:
+        raise _renamed(error, name) from None
+    allocation = None
+    if offsets is not None:
+        allocation = Solution.from_offsets(problem, offsets)
+    return Loaded(problem, name, allocation)
+
+
+def _renamed(error: ProblemError, name: str) -> ProblemError:
+    if error.file in (None, "<input>"):
+        return ProblemError(error.message, file=name, line=error.line, column=error.column)
+    return error
+
+
+def _split_allocation(text: str, name: str) -> tuple[str, list[int] | None]:
+    """If every row has an ``offset``, take the offsets out (they are an
+    allocation to check, which may well be wrong: misaligned, negative...)
+    and return the text without them.  Otherwise return the text as is."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header_at = next((k for k, row in enumerate(rows) if any(c.strip() for c in row)), None)
+    if header_at is None:
+        return text, None
+    header = [c.strip().lower() for c in rows[header_at]]
+    if "offset" not in header:
+        return text, None
+    column = header.index("offset")
+    body = [(k, row) for k, row in enumerate(rows) if k > header_at and any(
+        c.strip() for c in row)]
+    if not body or any(column >= len(row) or not row[column].strip() for _, row in body):
+        return text, None
+    # Line numbers: count the physical lines of each row as csv reads them.
+    lines = _row_lines(text)
+    offsets = []
+    for k, row in body:
+        cell = row[column].strip()
+        try:
+            offsets.append(int(cell))
+        except ValueError:
+            raise ProblemError(
+                f"expected an integer offset, got '{cell}'", file=name,
+                line=lines[k] if k < len(lines) else None, column="offset",
+            ) from None
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for k, row in enumerate(rows):
+        if k >= header_at and column < len(row):
+            row = row[:column] + row[column + 1 :]
+        writer.writerow(row)
+    return out.getvalue(), offsets
+
+
+def _row_lines(text: str) -> list[int]:
+    """The line each csv row starts on (1-based)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    starts = []
+    previous_end = 0
+    for _ in reader:
+        starts.append(previous_end + 1)
+        previous_end = reader.line_num
+    return starts
+
+
+def _samples_module():
+    try:
+        from minimalloc import samples
+    except ImportError:
+        return None
+    return samples
+
+
+def sample_entries(folder: Path | None = None) -> list[tuple[str, str]]:
+    """``(name, what it teaches)`` of each sample problem: the library's
+    catalogue when its files are there, else the CSV files in
+    ``sample_problems/``, else the built-in five-buffer example."""
+    samples = _samples_module()
+    if samples is not None:
+        try:
+            names = samples.list_samples(folder)
+            return [(n, samples.sample_info(n, folder).get("teaches", "")) for n in names]
+        except (ProblemError, OSError):
+            pass
+    files = sorted((folder or SAMPLES_DIR).glob("*.csv"))
+    files = [f for f in files if f.name != "index.csv"]
+    if files:
+        return [(f.stem, "") for f in files]
+    return [(BUILTIN_NAME, "The reference's five-buffer example: the optimum equals "
+             "LOAD (12).")]
+
+
+def load_sample(name: str, folder: Path | None = None) -> Loaded:
+    """A sample problem by name, with its capacity when the catalogue has one."""
+    description = dict(sample_entries(folder)).get(name, "")
+    base = folder or SAMPLES_DIR
+    if name == BUILTIN_NAME and not (base / f"{name}.csv").exists():
+        loaded = parse_csv_text(BUILTIN_EXAMPLE, name)
+        return dataclasses.replace(loaded, capacity=BUILTIN_CAPACITY,
+                                   description=description)
+    samples = _samples_module()
+    if samples is not None and (base / "index.csv").exists():
+        problem = samples.load_sample(name, folder)
+        allocation = None
+        if problem.buffers and all(b.offset is not None for b in problem.buffers):
+            offsets = [b.offset for b in problem.buffers]
+            allocation = Solution.from_offsets(problem, offsets)
+            problem = problem.without_fixed_offsets()
+        return Loaded(problem.with_capacity(None), name, allocation, problem.capacity,
+                      description)
+    path = base / f"{name}.csv"
+    loaded = parse_csv_text(path.read_bytes(), path.name)
+    return dataclasses.replace(loaded, name=name, description=description)
+
+
+# ----------------------------------------------------------------------------
+# Generators
+
+
+@dataclass(frozen=True)
+class GeneratorParam:
+    """One parameter of a generator, as the page should offer it."""
+
+    name: str
+    kind: str  # "int", "float", "probability", "choice", "alignment", "optional int",
+    #            "optional float"
+    default: Any
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+
+#: Defaults for the generators' required arguments (they have none).
+_REQUIRED_DEFAULTS = {"n": 40, "layers": 12, "width": 32, "height": 64}
+#: Smallest allowed value of integer arguments.
+_MINIMUMS = {"n": 1, "layers": 1, "width": 1, "height": 1, "dtype_bytes": 1, "horizon": 1}
+
+
+def generator_params() -> dict[str, list[GeneratorParam]]:
+    """The generators of :mod:`minimalloc.generate` and their parameters
+    (``seed`` and ``capacity`` excluded: the page has its own)."""
+    from minimalloc import generate
+
+    choices = {
+        "size_distribution": tuple(getattr(generate, "SIZE_DISTRIBUTIONS", ())),
+        "lifetime_distribution": tuple(getattr(generate, "LIFETIME_DISTRIBUTIONS", ())),
+        "kind": tuple(getattr(generate, "MODEL_KINDS", ())),
+    }
+    out: dict[str, list[GeneratorParam]] = {}
+    for name, function in generate.GENERATORS.items():
+        params = []
+        for p in inspect.signature(function).parameters.values():
+            if p.name in ("seed", "capacity"):
+                continue
+            if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                continue
+            default = p.default if p.default is not p.empty else _REQUIRED_DEFAULTS.get(
+                p.name, 1)
+            minimum = _MINIMUMS.get(p.name)
+            if p.name in choices and choices[p.name]:
+                params.append(GeneratorParam(p.name, "choice", default, choices[p.name]))
+            elif p.name == "alignment":
+                params.append(GeneratorParam(p.name, "alignment", default))
+            elif p.name.endswith("probability"):
+                params.append(GeneratorParam(p.name, "probability", float(default)))
+            elif default is None:
+                kind = "optional float" if "mean" in p.name else "optional int"
+                params.append(GeneratorParam(p.name, kind, None, minimum=minimum))
+            elif isinstance(default, bool):
+                continue
+            elif isinstance(default, int):
+                params.append(GeneratorParam(p.name, "int", default, minimum=minimum))
+            elif isinstance(default, float):
+                params.append(GeneratorParam(p.name, "float", default, minimum=minimum))
+            elif isinstance(default, str):
+                params.append(GeneratorParam(p.name, "choice", default, (default,)))
+        out[name] = params
+    return out
+
+
+def parse_alignment(text: str) -> int | tuple[int, ...]:
+    """``"8"`` -> 8, ``"1, 8, 64"`` -> (1, 8, 64)."""
+    parts = [p for p in str(text).replace(";", ",").replace(" ", ",").split(",") if p]
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ProblemError(
+            f"alignment: expected whole numbers separated by commas, got '{text}'"
+        ) from None
+    if not values:
+        raise ProblemError("alignment: give at least one value")
+    return values[0] if len(values) == 1 else values
+
+
+def generate_problem(name: str, seed: int, values: Mapping[str, Any]) -> Loaded:
+    """Run generator ``name`` with ``values`` (None: its default) and ``seed``."""
+    from minimalloc import generate
+
+    params = {k: v for k, v in values.items() if v is not None}
+    if "alignment" in params and isinstance(params["alignment"], str):
+        params["alignment"] = parse_alignment(params["alignment"])
+    problem = generate.generate(name, seed=int(seed), **params)
+    text = ", ".join(f"{k}={v}" for k, v in params.items())
+    label = f"{name}({text}, seed={seed})"
+    return Loaded(problem, label, None, problem.capacity)
+
+
+# ----------------------------------------------------------------------------
+# Solving
+
+
+@dataclass
+class Baseline:
+    """One baseline allocator's answer."""
+
+    method: str
+    solution: Solution | None
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class Explanation:
+    """Why a problem does not fit: where memory runs over (``overloaded``:
+    ``(start, end, buffers)``), a minimal set of buffers that cannot be
+    packed together (``subset``, None if it could not be computed in time),
+    the capacity that subset needs, and the capacity that would suffice for
+    the whole problem (``min_capacity``; ``proven``: whether it is known to
+    be the smallest)."""
+
+    overloaded: list[tuple[int, int, list[int]]] = field(default_factory=list)
+    subset: list[int] | None = None
+    subset_min_capacity: int | None = None
+    min_capacity: int | None = None
+    proven: bool = False
+    note: str = ""
+
+
+@dataclass
+class Outcome:
+    """Everything a finished run produced, for the page to show."""
+
+    problem: Problem
+    mode: str  # "solve" or "minimise"
+    params: SolverParams
+    result: SolveResult | None = None
+    solution: Solution | None = None  # the exact answer, if any
+    lower_bound: int = 0
+    proven_optimal: bool | None = None  # minimise mode
+    explanation: Explanation | None = None
+    baselines: list[Baseline] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+    error: str = ""
+
+    @property
+    def status(self) -> Status | None:
+        return None if self.result is None else self.result.status
+
+    @property
+    def stats(self):
+        return None if self.result is None else self.result.stats
+
+    def best_baseline(self) -> Baseline | None:
+        done = [b for b in self.baselines if b.solution is not None]
+        return min(done, key=lambda b: b.solution.height, default=None)
+
+    def shown(self) -> tuple[Solution | None, str]:
+        """The allocation to draw and what it is."""
+        if self.solution is not None:
+            return self.solution, "exact"
+        if self.result is not None and self.result.fallback is not None:
+            fb = self.result.fallback
+            return fb.solution, f"baseline {fb.method} (fallback)"
+        best = self.best_baseline()
+        if best is not None:
+            return best.solution, f"baseline {best.method}"
+        return None, ""
+
+
+def make_params(
+    switches: Mapping[str, bool],
+    heuristics_text: str,
+    timeout: float | None,
+    minimise: bool = False,
+) -> SolverParams:
+    """SolverParams from the page's widgets (raises ProblemError if bad)."""
+    parts = [p.strip() for p in str(heuristics_text).replace(" ", ",").split(",")]
+    heuristic_list = tuple(p for p in parts if p)
+    return SolverParams(
+        timeout=timeout if timeout else None,
+        minimize_capacity=minimise,
+        preordering_heuristics=heuristic_list,
+        **dict(switches),
+    )
+
+
+def run_baselines(problem: Problem, names: Sequence[str]) -> list[Baseline]:
+    """Each named baseline allocator, timed."""
+    out = []
+    for name in names:
+        started = time.perf_counter()
+        try:
+            solution = heuristics.allocate(problem, name)
+            out.append(Baseline(name, solution, time.perf_counter() - started))
+        except Exception as error:  # a broken allocator must not break the page
+            out.append(Baseline(name, None, time.perf_counter() - started, str(error)))
+    return out
+
+
+def explain_infeasible(
+    problem: Problem, params: SolverParams, seconds: float, upper: int | None
+) -> Explanation:
+    """Why ``problem`` does not fit its capacity: the library's ``explain``
+    when it has one, else overloaded moments, the deletion-filter subset and
+    a minimised capacity, each within ``seconds``."""
+    from minimalloc import solver as solver_module
+
+    explain = getattr(solver_module, "explain", None)
+    if explain is not None:
+        found = explain(problem, timeout=seconds)
+        return Explanation(
+            overloaded=[_interval(o) for o in getattr(found, "overloaded", []) or []],
+            subset=_maybe_list(getattr(found, "subset", None)),
+            subset_min_capacity=getattr(found, "subset_min_capacity", None),
+            min_capacity=getattr(found, "min_capacity", None),
+            proven=bool(getattr(found, "proven", getattr(found, "min_capacity", None)
+                                is not None)),
+        )
+    started = time.perf_counter()
+    explanation = Explanation(overloaded=bounds.overloaded(problem))
+    base = dataclasses.replace(params, minimize_capacity=False, timeout=seconds / 2)
+    try:
+        explanation.subset = iis(problem, base)
+    except TimeoutError:
+        explanation.note = "The minimal infeasible subset took longer than the time limit."
+    left = max(seconds - (time.perf_counter() - started), 0.5)
+    if upper is not None:
+        minimise = dataclasses.replace(params, minimize_capacity=True, timeout=left)
+        result = Solver(minimise).solve(problem.with_capacity(upper))
+        if result.solution is not None:
+            explanation.min_capacity = result.solution.height
+            explanation.proven = _finished(result)
+        else:
+            explanation.min_capacity = upper
+    return explanation
+
+
+def _interval(item: Any) -> tuple[int, int, list[int]]:
+    seq = tuple(item)
+    members = list(seq[2]) if len(seq) > 2 and isinstance(seq[2], Sequence) else []
+    return int(seq[0]), int(seq[1]), members
+
+
+def _maybe_list(value: Any) -> list[int] | None:
+    return None if value is None else [int(v) for v in value]
+
+
+def _finished(result: SolveResult) -> bool:
+    """True if no run of the search was cut short by time or a cancel."""
+    return all(r.outcome not in ("timeout", "cancelled") for r in result.stats.rounds)
+
+
+class Job:
+    """One run of the app's Solve button, in a background thread.
+
+    Exact search (or minimisation), then, if the problem does not fit, an
+    explanation, then the baselines.  ``solver`` exposes progress
+    (``nodes_so_far``, ``elapsed``); :meth:`cancel` stops the search.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        params: SolverParams,
+        *,
+        mode: str = "solve",
+        baselines: Sequence[str] = (),
+        fallback: bool = True,
+    ) -> None:
+        self.problem = problem
+        self.params = params
+        self.mode = mode
+        self.baseline_names = tuple(baselines)
+        self.fallback = fallback
+        self.phase = "starting"
+        if mode == "minimise" and not params.minimize_capacity:
+            params = dataclasses.replace(params, minimize_capacity=True)
+            self.params = params
+        self.solver = Solver(params)
+        self.outcome = Outcome(problem, mode, params)
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._work, name="minimalloc-solve",
+                                        daemon=True)
+        self._started = time.perf_counter()
+
+    def start(self, wait: float = QUICK_WAIT) -> Job:
+        self._thread.start()
+        self._thread.join(wait)
+        return self
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._started
+
+    def cancel(self, wait: float = 3.0) -> None:
+        """Stop the search; wait up to ``wait`` seconds for the thread."""
+        self._cancelled = True
+        self.outcome.cancelled = True
+        self.solver.cancel()
+        self._thread.join(wait)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return self.done
+
+    def _work(self) -> None:
+        outcome = self.outcome
+        problem = self.problem
+        try:
+            outcome.lower_bound = bounds.lower_bound(problem)
+            if self.mode == "minimise":
+                self._minimise()
+            else:
+                self.phase = "searching"
+                outcome.result = self.solver.solve(problem, fallback=self.fallback)
+                outcome.solution = outcome.result.solution
+            if self.baseline_names and not self._cancelled:
+                self.phase = "running the baselines"
+                outcome.baselines = run_baselines(problem, self.baseline_names)
+            if (outcome.status is Status.INFEASIBLE and self.mode == "solve"
+                    and not self._cancelled):
+                self.phase = "explaining why it does not fit"
+                seconds = self.params.timeout or EXPLAIN_SECONDS
+                best = outcome.best_baseline()
+                if best is None:
+                    best = run_baselines(problem, heuristics.available_allocators()[:1])[0]
+                upper = best.solution.height if best.solution is not None else None
+                outcome.explanation = explain_infeasible(problem, self.params, seconds,
+                                                         upper)
+        except Exception as error:  # shown on the page, never lost in a thread
+            outcome.error = f"{type(error).__name__}: {error}"
+        finally:
+            outcome.seconds = time.perf_counter() - self._started
+            self.phase = "done"
+
+    def _minimise(self) -> None:
+        """Smallest capacity: the library's ``minimize`` when present, else a
+        binary search with the solver, up to a height known to fit."""
+        from minimalloc import solver as solver_module
+
+        outcome = self.outcome
+        problem = self.problem
+        self.phase = "minimising the capacity"
+        upper_solution = heuristics.allocate(problem, heuristics.available_allocators()[0])
+        upper = max(upper_solution.height, problem.capacity or 0, 1)
+        minimize = getattr(solver_module, "minimize", None)
+        if minimize is not None and _accepts(minimize, "params"):
+            found = minimize(problem.with_capacity(upper), timeout=self.params.timeout,
+                             params=self.params)
+            outcome.solution = found.solution
+            outcome.lower_bound = max(outcome.lower_bound,
+                                      int(getattr(found, "lower_bound", 0) or 0))
+            outcome.proven_optimal = bool(getattr(found, "proven_optimal", False))
+            outcome.result = SolveResult(
+                Status.OK if found.solution is not None else Status.TIMEOUT,
+                found.solution, found.stats, upper,
+            )
+            return
+        # The Solver was built with minimize_capacity on (see make_params):
+        # a binary search on the capacity, watched and cancelled like a solve.
+        result = self.solver.solve(problem.with_capacity(upper))
+        outcome.result = result
+        outcome.solution = result.solution
+        if result.solution is not None:
+            outcome.proven_optimal = (_finished(result)
+                                      or result.solution.height <= outcome.lower_bound)
+
+
+def _accepts(function: Callable, name: str) -> bool:
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+# ----------------------------------------------------------------------------
+# Checking a given allocation
+
+
+@dataclass(frozen=True)
+class Check:
+    """The validator's verdict on an allocation and the buffers at fault."""
+
+    validation: ValidationResult
+    culprits: tuple[int, ...]
+    pairs: int
+
+
+def check_allocation(problem: Problem, solution: Solution) -> Check:
+    """Validate ``solution``; the culprits are every buffer in a collision
+    (all pairs, not only the first) plus the one the validator names."""
+    result = validate(problem, solution)
+    culprits = set(result.buffers)
+    pairs = 0
+    if len(solution.offsets) == len(problem.buffers):
+        found = conflicts(problem, solution)
+        pairs = len(found)
+        for a, b in found:
+            culprits.update((a, b))
+    return Check(result, tuple(sorted(culprits)), pairs)
+
+
+# ----------------------------------------------------------------------------
+# Tables
+
+
+def percent_above(height: int | None, lower_bound: int) -> float | None:
+    if height is None or lower_bound <= 0:
+        return None
+    return 100.0 * (height - lower_bound) / lower_bound
+
+
+def comparison_rows(outcome: Outcome, capacity: int | None) -> list[dict[str, Any]]:
+    """Exact against the baselines: height, % above the lower bound, fits the
+    capacity, time."""
+    rows = []
+    exact_name = "MiniMalloc (minimise)" if outcome.mode == "minimise" else "MiniMalloc"
+    status = outcome.status.value if outcome.status is not None else "error"
+    height = outcome.solution.height if outcome.solution is not None else None
+    rows.append({
+        "method": exact_name,
+        "height": height,
+        "above lower bound %": percent_above(height, outcome.lower_bound),
+        "fits capacity": None if height is None or capacity is None else height <= capacity,
+        "time (ms)": 1000.0 * (outcome.stats.seconds if outcome.stats is not None else 0.0),
+        "note": status,
+        "exact": True,
+    })
+    for b in outcome.baselines:
+        h = b.solution.height if b.solution is not None else None
+        rows.append({
+            "method": b.method,
+            "height": h,
+            "above lower bound %": percent_above(h, outcome.lower_bound),
+            "fits capacity": None if h is None or capacity is None else h <= capacity,
+            "time (ms)": 1000.0 * b.seconds,
+            "note": b.error,
+            "exact": False,
+        })
+    return rows
+
+
+def rounds_rows(stats) -> list[dict[str, Any]]:
+    return [
+        {"round": r.round, "heuristic": r.heuristic,
+         "node limit": None if r.node_limit < 0 else r.node_limit,
+         "nodes": r.nodes, "outcome": r.outcome}
+        for r in stats.rounds
+    ]
+
+
+def buffer_ids(problem: Problem, indices: Sequence[int]) -> list[str]:
+    return [problem.buffers[i].id for i in indices]
+
+
+def describe(buffer: Buffer) -> str:
+    return f"{buffer.id} [{buffer.lower}, {buffer.upper}) size {buffer.size}"
