@@ -44,6 +44,7 @@ from minimalloc.params import TECHNIQUES, SolverParams, Status
 if TYPE_CHECKING:
     from minimalloc.csvio import CsvLayout
     from minimalloc.model import Problem
+    from minimalloc.solver import Fallback
 
 __all__ = ["main", "parse_bool", "parse_duration"]
 
@@ -401,67 +402,49 @@ def _read_input(values: dict[str, object], capacity: int | None) -> _Input:
 
 def _sample_names() -> list[str]:
     try:
-        from minimalloc import samples
+        from minimalloc.samples import list_samples
     except ImportError:
-        samples = None
-    if samples is not None:
-        for attribute in ("available_samples", "sample_names", "names", "list_samples"):
-            function = getattr(samples, attribute, None)
-            if callable(function):
-                return [str(name) for name in function()]
-    folder = _samples_folder()
-    return sorted(p.stem for p in folder.glob("*.csv")) if folder.is_dir() else []
+        return []
+    try:
+        return list_samples()
+    except (OSError, ProblemError):
+        return []
 
 
-def _samples_folder() -> Path:
-    return Path(__file__).resolve().parents[1] / "sample_problems"
+def _list_samples() -> int:
+    names = _sample_names()
+    if not names:
+        print("no sample problems in this installation")
+        return EXIT_OK
+    from minimalloc.samples import sample_info
+
+    rows = []
+    for name in names:
+        info = sample_info(name)
+        rows.append((name, info.get("buffers", ""), info.get("capacity", ""),
+                     info.get("teaches", "").split(".")[0]))
+    print(format_table(("sample", "buffers", "capacity", "what it teaches"), rows,
+                       align="<>><"))
+    return EXIT_OK
 
 
 def _read_sample(name: str, capacity: int | None) -> _Input:
+    """A built-in sample, at its own capacity unless ``--capacity`` is given."""
     from minimalloc.csvio import read_csv_with_layout
 
     names = _sample_names()
-    if name == "list":
-        raise UsageError(
-            "samples: " + (", ".join(names) if names else "none in this installation")
-        )
+    known = ", ".join(names) if names else "none in this installation"
     if name not in names:
         close = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        known = ", ".join(names) if names else "none in this installation"
         raise UsageError(f"--sample: unknown sample '{name}'{hint}; known: {known}")
-    path = _sample_path(name)
-    if capacity is None:
-        capacity = _sample_capacity(name)
-    problem, layout = read_csv_with_layout(path, capacity)
+    from minimalloc.samples import SAMPLES_DIR, sample_info
+
+    info = sample_info(name)
+    if capacity is None and info.get("capacity"):
+        capacity = int(info["capacity"])
+    problem, layout = read_csv_with_layout(SAMPLES_DIR / info["file"], capacity)
     return _Input(problem, layout, f"sample {name}")
-
-
-def _sample_path(name: str) -> Path:
-    try:
-        from minimalloc import samples
-    except ImportError:
-        samples = None
-    if samples is not None:
-        for attribute in ("sample_path", "path"):
-            function = getattr(samples, attribute, None)
-            if callable(function):
-                return Path(function(name))
-    return _samples_folder() / f"{name}.csv"
-
-
-def _sample_capacity(name: str) -> int | None:
-    """The capacity a sample is meant for, when it says."""
-    try:
-        from minimalloc import samples
-    except ImportError:
-        return None
-    for attribute in ("sample_capacity", "capacity"):
-        function = getattr(samples, attribute, None)
-        if callable(function):
-            value = function(name)
-            return None if value is None else int(value)
-    return None
 
 
 def _capacity(values: dict[str, object], required: bool) -> int | None:
@@ -516,7 +499,8 @@ def _check_output(values: dict[str, object]) -> Path | None:
 
 
 def _solve_command(args: Sequence[str]) -> int:
-    values, _ = _parse_flags(args, _SOLVE_FLAGS)
+    values, given = _parse_flags(args, _SOLVE_FLAGS)
+    values["timeout_given"] = "timeout" in given
     modes = [name for name in ("minimize", "allocator", "explain", "minimize_capacity")
              if values[name]]
     if len(modes) > 1:
@@ -524,12 +508,18 @@ def _solve_command(args: Sequence[str]) -> int:
             "choose one of " + ", ".join(f"--{m}" for m in modes) + ", not several"
         )
     mode = modes[0] if modes else "solve"
-    capacity = _capacity(values, required=mode in ("solve", "minimize_capacity"))
+    if values["sample"] == "list":
+        return _list_samples()
+    needs_capacity = mode in ("solve", "minimize_capacity")
+    # A sample brings its own capacity.
+    capacity = _capacity(values, required=needs_capacity and not values["sample"])
     params = _params(values)  # checks the heuristics before reading anything
     output = _check_output(values)
     data = _read_input(values, capacity)
+    if needs_capacity and data.problem.capacity is None:
+        raise UsageError(f"--capacity=N is required: {data.name} does not give one")
     if mode == "minimize":
-        return _minimize(data, values, output)
+        return _minimize(data, values, params, output)
     if mode == "allocator":
         return _allocator(data, values, output)
     if mode == "explain":
@@ -550,8 +540,7 @@ def _solve(data: _Input, values: dict[str, object], params: SolverParams,
     warmup()  # compile or load the kernels now, so the time below is the solve's
     solver = Solver(params)
     started = time.perf_counter()
-    result = _interruptible(solver, lambda: solver.solve(
-        problem, fallback=bool(values["fallback"])))
+    result = _interruptible(solver, lambda: solver.solve(problem))
     elapsed = time.perf_counter() - started
     _line("time", f"{elapsed:.3f} s")
     solution = result.solution
@@ -571,21 +560,46 @@ def _solve(data: _Input, values: dict[str, object], params: SolverParams,
         print()
     if result.status is Status.CANCELLED:
         return EXIT_INTERRUPTED
-    if solution is None and result.fallback is not None:
-        fallback = result.fallback
-        height = fallback.solution.height
-        if fallback.fits:
-            _line("fallback", f"the {fallback.method} baseline fits: height {height} "
-                              f"<= capacity {capacity} (a heuristic answer, not "
+    if result.status is Status.TIMEOUT and values["fallback"]:
+        # The baselines run only now, so the search had the whole time limit.
+        started = time.perf_counter()
+        fallback = best_baseline(problem, capacity)
+        seconds = time.perf_counter() - started
+        if fallback is None:
+            _line("fallback", "no baseline gives a valid allocation: nothing to write")
+        elif fallback.fits:
+            _line("fallback", f"the {fallback.method} baseline fits: height "
+                              f"{fallback.solution.height} <= capacity {capacity} "
+                              f"({seconds:.3f} s; a heuristic answer, not "
                               "MiniMalloc's search)")
             solution = fallback.solution
             method = f"the {fallback.method} baseline"
         else:
             _line("fallback", f"the best baseline ({fallback.method}) needs height "
-                              f"{height} > capacity {capacity}: nothing to write")
+                              f"{fallback.solution.height} > capacity {capacity}: "
+                              "nothing to write")
     if solution is None:
         return EXIT_NOT_SOLVED
     return _finish(data, values, solution, output, method, capacity)
+
+
+def best_baseline(problem: Problem, capacity: int | None) -> Fallback | None:
+    """The lowest valid allocation among the baseline allocators (ties: the
+    one registered first), or None if none is valid."""
+    from minimalloc.heuristics import allocate, available_allocators
+    from minimalloc.solver import Fallback
+    from minimalloc.validate import validate
+
+    unlimited = problem.with_capacity(None)
+    best: Fallback | None = None
+    for name in available_allocators():
+        solution = allocate(problem, name)
+        if best is not None and solution.height >= best.solution.height:
+            continue
+        if validate(unlimited, solution).ok:
+            fits = capacity is None or solution.height <= capacity
+            best = Fallback(name, solution, fits)
+    return best
 
 
 def _status_text(status: Status, capacity: int | None, timeout: float | None) -> str:
@@ -646,7 +660,8 @@ def _interruptible(solver, work: Callable[[], object]):
     return box["result"]
 
 
-def _minimize(data: _Input, values: dict[str, object], output: Path | None) -> int:
+def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
+              output: Path | None) -> int:
     try:
         from minimalloc.minimize import minimize
     except ImportError:
@@ -656,18 +671,18 @@ def _minimize(data: _Input, values: dict[str, object], output: Path | None) -> i
     problem = data.problem
     capacity = problem.capacity
     warmup()
-    kwargs = {} if values["timeout"] is None else {"timeout": values["timeout"]}
+    # Without --timeout the minimiser's own default limit applies; --timeout=inf
+    # lifts it (then the answer is always proven optimal).
+    kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
     started = time.perf_counter()
-    result = minimize(problem, **kwargs)
+    result = minimize(problem, params=params, **kwargs)
     elapsed = time.perf_counter() - started
     _line("time", f"{elapsed:.3f} s")
     solution = result.solution
     bound = result.lower_bound
-    if solution is None:
-        _line("height", "none found")
-        _line("lower bound", bound)
-        return EXIT_NOT_SOLVED
-    _line("height", solution.height)
+    found_by = ("minimalloc's search" if result.method == "exact"
+                else f"the {result.method} baseline")
+    _line("height", f"{solution.height} (found by {found_by})")
     _line("lower bound", bound)
     if result.proven_optimal:
         _line("optimal", "yes (proven)")
@@ -675,15 +690,19 @@ def _minimize(data: _Input, values: dict[str, object], output: Path | None) -> i
         gap = solution.height - bound
         share = f", {100.0 * gap / bound:.2f} %" if bound else ""
         _line("optimal", f"not proven (gap {gap}{share} above the lower bound)")
-    stats = getattr(result, "stats", None)
-    if values["stats"] and stats is not None:
+    if values["stats"]:
         print()
-        print(format_stats(stats))
+        print(format_stats(result.stats))
+        probes = [(str(i + 1), str(p.capacity), p.status.value, f"{p.seconds:.3f}")
+                  for i, p in enumerate(result.probes)]
+        if probes:
+            print("probes\n" + format_table(("probe", "capacity", "status", "seconds"),
+                                            probes, indent="  "))
         print()
     if capacity is not None and solution.height > capacity:
         _line("capacity", f"{capacity}: the height found does not fit; nothing written")
         return EXIT_NOT_SOLVED
-    return _finish(data, values, solution, output, "minimize", capacity)
+    return _finish(data, values, solution, output, found_by, capacity)
 
 
 def _allocator(data: _Input, values: dict[str, object], output: Path | None) -> int:

@@ -99,29 +99,37 @@ def test_timeout_with_fallback_that_does_not_fit(capsys, tmp_path):
 def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
     """When the search times out but a baseline fits, the baseline is written,
     clearly labelled, and the exit status is 0."""
-    from minimalloc import solver as solver_module
-    from minimalloc.heuristics import allocate
+    solver_module = importlib.import_module("minimalloc.solver")
     from minimalloc.params import Status
-    from minimalloc.solver import Fallback, SolveResult
+    from minimalloc.solver import SolveResult
     from minimalloc.stats import SearchStats
 
     def timed_out(self, problem, *, fallback=False, trace=0, capacity=None):
-        baseline = allocate(problem, "greedy_by_size")
-        return SolveResult(Status.TIMEOUT, None, SearchStats(), problem.capacity,
-                           fallback=Fallback("greedy_by_size", baseline, True)
-                           if fallback else None)
+        return SolveResult(Status.TIMEOUT, None, SearchStats(), problem.capacity)
 
     monkeypatch.setattr(solver_module.Solver, "solve", timed_out)
     code, stdout, _, out = solve_example(capsys, tmp_path, "--timeout=1s", "--validate")
     assert code == 0
-    assert "status:       timeout" in stdout
-    assert "the greedy_by_size baseline fits" in stdout
+    assert "status:       timeout (no answer within 1 s)" in stdout
+    assert "the greedy_by_size baseline fits: height 12 <= capacity 12" in stdout
     assert "not MiniMalloc's search" in stdout
     assert "validation:   PASS" in stdout
     assert "offsets from the greedy_by_size baseline" in stdout
-    assert out.exists()
+    assert out.read_bytes() == EXAMPLE_OUT.read_bytes()  # greedy finds the same here
+    out.unlink()
     code, stdout, _, out = solve_example(capsys, tmp_path, "--timeout=1s", "--nofallback")
     assert code == 1
+    assert "fallback" not in stdout
+    assert not out.exists()
+
+
+def test_best_baseline_is_the_lowest_valid_one():
+    from minimalloc.csvio import read_csv
+
+    problem = read_csv(EXAMPLE, 11)
+    fallback = cli.best_baseline(problem, 11)
+    assert fallback.solution.height == 12 and not fallback.fits
+    assert cli.best_baseline(problem, None).fits
 
 
 def test_minimize_capacity(capsys, tmp_path):
@@ -408,13 +416,53 @@ def test_minimize(capsys, tmp_path):
     pytest.importorskip("minimalloc.minimize")
     out = tmp_path / "out.csv"
     code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--minimize",
-                               f"--output={out}", "--timeout=10s", "--validate")
+                               f"--output={out}", "--timeout=10s", "--validate",
+                               "--stats")
     assert code == 0, stderr
-    assert "height:       12" in stdout
+    assert "height:       12 (found by " in stdout
     assert "lower bound:  12" in stdout
     assert "optimal:      yes (proven)" in stdout
     assert "validation:   PASS" in stdout
+    assert "search statistics" in stdout
     assert out.exists()
+
+
+def test_minimize_reports_the_gap_or_proof(capsys):
+    pytest.importorskip("minimalloc.minimize")
+    code, stdout, stderr = run(capsys, "--sample=load_not_enough", "--minimize",
+                               "--capacity=100", "--timeout=inf", "--stats")
+    assert code == 0, stderr
+    assert "height:       6" in stdout
+    assert "lower bound:  6" in stdout  # the search proved 5 infeasible
+    assert "probes" in stdout
+
+
+def test_minimize_above_the_capacity(capsys, tmp_path):
+    pytest.importorskip("minimalloc.minimize")
+    out = tmp_path / "out.csv"
+    code, stdout, _ = run(capsys, "--sample=load_not_enough", "--minimize",
+                          "--timeout=10s", f"--output={out}")
+    assert code == 1
+    assert "does not fit" in stdout
+    assert not out.exists()
+
+
+def test_minimize_passes_the_time_limit(capsys, monkeypatch):
+    minimize_module = pytest.importorskip("minimalloc.minimize")
+    seen = []
+    real = minimize_module.minimize
+
+    def spy(problem, **kwargs):
+        seen.append(kwargs)
+        return real(problem, **kwargs)
+
+    monkeypatch.setattr(minimize_module, "minimize", spy)
+    for flag in ([], ["--timeout=2s"], ["--timeout=inf"]):
+        assert main([f"--input={EXAMPLE}", "--minimize", *flag]) == 0
+    capsys.readouterr()
+    assert "timeout" not in seen[0]  # the minimiser's own default
+    assert seen[1]["timeout"] == 2.0
+    assert seen[2]["timeout"] is None
 
 
 def test_explain(capsys):
@@ -425,13 +473,36 @@ def test_explain(capsys):
     assert len(stdout.strip().splitlines()) > 1
 
 
-def test_sample(capsys):
+def test_sample(capsys, tmp_path):
+    pytest.importorskip("minimalloc.samples")
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, "--sample=five_buffers", f"--output={out}")
+    assert code == 0, stderr  # the sample's own capacity, 12
+    assert "height:       12 (capacity 12)" in stdout
+    assert out.read_bytes() == EXAMPLE_OUT.read_bytes()
+    code, stdout, _ = run(capsys, "--sample=five_buffers", "--capacity=11")
+    assert code == 1
+    assert "infeasible (no allocation fits in capacity 11)" in stdout
+
+
+def test_sample_list(capsys):
+    pytest.importorskip("minimalloc.samples")
+    code, stdout, _ = run(capsys, "--sample=list")
+    assert code == 0
+    assert stdout.splitlines()[0].split()[:3] == ["sample", "buffers", "capacity"]
+    assert "five_buffers" in stdout
+
+
+def test_every_sample_solves_or_falls_back(capsys):
     names = cli._sample_names()
     if not names:
         pytest.skip("no sample problems in this installation")
-    code, stdout, stderr = run(capsys, f"--sample={names[0]}", "--allocator=first_fit")
-    assert code in (0, 1), stderr
-    assert "height:" in stdout
+    for name in names:
+        code, stdout, stderr = run(capsys, f"--sample={name}", "--timeout=2s",
+                                   "--validate")
+        assert code in (0, 1), (name, stderr)
+        if code == 0:
+            assert "validation:   PASS" in stdout, name
 
 
 def test_unknown_sample(capsys):
