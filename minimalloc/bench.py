@@ -371,8 +371,9 @@ def report_minimize(shared: Path, names: list[str], reference: Reference,
     from minimalloc.csvio import read_csv
     from minimalloc.minimize import minimize
 
-    print(f"Minimiser on A-K with no capacity ({timeout:g} s limit; ratio = seconds / "
-          "(2 x the reference's solve time), where the optimum is known to be the LOAD)")
+    print(f"Minimiser with no capacity ({timeout:g} s limit per instance; ratio = "
+          "seconds / (2 x the reference's solve time), where the optimum is known to "
+          "be the LOAD)")
     print()
     table = []
     heights_vs_others = []
@@ -387,10 +388,12 @@ def report_minimize(shared: Path, names: list[str], reference: Reference,
         if reference.optimum_is_load(name) and ref_seconds:
             ratio = f"{seconds / (2 * ref_seconds):.2f}"
         load = reference.load.get(name)
+        method = getattr(result, "method", "")
         table.append((
             name, str(load or "-"), str(height if height is not None else "none"),
             str(result.lower_bound), "yes" if result.proven_optimal else "no",
-            f"{seconds:.2f}", ratio, _short(reference.minimize.get(name, "-")),
+            "search" if method == "exact" else method, f"{seconds:.2f}", ratio,
+            _short(reference.minimize.get(name, "-")),
         ))
         others = reference.others.get(name, {})
         if others and height is not None:
@@ -400,8 +403,8 @@ def report_minimize(shared: Path, names: list[str], reference: Reference,
                 "yes" if height / CAPACITY <= best + 5e-4 else "no",
             ))
     print(format_table(("instance", "LOAD", "height", "lower bound", "proven optimal",
-                        "seconds", "ratio", "reference --minimize_capacity"),
-                       table, align="<>>>^>><"))
+                        "found by", "seconds", "ratio", "reference --minimize_capacity"),
+                       table, align="<>>>^<>><"))
     if heights_vs_others:
         print()
         print(f"Heights as a multiple of {CAPACITY}, against the best of the omnimalloc "
@@ -492,6 +495,9 @@ def _bench(args: argparse.Namespace) -> int:
           f"{numba.__version__}, numpy {numpy.__version__}, {os.cpu_count()} CPUs, "
           f"{platform.machine()}")
     print(f"data: {shared / 'benchmarks'}")
+    if hasattr(os, "getloadavg"):
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"load average at start: {load} (other work on the machine skews times)")
     print()
     warmup()
     rows = [solve_instance(shared, name, runs, reference) for name in names]

@@ -31,6 +31,19 @@ def test_bench_on_one_instance(capsys):
     assert "peak memory" in out
 
 
+def test_minimiser_section(capsys):
+    pytest.importorskip("minimalloc.minimize")
+    code = bench.main(["--instances", "C", "--runs", "1", "--no-jit", "--no-start",
+                       "--minimize-timeout", "30", "--shared", str(SHARED)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Minimiser with no capacity" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith("C ")]
+    minimiser = rows[1]  # after the solve table's row
+    assert minimiser[1:6] == ["1039360", "1039360", "1039360", "yes", "search"]
+    assert "omnimalloc" in out
+
+
 def test_reference_tables_are_parsed():
     reference = bench.parse_reference(REFERENCE_MD.read_text(encoding="utf-8"))
     assert set(reference.backtracks) == set(bench.INSTANCES)
