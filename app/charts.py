@@ -569,7 +569,7 @@ def _hline(fig, y, label, color, dash, row, t0, t1, role):
     )
 
 
-def prunes_figure(stats) -> go.Figure:
+def prunes_figure(stats, title: str | None = "prunes by rule") -> go.Figure:
     """How often each pruning rule fired (a horizontal bar per rule)."""
     rules = list(stats.prunes)
     counts = [stats.prunes[r] for r in rules]
@@ -578,8 +578,8 @@ def prunes_figure(stats) -> go.Figure:
                marker_color=LOAD_COLOR, text=[f"{c:,}" for c in counts],
                textposition="auto", meta={"role": "prunes"})
     )
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10),
-                      title="prunes by rule", xaxis_title="times fired")
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30 if title else 10, b=10),
+                      title=title, xaxis_title="times fired")
     return fig
 
 
@@ -592,7 +592,7 @@ OUTCOME_COLORS: Mapping[str, str] = {
 }
 
 
-def rounds_figure(stats) -> go.Figure:
+def rounds_figure(stats, title: str | None = "round robin") -> go.Figure:
     """The round robin: nodes each heuristic visited per round against its
     node limit, coloured by outcome."""
     rounds = list(stats.rounds)
@@ -617,9 +617,11 @@ def rounds_figure(stats) -> go.Figure:
                 name="node limit", meta={"role": "node limit"},
             )
         )
+    counts = [max(r.nodes, 1) for r in rounds] + [b for _, b in limits if b > 0]
+    spread = max(counts, default=1) / min(counts, default=1)
     fig.update_layout(
-        height=300, margin=dict(l=10, r=10, t=30, b=10), title="round robin",
-        yaxis=dict(title="nodes", type="log" if rounds else "linear"),
+        height=300, margin=dict(l=10, r=10, t=30 if title else 10, b=10), title=title,
+        yaxis=dict(title="nodes", type="log" if spread > 100 else "linear"),
         xaxis=dict(categoryorder="array", categoryarray=labels), barmode="overlay",
         legend=dict(orientation="h"),
     )
@@ -630,6 +632,7 @@ def comparison_figure(
     rows: Sequence[Mapping[str, object]],
     lower_bound: int | None = None,
     capacity: int | None = None,
+    title: str | None = "height by method",
 ) -> go.Figure:
     """Heights reached by each method (rows with ``method`` and ``height``),
     against the lower bound and the capacity."""
@@ -651,7 +654,7 @@ def comparison_figure(
                            line=dict(color=color, dash=dash), name=f"{name} {value:,}",
                            meta={"role": name})
             )
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30, b=10),
-                      title="height by method", yaxis_title="height",
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30 if title else 10, b=10),
+                      title=title, yaxis_title="height",
                       legend=dict(orientation="h"))
     return fig

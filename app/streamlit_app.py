@@ -7,6 +7,7 @@ Layout and widgets only: loading, solving and checking live in
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -155,7 +156,7 @@ def stop_job() -> None:
 def sidebar() -> None:
     sb = st.sidebar
     sb.header("Problem")
-    sb.radio("Source", SOURCES, key="source", horizontal=True)
+    sb.radio("Source", SOURCES, key="source")
     if ss.source == "Sample":
         entries = workflow.sample_entries()
         names = [n for n, _ in entries]
@@ -185,7 +186,10 @@ def sidebar() -> None:
                f"{workflow.next_power_of_two(max(load, 1)):,}")
 
     sb.header("Solver")
-    sb.radio("Mode", MODES, key="mode")
+    sb.radio("Mode", MODES, key="mode",
+             help="Minimise: the smallest capacity the buffers fit in, proven optimal "
+             f"when time allows (at most {workflow.MINIMISE_SECONDS:.0f} s without a "
+             "time limit).")
     sb.number_input("Time limit (seconds, 0 = none)", key="timeout", min_value=0.0,
                     step=1.0)
     keys = ", ".join(f"{k} {v.split(':')[0]}" for k, v in HEURISTIC_KEYS.items())
@@ -318,7 +322,8 @@ def start_job_if_requested(problem) -> None:
 def finish_job() -> None:
     job = ss.get("job")
     if job is not None:
-        ss.outcome = job.outcome
+        # A copy: a thread that did not stop in time must not change it later.
+        ss.outcome = dataclasses.replace(job.outcome)
         ss.job = None
 
 
@@ -331,12 +336,13 @@ def progress_panel() -> None:
     if job.done:
         finish_job()
         st.rerun()
+    shown = job.progress()
     with st.container(border=True):
-        cols = st.columns([3, 2, 2, 1])
+        cols = st.columns([3] + [2] * len(shown) + [1])
         cols[0].markdown(f":material/hourglass_top: **{job.phase.capitalize()}…**")
-        cols[1].metric("Elapsed", f"{job.elapsed:.1f} s")
-        cols[2].metric("Nodes so far", f"{job.solver.nodes_so_far:,}")
-        if cols[3].button("Stop", key="stop", type="primary"):
+        for col, (label, value) in zip(cols[1:], shown.items(), strict=False):
+            col.metric(label, value)
+        if cols[-1].button("Stop", key="stop", type="primary"):
             job.cancel(wait=3.0)
             finish_job()
             st.rerun()
@@ -454,22 +460,40 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     cols[0].metric("Status", STATUS_TEXT.get(status, "error") if status else "error")
     if solution is not None:
         above = workflow.percent_above(solution.height, outcome.lower_bound)
-        cols[1].metric("Height", f"{solution.height:,}",
-                       delta=None if above is None else f"{above:+.1f}% vs lower bound",
-                       delta_color="inverse")
+        if above is None:
+            cols[1].metric("Height", f"{solution.height:,}")
+        elif above <= 0:
+            cols[1].metric("Height", f"{solution.height:,}", delta="= lower bound: optimal",
+                           delta_color="normal", delta_arrow="off")
+        else:
+            cols[1].metric("Height", f"{solution.height:,}",
+                           delta=f"{above:+.1f}% vs lower bound", delta_color="inverse")
     else:
         cols[1].metric("Height", "—")
     stats = outcome.stats
-    cols[2].metric("Time", f"{outcome.seconds:.3f} s")
+    cols[2].metric("Wall time", f"{outcome.seconds:.3f} s",
+                   help="The whole run: bounds, search, baselines and explanation.")
     cols[3].metric("Nodes", f"{stats.nodes:,}" if stats else "—")
     cols[4].metric("Backtracks", f"{stats.backtracks:,}" if stats else "—")
     if outcome.mode == "minimise" and solution is not None:
+        found = outcome.minimize
+        how = ""
+        if found is not None:
+            by = ("the exact search" if found.method == "exact"
+                  else f"baseline {found.method}")
+            how = (f" Found by {by} after {len(found.probes)} probes; the best baseline "
+                   f"reached {found.baseline_height:,}.")
         if outcome.proven_optimal:
             st.success(f"Smallest capacity: **{solution.height:,}** (proven optimal; "
-                       f"lower bound {outcome.lower_bound:,}).")
+                       f"lower bound {outcome.lower_bound:,}).{how}")
         else:
-            st.info(f"Smallest capacity found: **{solution.height:,}** (not proven "
-                    f"optimal; lower bound {outcome.lower_bound:,}).")
+            gap = solution.height - outcome.lower_bound
+            st.info(f"Smallest capacity found: **{solution.height:,}**, not proven "
+                    f"optimal: at most {gap:,} above the lower bound "
+                    f"{outcome.lower_bound:,}.{how}")
+        capacity = outcome.problem.capacity
+        if capacity is not None and solution.height > capacity:
+            st.warning(f"That is more than the capacity set ({capacity:,}).")
     elif status is Status.OK:
         st.success(f"All {len(outcome.problem):,} buffers fit: height "
                    f"{solution.height:,} within capacity {outcome.problem.capacity:,}.")
@@ -542,6 +566,14 @@ def statistics(outcome: workflow.Outcome) -> None:
     cols[1].metric("Maximum depth", f"{stats.max_depth:,}")
     cols[2].metric("Partitions", f"{stats.partitions:,}")
     cols[3].metric("Sections", f"{stats.sections:,}")
+    if outcome.minimize is not None and outcome.minimize.probes:
+        st.markdown("**Probes of the minimiser** (one exact search each)")
+        st.dataframe(
+            pd.DataFrame([{"capacity": p.capacity, "outcome": p.status.value,
+                           "seconds": round(p.seconds, 4)}
+                          for p in outcome.minimize.probes]),
+            hide_index=True, key="probes_table",
+        )
     left, right = st.columns(2)
     with left:
         st.markdown("**Prunes by rule**")
@@ -550,7 +582,7 @@ def statistics(outcome: workflow.Outcome) -> None:
                           "times": list(stats.prunes.values())}),
             hide_index=True, key="prunes_table",
         )
-        st.plotly_chart(charts.prunes_figure(stats), key="prunes_chart")
+        st.plotly_chart(charts.prunes_figure(stats, title=None), key="prunes_chart")
     with right:
         st.markdown("**Round robin** (each heuristic with a node budget that doubles "
                     "each round)")
@@ -558,7 +590,7 @@ def statistics(outcome: workflow.Outcome) -> None:
         st.dataframe(pd.DataFrame(rows, columns=["round", "heuristic", "node limit",
                                                  "nodes", "outcome"]),
                      hide_index=True, key="rounds_table")
-        st.plotly_chart(charts.rounds_figure(stats), key="rounds_chart")
+        st.plotly_chart(charts.rounds_figure(stats, title=None), key="rounds_chart")
 
 
 def comparison(outcome: workflow.Outcome) -> None:
@@ -571,7 +603,8 @@ def comparison(outcome: workflow.Outcome) -> None:
                      "above lower bound %": st.column_config.NumberColumn(format="%.1f%%"),
                      "time (ms)": st.column_config.NumberColumn(format="%.2f"),
                  })
-    st.plotly_chart(charts.comparison_figure(rows, outcome.lower_bound, capacity),
+    st.plotly_chart(charts.comparison_figure(rows, outcome.lower_bound, capacity,
+                                             title="Height by method"),
                     key="comparison_chart")
 
 

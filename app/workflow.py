@@ -13,6 +13,7 @@ import csv
 import dataclasses
 import inspect
 import io
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +30,8 @@ from minimalloc.solver import Solver, SolveResult, iis
 from minimalloc.validate import ValidationResult, conflicts, validate
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES_DIR = ROOT / "sample_problems"
+#: Where the sample problems are; MINIMALLOC_SAMPLES_DIR points elsewhere.
+SAMPLES_DIR = Path(os.environ.get("MINIMALLOC_SAMPLES_DIR") or ROOT / "sample_problems")
 
 #: The reference's example (ALGORITHM.md), used when no sample files exist.
 BUILTIN_EXAMPLE = (
@@ -44,6 +46,9 @@ QUICK_WAIT = 1.5
 
 #: Time allowed for explaining an infeasible problem when no limit is set.
 EXPLAIN_SECONDS = 10.0
+
+#: Time allowed for minimising when no limit is set.
+MINIMISE_SECONDS = 60.0
 
 
 # ----------------------------------------------------------------------------
@@ -184,6 +189,7 @@ def sample_entries(folder: Path | None = None) -> list[tuple[str, str]]:
     """``(name, what it teaches)`` of each sample problem: the library's
     catalogue when its files are there, else the CSV files in
     ``sample_problems/``, else the built-in five-buffer example."""
+    folder = folder or SAMPLES_DIR
     samples = _samples_module()
     if samples is not None:
         try:
@@ -191,7 +197,7 @@ def sample_entries(folder: Path | None = None) -> list[tuple[str, str]]:
             return [(n, samples.sample_info(n, folder).get("teaches", "")) for n in names]
         except (ProblemError, OSError):
             pass
-    files = sorted((folder or SAMPLES_DIR).glob("*.csv"))
+    files = sorted(folder.glob("*.csv"))
     files = [f for f in files if f.name != "index.csv"]
     if files:
         return [(f.stem, "") for f in files]
@@ -201,15 +207,15 @@ def sample_entries(folder: Path | None = None) -> list[tuple[str, str]]:
 
 def load_sample(name: str, folder: Path | None = None) -> Loaded:
     """A sample problem by name, with its capacity when the catalogue has one."""
-    description = dict(sample_entries(folder)).get(name, "")
     base = folder or SAMPLES_DIR
+    description = dict(sample_entries(base)).get(name, "")
     if name == BUILTIN_NAME and not (base / f"{name}.csv").exists():
         loaded = parse_csv_text(BUILTIN_EXAMPLE, name)
         return dataclasses.replace(loaded, capacity=BUILTIN_CAPACITY,
                                    description=description)
     samples = _samples_module()
     if samples is not None and (base / "index.csv").exists():
-        problem = samples.load_sample(name, folder)
+        problem = samples.load_sample(name, base)
         allocation = None
         if problem.buffers and all(b.offset is not None for b in problem.buffers):
             offsets = [b.offset for b in problem.buffers]
@@ -360,6 +366,7 @@ class Outcome:
     seconds: float = 0.0
     cancelled: bool = False
     error: str = ""
+    minimize: Any = None  # the library's MinimizeResult, in minimise mode
 
     @property
     def status(self) -> Status | None:
@@ -498,6 +505,7 @@ class Job:
         self.solver = Solver(params)
         self.outcome = Outcome(problem, mode, params)
         self._cancelled = False
+        self.probes: list | None = None  # the minimiser's probes, as they finish
         self._thread = threading.Thread(target=self._work, name="minimalloc-solve",
                                         daemon=True)
         self._started = time.perf_counter()
@@ -556,37 +564,90 @@ class Job:
             outcome.seconds = time.perf_counter() - self._started
             self.phase = "done"
 
-    def _minimise(self) -> None:
-        """Smallest capacity: the library's ``minimize`` when present, else a
-        binary search with the solver, up to a height known to fit."""
-        from minimalloc import solver as solver_module
+    def progress(self) -> dict[str, str]:
+        """What to show while the job runs: label -> value."""
+        shown = {"Elapsed": f"{self.elapsed:.1f} s"}
+        if self.probes is not None:
+            shown["Probes"] = f"{len(self.probes):,}"
+            found = [p.capacity for p in self.probes if p.status is Status.OK]
+            proven = [p.capacity for p in self.probes if p.status is Status.INFEASIBLE]
+            if found:
+                shown["Fits in"] = f"{min(found):,}"
+            if proven:
+                shown["Does not fit in"] = f"{max(proven):,}"
+        else:
+            shown["Nodes so far"] = f"{self.solver.nodes_so_far:,}"
+        return shown
 
+    def _minimise(self) -> None:
+        """Smallest capacity: the library's ``minimize`` when present (bounds,
+        a baseline to start from, probes with growing budgets), else the
+        reference's bisection with the solver, up to a height known to fit."""
         outcome = self.outcome
         problem = self.problem
         self.phase = "minimising the capacity"
+        minimize = _library_minimize()
+        if minimize is not None:
+            self.probes = []
+            stop = self._stop_minimising
+
+            def on_probe(probe) -> None:
+                self.probes.append(probe)
+                stop()
+
+            # It cannot be interrupted mid-probe, so it always gets a limit.
+            timeout = self.params.timeout or MINIMISE_SECONDS
+            try:
+                found = minimize(problem, timeout=timeout, params=self.params,
+                                 on_probe=on_probe)
+            except _Stopped:
+                outcome.result = SolveResult(Status.CANCELLED, None, _empty_stats())
+                return
+            outcome.solution = found.solution
+            outcome.lower_bound = max(outcome.lower_bound, int(found.lower_bound))
+            outcome.proven_optimal = bool(found.proven_optimal)
+            outcome.minimize = found
+            outcome.result = SolveResult(Status.OK, found.solution, found.stats,
+                                         problem.capacity)
+            return
         upper_solution = heuristics.allocate(problem, heuristics.available_allocators()[0])
         upper = max(upper_solution.height, problem.capacity or 0, 1)
-        minimize = getattr(solver_module, "minimize", None)
-        if minimize is not None and _accepts(minimize, "params"):
-            found = minimize(problem.with_capacity(upper), timeout=self.params.timeout,
-                             params=self.params)
-            outcome.solution = found.solution
-            outcome.lower_bound = max(outcome.lower_bound,
-                                      int(getattr(found, "lower_bound", 0) or 0))
-            outcome.proven_optimal = bool(getattr(found, "proven_optimal", False))
-            outcome.result = SolveResult(
-                Status.OK if found.solution is not None else Status.TIMEOUT,
-                found.solution, found.stats, upper,
-            )
-            return
-        # The Solver was built with minimize_capacity on (see make_params):
-        # a binary search on the capacity, watched and cancelled like a solve.
+        # The Solver was built with minimize_capacity on (see __init__): a
+        # bisection on the capacity, watched and cancelled like a solve.
         result = self.solver.solve(problem.with_capacity(upper))
         outcome.result = result
         outcome.solution = result.solution
         if result.solution is not None:
             outcome.proven_optimal = (_finished(result)
                                       or result.solution.height <= outcome.lower_bound)
+
+    def _stop_minimising(self) -> None:
+        if self._cancelled:
+            raise _Stopped
+
+
+class _Stopped(Exception):
+    """Raised from the minimiser's progress callback to stop it."""
+
+
+def _empty_stats():
+    from minimalloc.stats import SearchStats
+
+    return SearchStats()
+
+
+def _library_minimize():
+    """The library's ``minimize(problem, timeout, params, on_probe=...)``, if
+    this checkout has it."""
+    for module_name in ("minimalloc.solver", "minimalloc.minimize"):
+        try:
+            module = __import__(module_name, fromlist=["minimize"])
+        except ImportError:
+            continue
+        function = getattr(module, "minimize", None)
+        if callable(function) and _accepts(function, "on_probe"):
+            return function
+    return None
 
 
 def _accepts(function: Callable, name: str) -> bool:
