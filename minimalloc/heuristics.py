@@ -99,13 +99,6 @@ class _Conflicts(NamedTuple):
     high: np.ndarray
 
 
-def _ramp(count: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(c) for c in count])`` without a Python loop."""
-    total = int(count.sum())
-    starts = np.cumsum(count) - count
-    return np.arange(total, dtype=np.int64) - np.repeat(starts, count)
-
-
 def _conflicts(problem: Problem) -> _Conflicts:
     """Every pair of buffers alive together, as forbidden offset intervals."""
     buffers = problem.buffers
@@ -113,39 +106,83 @@ def _conflicts(problem: Problem) -> _Conflicts:
     lower = np.fromiter((b.lower for b in buffers), np.int64, n)
     upper = np.fromiter((b.upper for b in buffers), np.int64, n)
     size = np.fromiter((b.size for b in buffers), np.int64, n)
+    gapped = np.fromiter((bool(b.gaps) for b in buffers), np.bool_, n)
     # Sort by start; the buffers starting in [lower_p, upper_p) after p in
     # that order are exactly those whose lifespans meet p's, each pair once.
-    by_start = np.lexsort((np.arange(n), lower))
-    starts = lower[by_start]
-    stop = np.searchsorted(starts, upper[by_start], side="left")
-    count = stop - np.arange(1, n + 1)
-    first = np.repeat(by_start, count)
-    second = by_start[np.repeat(np.arange(1, n + 1), count) + _ramp(count)]
-    gapped = np.fromiter((bool(b.gaps) for b in buffers), bool, n)
-    mixed = gapped[first] | gapped[second]
-    plain = ~mixed & (size[first] > 0) & (size[second] > 0)
-    f, s = first[plain], second[plain]
-    # x = s avoids f: (o_f - size_s, o_f + size_f); and the other way round.
-    source = [s, f]
-    neighbour = [f, s]
-    low = [1 - size[s], 1 - size[f]]
-    high = [size[f], size[s]]
-    if mixed.any():
+    by_start = np.lexsort((np.arange(n), lower)).astype(np.int64)
+    stop = np.searchsorted(lower[by_start], upper[by_start], side="left").astype(np.int64)
+    empty = np.zeros(0, np.int64)
+    counts = _pairs(by_start, stop, size, gapped, empty, empty, empty, empty, empty, empty)
+    plain = tuple(np.empty(counts[0], np.int64) for _ in range(4))
+    first, second = np.empty(counts[1], np.int64), np.empty(counts[1], np.int64)
+    _pairs(by_start, stop, size, gapped, *plain, first, second)
+    columns = [[part] for part in plain]
+    if len(first):
         pieces = active_pieces(problem)
         pptr = np.searchsorted(pieces.owner, np.arange(n + 1)).astype(np.int64)
-        rows = _piece_conflicts(first[mixed], second[mixed], pptr, pieces.t0,
-                                pieces.t1, pieces.wlo, pieces.whi)
-        for column, part in zip((source, neighbour, low, high), rows):
+        rows = _piece_conflicts(first, second, pptr, pieces.t0, pieces.t1, pieces.wlo,
+                                pieces.whi)
+        for column, part in zip(columns, rows):
             column.append(part)
-    source_all = np.concatenate(source)
-    order = np.argsort(source_all, kind="stable")
-    indptr = np.searchsorted(source_all[order], np.arange(n + 1)).astype(np.int64)
-    return _Conflicts(
-        indptr,
-        np.concatenate(neighbour)[order],
-        np.concatenate(low)[order],
-        np.concatenate(high)[order],
-    )
+    return _Conflicts(*_group(n, *(np.concatenate(column) for column in columns)))
+
+
+@njit(cache=True)
+def _pairs(by_start, stop, size, gapped, source, neighbour, low, high, first,
+           second):  # pragma: no cover
+    """Walk the pairs of buffers alive together.  A pair without gaps (both of
+    nonzero size) gives two rows ``(x, neighbour, low, high)``: ``x`` must
+    avoid ``(o_n - size_x, o_n + size_n)``.  A pair where either has gaps is
+    listed in ``first``/``second`` for the piece-by-piece treatment.  Returns
+    both counts; fills the arrays only if they are long enough (call once
+    with empty arrays to count)."""
+    fill = len(source) > 0 or len(first) > 0
+    rows = 0
+    mixed = 0
+    for p in range(len(by_start)):
+        f = by_start[p]
+        for q in range(p + 1, stop[p]):
+            g = by_start[q]
+            if gapped[f] or gapped[g]:
+                if fill:
+                    first[mixed] = f
+                    second[mixed] = g
+                mixed += 1
+            elif size[f] > 0 and size[g] > 0:
+                if fill:
+                    source[rows] = g
+                    neighbour[rows] = f
+                    low[rows] = 1 - size[g]
+                    high[rows] = size[f]
+                    source[rows + 1] = f
+                    neighbour[rows + 1] = g
+                    low[rows + 1] = 1 - size[f]
+                    high[rows + 1] = size[g]
+                rows += 2
+    return rows, mixed
+
+
+@njit(cache=True)
+def _group(n, source, neighbour, low, high):  # pragma: no cover
+    """Counting sort of the rows by ``source`` into CSR form (``O(n + m)``,
+    stable): ``(indptr, neighbour, low, high)``."""
+    indptr = np.zeros(n + 1, np.int64)
+    for s in source:
+        indptr[s + 1] += 1
+    for x in range(n):
+        indptr[x + 1] += indptr[x]
+    fill = indptr[:-1].copy()
+    m = len(source)
+    out_neighbour = np.empty(m, np.int64)
+    out_low = np.empty(m, np.int64)
+    out_high = np.empty(m, np.int64)
+    for k in range(m):
+        at = fill[source[k]]
+        out_neighbour[at] = neighbour[k]
+        out_low[at] = low[k]
+        out_high[at] = high[k]
+        fill[source[k]] = at + 1
+    return indptr, out_neighbour, out_low, out_high
 
 
 def _piece_conflicts(

@@ -1,0 +1,226 @@
+"""Baseline allocators: always valid, and equal to a slow obvious version."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oracle import occupied
+from test_bounds import small_buffers
+
+from minimalloc.errors import ProblemError
+from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.heuristics import (
+    ALLOCATORS,
+    allocate,
+    available_allocators,
+    best_fit,
+    first_fit,
+    greedy_by_size,
+    register_allocator,
+)
+from minimalloc.model import Buffer, Gap, Problem, Solution
+from minimalloc.validate import validate
+
+FIVE = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
+                Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)), capacity=12)
+
+
+# ----------------------------------------------------------------------------
+# A slow allocator that follows the definitions literally
+
+
+def _clash(a: Buffer, oa: int, b: Buffer, ob: int) -> bool:
+    for t in range(max(a.lower, b.lower), min(a.upper, b.upper)):
+        wa, wb = occupied(a, t), occupied(b, t)
+        if wa and wb and oa + wa[0] < ob + wb[1] and ob + wb[0] < oa + wa[1]:
+            return True
+    return False
+
+
+def naive_allocate(problem: Problem, name: str) -> Solution:
+    buffers = problem.buffers
+    n = len(buffers)
+    keys = {
+        "greedy_by_size": lambda i: (-buffers[i].size, -buffers[i].width, i),
+        "best_fit": lambda i: (-buffers[i].size, -buffers[i].width, i),
+        "best_fit_duration": lambda i: (-buffers[i].width, -buffers[i].size, i),
+        "first_fit": lambda i: (buffers[i].lower, i),
+    }
+    offsets: list[int | None] = [b.offset for b in buffers]
+    for x in sorted(range(n), key=keys[name]):
+        if offsets[x] is not None:
+            continue
+        bx = buffers[x]
+        placed = [j for j in range(n) if offsets[j] is not None]
+        top = max((offsets[j] + buffers[j].size for j in placed), default=0)
+        free = [not any(_clash(bx, o, buffers[j], offsets[j]) for j in placed)
+                for o in range(top + 1)]
+        assert free[top]  # nothing reaches above the highest placed buffer
+        start = top
+        while start > 0 and free[start - 1]:
+            start -= 1  # the unbounded run of free offsets begins here
+        a = bx.alignment
+        holes = []  # bounded runs [s, e) of free offsets holding an aligned one
+        s = 0
+        while s < start:
+            if not free[s]:
+                s += 1
+                continue
+            e = s
+            while free[e]:
+                e += 1
+            first = -(-s // a) * a
+            if first < e:
+                holes.append((e - s, s, first))
+            s = e
+        if not holes:
+            offsets[x] = -(-start // a) * a
+        elif name == "first_fit":
+            offsets[x] = holes[0][2]
+        else:
+            offsets[x] = min(holes)[2]
+    return Solution.from_offsets(problem, offsets)
+
+
+# ----------------------------------------------------------------------------
+# Registry
+
+
+def test_registry():
+    assert available_allocators() == (
+        "greedy_by_size", "best_fit", "best_fit_duration", "first_fit")
+    assert allocate(FIVE, "Best-Fit") == best_fit(FIVE)
+    with pytest.raises(ProblemError, match="unknown allocator 'tetris'.*greedy_by_size"):
+        allocate(FIVE, "tetris")
+
+
+def test_register_allocator():
+    def everything_at_zero(problem: Problem) -> Solution:
+        return Solution.from_offsets(problem, [0] * len(problem.buffers))
+
+    register_allocator("zero", everything_at_zero)
+    try:
+        assert "zero" in available_allocators()
+        assert allocate(FIVE, "zero").offsets == (0,) * 5
+    finally:
+        del ALLOCATORS["zero"]
+
+
+# ----------------------------------------------------------------------------
+# Known answers
+
+
+def test_five_buffer_example():
+    for name in available_allocators():
+        solution = allocate(FIVE, name)
+        assert validate(FIVE, solution).ok
+        assert solution.height == 12
+    assert greedy_by_size(FIVE).offsets == (8, 8, 4, 4, 0)
+
+
+def test_no_buffers():
+    for name in available_allocators():
+        assert allocate(Problem(()), name) == Solution((), 0)
+
+
+def test_best_fit_takes_the_smallest_hole_first_fit_the_lowest():
+    pins = (Buffer("f1", 0, 10, 2, offset=0), Buffer("f2", 0, 10, 1, offset=5),
+            Buffer("f3", 0, 10, 2, offset=8))
+    p = Problem((*pins, Buffer("x", 0, 10, 2)))
+    assert greedy_by_size(p).offsets == (0, 5, 8, 6)
+    assert best_fit(p).offsets == (0, 5, 8, 6)
+    assert first_fit(p).offsets == (0, 5, 8, 2)
+    # Nothing fits in a hole: on top of everything, aligned.
+    q = Problem((*pins, Buffer("y", 0, 10, 4, alignment=8)))
+    assert greedy_by_size(q).offsets[-1] == 16
+
+
+def test_alignment_skips_holes_without_an_aligned_offset():
+    pins = (Buffer("f1", 0, 4, 1, offset=0), Buffer("f2", 0, 4, 1, offset=3),
+            Buffer("f3", 0, 4, 4, offset=12))
+    p = Problem((*pins, Buffer("x", 0, 4, 2, alignment=4)))
+    # The hole [1, 3) has no multiple of 4; [4, 12) does.
+    assert first_fit(p).offsets[-1] == 4
+    assert greedy_by_size(p).offsets[-1] == 4
+
+
+def test_gaps_let_buffers_share_room():
+    hole = Buffer("h", 0, 6, 4, gaps=(Gap(2, 4),))
+    middle = Buffer("m", 2, 4, 4)
+    p = Problem((hole, middle))
+    for name in available_allocators():
+        assert allocate(p, name).offsets == (0, 0)
+    window = Buffer("w", 0, 6, 4, gaps=(Gap(2, 4, (0, 1)),))
+    q = Problem((window, Buffer("m", 2, 4, 3)))
+    for name in available_allocators():
+        assert allocate(q, name).offsets == (0, 1)
+
+
+def test_empty_buffers_occupy_nothing():
+    p = Problem((Buffer("a", 0, 4, 8), Buffer("z", 1, 3, 0),
+                 Buffer("y", 0, 2, 0, offset=3)))
+    for name in available_allocators():
+        solution = allocate(p, name)
+        assert solution.offsets == (0, 0, 3) and solution.height == 8
+        assert validate(p, solution).ok
+
+
+# ----------------------------------------------------------------------------
+# Against the slow version, and always valid
+
+
+@st.composite
+def problems_with_pins(draw):
+    """Small problems, some buffers pinned where a naive first fit put them."""
+    problem = draw(small_buffers(max_buffers=6, horizon=8, max_size=5))
+    offsets = naive_allocate(problem, "first_fit").offsets
+    pins = draw(st.lists(st.booleans(), min_size=len(problem), max_size=len(problem)))
+    return Problem(tuple(
+        Buffer(b.id, b.lower, b.upper, b.size, b.alignment, b.gaps, o if pin else None)
+        for b, o, pin in zip(problem.buffers, offsets, pins)
+    ))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems_with_pins())
+def test_matches_the_naive_allocator(problem):
+    for name in available_allocators():
+        expected = naive_allocate(problem, name)
+        solution = allocate(problem, name)
+        assert solution == expected, name
+        assert validate(problem, solution).ok, (name, validate(problem, solution).message)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 120),
+       st.sampled_from([1, (1, 4, 16), (8, 64)]),
+       st.floats(0, 1), st.floats(0, 1), st.floats(0, 0.5))
+def test_random_problems_validate(seed, n, alignment, gaps, windows, fixed):
+    problem = random_problem(n, seed=seed, alignment=alignment, gap_probability=gaps,
+                             window_probability=windows, fixed_probability=fixed)
+    for name in available_allocators():
+        solution = allocate(problem, name)
+        result = validate(problem, solution)
+        assert result.ok, (name, result.message)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_perfect_packings_validate(seed):
+    problem = perfect_packing(60, seed=seed, width=40, height=80)
+    for name in available_allocators():
+        solution = allocate(problem, name)
+        assert solution.height >= problem.capacity
+        assert validate(problem.with_capacity(None), solution).ok
+
+
+def test_large_problem():
+    problem = random_problem(100_000, seed=11, alignment=(1, 8, 64), gap_probability=0.1,
+                             window_probability=0.5, fixed_probability=0.01)
+    for name in available_allocators():
+        solution = allocate(problem, name)
+        assert len(solution.offsets) == len(problem)
+        assert validate(problem, solution).ok
+        sizes = np.array([b.size for b in problem.buffers])
+        assert solution.height == int((np.array(solution.offsets) + sizes).max())
