@@ -1,0 +1,756 @@
+"""Seeded problem generators: random, perfect packings and model-like traces.
+
+Every generator takes a ``seed`` and draws everything from one
+``numpy.random.Generator`` built from it, so the same arguments always give
+the identical problem (with the same numpy: its generators are stable across
+releases and platforms), and different seeds differ.
+
+============  ================================================================
+name          what it makes
+============  ================================================================
+``random``    :func:`random_problem`: random lifespans and sizes, optionally
+              with alignments, gaps, windows and fixed offsets
+``perfect``   :func:`perfect_packing`: a rectangle cut into pieces, so the
+              optimum is known (it equals the LOAD)
+``model``     :func:`model_trace`: the activations and workspaces of a chain,
+              residual network, U-Net or transformer run layer by layer
+============  ================================================================
+
+The command ``minimalloc generate KIND ...`` (:func:`main_generate`) writes
+one as CSV; ``python -m minimalloc.generate --regenerate-samples`` rebuilds
+the files in ``sample_problems/`` (see :mod:`minimalloc.samples`).
+
+>>> p = random_problem(5, seed=1)
+>>> p == random_problem(5, seed=1), p == random_problem(5, seed=2)
+(True, False)
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from minimalloc.errors import ProblemError
+from minimalloc.model import Buffer, Gap, Problem, Solution
+
+__all__ = [
+    "GENERATORS",
+    "MODEL_KINDS",
+    "generate",
+    "main_generate",
+    "model_trace",
+    "perfect_packing",
+    "perfect_packing_with_solution",
+    "random_problem",
+]
+
+SIZE_DISTRIBUTIONS = ("lognormal", "uniform", "pow2")
+LIFETIME_DISTRIBUTIONS = ("exponential", "uniform")
+MODEL_KINDS = ("chain", "residual", "unet", "transformer")
+
+Alignment = int | Sequence[int]
+
+
+# ----------------------------------------------------------------------------
+# Checks shared by the generators
+
+
+def _count(value: object, name: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ProblemError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ProblemError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _probability(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+        raise ProblemError(f"{name} must be a number in [0, 1], got {value!r}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise ProblemError(f"{name} must be in [0, 1], got {value}")
+    return float(value)
+
+
+def _choice(value: str, name: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ProblemError(f"unknown {name} '{value}': choose one of {', '.join(allowed)}")
+    return value
+
+
+def _alignments(alignment: Alignment) -> tuple[int, ...]:
+    choices = (alignment,) if isinstance(alignment, int | np.integer) else tuple(alignment)
+    if not choices:
+        raise ProblemError("alignment: give at least one value")
+    return tuple(_count(a, "alignment", 1) for a in choices)
+
+
+def _seed(seed: object) -> int:
+    return _count(seed, "seed", 0)
+
+
+# ----------------------------------------------------------------------------
+# Decorations: alignment, gaps and windows, fixed offsets
+
+
+def _decorate(
+    rng: np.random.Generator,
+    rows: list[tuple[str, int, int, int]],
+    *,
+    alignment: Alignment,
+    gap_probability: float,
+    window_probability: float,
+    fixed_probability: float,
+    capacity: int | None,
+) -> Problem:
+    """Buffers from ``(id, lower, upper, size)`` rows, with alignments, gaps
+    (with windows) and fixed offsets added.
+
+    Alignments are drawn uniformly from the choices.  A buffer gets a gap with
+    probability ``gap_probability`` if its lifespan has room for one strictly
+    inside it (width >= 3); the gap gets a window with probability
+    ``window_probability`` (if the buffer has a size).  Fixed offsets are
+    taken from a ``greedy_by_size`` allocation of the finished problem, so the
+    problem stays feasible at any capacity >= that allocation's height.
+    """
+    gap_probability = _probability(gap_probability, "gap_probability")
+    window_probability = _probability(window_probability, "window_probability")
+    fixed_probability = _probability(fixed_probability, "fixed_probability")
+    choices = _alignments(alignment)
+    n = len(rows)
+    if len(choices) > 1:
+        aligns = [choices[k] for k in rng.integers(0, len(choices), n).tolist()]
+    else:
+        aligns = [choices[0]] * n
+    gaps: list[tuple[Gap, ...]] = [()] * n
+    if gap_probability > 0:
+        draws = rng.random((n, 6)).tolist()
+        for i, ((_, lower, upper, size), draw) in enumerate(zip(rows, draws)):
+            p, u1, u2, p_window, u3, u4 = draw
+            if p < gap_probability and upper - lower >= 3:
+                glo = lower + 1 + int(u1 * (upper - lower - 2))  # in [lower + 1, upper - 2]
+                ghi = glo + 1 + int(u2 * (upper - 1 - glo))  # in [glo + 1, upper - 1]
+                window = None
+                if p_window < window_probability and size >= 1:
+                    wlo = int(u3 * size)
+                    window = (wlo, wlo + 1 + int(u4 * (size - wlo)))
+                gaps[i] = (Gap(glo, ghi, window),)
+    buffers = tuple(
+        Buffer(name, lower, upper, size, align, gap)
+        for (name, lower, upper, size), align, gap in zip(rows, aligns, gaps)
+    )
+    if fixed_probability > 0:
+        fixed = (rng.random(n) < fixed_probability).tolist()
+        if any(fixed):
+            from minimalloc.heuristics import greedy_by_size
+
+            offsets = greedy_by_size(Problem(buffers)).offsets
+            buffers = tuple(
+                replace(b, offset=o) if f else b
+                for b, o, f in zip(buffers, offsets, fixed)
+            )
+    return Problem(buffers, capacity)
+
+
+# ----------------------------------------------------------------------------
+# Random problems
+
+
+def random_problem(
+    n: int,
+    *,
+    seed: int,
+    horizon: int | None = None,
+    mean_lifetime: float | None = None,
+    size_distribution: str = "lognormal",
+    lifetime_distribution: str = "exponential",
+    alignment: Alignment = 1,
+    gap_probability: float = 0.0,
+    window_probability: float = 0.0,
+    fixed_probability: float = 0.0,
+    capacity: int | None = None,
+) -> Problem:
+    """``n`` buffers with random lifespans and sizes.
+
+    Parameters
+    ----------
+    n : int
+        Number of buffers (ids ``b0``, ``b1``, ...).
+    seed : int
+        Seed of the random generator; the same arguments give the same problem.
+    horizon : int, optional
+        Lifespans lie in ``[0, horizon)``; default ``max(n, 8)``.
+    mean_lifetime : float, optional
+        Mean lifespan; default ``min(horizon / 4, 32)``, so about that many
+        buffers are alive at a time whatever ``n`` is.
+    size_distribution : {"lognormal", "uniform", "pow2"}
+        ``lognormal``: median 256, most between 40 and 1,700;
+        ``uniform``: 1 to 1,024; ``pow2``: a power of two from 1 to 4,096.
+    lifetime_distribution : {"exponential", "uniform"}
+        ``exponential``: 1 plus an exponential draw rounded down;
+        ``uniform``: 1 to ``2 * mean - 1``.  Lifespans are cut at the horizon.
+    alignment : int or sequence of int
+        Every buffer's alignment, or choices drawn uniformly per buffer.
+    gap_probability : float
+        Chance that a buffer (of width >= 3) gets a gap strictly inside its
+        lifespan.
+    window_probability : float
+        Chance that such a gap has a window (a random part of the buffer).
+    fixed_probability : float
+        Chance that a buffer gets a fixed offset.  The offsets come from a
+        ``greedy_by_size`` allocation of the problem, so the problem is
+        feasible whenever ``capacity`` is at least that allocation's height
+        (always, when ``capacity`` is None).
+    capacity : int, optional
+        Stored in the problem as given.
+
+    Returns
+    -------
+    Problem
+
+    Raises
+    ------
+    ProblemError
+        For an argument out of range or an unknown distribution.
+
+    Examples
+    --------
+    >>> p = random_problem(100, seed=7, alignment=(1, 8), gap_probability=0.5)
+    >>> len(p), {b.alignment for b in p.buffers} == {1, 8}
+    (100, True)
+    """
+    n = _count(n, "n")
+    rng = np.random.default_rng(_seed(seed))
+    horizon = max(n, 8) if horizon is None else _count(horizon, "horizon", 1)
+    if mean_lifetime is None:
+        mean_lifetime = min(horizon / 4, 32.0)
+    if not mean_lifetime >= 1:
+        raise ProblemError(f"mean_lifetime must be >= 1, got {mean_lifetime}")
+    _choice(size_distribution, "size_distribution", SIZE_DISTRIBUTIONS)
+    _choice(lifetime_distribution, "lifetime_distribution", LIFETIME_DISTRIBUTIONS)
+
+    lower = rng.integers(0, horizon, n)
+    if lifetime_distribution == "exponential":
+        life = 1 + np.floor(rng.exponential(mean_lifetime - 1, n)).astype(np.int64) \
+            if mean_lifetime > 1 else np.ones(n, np.int64)
+    else:
+        life = rng.integers(1, max(2, round(2 * mean_lifetime)), n)
+    upper = np.minimum(lower + life, horizon)
+    if size_distribution == "lognormal":
+        size = np.ceil(rng.lognormal(math.log(256), 1.0, n)).astype(np.int64)
+    elif size_distribution == "uniform":
+        size = rng.integers(1, 1025, n)
+    else:
+        size = 2 ** rng.integers(0, 13, n)
+    rows = [
+        (f"b{i}", lo, hi, s)
+        for i, (lo, hi, s) in enumerate(zip(lower.tolist(), upper.tolist(), size.tolist()))
+    ]
+    return _decorate(
+        rng, rows, alignment=alignment, gap_probability=gap_probability,
+        window_probability=window_probability, fixed_probability=fixed_probability,
+        capacity=capacity,
+    )
+
+
+# ----------------------------------------------------------------------------
+# Perfect packings
+
+
+def perfect_packing_with_solution(
+    n: int, *, seed: int, width: int, height: int
+) -> tuple[Problem, Solution]:
+    """A perfect packing and the solution it was cut from.
+
+    See :func:`perfect_packing`; the solution puts every piece back where it
+    was cut, so its height is ``height`` and it validates at that capacity.
+
+    Examples
+    --------
+    >>> problem, solution = perfect_packing_with_solution(6, seed=0, width=5, height=8)
+    >>> problem.capacity, solution.height
+    (8, 8)
+    """
+    n = _count(n, "n", 1)
+    width = _count(width, "width", 1)
+    height = _count(height, "height", 1)
+    if n > width * height:
+        raise ProblemError(
+            f"cannot cut a {width} x {height} rectangle into {n} pieces with integer "
+            f"sides (at most {width * height})"
+        )
+    rng = np.random.default_rng(_seed(seed))
+    # Cut the largest piece (by area, jittered) each time: a heap keyed on
+    # -area * jitter with a counter to break ties deterministically.
+    import heapq
+
+    counter = 0
+    heap: list[tuple[float, int, tuple[int, int, int, int]]] = []
+    done: list[tuple[int, int, int, int]] = []
+
+    def push(piece: tuple[int, int, int, int]) -> None:
+        nonlocal counter
+        t0, t1, a0, a1 = piece
+        if t1 - t0 < 2 and a1 - a0 < 2:
+            done.append(piece)
+            return
+        key = -(t1 - t0) * (a1 - a0) * (0.5 + rng.random())
+        heapq.heappush(heap, (key, counter, piece))
+        counter += 1
+
+    push((0, width, 0, height))
+    while len(heap) + len(done) < n:
+        _, _, (t0, t1, a0, a1) = heapq.heappop(heap)
+        dt, da = t1 - t0, a1 - a0
+        # Cut across the relatively longer side more often.
+        along_time = dt >= 2 and (da < 2 or rng.random() < (dt / width) / (dt / width
+                                                                          + da / height))
+        if along_time:
+            cut = t0 + int(rng.integers(1, dt))
+            push((t0, cut, a0, a1))
+            push((cut, t1, a0, a1))
+        else:
+            cut = a0 + int(rng.integers(1, da))
+            push((t0, t1, a0, cut))
+            push((t0, t1, cut, a1))
+    pieces = done + [item[2] for item in heap]
+    pieces.sort()
+    shuffled = [pieces[k] for k in rng.permutation(len(pieces)).tolist()]
+    buffers = tuple(
+        Buffer(f"b{i}", t0, t1, a1 - a0) for i, (t0, t1, a0, a1) in enumerate(shuffled)
+    )
+    offsets = tuple(a0 for _, _, a0, _ in shuffled)
+    return Problem(buffers, height), Solution(offsets, height)
+
+
+def perfect_packing(n: int, *, seed: int, width: int, height: int) -> Problem:
+    """A ``width x height`` rectangle cut into ``n`` buffers by guillotine cuts.
+
+    Parameters
+    ----------
+    n : int
+        Number of pieces, at most ``width * height``.
+    seed : int
+        Seed of the random generator.
+    width : int
+        Time span: lifespans lie in ``[0, width)``.
+    height : int
+        Address span, also the capacity.
+
+    Returns
+    -------
+    Problem
+        Each piece ``[t0, t1) x [a0, a1)`` becomes a buffer alive during
+        ``[t0, t1)`` of size ``a1 - a0`` (integer sides >= 1), in random
+        order, with ``capacity = height``.  The pieces tile the rectangle, so
+        exactly ``height`` bytes are live at every moment: the LOAD is
+        ``height`` and the pieces' own offsets reach it, so the optimum is
+        exactly ``height`` (:func:`perfect_packing_with_solution` returns
+        those offsets).
+
+    Notes
+    -----
+    Each step cuts the largest remaining piece (area with a random jitter)
+    across time or across addresses at a random integer position: pieces of
+    varied but comparable size.  Cost ``O(n log n)``.
+
+    Examples
+    --------
+    >>> from minimalloc.bounds import max_load
+    >>> p = perfect_packing(20, seed=3, width=30, height=50)
+    >>> len(p), p.capacity, max_load(p)
+    (20, 50, 50)
+    """
+    return perfect_packing_with_solution(n, seed=seed, width=width, height=height)[0]
+
+
+# ----------------------------------------------------------------------------
+# Model-like traces
+
+
+class _Trace:
+    """Builds the buffers of a model run one step (one operator) at a time.
+
+    A tensor lives from the step that produces it to the last step that reads
+    it (inclusive), i.e. ``[producer, last reader + 1)``.
+    """
+
+    def __init__(self, rng: np.random.Generator, workspace_probability: float) -> None:
+        self.rng = rng
+        self.workspace_probability = workspace_probability
+        self.step = 0
+        self.order: list[str] = []
+        self.span: dict[str, list[int]] = {}
+        self.size: dict[str, int] = {}
+
+    def op(self, name: str, reads: Sequence[str], size: int, *,
+           workspace: int | None = None) -> str:
+        """Run an operator: read ``reads``, write ``name`` of ``size`` bytes,
+        maybe with a temporary workspace; return ``name``."""
+        for tensor in reads:
+            self.span[tensor][1] = max(self.span[tensor][1], self.step + 1)
+        self.order.append(name)
+        self.span[name] = [self.step, self.step + 1]
+        self.size[name] = size
+        if workspace is not None and self.rng.random() < self.workspace_probability:
+            self.order.append(f"{name}.ws")
+            self.span[f"{name}.ws"] = [self.step, self.step + 1]
+            self.size[f"{name}.ws"] = workspace
+        self.step += 1
+        return name
+
+    def rows(self) -> list[tuple[str, int, int, int]]:
+        return [(t, *self.span[t], self.size[t]) for t in self.order]
+
+
+def _bytes(elements: int, dtype_bytes: int) -> int:
+    """Round a tensor's byte size up to a multiple of 512."""
+    return max(512, -(-elements * dtype_bytes // 512) * 512)
+
+
+def _workspace(rng: np.random.Generator, size: int) -> int:
+    """A scratch area of a quarter to twice ``size``, in 512-byte units."""
+    return _bytes(int(size * (0.25 + 1.75 * rng.random())), 1)
+
+
+def _conv_net(trace: _Trace, layers: int, kind: str, dtype_bytes: int) -> None:
+    rng = trace.rng
+    spatial = int(rng.choice([32, 56, 64, 112]))
+    channels = int(rng.choice([16, 32, 64]))
+    x = trace.op("input", [], _bytes(3 * spatial * spatial, dtype_bytes))
+
+    def conv(name: str, reads: list[str], ch: int, sp: int) -> str:
+        size = _bytes(ch * sp * sp, dtype_bytes)
+        return trace.op(name, reads, size, workspace=_workspace(rng, size))
+
+    if kind == "unet":
+        depth = max(1, (layers - 1) // 2)
+        skips: list[tuple[str, int, int]] = []
+        for level in range(depth):
+            x = conv(f"enc{level}", [x], channels, spatial)
+            skips.append((x, channels, spatial))
+            if spatial >= 2:
+                spatial //= 2
+            channels = min(channels * 2, 1024)
+        x = conv("bottleneck", [x], channels, spatial)
+        for level in reversed(range(depth)):
+            skip, channels, spatial = skips[level]
+            x = conv(f"dec{level}", [x, skip], channels, spatial)
+        trace.op("output", [x], _bytes(spatial * spatial, dtype_bytes))
+        return
+    index = 0
+    while index < layers:
+        if index and index % 4 == 0 and spatial >= 8:  # downsample now and then
+            spatial //= 2
+            channels = min(channels * 2, 1024)
+        if kind == "residual" and index + 3 <= layers:
+            block_in = x
+            x = conv(f"L{index}.conv", [x], channels, spatial)
+            x = conv(f"L{index + 1}.conv", [x], channels, spatial)
+            x = trace.op(f"L{index + 2}.add", [x, block_in],
+                         _bytes(channels * spatial * spatial, dtype_bytes))
+            index += 3
+        else:
+            x = conv(f"L{index}.conv", [x], channels, spatial)
+            index += 1
+    trace.op("output", [x], _bytes(channels, dtype_bytes))
+
+
+def _transformer(trace: _Trace, blocks: int, dtype_bytes: int) -> None:
+    rng = trace.rng
+    seq = int(rng.choice([64, 128, 256]))
+    d_model = int(rng.choice([256, 512, 768]))
+    heads = d_model // 64
+    act = _bytes(seq * d_model, dtype_bytes)
+    x = trace.op("embed", [], act)
+    for i in range(blocks):
+        p = f"blk{i}"
+        ws = _workspace(rng, act)
+        h = trace.op(f"{p}.ln1", [x], act)
+        q = trace.op(f"{p}.q", [h], act, workspace=ws)
+        k = trace.op(f"{p}.k", [h], act, workspace=ws)
+        v = trace.op(f"{p}.v", [h], act, workspace=ws)
+        scores = trace.op(f"{p}.scores", [q, k], _bytes(heads * seq * seq, dtype_bytes))
+        probs = trace.op(f"{p}.softmax", [scores], _bytes(heads * seq * seq, dtype_bytes),
+                         workspace=_bytes(heads * seq * 4, 1))
+        attn = trace.op(f"{p}.attn", [probs, v], act)
+        proj = trace.op(f"{p}.proj", [attn], act, workspace=ws)
+        x = trace.op(f"{p}.add1", [x, proj], act)
+        h = trace.op(f"{p}.ln2", [x], act)
+        up = trace.op(f"{p}.mlp_up", [h], 4 * act, workspace=_workspace(rng, 4 * act))
+        g = trace.op(f"{p}.gelu", [up], 4 * act)
+        down = trace.op(f"{p}.mlp_down", [g], act, workspace=ws)
+        x = trace.op(f"{p}.add2", [x, down], act)
+    trace.op("logits", [x], _bytes(seq * int(rng.choice([1000, 4096])), dtype_bytes))
+
+
+def model_trace(
+    layers: int,
+    *,
+    seed: int,
+    kind: str = "chain",
+    dtype_bytes: int = 2,
+    workspace_probability: float = 0.5,
+    alignment: Alignment = 1,
+    gap_probability: float = 0.0,
+    window_probability: float = 0.0,
+    fixed_probability: float = 0.0,
+    capacity: int | None = None,
+) -> Problem:
+    """The tensors of a neural network run one operator per time step.
+
+    Each operator's output lives from the step that produces it to the last
+    step that reads it; an operator may also have a temporary workspace alive
+    during its own step only.  Sizes are those of real tensors (channels x
+    height x width or sequence x features, times ``dtype_bytes``) rounded up
+    to a multiple of 512 bytes.
+
+    Parameters
+    ----------
+    layers : int
+        For ``chain``, ``residual``: the number of layers; ``unet``: about
+        that many (an encoder and a decoder of ``(layers - 1) // 2`` levels
+        each, plus the bottleneck); ``transformer``: the number of blocks
+        (14 operators each).
+    seed : int
+        Seed of the random generator (input shape, workspaces).
+    kind : {"chain", "residual", "unet", "transformer"}
+        ``chain``: each layer reads the previous one's output, downsampling
+        every 4 layers.  ``residual``: blocks of two convolutions and an add
+        that also reads the block's input, which stays alive across the block
+        (below, ``input`` lives until the add at step 3).
+        ``unet``: encoder outputs stay alive until the matching decoder layer
+        reads them.  ``transformer``: per block layer norm, Q, K, V, scores,
+        softmax, attention output, projection, residual add, MLP up, GELU, MLP
+        down, residual add; the block input stays alive until its add.
+    dtype_bytes : int
+        Bytes per element.
+    workspace_probability : float
+        Chance that an operator that may need a workspace gets one.
+    alignment, gap_probability, window_probability, fixed_probability, capacity
+        As in :func:`random_problem`.
+
+    Returns
+    -------
+    Problem
+        Buffer ids name the tensors (``L3.conv``, ``enc1``, ``blk0.scores``,
+        workspaces end in ``.ws``).
+
+    Examples
+    --------
+    >>> p = model_trace(3, seed=0, kind="residual", workspace_probability=0)
+    >>> [(b.id, b.lower, b.upper) for b in p.buffers]  # doctest: +NORMALIZE_WHITESPACE
+    [('input', 0, 4), ('L0.conv', 1, 3), ('L1.conv', 2, 4), ('L2.add', 3, 5),
+     ('output', 4, 5)]
+    """
+    layers = _count(layers, "layers", 1)
+    dtype_bytes = _count(dtype_bytes, "dtype_bytes", 1)
+    _choice(kind, "kind", MODEL_KINDS)
+    rng = np.random.default_rng(_seed(seed))
+    trace = _Trace(rng, _probability(workspace_probability, "workspace_probability"))
+    if kind == "transformer":
+        _transformer(trace, layers, dtype_bytes)
+    else:
+        _conv_net(trace, layers, kind, dtype_bytes)
+    return _decorate(
+        rng, trace.rows(), alignment=alignment, gap_probability=gap_probability,
+        window_probability=window_probability, fixed_probability=fixed_probability,
+        capacity=capacity,
+    )
+
+
+# ----------------------------------------------------------------------------
+# Registry
+
+
+#: The generators by name, for :func:`generate` and the command line.
+GENERATORS: dict[str, Callable[..., Problem]] = {
+    "random": random_problem,
+    "perfect": perfect_packing,
+    "model": model_trace,
+}
+
+
+def generate(name: str, **params: object) -> Problem:
+    """Run the generator registered as ``name`` with ``params``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`GENERATORS`.
+    **params
+        The generator's keyword arguments (its first argument too, by name:
+        ``n`` or ``layers``).
+
+    Returns
+    -------
+    Problem
+
+    Raises
+    ------
+    ProblemError
+        For an unknown name (listing the known ones), an unknown or missing
+        parameter, or a value out of range.
+
+    Examples
+    --------
+    >>> len(generate("perfect", n=4, seed=0, width=4, height=4))
+    4
+    """
+    function = GENERATORS.get(name)
+    if function is None:
+        raise ProblemError(
+            f"unknown generator '{name}': choose one of {', '.join(GENERATORS)}"
+        )
+    try:
+        inspect.signature(function).bind(**params)
+    except TypeError as error:
+        raise ProblemError(f"generator '{name}': {error}") from None
+    return function(**params)
+
+
+# ----------------------------------------------------------------------------
+# Command line
+
+
+class _UsageError(Exception):
+    """A bad command line, reported in one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+def _alignment_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected integers separated by commas, got '{text}'"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected alignments >= 1, got '{text}'")
+    return values
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(
+        prog="minimalloc generate",
+        description="Write a generated problem as CSV (the capacity, if any, is "
+        "reported on stderr).",
+    )
+    parser.add_argument("--regenerate-samples", nargs="?", const="", metavar="DIR",
+                        help="rebuild the files of sample_problems/ (or DIR) and exit")
+    kinds = parser.add_subparsers(dest="generator", metavar="KIND", parser_class=_Parser)
+
+    def common(sub: argparse.ArgumentParser, decorations: bool = True) -> None:
+        sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        sub.add_argument("--output", "-o", metavar="FILE",
+                         help="write here instead of stdout")
+        if decorations:
+            sub.add_argument("--capacity", type=int, help="capacity to report")
+            sub.add_argument("--alignment", type=_alignment_list, default=(1,),
+                             help="alignment, or choices separated by commas")
+            sub.add_argument("--gap-probability", type=float, default=0.0)
+            sub.add_argument("--window-probability", type=float, default=0.0)
+            sub.add_argument("--fixed-probability", type=float, default=0.0)
+
+    random_ = kinds.add_parser("random", help="random lifespans and sizes")
+    random_.add_argument("--n", type=int, default=100, help="number of buffers")
+    random_.add_argument("--horizon", type=int)
+    random_.add_argument("--mean-lifetime", type=float)
+    random_.add_argument("--size-distribution", choices=SIZE_DISTRIBUTIONS,
+                         default="lognormal")
+    random_.add_argument("--lifetime-distribution", choices=LIFETIME_DISTRIBUTIONS,
+                         default="exponential")
+    common(random_)
+    perfect = kinds.add_parser("perfect", help="a rectangle cut into pieces")
+    perfect.add_argument("--n", type=int, default=20, help="number of pieces")
+    perfect.add_argument("--width", type=int, default=32, help="time span")
+    perfect.add_argument("--height", type=int, default=64, help="capacity")
+    common(perfect, decorations=False)
+    model = kinds.add_parser("model", help="a neural network's tensors")
+    model.add_argument("--layers", type=int, default=12)
+    model.add_argument("--kind", choices=MODEL_KINDS, default="chain")
+    model.add_argument("--dtype-bytes", type=int, default=2)
+    model.add_argument("--workspace-probability", type=float, default=0.5)
+    common(model)
+    return parser
+
+
+def _params(args: argparse.Namespace) -> dict[str, object]:
+    skip = {"generator", "output", "regenerate_samples"}
+    params = {k: v for k, v in vars(args).items() if k not in skip and v is not None}
+    if "alignment" in params and len(params["alignment"]) == 1:  # type: ignore[arg-type]
+        params["alignment"] = params["alignment"][0]  # type: ignore[index]
+    return params
+
+
+def main_generate(argv: list[str]) -> int:
+    """The ``minimalloc generate`` subcommand.
+
+    ``minimalloc generate KIND [--seed N] [options] [--output FILE]`` with
+    KIND one of ``random`` (``--n``, ``--horizon``, ``--mean-lifetime``,
+    ``--size-distribution``, ``--lifetime-distribution``), ``perfect``
+    (``--n``, ``--width``, ``--height``) or ``model`` (``--layers``,
+    ``--kind``, ``--dtype-bytes``, ``--workspace-probability``); ``random``
+    and ``model`` also take ``--alignment A[,B...]``, ``--gap-probability``,
+    ``--window-probability``, ``--fixed-probability`` and ``--capacity``.
+    ``minimalloc generate --regenerate-samples [DIR]`` rebuilds the sample
+    problems.
+
+    Parameters
+    ----------
+    argv : list of str
+        The arguments after ``generate``.
+
+    Returns
+    -------
+    int
+        0 on success; 2 for bad arguments, with a one-line message on stderr.
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except SystemExit as stop:  # --help
+        return int(stop.code or 0)
+    if args.regenerate_samples is not None:
+        from minimalloc.samples import regenerate
+
+        written = regenerate(args.regenerate_samples or None)
+        print(f"wrote {len(written)} files to {written[0].parent}", file=sys.stderr)
+        return 0
+    if args.generator is None:
+        print("minimalloc generate: error: give a KIND: "
+              f"{', '.join(GENERATORS)}", file=sys.stderr)
+        return 2
+    try:
+        problem = generate(args.generator, **_params(args))
+    except ProblemError as error:
+        print(f"minimalloc generate: error: {error}", file=sys.stderr)
+        return 2
+    from minimalloc.csvio import write_csv
+
+    try:
+        write_csv(problem, args.output if args.output else sys.stdout)
+    except OSError as error:
+        print(f"minimalloc generate: error: cannot write {args.output}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 1
+    where = args.output or "stdout"
+    capacity = "" if problem.capacity is None else f" (capacity {problem.capacity})"
+    print(f"wrote {len(problem)} buffers to {where}{capacity}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main_generate(sys.argv[1:]))
