@@ -14,7 +14,7 @@ gap's window inside a windowed gap, nothing inside a gap without a window)::
 The *live bytes* at a moment are the total width of the pieces active then;
 their maximum over time is the LOAD, the classic lower bound on the height.
 All functions sort once (``O(n log n)``) and are vectorised with numpy; a
-100,000-buffer problem takes a few tens of milliseconds.
+100,000-buffer problem takes a fraction of a second.
 
 >>> from minimalloc.model import Buffer, Problem
 >>> p = Problem((Buffer("a", 0, 3, 4), Buffer("b", 2, 5, 4), Buffer("c", 4, 6, 2)))
