@@ -1,0 +1,435 @@
+"""The smallest height, with a proof of optimality when there is time for one.
+
+The reference's ``--minimize_capacity`` bisects the capacity between 0 and a
+given one and returns nothing if its time runs out.  :func:`minimize` always
+returns an allocation, says how far from optimal it may be, and proves it
+optimal when it can:
+
+1. **Bounds.**  The lower bound ``lo`` is :func:`minimalloc.bounds.lower_bound`
+   (LOAD, sizes, fixed offsets, alignment), rounded up to the *granularity*
+   (below).  The upper bound ``hi`` is the height of the lowest valid
+   baseline allocation (:mod:`minimalloc.heuristics`): an answer exists
+   before any search.
+2. **The lower bound first.**  An exact feasibility probe at capacity ``lo``
+   gets a large share (a third) of the time.  Most real problems pack at
+   their LOAD, and then this one search both finds the allocation and proves
+   it optimal.
+3. **Bisection with time-outs.**  In rounds with a per-probe budget that
+   doubles, probe the middle of ``[lo, hi)``: a success at ``c`` gives a
+   solution of height ``h <= c`` (``hi = h``), a proof that ``c`` is
+   infeasible raises ``lo`` above ``c``.  A probe that runs out of time says
+   nothing, so the next one goes halfway up towards ``hi`` (capacities
+   close to the best height are usually easier to meet); a round ends when
+   the probe just below ``hi`` times out too.  Each capacity is tried at most
+   once per budget: a capacity that timed out is replaced by the next one
+   above it.  The budget doubles only after a round that moved no bound:
+   on hard instances the time a probe needs is erratic from one capacity to
+   the next (either well under a second or far more), so many short probes
+   improve the height faster than a few long ones.  When the problem has a
+   capacity that the best allocation does not meet yet, each round probes
+   that capacity first.
+
+**Granularity.**  The search places every buffer at 0, at its fixed offset or
+right on top of another one (then rounded up to its alignment), so when
+every size, window bound and fixed offset is a multiple of ``g`` (and every
+alignment divides ``g`` or is a multiple of it) every height it can find is a
+multiple of ``g``: capacities are probed in steps of ``g`` and ``lo`` is
+rounded up to one.  For the benchmarks ``g`` is 512 or 1024, which cuts the
+bisection steps in half.
+
+**What counts as a proof.**  A probe that fails proves the capacity
+infeasible because the search explores every canonical solution
+(ALGORITHM.md, section 5) and every solution can be pushed down into one.
+That holds without windowed gaps; with them, a buffer can sit inside
+another's window or two can interleave (one above the other in one stretch,
+below it in the next), placements the search does not reach.  So for a
+problem with windowed gaps only the lower bound itself counts as a proof:
+``proven_optimal`` means the height equals it.  Buffers of size 0 occupy
+nothing; they are left out of the searches and put at offset 0 (or their
+fixed offset).
+
+>>> from minimalloc.model import Buffer, Problem
+>>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
+...              Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)))
+>>> result = minimize(p, timeout=10)
+>>> result.height, result.lower_bound, result.proven_optimal, result.method
+(12, 12, True, 'greedy_by_size')
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from minimalloc.bounds import lower_bound as _lower_bound
+from minimalloc.errors import ProblemError
+from minimalloc.model import Problem, Solution
+from minimalloc.params import SolverParams, Status
+from minimalloc.solver import Solver, _best_baseline, _sum_stats
+from minimalloc.stats import SearchStats
+
+__all__ = ["MinimizeResult", "Probe", "granularity", "minimize"]
+
+#: Share of the time limit given to the first probe, at the lower bound.
+LOWER_BOUND_SHARE = 1 / 3
+#: Per-probe budget of the first bisection round, as a share of the time left.
+FIRST_ROUND_SHARE = 1 / 100
+#: No probe is started with less time than this (seconds).
+MIN_PROBE_SECONDS = 0.005
+
+
+class Probe(NamedTuple):
+    """One exact feasibility search: at ``capacity``, what it concluded
+    (OK, INFEASIBLE, TIMEOUT or CANCELLED) and how long it took."""
+
+    capacity: int
+    status: Status
+    seconds: float
+
+
+@dataclass(frozen=True)
+class MinimizeResult:
+    """What :func:`minimize` found.
+
+    Attributes
+    ----------
+    solution : Solution
+        The lowest allocation found (valid; never None).
+    height : int
+        ``solution.height``.
+    lower_bound : int
+        The best proven lower bound: no allocation is lower than this.
+    proven_optimal : bool
+        ``height == lower_bound``.
+    gap : int
+        ``height - lower_bound`` (0 when proven optimal).
+    method : str
+        ``"exact"`` if the search produced the solution, else the name of the
+        baseline allocator that did.
+    probes : tuple of Probe
+        Every exact search, in order: ``(capacity, status, seconds)``.
+    stats : SearchStats
+        The searches' counters, summed over the probes.
+    seconds : float
+        Wall time of the whole call.
+    capacity : int or None
+        The problem's capacity (None if it has none).
+    baseline_method, baseline_height : str, int
+        The best baseline allocation, the starting point.
+    """
+
+    solution: Solution
+    height: int
+    lower_bound: int
+    proven_optimal: bool
+    gap: int
+    method: str
+    probes: tuple[Probe, ...]
+    stats: SearchStats
+    seconds: float
+    capacity: int | None = None
+    baseline_method: str = ""
+    baseline_height: int = 0
+
+    @property
+    def fits(self) -> bool | None:
+        """Whether the height is within the problem's capacity (None if it has
+        none)."""
+        return None if self.capacity is None else self.height <= self.capacity
+
+    @property
+    def relative_gap(self) -> float:
+        """``gap / lower_bound`` (0.0 when the lower bound is 0)."""
+        return self.gap / self.lower_bound if self.lower_bound else 0.0
+
+    def summary(self) -> str:
+        """One line for people: height, bound, optimality, time."""
+        if self.proven_optimal:
+            quality = "proven optimal"
+        else:
+            quality = (f"not proven optimal: at most {self.gap} "
+                       f"({100 * self.relative_gap:.2f} %) above the lower bound "
+                       f"{self.lower_bound}")
+        text = f"height {self.height} ({quality}; {self.method}, {self.seconds:.2f} s)"
+        if self.capacity is not None and not self.fits:
+            text += f"; does not fit the capacity {self.capacity}"
+        return text
+
+
+def granularity(problem: Problem) -> int:
+    """The step ``g`` such that every height the search can produce is a
+    multiple of ``g``.
+
+    ``g`` is the greatest common divisor of the sizes, gap window bounds and
+    fixed offsets, reduced further by every alignment that neither divides
+    it nor is a multiple of it.  Always at least 1.
+
+    Examples
+    --------
+    >>> from minimalloc.model import Buffer, Problem
+    >>> granularity(Problem((Buffer("a", 0, 2, 1024), Buffer("b", 1, 3, 3072, 4))))
+    1024
+    >>> granularity(Problem((Buffer("a", 0, 2, 1024), Buffer("b", 1, 3, 2048, 3))))
+    1
+    """
+    values = []
+    for b in problem.buffers:
+        values.append(b.size)
+        if b.offset is not None:
+            values.append(b.offset)
+        for gap in b.gaps:
+            if gap.window is not None:
+                values.extend(gap.window)
+    g = math.gcd(*values) if values else 1
+    if g == 0:
+        return 1
+    alignments = {b.alignment for b in problem.buffers}
+    changed = True
+    while changed:
+        changed = False
+        for a in alignments:
+            if g % a and a % g:
+                g = math.gcd(g, a)
+                changed = True
+    return g
+
+
+def minimize(problem: Problem, timeout: float | None = 60.0,
+             params: SolverParams | None = None, *,
+             on_probe: Callable[[Probe], object] | None = None) -> MinimizeResult:
+    """The smallest height the buffers fit in, and whether it is proven optimal.
+
+    Never returns without an allocation: the best baseline is the answer
+    until the exact search finds a lower one.  See the module docstring for
+    the schedule of the searches.
+
+    Parameters
+    ----------
+    problem : Problem
+        The buffers.  Its capacity may be None.  If it has one, a solution
+        within it is preferred (each round probes the capacity first while
+        the best allocation is above it); :attr:`MinimizeResult.fits` says
+        whether the answer fits.
+    timeout : float or None
+        Seconds for the whole call (bounds, baselines and all searches);
+        None for no limit (then the answer is proven optimal, unless the
+        problem has windowed gaps: see the module docstring).
+    params : SolverParams, optional
+        Switches and heuristics for the exact searches; its ``timeout`` and
+        ``minimize_capacity`` are ignored.
+    on_probe : callable, optional
+        Called with each :class:`Probe` as it finishes (for progress displays).
+
+    Returns
+    -------
+    MinimizeResult
+
+    Raises
+    ------
+    ProblemError
+        If buffers with fixed offsets collide with each other (no allocation
+        exists at any height), or ``timeout`` is negative.
+
+    Examples
+    --------
+    >>> from minimalloc.model import Buffer, Problem
+    >>> p = Problem((Buffer("a", 0, 4, 8), Buffer("b", 2, 6, 8), Buffer("c", 5, 9, 8)))
+    >>> r = minimize(p, timeout=5)
+    >>> r.height, r.proven_optimal, r.gap
+    (16, True, 0)
+    """
+    if timeout is not None and not timeout >= 0:
+        raise ProblemError(f"timeout must be >= 0 seconds, got {timeout}")
+    return _Minimizer(problem, timeout, params, on_probe).run()
+
+
+class _Exact:
+    """Exact feasibility searches on a problem, at any capacity.
+
+    Buffers of size 0 occupy nothing and never collide, but the search's
+    dominance rule skips them (their top is their offset), so they are left
+    out of the search and put back at 0 (or their fixed offset) afterwards.
+    ``complete`` is False when windowed gaps make the search incomplete
+    (a nested or interleaved placement it cannot reach may exist): then a
+    failed search proves nothing.
+    """
+
+    def __init__(self, problem: Problem, params: SolverParams | None = None) -> None:
+        base = params if params is not None else SolverParams()
+        self.params = replace(base, timeout=None, minimize_capacity=False)
+        self.problem = problem
+        self.keep = [i for i, b in enumerate(problem.buffers) if b.size > 0]
+        self.reduced = (problem if len(self.keep) == len(problem.buffers)
+                        else problem.subset(self.keep))
+        self.base_offsets = [b.offset or 0 for b in problem.buffers]
+        self.floor = max((b.offset for b in problem.buffers
+                          if b.size == 0 and b.offset is not None), default=0)
+        self.complete = not any(gap.window is not None
+                                for b in self.reduced.buffers for gap in b.gaps)
+
+    def solve(self, capacity: int, budget: float | None
+              ) -> tuple[Status, Solution | None, SearchStats]:
+        """Search at ``capacity`` for at most ``budget`` seconds (None: no
+        limit).  The solution is in the full problem's buffer order."""
+        if self.floor > capacity:
+            return Status.INFEASIBLE, None, SearchStats()
+        result = Solver(replace(self.params, timeout=budget)).solve(
+            self.reduced, capacity=capacity)
+        if result.solution is None:
+            return result.status, None, result.stats
+        offsets = list(self.base_offsets)
+        for i, offset in zip(self.keep, result.solution.offsets):
+            offsets[i] = offset
+        return result.status, Solution.from_offsets(self.problem, offsets), result.stats
+
+
+def _check_fixed(problem: Problem) -> None:
+    from minimalloc.validate import ValidationCode, validate
+
+    fixed = [i for i, b in enumerate(problem.buffers) if b.offset is not None]
+    if len(fixed) < 2:
+        return
+    sub = Problem(tuple(problem.buffers[i] for i in fixed))
+    offsets = [problem.buffers[i].offset for i in fixed]
+    verdict = validate(sub, Solution.from_offsets(sub, offsets))
+    if verdict.code is ValidationCode.BAD_OVERLAP:
+        raise ProblemError(f"no allocation exists at any height: {verdict.message}")
+
+
+class _Minimizer:
+    """The state of one :func:`minimize` call."""
+
+    def __init__(self, problem: Problem, timeout: float | None,
+                 params: SolverParams | None,
+                 on_probe: Callable[[Probe], object] | None) -> None:
+        self.started = time.perf_counter()
+        self.deadline = None if timeout is None else self.started + timeout
+        self.problem = problem
+        self.exact = _Exact(problem, params)
+        self.on_probe = on_probe
+        self.capacity = problem.capacity
+        self.probes: list[Probe] = []
+        self.stats: list[SearchStats] = []
+        self.tried: dict[int, float] = {}  # capacity -> largest budget that timed out
+
+    # -- bounds -----------------------------------------------------------
+
+    def _ceil(self, value: int) -> int:
+        return -(-value // self.g) * self.g
+
+    def _top(self) -> int:
+        """The largest capacity worth probing: a step below the best height."""
+        return (self.hi - 1) // self.g * self.g
+
+    def _mid(self, low: int, high: int) -> int:
+        return low + (high - low) // self.g // 2 * self.g
+
+    def _left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return self.deadline - time.perf_counter()
+
+    def _out_of_time(self) -> bool:
+        left = self._left()
+        return left is not None and left < MIN_PROBE_SECONDS
+
+    def _done(self) -> bool:
+        return self.lo > self._top() or self._out_of_time()
+
+    # -- probes -----------------------------------------------------------
+
+    def _probe(self, capacity: int, budget: float | None) -> Status:
+        """One exact search at ``capacity`` with at most ``budget`` seconds;
+        updates the bounds and the best solution."""
+        left = self._left()
+        if left is not None:
+            budget = left if budget is None else min(budget, left)
+        started = time.perf_counter()
+        status, solution, stats = self.exact.solve(capacity, budget)
+        seconds = time.perf_counter() - started
+        probe = Probe(capacity, status, seconds)
+        self.probes.append(probe)
+        self.stats.append(stats)
+        if solution is not None:
+            if solution.height < self.hi:
+                self.hi = solution.height
+                self.best = solution
+                self.method = "exact"
+        elif status is Status.INFEASIBLE:
+            self.lo = max(self.lo, capacity + self.g)
+        else:
+            budget = math.inf if budget is None else budget
+            self.tried[capacity] = max(self.tried.get(capacity, 0.0), budget)
+        if self.on_probe is not None:
+            self.on_probe(probe)
+        return status
+
+    def _fresh(self, capacity: int, budget: float | None) -> bool:
+        """Whether ``capacity`` has not timed out yet with ``budget`` or more."""
+        return budget is None or self.tried.get(capacity, 0.0) < budget
+
+    def _round(self, budget: float | None) -> bool:
+        """Bisection with per-probe ``budget``; time-outs move the probe up.
+
+        A capacity that already timed out with this budget is replaced by the
+        next fresh one above it (neighbouring capacities take very different
+        times, so another one is as good a try).  Returns whether a bound
+        moved.
+        """
+        before = (self.lo, self.hi)
+        if self.capacity is not None and self.hi > self.capacity:
+            within = self.capacity // self.g * self.g
+            if within >= self.lo and self._fresh(within, budget):
+                self._probe(within, budget)
+        if not self._done() and self._fresh(self.lo, budget):
+            self._probe(self.lo, budget)
+        low = self.lo
+        while not self._done():
+            top = self._top()
+            c = self._mid(max(low, self.lo), top)
+            while c <= top and not self._fresh(c, budget):
+                c += self.g
+            if c > top:
+                break
+            if self._probe(c, budget) in (Status.TIMEOUT, Status.CANCELLED):
+                low = c + self.g  # nothing learnt: look higher up
+            else:
+                low = self.lo  # a bound moved: bisect the new interval
+        return (self.lo, self.hi) != before
+
+    def run(self) -> MinimizeResult:
+        problem = self.problem
+        _check_fixed(problem)
+        self.g = granularity(problem)
+        bound = _lower_bound(problem)
+        self.lo = self._ceil(bound)
+        baseline = _best_baseline(problem, self.capacity)
+        if baseline is None:  # pragma: no cover - only when fixed buffers collide
+            raise ProblemError("no baseline allocation is valid")
+        self.best = baseline.solution
+        self.hi = baseline.solution.height
+        self.method = baseline.method
+        if not self._done():
+            left = self._left()
+            self._probe(self.lo, None if left is None else left * LOWER_BOUND_SHARE)
+        budget = None
+        if not self._done() and self.deadline is not None:
+            budget = max(self._left() * FIRST_ROUND_SHARE, MIN_PROBE_SECONDS)
+        while not self._done():
+            if not self._round(budget) and budget is not None:
+                budget *= 2  # a round that learnt nothing: give probes more time
+        if self.exact.complete:
+            # No multiple of g is left in [lo, hi): the best height is optimal.
+            lo = self.hi if self.lo > self._top() else self.lo
+        else:  # only the bound itself is a proof
+            lo = min(bound, self.hi)
+        return MinimizeResult(
+            solution=self.best, height=self.hi, lower_bound=lo,
+            proven_optimal=lo >= self.hi, gap=self.hi - lo, method=self.method,
+            probes=tuple(self.probes), stats=_sum_stats(self.stats),
+            seconds=time.perf_counter() - self.started, capacity=self.capacity,
+            baseline_method=baseline.method, baseline_height=baseline.solution.height,
+        )

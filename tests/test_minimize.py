@@ -1,0 +1,285 @@
+"""minimize(): the optimum agrees with brute force, answers always come back."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import brute_force_min_height
+from reference_data import BENCHMARKS, CAPACITY, needs_shared
+
+from minimalloc.bounds import lower_bound
+from minimalloc.csvio import read_csv
+from minimalloc.errors import ProblemError
+from minimalloc.heuristics import available_allocators
+from minimalloc.minimize import MinimizeResult, Probe, granularity, minimize
+from minimalloc.model import Buffer, Gap, Problem
+from minimalloc.params import SolverParams, Status
+from minimalloc.validate import validate
+
+EXAMPLE = (Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
+           Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4))
+
+
+@st.composite
+def small_problems(draw, gaps: bool = False, windows: bool = False, scale: int = 1):
+    """Up to five buffers (size 0 included) with alignment, fixed offsets and
+    (optionally) gaps; sizes, offsets and windows are multiples of ``scale``."""
+    buffers = []
+    for index in range(draw(st.integers(1, 5))):
+        lower = draw(st.integers(0, 6))
+        upper = lower + draw(st.integers(1, 6))
+        size = scale * draw(st.integers(0, 4))
+        alignment = draw(st.sampled_from([1, 1, 2, 3])) * (scale if scale > 1 else 1)
+        offset = None
+        if draw(st.integers(0, 4)) == 0:
+            offset = alignment * draw(st.integers(0, 3))
+        buffer_gaps = ()
+        if gaps and upper - lower >= 3 and draw(st.booleans()):
+            glo = draw(st.integers(lower + 1, upper - 2))
+            ghi = draw(st.integers(glo + 1, upper - 1))
+            window = None
+            if windows and size and draw(st.booleans()):
+                wlo = draw(st.integers(0, size // scale - 1))
+                whi = draw(st.integers(wlo + 1, size // scale))
+                window = (wlo * scale, whi * scale)
+            buffer_gaps = (Gap(glo, ghi, window),)
+        buffers.append(Buffer(f"b{index}", lower, upper, size, alignment,
+                              gaps=buffer_gaps, offset=offset))
+    return Problem(buffers)
+
+
+def _optimum(problem: Problem) -> int | None:
+    """The brute-force optimum; None (and minimize refuses) when fixed buffers
+    collide."""
+    try:
+        return brute_force_min_height(problem)
+    except ValueError:
+        with pytest.raises(ProblemError, match="collide"):
+            minimize(problem, timeout=None)
+        return None
+
+
+def _check_result(problem: Problem, result: MinimizeResult) -> None:
+    """Invariants every result satisfies."""
+    assert result.solution is not None
+    assert validate(problem.with_capacity(None), result.solution).ok
+    assert result.height == result.solution.height
+    assert result.gap == result.height - result.lower_bound >= 0
+    assert result.proven_optimal == (result.gap == 0)
+    assert result.lower_bound >= lower_bound(problem) or result.proven_optimal
+    assert result.method == "exact" or result.method in available_allocators()
+    assert result.baseline_method in available_allocators()
+    assert result.height <= result.baseline_height
+    assert all(isinstance(p, Probe) for p in result.probes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_problems(gaps=True))
+def test_optimum_agrees_with_brute_force(problem):
+    optimum = _optimum(problem)
+    if optimum is None:
+        return
+    result = minimize(problem, timeout=None)
+    _check_result(problem, result)
+    assert result.proven_optimal
+    assert result.height == optimum
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_problems(gaps=True, scale=4))
+def test_scaled_problems_agree_with_brute_force(problem):
+    """Sizes, offsets and alignments in multiples of 4: probes in steps of 4."""
+    optimum = _optimum(problem)
+    if optimum is None:
+        return
+    assert granularity(problem) % 4 == 0 or not any(b.size for b in problem.buffers)
+    result = minimize(problem, timeout=None)
+    _check_result(problem, result)
+    assert optimum % granularity(problem) == 0
+    assert result.proven_optimal and result.height == optimum
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_problems(gaps=True, windows=True))
+def test_windows_never_claim_a_false_optimum(problem):
+    """With windowed gaps the search can miss nested placements, so only the
+    lower bound counts as a proof: whatever is claimed is true."""
+    optimum = _optimum(problem)
+    if optimum is None:
+        return
+    result = minimize(problem, timeout=None)
+    _check_result(problem, result)
+    assert result.lower_bound <= optimum <= result.height
+    if result.proven_optimal:
+        assert result.height == optimum
+
+
+def test_a_nested_window_placement_is_not_claimed_optimal():
+    # b4 fits under b2's window at offset 0 (height 15); the search, which
+    # cannot nest buffers, finds 16 at best and must not call it optimal.
+    problem = Problem((
+        Buffer("b0", 4, 5, 4), Buffer("b1", 2, 6, 3, gaps=(Gap(4, 5),)),
+        Buffer("b2", 0, 4, 12, gaps=(Gap(2, 3, (9, 11)),)), Buffer("b3", 2, 3, 2, 4),
+        Buffer("b4", 2, 6, 4, 3, gaps=(Gap(3, 5),)),
+    ))
+    assert brute_force_min_height(problem) == 15
+    result = minimize(problem, timeout=None)
+    _check_result(problem, result)
+    assert result.lower_bound <= 15
+    assert not result.proven_optimal or result.height == 15
+
+
+def test_buffers_of_size_zero_do_not_block_the_search():
+    problem = Problem((Buffer("z", 0, 5, 0, alignment=4), Buffer("a", 0, 5, 3),
+                       Buffer("y", 1, 3, 0, offset=2)))
+    result = minimize(problem, timeout=None)
+    _check_result(problem, result)
+    assert (result.height, result.proven_optimal) == (3, True)
+    assert result.solution.offsets == (0, 0, 2)
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_problems(gaps=True), st.sampled_from([0.0, 0.001, 0.01]))
+def test_short_limits_prove_only_what_is_true(problem, timeout):
+    optimum = _optimum(problem)
+    if optimum is None:
+        return
+    result = minimize(problem, timeout=timeout)
+    _check_result(problem, result)
+    assert result.lower_bound <= optimum <= result.height
+    if result.proven_optimal:
+        assert result.height == optimum
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_problems(), st.integers(1, 16))
+def test_capacity_is_met_when_it_can_be(problem, capacity):
+    optimum = _optimum(problem)
+    if optimum is None:
+        return
+    problem = problem.with_capacity(capacity)
+    result = minimize(problem, timeout=None)
+    _check_result(problem, result)
+    assert result.height == optimum
+    assert result.capacity == capacity
+    assert result.fits == (optimum <= capacity)
+
+
+def test_example():
+    result = minimize(Problem(EXAMPLE), timeout=10)
+    assert (result.height, result.lower_bound, result.proven_optimal) == (12, 12, True)
+    assert result.fits is None
+    assert "proven optimal" in result.summary()
+
+
+def test_lower_bound_is_probed_first():
+    # The baseline is not optimal here, so the first search is at the LOAD.
+    problem = Problem((Buffer("a", 0, 2, 2), Buffer("b", 1, 4, 3), Buffer("c", 3, 6, 2),
+                       Buffer("d", 5, 8, 3), Buffer("e", 0, 8, 1), Buffer("f", 2, 7, 1)))
+    result = minimize(problem, timeout=10)
+    if result.method == "exact":
+        assert result.probes[0].capacity == lower_bound(problem)
+        assert result.probes[0].status is Status.OK
+        assert len(result.probes) == 1
+    _check_result(problem, result)
+
+
+def test_zero_timeout_returns_a_baseline():
+    problem = Problem(EXAMPLE + (Buffer("b6", 2, 12, 3, alignment=2),))
+    result = minimize(problem, timeout=0)
+    _check_result(problem, result)
+    assert result.method in available_allocators()
+    assert result.probes == ()
+
+
+def test_empty_problem():
+    result = minimize(Problem(()), timeout=1)
+    assert (result.height, result.proven_optimal, result.solution.offsets) == (0, True, ())
+
+
+def test_zero_sizes():
+    problem = Problem((Buffer("a", 0, 2, 0), Buffer("b", 1, 3, 0)))
+    result = minimize(problem, timeout=1)
+    assert result.height == 0 and result.proven_optimal
+
+
+def test_colliding_fixed_offsets_are_refused():
+    problem = Problem((Buffer("a", 0, 2, 4, offset=0), Buffer("b", 1, 3, 4, offset=2)))
+    with pytest.raises(ProblemError, match="'a' and 'b' collide"):
+        minimize(problem, timeout=1)
+
+
+def test_fixed_offsets_raise_the_height():
+    problem = Problem((Buffer("a", 0, 2, 4, offset=8), Buffer("b", 1, 3, 4)))
+    result = minimize(problem, timeout=None)
+    assert result.height == 12 and result.proven_optimal
+    assert result.solution.offsets[0] == 8
+
+
+def test_negative_timeout_is_refused():
+    with pytest.raises(ProblemError, match="timeout"):
+        minimize(Problem(EXAMPLE), timeout=-1)
+
+
+def test_probe_callback_and_params():
+    seen = []
+    params = SolverParams(preordering_heuristics=("WAT",), timeout=0.0)
+    problem = Problem((Buffer("a", 0, 2, 2), Buffer("b", 1, 4, 3), Buffer("c", 3, 6, 2),
+                       Buffer("d", 5, 8, 3), Buffer("e", 0, 8, 1), Buffer("f", 2, 7, 1)))
+    result = minimize(problem, timeout=None, params=params, on_probe=seen.append)
+    assert tuple(seen) == result.probes  # the params' own timeout is ignored
+    assert result.proven_optimal
+    assert result.stats.nodes >= len(result.probes)
+
+
+@pytest.mark.parametrize(("sizes", "alignments", "expected"), [
+    ((1024, 3072), (1,), 1024),
+    ((1024, 3072), (4, 2048), 1024),
+    ((1024, 2048), (3,), 1),
+    ((12, 24), (4, 6), 12),
+    ((8, 24), (4, 6), 2),
+    ((0, 0), (1,), 1),
+    ((6, 9), (1,), 3),
+])
+def test_granularity(sizes, alignments, expected):
+    buffers = [Buffer(f"b{i}", i, i + 2, s, alignments[i % len(alignments)])
+               for i, s in enumerate(sizes)]
+    assert granularity(Problem(buffers)) == expected
+
+
+def test_granularity_counts_windows_and_fixed_offsets():
+    windowed = Buffer("a", 0, 9, 8, gaps=(Gap(2, 4, (2, 6)),))
+    assert granularity(Problem((windowed,))) == 2
+    fixed = Buffer("b", 0, 2, 8, offset=4)
+    assert granularity(Problem((fixed,))) == 4
+
+
+def test_not_proven_result_reports_the_gap():
+    result = MinimizeResult(solution=None, height=110, lower_bound=100,  # type: ignore[arg-type]
+                            proven_optimal=False, gap=10, method="best_fit", probes=(),
+                            stats=None, seconds=1.0, capacity=105)  # type: ignore[arg-type]
+    assert math.isclose(result.relative_gap, 0.1)
+    assert result.fits is False
+    text = result.summary()
+    assert "not proven optimal" in text and "10.00 %" in text and "capacity 105" in text
+
+
+@needs_shared
+def test_benchmark_c_is_proven_optimal_at_its_load():
+    problem = read_csv(BENCHMARKS / "challenging" / f"C.{CAPACITY}.csv")
+    result = minimize(problem, timeout=60)
+    _check_result(problem, result)
+    assert result.proven_optimal and result.height == lower_bound(problem) == 1039360
+    assert result.method == "exact"
+    assert result.probes[0].capacity == 1039360
+
+
+@needs_shared
+def test_benchmark_a_with_a_short_limit_still_answers():
+    problem = read_csv(BENCHMARKS / "challenging" / f"A.{CAPACITY}.csv")
+    result = minimize(problem, timeout=0.2)
+    _check_result(problem, result)
+    assert result.lower_bound == 1048576
