@@ -135,8 +135,8 @@ def load_profile(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     live : np.ndarray
         ``live[i]`` is the number of bytes live during
         ``[times[i], times[i + 1])``; the last entry is 0 (nothing is live
-        after the last end).  Both arrays are empty for a problem without
-        buffers.
+        after the last end).  Both arrays are empty when no buffer is ever
+        active (no buffers, or only ones lying wholly in gaps).
 
     Notes
     -----
