@@ -71,7 +71,7 @@ from minimalloc.params import SolverParams, Status
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.stats import SearchStats
 
-__all__ = ["MinimizeResult", "Probe", "granularity", "minimize"]
+__all__ = ["MinimizeResult", "Minimizer", "Probe", "granularity", "minimize"]
 
 #: Share of the time limit given to the first probe, at the lower bound.
 LOWER_BOUND_SHARE = 1 / 3
@@ -119,6 +119,8 @@ class MinimizeResult:
         The problem's capacity (None if it has none).
     baseline_method, baseline_height : str, int
         The best baseline allocation, the starting point.
+    cancelled : bool
+        Whether :meth:`Minimizer.cancel` stopped it early.
     """
 
     solution: Solution
@@ -133,6 +135,7 @@ class MinimizeResult:
     capacity: int | None = None
     baseline_method: str = ""
     baseline_height: int = 0
+    cancelled: bool = False
 
     @property
     def fits(self) -> bool | None:
@@ -241,9 +244,43 @@ def minimize(problem: Problem, timeout: float | None = 60.0,
     >>> r.height, r.proven_optimal, r.gap
     (16, True, 0)
     """
-    if timeout is not None and not timeout >= 0:
-        raise ProblemError(f"timeout must be >= 0 seconds, got {timeout}")
-    return _Minimizer(problem, timeout, params, on_probe).run()
+    return Minimizer(params).minimize(problem, timeout, on_probe=on_probe)
+
+
+class Minimizer:
+    """:func:`minimize` that can be cancelled from another thread.
+
+    >>> minimizer = Minimizer()
+    >>> # in a worker thread: result = minimizer.minimize(problem, timeout=60)
+    >>> # elsewhere: minimizer.cancel()  -> the best so far, cancelled=True
+    """
+
+    def __init__(self, params: SolverParams | None = None) -> None:
+        self.params = params
+        self._cancelled = False
+        self._run: _Run | None = None
+
+    def cancel(self) -> None:
+        """Stop a running (or the next) minimisation: the running search is
+        cancelled and the best allocation so far is returned."""
+        self._cancelled = True
+        run = self._run
+        if run is not None:
+            run.exact.cancel()
+
+    def minimize(self, problem: Problem, timeout: float | None = 60.0, *,
+                 on_probe: Callable[[Probe], object] | None = None) -> MinimizeResult:
+        """See :func:`minimize`."""
+        if timeout is not None and not timeout >= 0:
+            raise ProblemError(f"timeout must be >= 0 seconds, got {timeout}")
+        run = _Run(problem, timeout, self.params, on_probe)
+        self._run = run
+        if self._cancelled:
+            run.exact.cancel()
+        try:
+            return run.run()
+        finally:
+            self._run = None
 
 
 class _Exact:
@@ -269,6 +306,15 @@ class _Exact:
                           if b.size == 0 and b.offset is not None), default=0)
         self.complete = not any(gap.window is not None
                                 for b in self.reduced.buffers for gap in b.gaps)
+        self.cancelled = False
+        self._current: Solver | None = None
+
+    def cancel(self) -> None:
+        """Stop the running search (it returns CANCELLED) and every later one."""
+        self.cancelled = True
+        current = self._current
+        if current is not None:
+            current.cancel()
 
     def solve(self, capacity: int, budget: float | None
               ) -> tuple[Status, Solution | None, SearchStats]:
@@ -276,8 +322,12 @@ class _Exact:
         limit).  The solution is in the full problem's buffer order."""
         if self.floor > capacity:
             return Status.INFEASIBLE, None, SearchStats()
-        result = Solver(replace(self.params, timeout=budget)).solve(
-            self.reduced, capacity=capacity)
+        solver = Solver(replace(self.params, timeout=budget))
+        self._current = solver
+        if self.cancelled:
+            solver.cancel()
+        result = solver.solve(self.reduced, capacity=capacity)
+        self._current = None
         if result.solution is None:
             return result.status, None, result.stats
         offsets = list(self.base_offsets)
@@ -299,7 +349,7 @@ def _check_fixed(problem: Problem) -> None:
         raise ProblemError(f"no allocation exists at any height: {verdict.message}")
 
 
-class _Minimizer:
+class _Run:
     """The state of one :func:`minimize` call."""
 
     def __init__(self, problem: Problem, timeout: float | None,
@@ -337,7 +387,7 @@ class _Minimizer:
         return left is not None and left < MIN_PROBE_SECONDS
 
     def _done(self) -> bool:
-        return self.lo > self._top() or self._out_of_time()
+        return self.lo > self._top() or self._out_of_time() or self.exact.cancelled
 
     # -- probes -----------------------------------------------------------
 
@@ -432,4 +482,5 @@ class _Minimizer:
             probes=tuple(self.probes), stats=_sum_stats(self.stats),
             seconds=time.perf_counter() - self.started, capacity=self.capacity,
             baseline_method=baseline.method, baseline_height=baseline.solution.height,
+            cancelled=self.exact.cancelled,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from minimalloc.bounds import lower_bound
 from minimalloc.csvio import read_csv
 from minimalloc.errors import ProblemError
 from minimalloc.heuristics import available_allocators
-from minimalloc.minimize import MinimizeResult, Probe, granularity, minimize
+from minimalloc.minimize import Minimizer, MinimizeResult, Probe, granularity, minimize
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.validate import validate
@@ -283,3 +284,26 @@ def test_benchmark_a_with_a_short_limit_still_answers():
     result = minimize(problem, timeout=0.2)
     _check_result(problem, result)
     assert result.lower_bound == 1048576
+
+
+def test_cancel_before_the_start_returns_the_baseline():
+    minimizer = Minimizer()
+    minimizer.cancel()
+    problem = Problem(EXAMPLE)
+    result = minimizer.minimize(problem, timeout=10)
+    _check_result(problem, result)
+    assert result.cancelled and result.method in available_allocators()
+    assert all(p.status is Status.CANCELLED for p in result.probes)
+
+
+@needs_shared
+def test_cancel_from_another_thread_returns_the_best_so_far():
+    problem = read_csv(BENCHMARKS / "challenging" / f"D.{CAPACITY}.csv")
+    minimizer = Minimizer()
+    timer = threading.Timer(0.3, minimizer.cancel)
+    timer.start()
+    result = minimizer.minimize(problem, timeout=60)
+    timer.cancel()
+    _check_result(problem, result)
+    assert result.cancelled and not result.proven_optimal
+    assert result.probes[-1].status is Status.CANCELLED
