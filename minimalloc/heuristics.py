@@ -8,7 +8,7 @@ same time; nothing is ever moved again.  They ignore the capacity (compare
 =====================  =================================  ========================
 name                   order                              placement
 =====================  =================================  ========================
-``greedy_by_size``     size desc, then lifespan desc      smallest hole that fits
+``greedy_by_size``     size desc (stable: input order)    smallest hole that fits
 ``best_fit``           size desc, then lifespan desc      smallest hole that fits
 ``best_fit_duration``  lifespan desc, then size desc      smallest hole that fits
 ``first_fit``          start time asc                     lowest offset that fits
@@ -17,11 +17,10 @@ name                   order                              placement
 Ties are always broken by buffer index.  ``greedy_by_size`` is TFLite's
 greedy-by-size offset calculation; ``best_fit`` and ``best_fit_duration`` are
 the spatial and temporal orders of XLA's global decreasing-size best-fit heap
-simulator.  They differ in one tie rule: TFLite (a stable sort on size alone)
-keeps the input order among equal sizes, while XLA prefers the longer
-lifespan; here ``greedy_by_size`` follows the longer-lifespan rule too, so
-the two coincide on every problem.  Both names are kept because the two
-compilers are the usual points of comparison.
+simulator.  ``greedy_by_size`` and ``best_fit`` differ in one tie rule, as
+the two compilers do: TFLite sorts on size alone and keeps the input order
+among equal sizes, while XLA prefers the longer lifespan.  On problems with
+many equal sizes (common in models) that changes the packing.
 
 How "fits" is judged
 --------------------
@@ -54,7 +53,7 @@ at any time take about a second.
 >>> from minimalloc.model import Buffer, Problem
 >>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
 ...              Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)))
->>> allocate(p, "greedy_by_size")
+>>> allocate(p, "best_fit")
 Solution(offsets=(8, 8, 4, 4, 0), height=12)
 """
 
@@ -336,8 +335,8 @@ def greedy_by_size(problem: Problem) -> Solution:
 
     Notes
     -----
-    Order: size descending, then lifespan (``upper - lower``) descending,
-    then index.  Each buffer goes into the smallest hole left between the
+    Order: size descending, then index (TFLite's stable sort on size).
+    Each buffer goes into the smallest hole left between the
     placed buffers alive at the same time that it fits in (lowest such hole
     on ties), or on top of them all if none fits.
 
@@ -347,8 +346,8 @@ def greedy_by_size(problem: Problem) -> Solution:
     >>> greedy_by_size(Problem((Buffer("a", 0, 4, 2), Buffer("b", 2, 6, 3))))
     Solution(offsets=(3, 0), height=5)
     """
-    size, _, width = _columns(problem)
-    return _run(problem, [-width, -size], _BEST_FIT)
+    size, _, _ = _columns(problem)
+    return _run(problem, [-size], _BEST_FIT)
 
 
 def best_fit(problem: Problem) -> Solution:
