@@ -9,10 +9,14 @@ reference's CSV format, an independent validator, and more.
 (0, 8)
 """
 
+from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
 from minimalloc.csvio import CsvLayout, dumps_csv, read_csv, read_csv_with_layout, write_csv
 from minimalloc.errors import ProblemError
+from minimalloc.generate import generate, model_trace, perfect_packing, random_problem
+from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
+from minimalloc.samples import list_samples, load_sample
 from minimalloc.solver import Fallback, Solver, SolveResult, iis, solve, warmup
 from minimalloc.stats import RoundRecord, SearchStats
 from minimalloc.validate import ValidationCode, ValidationResult, conflicts, validate
@@ -33,9 +37,21 @@ __all__ = [
     "Status",
     "ValidationCode",
     "ValidationResult",
+    "allocate",
+    "available_allocators",
     "conflicts",
     "dumps_csv",
+    "generate",
     "iis",
+    "list_samples",
+    "load_profile",
+    "load_sample",
+    "lower_bound",
+    "model_trace",
+    "overloaded",
+    "peak_times",
+    "perfect_packing",
+    "random_problem",
     "read_csv",
     "read_csv_with_layout",
     "solve",
