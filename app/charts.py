@@ -274,16 +274,14 @@ def _buckets(values: np.ndarray, color_by: str) -> tuple[np.ndarray, list[str], 
     colors = sample_colorscale("Viridis", [k / max(count - 1, 1) for k in range(count)])
     labels = []
     noun = "size" if color_by == "size" else "placed"
+    shift = 1 if noun == "placed" else 0  # placement order counts from 1
+    known_values = values[known]
+    known_bucket = bucket[known]
     for k in range(count):
-        lo = edges[k]
-        hi = edges[k + 1]
-        if len(distinct) <= MAX_BUCKETS:
-            text = _num(lo + (1 if noun == "placed" else 0))
-        else:
-            top = values[known][(values[known] >= lo) & (values[known] < hi)]
-            top_value = top.max() if len(top) else lo
-            text = f"{_num(lo + (1 if noun == 'placed' else 0))}–" \
-                   f"{_num(top_value + (1 if noun == 'placed' else 0))}"
+        members = known_values[known_bucket == k]
+        lo = members.min() if len(members) else edges[k]
+        hi = members.max() if len(members) else edges[k]
+        text = _num(lo + shift) if lo == hi else f"{_num(lo + shift)}–{_num(hi + shift)}"
         labels.append(f"{noun} {text}")
     return bucket, colors, labels
 

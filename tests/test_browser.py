@@ -32,6 +32,16 @@ CHROMIUM_ARGS = [
 # The first page load compiles the search kernel unless numba's cache has it.
 STARTUP_SECONDS = 240
 
+# Page coordinates of the first hover point of the packing chart.
+HOVER_POINT_JS = """(gd) => {
+    const i = gd.data.findIndex(t => t.meta && t.meta.role === "hover");
+    if (i < 0) return null;
+    const c = gd.calcdata[i][0];
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const box = gd.getBoundingClientRect();
+    return [box.left + xa._offset + xa.c2p(c.x), box.top + ya._offset + ya.c2p(c.y)];
+}"""
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
@@ -94,7 +104,7 @@ def test_load_solve_and_see_chart_and_statistics(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page = browser.new_page(viewport={"width": 1500, "height": 2000})
             page.set_default_timeout(STARTUP_SECONDS * 1000)
             page.goto(server)
             # A sample is loaded and solved on arrival.
@@ -116,6 +126,11 @@ def test_load_solve_and_see_chart_and_statistics(server):
             expect(chart).to_be_visible()
             # The packing polygons were drawn: filled paths in the chart.
             assert chart.locator(".scatterlayer .js-fill").count() >= 1
+            # Hovering a buffer names it, with its offset.
+            point = chart.evaluate(HOVER_POINT_JS)
+            assert point is not None
+            page.mouse.move(point[0], point[1])
+            expect(chart.locator(".hovertext").first).to_contain_text("offset")
 
             page.get_by_role("tab", name="Search statistics").click()
             expect(page.get_by_text("Prunes by rule", exact=True)).to_be_visible()
