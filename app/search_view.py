@@ -1,0 +1,354 @@
+"""The Search view: watch the search step by step, see the tree it explored,
+its counters over time, and the ablation study.
+
+Entry point: :func:`render_search_view`, to call inside a tab or container of
+the main app.  It runs its own traced solve (cached on the problem's CSV text
+and the parameters), replays the recorded events with
+:class:`minimalloc.trace.TraceReplay` and draws with :mod:`app.trace_charts`.
+Every widget's key starts with ``key_prefix``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import trace_charts
+from minimalloc import _search
+from minimalloc.ablation import ablation_table, run_ablation
+from minimalloc.csvio import dumps_csv
+from minimalloc.model import Problem
+from minimalloc.params import TECHNIQUES, SolverParams
+from minimalloc.solver import SolveResult, solve
+from minimalloc.trace import (
+    EVENT_KINDS,
+    OverTime,
+    TraceReplay,
+    TreeData,
+    over_time,
+    search_tree,
+    section_times,
+)
+
+#: Events recorded by the traced solve at most.
+TRACE_CAP = 200_000
+#: The tree is drawn for runs up to this many search nodes.
+TREE_LIMIT = 5_000
+#: Time limit of the traced solve when the parameters set none (seconds).
+DEFAULT_SECONDS = 10.0
+#: Seconds between steps while playing.
+PLAY_INTERVAL = 0.8
+#: What the "previous" and "next" buttons can jump to.
+JUMP_KINDS: dict[str, tuple[str, ...]] = {
+    "any event": tuple(EVENT_KINDS.values()),
+    "node": ("node",),
+    "placement": ("place",),
+    "prune or skip": ("prune", "fixed_fail", "skip", "hatless"),
+    "backtrack": ("backtrack",),
+    "decomposition": ("decompose", "piece"),
+    "leaf": ("leaf",),
+    "round": ("round", "round_end"),
+}
+
+
+@dataclass(frozen=True)
+class TracedRun:
+    """A traced solve and what is derived from it without the problem."""
+
+    result: SolveResult
+    params: SolverParams  # as solved: time limit set, no minimisation
+    kinds: tuple[str, ...]  # the kind of each recorded event
+    nodes: int  # search nodes recorded in the trace
+    tree: TreeData | None  # None above TREE_LIMIT nodes
+    over: OverTime
+
+
+def traced_params(params: SolverParams) -> SolverParams:
+    """The parameters of the view's traced solve: the given switches and
+    heuristics, a time limit (theirs, or :data:`DEFAULT_SECONDS`), and no
+    capacity minimisation (a sequence of searches, not one)."""
+    timeout = params.timeout if params.timeout is not None else DEFAULT_SECONDS
+    return replace(params, timeout=timeout, minimize_capacity=False)
+
+
+def _params_key(params: SolverParams) -> tuple:
+    return tuple((f.name, getattr(params, f.name)) for f in fields(params))
+
+
+@st.cache_data(show_spinner="Solving with every search event recorded…", max_entries=16)
+def _traced_run(csv_text: str, capacity: int, params_key: tuple, trace_cap: int,
+                tree_limit: int, _problem: Problem) -> TracedRun:
+    """Solve with a trace; cached on the CSV text, capacity, parameters and
+    limits (``_problem`` is the problem of that CSV text, not hashed)."""
+    del csv_text
+    params = SolverParams(**dict(params_key))
+    result = solve(_problem.with_capacity(capacity), params, trace=trace_cap)
+    codes = result.trace[:, 0]
+    kinds = tuple(EVENT_KINDS[c] for c in codes.tolist())
+    nodes = int(np.count_nonzero(codes == _search.EV_NODE))
+    tree = search_tree(result, params) if nodes <= tree_limit else None
+    return TracedRun(result, params, kinds, nodes, tree, over_time(result))
+
+
+def render_search_view(problem: Problem, params: SolverParams,
+                       key_prefix: str = "search") -> None:
+    """Draw the Search view for ``problem`` solved with ``params``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The current problem (with a capacity).
+    params : SolverParams
+        The solver settings; the view's traced solve uses its switches and
+        heuristics (with its time limit, or :data:`DEFAULT_SECONDS`).
+    key_prefix : str
+        Prefix of every widget key and session-state entry of the view, so
+        that it can appear more than once on a page.
+    """
+    kp = key_prefix
+    st.caption(
+        "Watch MiniMalloc search: each step is one event of the depth-first search "
+        "(a node, a placement, a pruned candidate, a backtrack, a decomposition). "
+        "The view solves the problem again with every event recorded.")
+    if problem.capacity is None:
+        st.info("Set a capacity to watch the search: it decides what fits.")
+        return
+    if not problem.buffers:
+        st.info("The problem has no buffers: there is nothing to search.")
+        return
+    solve_params = traced_params(params)
+    csv_text = dumps_csv(problem)
+    params_key = _params_key(solve_params)
+    run = _traced_run(csv_text, int(problem.capacity), params_key, TRACE_CAP, TREE_LIMIT,
+                      problem)
+    run_key = (csv_text, int(problem.capacity), params_key)
+    _summary(run, params)
+    st.subheader("Step through the search")
+    _play_button(kp, run)
+    replay, start, end = _replay(kp, run_key, problem, run)
+    playing = bool(st.session_state.get(f"{kp}_playing"))
+    stepper = st.fragment(_stepper, run_every=PLAY_INTERVAL if playing else None,
+                          key=f"{kp}_stepper")
+    stepper(kp, problem, run, replay, start, end)
+    st.subheader("The search tree")
+    _tree_panel(kp, problem, run)
+    st.subheader("Over time")
+    _over_time_panel(kp, run)
+    st.subheader("Ablation: each technique switched off in turn")
+    _ablation_panel(kp, problem, params, run_key)
+
+
+def _summary(run: TracedRun, params: SolverParams) -> None:
+    result = run.result
+    stats = result.stats
+    recorded = len(run.kinds)
+    st.markdown(
+        f"Traced solve: **{result.status.value}** after **{stats.nodes:,}** nodes and "
+        f"**{stats.backtracks:,}** backtracks; **{recorded:,}** events recorded "
+        f"(time limit {run.params.timeout:g} s).")
+    if params.minimize_capacity:
+        st.info("Minimising the capacity runs one search per probe; this view shows "
+                f"the search at the capacity {result.capacity:,}.")
+    if result.trace_truncated:
+        st.warning(
+            f"The trace was cut: the search produced more than {recorded:,} events and "
+            "only those were kept. The step-through, the tree and the counters cover "
+            "the beginning of the search.", icon=":material/content_cut:")
+
+
+def _replay(kp: str, run_key: tuple, problem: Problem,
+            run: TracedRun) -> tuple[TraceReplay, np.ndarray, np.ndarray]:
+    """The session's replay of this run (rebuilt when the run changes)."""
+    ss = st.session_state
+    stored = ss.get(f"{kp}_replay")
+    if stored is None or stored[0] != run_key:
+        replay = TraceReplay(problem.with_capacity(run.result.capacity), run.result,
+                             run.params)
+        start, end = section_times(problem, replay.sweep)
+        stored = (run_key, replay, start, end)
+        ss[f"{kp}_replay"] = stored
+        ss[f"{kp}_step"] = 0
+        ss[f"{kp}_playing"] = False
+    return stored[1], stored[2], stored[3]
+
+
+def _play_button(kp: str, run: TracedRun) -> None:
+    ss = st.session_state
+    playing = bool(ss.get(f"{kp}_playing"))
+
+    def toggle() -> None:
+        ss[f"{kp}_playing"] = not ss.get(f"{kp}_playing")
+
+    st.button("⏸ Pause" if playing else "▶ Play", key=f"{kp}_play", on_click=toggle,
+              disabled=not run.kinds,
+              help="Advance one step (of the kind chosen below) every "
+                   f"{PLAY_INTERVAL:g} s.")
+
+
+def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
+               direction: int) -> int | None:
+    """The step of the next (or previous) event of a wanted kind after (before)
+    ``step``; None if there is none."""
+    k = step + direction
+    while 1 <= k <= len(kinds):
+        if kinds[k - 1] in wanted:
+            return k
+        k += direction
+    if direction < 0 and step > 0:
+        return 0
+    return None
+
+
+def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
+             start: np.ndarray, end: np.ndarray) -> None:
+    ss = st.session_state
+    step_key = f"{kp}_step"
+    total = len(run.kinds)
+    if total == 0:
+        st.info("No events were recorded.")
+        return
+    wanted = JUMP_KINDS.get(ss.get(f"{kp}_jump", "any event"), JUMP_KINDS["any event"])
+    ss[step_key] = min(max(int(ss.get(step_key, 0)), 0), total)
+    if ss.get(f"{kp}_playing"):
+        following = _next_step(run.kinds, ss[step_key], wanted, +1)
+        if following is None:  # the end: stop the timer
+            ss[f"{kp}_playing"] = False
+            st.rerun(scope="app")
+        else:
+            ss[step_key] = following
+
+    def move(direction: int) -> None:
+        kind = JUMP_KINDS.get(ss.get(f"{kp}_jump", "any event"), JUMP_KINDS["any event"])
+        target = _next_step(run.kinds, int(ss.get(step_key, 0)), kind, direction)
+        if target is not None:
+            ss[step_key] = target
+
+    back, choose, forward = st.columns([1, 2, 1], vertical_alignment="bottom")
+    back.button("◀ Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
+                width="stretch")
+    choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
+    forward.button("Next ▶", key=f"{kp}_next", on_click=move, args=(+1,),
+                   width="stretch")
+    step = st.slider("Step (events applied)", min_value=0, max_value=total,
+                     key=step_key)
+    snap = replay.snapshot(step)
+    kind = snap.event.kind.replace("_", " ") if snap.event else "start"
+    st.markdown(f"**Step {step:,} of {total:,} · {kind}** — "
+                f"{snap.explanation or 'Nothing placed yet.'}")
+    if snap.rule:
+        st.caption(f"*{snap.rule.replace('_', ' ')}*: {snap.rule_text}")
+    where = []
+    if snap.node is not None:
+        where.append(f"node {snap.node} of the tree, depth {snap.depth}")
+    if snap.section_range is not None:
+        lo, hi = snap.section_range
+        where.append(f"piece over sections {lo}–{hi - 1} ({len(snap.context)} buffers)")
+    if snap.heuristic:
+        where.append(f"heuristic {snap.heuristic}")
+    if where:
+        st.caption(" · ".join(where))
+    fig = trace_charts.step_figure(problem.with_capacity(replay.capacity), snap, start, end,
+                                   monotonic_floor=run.params.monotonic_floor)
+    st.plotly_chart(fig, key=f"{kp}_step_chart")
+    with st.expander("Candidates and sections at this step"):
+        names = [b.id for b in problem.buffers]
+        left, right = st.columns(2)
+        left.dataframe(pd.DataFrame(
+            [(names[b], o, problem.buffers[b].size) for b, o in snap.candidates],
+            columns=["candidate", "lowest offset", "size"]),
+            hide_index=True, key=f"{kp}_candidates")
+        lo, hi = snap.section_range or (0, len(snap.floor))
+        right.dataframe(pd.DataFrame(
+            [(s, int(snap.floor[s]), int(snap.total[s]), int(snap.floor[s] + snap.total[s]))
+             for s in range(lo, hi)],
+            columns=["section", "floor", "still to place", "floor + still to place"]),
+            hide_index=True, key=f"{kp}_sections")
+
+
+def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
+    tree = run.tree
+    if tree is None:
+        st.info(f"The recorded search visited {run.nodes:,} nodes; the tree is drawn for "
+                f"runs up to {TREE_LIMIT:,} nodes. Try a smaller problem, a larger "
+                "capacity, or look at the counters below.", icon=":material/account_tree:")
+        return
+    counts = tree.outcome_counts()
+    shown = ", ".join(f"{n:,} {o}" for o, n in counts.items() if n)
+    st.caption(f"{tree.num_nodes:,} search nodes and {len(tree) - tree.num_nodes:,} "
+               f"placements rejected by a check: {shown}. Dashed edges lead into the "
+               "pieces of a decomposition (all must be solved); solid edges are "
+               "alternatives. Click a vertex to step to it.")
+    if tree.truncated:
+        st.caption("The trace was cut: this is the beginning of the tree.")
+    show = st.checkbox("Show rejected placements", value=len(tree) <= 600,
+                       key=f"{kp}_tree_prunes")
+    steps = tree.step
+
+    def jump() -> None:
+        state = st.session_state.get(f"{kp}_tree_chart")
+        points = state["selection"]["points"] if state else []
+        for point in points:
+            data = point.get("customdata")
+            vertex = data[0] if isinstance(data, list) else data
+            if vertex is not None and 0 <= int(vertex) < len(steps):
+                st.session_state[f"{kp}_step"] = int(steps[int(vertex)])
+                st.session_state[f"{kp}_playing"] = False
+                return
+
+    fig = trace_charts.tree_figure(tree, problem, show_prunes=show)
+    st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
+
+
+def _over_time_panel(kp: str, run: TracedRun) -> None:
+    over = run.over
+    left, right = st.columns(2)
+    left.plotly_chart(trace_charts.nodes_per_depth_figure(over), key=f"{kp}_depth_chart")
+    right.plotly_chart(trace_charts.progress_figure(over), key=f"{kp}_progress_chart")
+    st.plotly_chart(trace_charts.runs_figure(over), key=f"{kp}_runs_chart")
+
+
+def _ablation_panel(kp: str, problem: Problem, params: SolverParams,
+                    run_key: tuple) -> None:
+    ss = st.session_state
+    st.caption("Solves the problem again with nothing switched off, then with each of "
+               f"the {len(TECHNIQUES)} techniques switched off in turn, each within the "
+               "time limit: how many nodes and how much time each one saves here.")
+    limit = st.number_input("Time limit per variant (seconds)", min_value=0.1,
+                            max_value=300.0, value=2.0, step=0.5,
+                            key=f"{kp}_ablation_limit")
+    if st.button("Run the ablation study", key=f"{kp}_ablation_run"):
+        bar = st.progress(0.0, text="Ablation study…")
+        count = len(TECHNIQUES) + 1
+        done: list[str] = []
+
+        def progress(row) -> None:
+            done.append(row.variant)
+            bar.progress(len(done) / count, text=f"{row.label}: {row.status.value}")
+
+        rows = run_ablation(problem, timeout=float(limit), params=params, on_row=progress)
+        bar.empty()
+        ss[f"{kp}_ablation"] = (run_key, float(limit), rows)
+    stored = ss.get(f"{kp}_ablation")
+    if stored is None or stored[0] != run_key:
+        st.caption("Press the button to run it (it may take up to "
+                   f"{(len(TECHNIQUES) + 1) * limit:g} s).")
+        return
+    _, seconds, rows = stored
+    st.plotly_chart(trace_charts.ablation_figure(rows, seconds), key=f"{kp}_ablation_chart")
+    base = rows[0]
+    table = pd.DataFrame({
+        "variant": [r.label for r in rows],
+        "status": [r.status.value for r in rows],
+        "seconds": [r.seconds for r in rows],
+        "nodes": [r.nodes for r in rows],
+        "backtracks": [r.backtracks for r in rows],
+        "x nodes": [r.nodes / base.nodes if base.nodes else None for r in rows],
+    })
+    st.dataframe(table, hide_index=True, key=f"{kp}_ablation_table",
+                 column_config={"seconds": st.column_config.NumberColumn(format="%.4f"),
+                                "x nodes": st.column_config.NumberColumn(format="%.3g")})
+    with st.expander("As text"):
+        st.code(ablation_table(rows), language=None)

@@ -1,0 +1,238 @@
+"""The Search view driven headless with AppTest, by its widget keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from minimalloc.solver import warmup
+
+TIMEOUT = 180  # the first solve in a fresh process may compile the kernel
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled():
+    warmup()
+
+
+def example_script():
+    """Five buffers at capacity 11: the root's five candidates are all pruned."""
+    from app.search_view import render_search_view
+    from minimalloc import Buffer, Problem, SolverParams
+
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=11)
+    render_search_view(problem, SolverParams(), key_prefix="sv")
+
+
+def limits_script():
+    """The same at capacity 12 with tiny limits: a cut trace, no tree."""
+    import app.search_view as view
+    from minimalloc import Buffer, Problem, SolverParams
+
+    view.TRACE_CAP = 10
+    view.TREE_LIMIT = 2
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=12)
+    view.render_search_view(problem, SolverParams(), key_prefix="lim")
+
+
+def no_capacity_script():
+    from app.search_view import render_search_view
+    from minimalloc import Buffer, Problem, SolverParams
+
+    render_search_view(Problem([Buffer("a", 0, 2, 4)]), SolverParams())
+
+
+def headline(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Step "))
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly specs by chart key."""
+    found = {}
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        roles = [(t.get("meta") or {}).get("role") for t in spec["data"]]
+        found[element.proto.id] = {"spec": spec, "roles": roles}
+    return found
+
+
+def chart(at: AppTest, key: str) -> dict:
+    matches = [c for cid, c in charts(at).items() if key in cid]
+    assert matches, f"no chart with key {key}: {list(charts(at))}"
+    return matches[0]
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_stepping_changes_the_step_and_the_explanation():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    assert any("Traced solve: **infeasible**" in m.value for m in at.markdown)
+    assert headline(at).startswith("**Step 0 of 19 · start**")
+    slider = at.slider(key="sv_step")
+    assert (slider.min, slider.max, slider.value) == (0, 19, 0)
+
+    slider.set_value(4)
+    run(at)
+    assert headline(at) == ("**Step 4 of 19 · prune** — Section 0: floor 4 + 8 bytes "
+                            "still to place = 12 > capacity 11: prune (section inference).")
+    assert any("section inference" in c.value for c in at.caption)
+    step = chart(at, "sv_step_chart")
+    assert "prune" in step["roles"] and "candidate" in step["roles"]
+    assert "floors" in step["roles"] and "capacity" in step["roles"]
+
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 5
+    assert headline(at).startswith("**Step 5 of 19 · undo** — Undo b5 at 0")
+    assert "prune" not in chart(at, "sv_step_chart")["roles"]
+
+    at.selectbox(key="sv_jump").set_value("backtrack")
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 18
+    assert "backtrack" in headline(at)
+    at.selectbox(key="sv_jump").set_value("placement")
+    at.button(key="sv_prev").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 15
+    assert headline(at).startswith("**Step 15 of 19 · place** — Place b1 at offset 0")
+
+
+def test_play_advances_and_stops():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.button(key="sv_play").click()
+    run(at)
+    assert at.session_state["sv_playing"]
+    assert at.slider(key="sv_step").value == 1  # one step per run while playing
+    assert at.button(key="sv_play").label == "⏸ Pause"
+    at.button(key="sv_play").click()
+    run(at)
+    assert not at.session_state["sv_playing"]
+    assert at.slider(key="sv_step").value == 1
+
+
+def test_tree_and_counters_are_drawn():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    tree = chart(at, "sv_tree_chart")
+    assert "vertices" in tree["roles"] and "edges" in tree["roles"]
+    outcomes = {(t.get("meta") or {}).get("outcome") for t in tree["spec"]["data"]}
+    assert {"backtracked", "inference"} <= outcomes
+    assert any("1 search nodes" in c.value or "1 search node" in c.value
+               for c in at.caption)
+    for key in ("sv_depth_chart", "sv_progress_chart", "sv_runs_chart"):
+        assert chart(at, key)["spec"]["data"]
+
+
+def test_the_ablation_panel_runs_and_shows_chart_and_table():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    assert not [c for c in charts(at) if "ablation" in c]
+    at.number_input(key="sv_ablation_limit").set_value(1.0)
+    at.button(key="sv_ablation_run").click()
+    run(at)
+    ablation = chart(at, "sv_ablation_chart")
+    assert {"nodes", "seconds"} <= set(ablation["roles"])
+    table = next(df.value for df in at.dataframe if "variant" in df.value.columns)
+    assert len(table) == 10 and table.status.eq("infeasible").all()
+    assert table.variant.iloc[0] == "all techniques on"
+    # The rows stay on the page while the user steps.
+    at.slider(key="sv_step").set_value(2)
+    run(at)
+    assert [c for c in charts(at) if "sv_ablation_chart" in c]
+
+
+def test_a_cut_trace_and_a_large_tree_are_said():
+    at = run(AppTest.from_function(limits_script, default_timeout=TIMEOUT))
+    assert any("The trace was cut" in w.value for w in at.warning)
+    assert any("the tree is drawn for runs up to 2 nodes" in i.value for i in at.info)
+    assert at.slider(key="lim_step").max == 10
+    assert not [c for c in charts(at) if "lim_tree_chart" in c]
+
+
+def test_without_a_capacity():
+    at = run(AppTest.from_function(no_capacity_script, default_timeout=TIMEOUT))
+    assert any("Set a capacity" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- the figures
+
+
+def example_run(capacity: int):
+    from minimalloc import Buffer, Problem, solve
+    from minimalloc.trace import TraceReplay, section_times
+
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=capacity)
+    result = solve(problem, trace=1000)
+    replay = TraceReplay(problem, result)
+    return problem, result, replay, *section_times(problem, replay.sweep)
+
+
+def rects_of(fig, role):
+    from app.charts import trace_rectangles
+
+    return sorted(r for t in fig.data if (t.meta or {}).get("role") == role
+                  for r in trace_rectangles(t))
+
+
+def test_step_figure_draws_the_snapshot():
+    from app.trace_charts import step_figure
+
+    problem, _, replay, start, end = example_run(12)
+    fig = step_figure(problem, replay.snapshot(15), start, end)  # b2's piece starts
+    assert rects_of(fig, "placed") == [(0, 9, 4, 8), (0, 21, 0, 4)]  # b3, b5
+    assert rects_of(fig, "settled") == [(0, 3, 8, 12)]  # b1, its piece solved
+    # b2 and b4 unplaced: dotted at their lowest offsets (8 and 4).
+    assert rects_of(fig, "lowest") == [(3, 9, 8, 12), (9, 21, 4, 8)]
+    floors = next(t for t in fig.data if t.meta["role"] == "floors")
+    assert [v for v in floors.y if v is not None] == [8, 8, 8, 8]  # sections 0 and 1
+
+    problem, _, replay, start, end = example_run(11)
+    fig = step_figure(problem, replay.snapshot(4), start, end)  # the first prune
+    prune = next(t for t in fig.data if t.meta["role"] == "prune")
+    assert prune.meta["section"] == 0
+    assert (min(prune.y), max(prune.y), min(prune.x), max(prune.x)) == (4, 12, 0, 3)
+    assert rects_of(fig, "candidate") == [(0, 21, 0, 4)]  # b5, being tried
+
+
+def test_tree_layout_centres_parents_over_children():
+    from app.trace_charts import tree_figure, tree_layout
+    from minimalloc.trace import search_tree
+
+    _, result, _, _, _ = example_run(12)
+    tree = search_tree(result)
+    x, y, drawn = tree_layout(tree)
+    assert drawn.all() and y.tolist() == tree.depth.tolist()
+    for v in range(len(tree)):
+        kids = [c for c in range(len(tree)) if tree.parent[c] == v]
+        if kids:
+            assert x[v] == (x[kids[0]] + x[kids[-1]]) / 2
+    fig = tree_figure(tree, current=3)
+    roles = [t.meta["role"] for t in fig.data]
+    assert {"edges", "piece edges", "vertices", "current", "edge labels"} <= set(roles)
+    vertices = [t for t in fig.data if t.meta["role"] == "vertices"]
+    assert sum(t.meta["count"] for t in vertices) == 8
+
+
+def test_ablation_figure_uses_log_scales():
+    from app.trace_charts import ablation_figure
+    from minimalloc.ablation import BASELINE, AblationRow
+    from minimalloc.params import Status
+
+    rows = [AblationRow(BASELINE, Status.OK, 0.01, 10, 0),
+            AblationRow("section_inference", Status.TIMEOUT, 2.0, 50_000, 900)]
+    fig = ablation_figure(rows, timeout=2.0)
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis2.type == "log"
+    nodes = next(t for t in fig.data if t.meta["role"] == "nodes")
+    assert list(nodes.x) == [10, 50_000] and nodes.text[1].startswith("≥ 50,000")
+    assert list(nodes.marker.pattern.shape) == ["", "/"]
