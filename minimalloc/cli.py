@@ -31,6 +31,7 @@ import difflib
 import math
 import re
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -184,7 +185,9 @@ _SOLVE_FLAGS: list[_Flag] = [
           "optional), with a lower bound and whether it is proven optimal."),
     _Flag("allocator", "str", "", "Use a baseline allocator instead of the search "
           "(e.g. greedy_by_size, best_fit, first_fit).", "NAME"),
-    _Flag("explain", "bool", False, "Explain why the problem does not fit."),
+    _Flag("explain", "bool", False, "Explain why the problem does not fit its "
+          "capacity: overloaded moments, or a minimal set of buffers that cannot be "
+          "packed together, and the capacity that would do."),
     *_switch_flags(),
 ]
 
@@ -453,7 +456,7 @@ def _capacity(values: dict[str, object], required: bool) -> int | None:
         if required:
             raise UsageError(
                 "--capacity=N is required (the memory size to fit in); only "
-                "--minimize, --allocator and --explain work without it"
+                "--minimize and --allocator work without it"
             )
         return None
     assert isinstance(capacity, int)
@@ -510,7 +513,7 @@ def _solve_command(args: Sequence[str]) -> int:
     mode = modes[0] if modes else "solve"
     if values["sample"] == "list":
         return _list_samples()
-    needs_capacity = mode in ("solve", "minimize_capacity")
+    needs_capacity = mode in ("solve", "minimize_capacity", "explain")
     # A sample brings its own capacity.
     capacity = _capacity(values, required=needs_capacity and not values["sample"])
     params = _params(values)  # checks the heuristics before reading anything
@@ -523,7 +526,7 @@ def _solve_command(args: Sequence[str]) -> int:
     if mode == "allocator":
         return _allocator(data, values, output)
     if mode == "explain":
-        return _explain(data, values)
+        return _explain(data, values, params, output)
     return _solve(data, values, params, output)
 
 
@@ -540,7 +543,7 @@ def _solve(data: _Input, values: dict[str, object], params: SolverParams,
     warmup()  # compile or load the kernels now, so the time below is the solve's
     solver = Solver(params)
     started = time.perf_counter()
-    result = _interruptible(solver, lambda: solver.solve(problem))
+    result = _interruptible(lambda: solver.solve(problem), solver.cancel)
     elapsed = time.perf_counter() - started
     _line("time", f"{elapsed:.3f} s")
     solution = result.solution
@@ -636,8 +639,11 @@ def _finish(data: _Input, values: dict[str, object], solution, output: Path | No
     return EXIT_OK
 
 
-def _interruptible(solver, work: Callable[[], object]):
-    """Run ``work`` in a thread so that Ctrl-C can cancel ``solver``."""
+def _interruptible(work: Callable[[], object],
+                   cancel: Callable[[], object] | None = None):
+    """Run ``work`` in a thread so that Ctrl-C is seen at once (the search
+    kernel holds the main thread otherwise): ``cancel`` is called, the work
+    gets a moment to stop, and KeyboardInterrupt is raised."""
     box: dict[str, object] = {}
 
     def target() -> None:
@@ -646,14 +652,15 @@ def _interruptible(solver, work: Callable[[], object]):
         except BaseException as error:  # noqa: BLE001 - re-raised below
             box["error"] = error
 
-    thread = threading.Thread(target=target, name="minimalloc-solve", daemon=True)
+    thread = threading.Thread(target=target, name="minimalloc-work", daemon=True)
     thread.start()
     try:
         while thread.is_alive():
             thread.join(0.1)
     except KeyboardInterrupt:
-        solver.cancel()
-        thread.join()
+        if cancel is not None:
+            cancel()
+        thread.join(2.0)
         raise
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
@@ -675,7 +682,7 @@ def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
     # lifts it (then the answer is always proven optimal).
     kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
     started = time.perf_counter()
-    result = minimize(problem, params=params, **kwargs)
+    result = _interruptible(lambda: minimize(problem, params=params, **kwargs))
     elapsed = time.perf_counter() - started
     _line("time", f"{elapsed:.3f} s")
     solution = result.solution
@@ -726,20 +733,37 @@ def _allocator(data: _Input, values: dict[str, object], output: Path | None) -> 
     return _finish(data, values, solution, output, f"the {name} allocator", capacity)
 
 
-def _explain(data: _Input, values: dict[str, object]) -> int:
+def _explain(data: _Input, values: dict[str, object], params: SolverParams,
+             output: Path | None) -> int:
     try:
         from minimalloc.explain import explain
     except ImportError:
         raise UsageError("--explain is not available in this installation") from None
     from minimalloc.solver import warmup
 
+    problem = data.problem
     warmup()
-    kwargs = {} if values["timeout"] is None else {"timeout": values["timeout"]}
+    # Without --timeout, explain's own default limit applies.
+    kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
     started = time.perf_counter()
-    explanation = explain(data.problem, **kwargs)
+    explanation = _interruptible(lambda: explain(problem, params=params, **kwargs))
     elapsed = time.perf_counter() - started
     _line("time", f"{elapsed:.3f} s")
-    print(str(explanation).rstrip())
+    verdict = {True: "yes", False: "no, proven", None: "not decided in time"}
+    _line("fits", f"{verdict[explanation.feasible]} (capacity {explanation.capacity}, "
+                  f"LOAD {explanation.load}, lower bound {explanation.lower_bound})")
+    if explanation.subset is not None:
+        ids = ", ".join(problem.buffers[i].id for i in explanation.subset)
+        minimal = "minimal" if explanation.subset_minimal else "not proven minimal"
+        _line("subset", f"{len(explanation.subset)} buffers ({minimal}): {ids}")
+    print()
+    print(textwrap.fill(explanation.message(), width=88))
+    print()
+    if explanation.feasible is None:
+        return EXIT_NOT_SOLVED
+    if explanation.feasible and explanation.solution is not None:
+        return _finish(data, values, explanation.solution, output, "the explanation",
+                       problem.capacity)
     return EXIT_OK
 
 
@@ -748,35 +772,44 @@ def _explain(data: _Input, values: dict[str, object]) -> int:
 
 
 def _ablation(args: Sequence[str]) -> int:
-    from minimalloc.solver import Solver, warmup
+    from minimalloc.ablation import ablation_table, run_ablation
 
     values, _ = _parse_flags(args, _ABLATION_FLAGS)
-    capacity = _capacity(values, required=True)
-    _params(values)
+    capacity = _capacity(values, required=not values["sample"])
+    params = _params(values)
     data = _read_input(values, capacity)
+    problem = data.problem
+    if problem.capacity is None:
+        raise UsageError(f"--capacity=N is required: {data.name} does not give one")
     timeout = values["timeout"]
-    warmup()
     limit = "no limit" if timeout is None else f"{timeout:g} s limit per variant"
-    print(f"ablation: {data.name}, {len(data.problem.buffers)} buffers, "
-          f"capacity {capacity}, {limit}")
+    print(f"ablation: {data.name}, {len(problem.buffers)} buffers, capacity "
+          f"{problem.capacity}, {limit}")
     print()
-    rows = []
-    for variant in ("nothing", *TECHNIQUES):
-        changes = {} if variant == "nothing" else {variant: False}
-        solver = Solver(_params(values, minimize_capacity=False, **changes))
-        started = time.perf_counter()
-        result = _interruptible(solver, lambda s=solver: s.solve(data.problem))
-        seconds = time.perf_counter() - started
-        if result.status is Status.CANCELLED:
-            raise KeyboardInterrupt
-        rows.append((variant, result.status.value if not result.ok else "solved",
-                     f"{seconds:.3f}", str(result.stats.nodes),
-                     str(result.stats.backtracks)))
-    print(format_table(("switched off", "status", "seconds", "nodes", "backtracks"),
-                       rows, align="<<>>>"))
-    solved = sum(1 for row in rows if row[1] == "solved")
+    state: dict[str, object] = {"interrupted": False, "solver": None}
+
+    def on_start(variant: str, solver) -> None:
+        state["solver"] = solver
+        if state["interrupted"]:
+            solver.cancel()
+
+    def on_row(row) -> None:
+        if sys.stderr.isatty():
+            print(f"  {row.label}: {row.status.value}, {row.seconds:.2f} s",
+                  file=sys.stderr)
+
+    def cancel() -> None:
+        state["interrupted"] = True
+        if state["solver"] is not None:
+            state["solver"].cancel()
+
+    rows = _interruptible(
+        lambda: run_ablation(problem, timeout, params, on_start=on_start, on_row=on_row),
+        cancel)
+    print(ablation_table(rows))
     print()
-    print(f"solved: {solved} of {len(rows)} variants")
+    finished = sum(row.finished for row in rows)
+    print(f"finished: {finished} of {len(rows)} variants (solved or proven infeasible)")
     return EXIT_OK
 
 

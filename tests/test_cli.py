@@ -115,7 +115,7 @@ def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
     assert "not MiniMalloc's search" in stdout
     assert "validation:   PASS" in stdout
     assert "offsets from the greedy_by_size baseline" in stdout
-    assert out.read_bytes() == EXAMPLE_OUT.read_bytes()  # greedy finds the same here
+    assert out.read_text().splitlines()[0] == "id,lower,upper,size,offset"
     out.unlink()
     code, stdout, _, out = solve_example(capsys, tmp_path, "--timeout=1s", "--nofallback")
     assert code == 1
@@ -465,12 +465,40 @@ def test_minimize_passes_the_time_limit(capsys, monkeypatch):
     assert seen[2]["timeout"] is None
 
 
-def test_explain(capsys):
+def test_explain_overloaded(capsys):
     pytest.importorskip("minimalloc.explain")
     code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--capacity=11", "--explain",
                                "--timeout=10s")
     assert code == 0, stderr
-    assert len(stdout.strip().splitlines()) > 1
+    assert "fits:         no, proven (capacity 11, LOAD 12, lower bound 12)" in stdout
+    assert "12 bytes are live" in stdout
+    assert "smallest capacity the whole problem fits in is 12" in stdout
+
+
+def test_explain_fragmentation_names_the_subset(capsys):
+    pytest.importorskip("minimalloc.explain")
+    pytest.importorskip("minimalloc.samples")
+    code, stdout, stderr = run(capsys, "--sample=load_not_enough", "--explain")
+    assert code == 0, stderr
+    assert "subset:       7 buffers (minimal): A, B, C, D, E, F, G" in stdout
+    assert "fragmentation" in stdout
+    assert all(len(line) <= 88 for line in stdout.splitlines())
+
+
+def test_explain_feasible_writes_the_allocation(capsys, tmp_path):
+    pytest.importorskip("minimalloc.explain")
+    out = tmp_path / "out.csv"
+    code, stdout, _ = run(capsys, f"--input={EXAMPLE}", "--capacity=13", "--explain",
+                          f"--output={out}", "--validate")
+    assert code == 0
+    assert "fits:         yes" in stdout
+    assert "validation:   PASS" in stdout
+    assert out.exists()
+
+
+def test_explain_needs_a_capacity(capsys):
+    code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--explain")
+    assert_usage_error(code, stdout, stderr, "--capacity=N is required")
 
 
 def test_sample(capsys, tmp_path):
@@ -542,14 +570,24 @@ def test_ablation_subcommand(capsys):
                                "--timeout=20s")
     assert code == 0, stderr
     lines = stdout.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("switched off"))
-    assert lines[header].split() == ["switched", "off", "status", "seconds", "nodes",
-                                     "backtracks"]
-    rows = [line.split() for line in lines[header + 1: header + 11]]
-    assert [row[0] for row in rows] == ["nothing", *TECHNIQUES]
-    assert all(row[1] == "solved" for row in rows)
-    assert rows[0][3:] == ["8", "0"]
-    assert "solved: 10 of 10 variants" in stdout
+    assert lines[0].startswith("ablation: ") and "capacity 12, 20 s limit" in lines[0]
+    header = next(i for i, line in enumerate(lines) if line.startswith("variant"))
+    assert lines[header].split()[:5] == ["variant", "status", "seconds", "nodes",
+                                         "backtracks"]
+    rows = lines[header + 1: header + 11]
+    assert rows[0].startswith("all techniques on")
+    for row, name in zip(rows[1:], TECHNIQUES):
+        assert row.startswith(f"without {name.replace('_', ' ')} ")
+    assert all(" ok " in row for row in rows)
+    assert rows[0].split()[5:7] == ["8", "0"]  # nodes, backtracks
+    assert "finished: 10 of 10 variants" in stdout
+
+
+def test_ablation_on_an_infeasible_problem(capsys):
+    code, stdout, _ = run(capsys, "ablation", f"--input={EXAMPLE}", "--capacity=11",
+                          "--timeout=5s", "--preordering_heuristics=WAT")
+    assert code == 0
+    assert "infeasible" in stdout
 
 
 def test_ablation_needs_capacity(capsys):
