@@ -188,8 +188,7 @@ def sidebar() -> None:
     sb.header("Solver")
     sb.radio("Mode", MODES, key="mode",
              help="Minimise: the smallest capacity the buffers fit in, proven optimal "
-             f"when time allows (at most {workflow.MINIMISE_SECONDS:.0f} s without a "
-             "time limit).")
+             "when time allows; Stop keeps the best found so far.")
     sb.number_input("Time limit (seconds, 0 = none)", key="timeout", min_value=0.0,
                     step=1.0)
     keys = ", ".join(f"{k} {v.split(':')[0]}" for k, v in HEURISTIC_KEYS.items())
@@ -483,6 +482,8 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
                   else f"baseline {found.method}")
             how = (f" Found by {by} after {len(found.probes)} probes; the best baseline "
                    f"reached {found.baseline_height:,}.")
+        if status is Status.CANCELLED:
+            how += " Stopped early: this is the best found so far."
         if outcome.proven_optimal:
             st.success(f"Smallest capacity: **{solution.height:,}** (proven optimal; "
                        f"lower bound {outcome.lower_bound:,}).{how}")
@@ -497,7 +498,7 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     elif status is Status.OK:
         st.success(f"All {len(outcome.problem):,} buffers fit: height "
                    f"{solution.height:,} within capacity {outcome.problem.capacity:,}.")
-    elif status in (Status.TIMEOUT, Status.CANCELLED):
+    elif status in (Status.TIMEOUT, Status.CANCELLED) and solution is None:
         how = "was stopped" if status is Status.CANCELLED else "ran out of time"
         st.warning(f"The search {how} after {stats.nodes:,} nodes without an answer."
                    + (f" Showing {shown_label} instead." if shown is not None else ""))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import importlib
 import inspect
 import io
 import os
@@ -250,10 +251,15 @@ _REQUIRED_DEFAULTS = {"n": 40, "layers": 12, "width": 32, "height": 64}
 _MINIMUMS = {"n": 1, "layers": 1, "width": 1, "height": 1, "dtype_bytes": 1, "horizon": 1}
 
 
+def _generate_module():
+    # By path: the package re-exports a function named ``generate`` too.
+    return importlib.import_module("minimalloc.generate")
+
+
 def generator_params() -> dict[str, list[GeneratorParam]]:
     """The generators of :mod:`minimalloc.generate` and their parameters
     (``seed`` and ``capacity`` excluded: the page has its own)."""
-    from minimalloc import generate
+    generate = _generate_module()
 
     choices = {
         "size_distribution": tuple(getattr(generate, "SIZE_DISTRIBUTIONS", ())),
@@ -308,7 +314,7 @@ def parse_alignment(text: str) -> int | tuple[int, ...]:
 
 def generate_problem(name: str, seed: int, values: Mapping[str, Any]) -> Loaded:
     """Run generator ``name`` with ``values`` (None: its default) and ``seed``."""
-    from minimalloc import generate
+    generate = _generate_module()
 
     params = {k: v for k, v in values.items() if v is not None}
     if "alignment" in params and isinstance(params["alignment"], str):
@@ -506,6 +512,7 @@ class Job:
         self.outcome = Outcome(problem, mode, params)
         self._cancelled = False
         self.probes: list | None = None  # the minimiser's probes, as they finish
+        self.minimizer = None  # the library's Minimizer, in minimise mode
         self._thread = threading.Thread(target=self._work, name="minimalloc-solve",
                                         daemon=True)
         self._started = time.perf_counter()
@@ -528,6 +535,8 @@ class Job:
         self._cancelled = True
         self.outcome.cancelled = True
         self.solver.cancel()
+        if self.minimizer is not None:
+            self.minimizer.cancel()
         self._thread.join(wait)
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -586,30 +595,40 @@ class Job:
         outcome = self.outcome
         problem = self.problem
         self.phase = "minimising the capacity"
+        self.probes = []
+
+        def on_probe(probe) -> None:
+            self.probes.append(probe)
+            self._stop_minimising()
+
+        minimizer_class = _library_minimizer()
         minimize = _library_minimize()
-        if minimize is not None:
-            self.probes = []
-            stop = self._stop_minimising
-
-            def on_probe(probe) -> None:
-                self.probes.append(probe)
-                stop()
-
-            # It cannot be interrupted mid-probe, so it always gets a limit.
-            timeout = self.params.timeout or MINIMISE_SECONDS
+        found = None
+        if minimizer_class is not None:
+            self.minimizer = minimizer_class(self.params)
+            if self._cancelled:
+                self.minimizer.cancel()
+            found = self.minimizer.minimize(problem, self.params.timeout,
+                                            on_probe=self.probes.append)
+        elif minimize is not None:
+            # Cannot be interrupted mid-probe: Stop acts after the current
+            # probe, and it always gets a time limit.
             try:
-                found = minimize(problem, timeout=timeout, params=self.params,
-                                 on_probe=on_probe)
+                found = minimize(problem, timeout=self.params.timeout or MINIMISE_SECONDS,
+                                 params=self.params, on_probe=on_probe)
             except _Stopped:
                 outcome.result = SolveResult(Status.CANCELLED, None, _empty_stats())
                 return
+        if found is not None:
+            cancelled = bool(getattr(found, "cancelled", False))
             outcome.solution = found.solution
             outcome.lower_bound = max(outcome.lower_bound, int(found.lower_bound))
             outcome.proven_optimal = bool(found.proven_optimal)
             outcome.minimize = found
-            outcome.result = SolveResult(Status.OK, found.solution, found.stats,
-                                         problem.capacity)
+            outcome.result = SolveResult(Status.CANCELLED if cancelled else Status.OK,
+                                         found.solution, found.stats, problem.capacity)
             return
+        self.probes = None
         upper_solution = heuristics.allocate(problem, heuristics.available_allocators()[0])
         upper = max(upper_solution.height, problem.capacity or 0, 1)
         # The Solver was built with minimize_capacity on (see __init__): a
@@ -634,6 +653,17 @@ def _empty_stats():
     from minimalloc.stats import SearchStats
 
     return SearchStats()
+
+
+def _library_minimizer():
+    """The library's cancellable ``Minimizer`` class, if this checkout has it."""
+    try:
+        from minimalloc.minimize import Minimizer
+    except ImportError:
+        return None
+    if hasattr(Minimizer, "cancel") and hasattr(Minimizer, "minimize"):
+        return Minimizer
+    return None
 
 
 def _library_minimize():
