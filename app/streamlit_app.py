@@ -27,7 +27,13 @@ from minimalloc.csvio import dumps_csv, problem_from_dataframe, problem_to_dataf
 from minimalloc.errors import ProblemError  # noqa: E402
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
 
+try:  # the step-by-step search view, where this checkout has it
+    from app import search_view  # noqa: E402
+except ImportError:
+    search_view = None
+
 ss = st.session_state
+SEARCH_TAB = "Search view"
 
 #: The search techniques, grouped as the page shows them.
 TECHNIQUE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -446,7 +452,7 @@ def packing_chart(problem, solution, *, result=None, highlight=(), highlight_lab
 
 
 def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
-    chart_tab, stats_tab, compare_tab, _, _ = tabs
+    chart_tab, stats_tab, compare_tab = tabs[:3]
     if outcome.problem != problem:
         st.warning("The problem changed since this result (an edit or the capacity): "
                    "press **Solve** to update it.", icon=":material/update:")
@@ -637,7 +643,12 @@ def main() -> None:
     st.caption("Static memory allocation for ML accelerators: every buffer gets an "
                "offset so that buffers alive at the same time never share an address.")
     top = st.container()  # messages, summary, progress and verdict, above the tabs
-    tabs = st.tabs(["Packing", "Search statistics", "Comparison", "Buffers", "Export"])
+    labels = ["Packing", "Search statistics", "Comparison", "Buffers", "Export"]
+    if search_view is not None:
+        labels.append(SEARCH_TAB)
+    # Tabs report which one is open, so the search view (which solves again
+    # with every event recorded) runs only when someone looks at it.
+    tabs = st.tabs(labels, key="main_tabs", on_change="rerun")
     problem = current_problem(tabs[3])
     with top:
         if ss.get("load_error"):
@@ -661,6 +672,22 @@ def main() -> None:
                 st.info("Press **Solve** in the sidebar to place the buffers.")
                 packing_chart(problem, None)
     export(problem, tabs[4])
+    if search_view is not None:
+        with tabs[5]:
+            show_search_view(problem, tabs[5].open)
+
+
+def show_search_view(problem, is_open: bool) -> None:
+    if not is_open:
+        st.caption("Open this tab to watch the search step by step.")
+        return
+    switches = {name: bool(ss[f"sw_{name}"]) for name in TECHNIQUES}
+    try:
+        params = workflow.make_params(switches, ss.heuristics, ss.timeout)
+    except ProblemError as error:
+        st.error(f"Solver settings: {error}")
+        return
+    search_view.render_search_view(problem, params, key_prefix="search")
 
 
 main()

@@ -464,3 +464,19 @@ def _hard_app():
     tight = bounds.lower_bound(at.session_state["problem"])
     at.number_input(key="capacity").set_value(tight).run()
     return at
+
+
+def test_search_view_tab_runs_only_when_open():
+    at = example_app()
+    labels = [t.label for t in at.tabs]
+    if "Search view" not in labels:
+        pytest.skip("this checkout has no search view")
+    view = at.tabs[labels.index("Search view")]
+    assert "Open this tab" in " ".join(c.value for c in view.caption)
+    at.session_state["main_tabs"] = "Search view"
+    at.run()
+    assert not at.exception
+    view = at.tabs[labels.index("Search view")]
+    assert any("Traced solve" in m.value for m in view.markdown)
+    # The other tabs are still drawn.
+    assert drawn(at)
