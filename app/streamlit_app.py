@@ -509,15 +509,16 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         st.warning(f"The search {how} after {stats.nodes:,} nodes without an answer."
                    + (f" Showing {shown_label} instead." if shown is not None else ""))
     highlight = ()
+    highlight_label = "minimal infeasible subset"
     overloaded = None
     if status is Status.INFEASIBLE and outcome.explanation is not None:
-        highlight, overloaded = explanation_box(outcome, shown_label)
+        highlight, highlight_label, overloaded = explanation_box(outcome, shown_label)
     with chart_tab:
         title = None
         if shown is not None and shown_label != "exact":
             title = f"Showing {shown_label}: height {shown.height:,}"
         packing_chart(outcome.problem, shown, result=outcome.result,
-                      highlight=highlight, highlight_label="minimal infeasible subset",
+                      highlight=highlight, highlight_label=highlight_label,
                       overloaded=overloaded, title=title)
     with stats_tab:
         statistics(outcome)
@@ -526,36 +527,60 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
 
 
 def explanation_box(outcome: workflow.Outcome, shown_label: str):
+    """The reasons a problem does not fit; returns what to highlight on the
+    chart (buffer indices and a label) and the overloaded stretches."""
     ex = outcome.explanation
     problem = outcome.problem
     capacity = problem.capacity
     lines = [f"**No packing fits capacity {capacity:,}.**"]
+    highlight: tuple[int, ...] = ()
+    label = "minimal infeasible subset"
     if ex.overloaded:
         parts = [f"[{s:,}, {e:,})" for s, e, _ in ex.overloaded[:8]]
         more = len(ex.overloaded) - len(parts)
         tail = f" and {more} more stretches" if more > 0 else ""
-        lines.append("Memory runs over (more live bytes than the capacity) during "
-                     + ", ".join(parts) + tail + ": shaded on the chart.")
+        load = workflow.load_of(problem)
+        lines.append(f"Memory runs over: up to {load:,} bytes are live at once, "
+                     f"{load - capacity:,} more than the capacity, during "
+                     + ", ".join(parts) + tail + " (hatched on the chart).")
+        worst = max(ex.overloaded, key=lambda o: len(o[2]))
+        if worst[2] and not ex.subset:
+            highlight = tuple(worst[2])
+            label = f"live during [{worst[0]:,}, {worst[1]:,})"
+            lines.append(f"In red: the {len(worst[2])} buffers live during "
+                         f"[{worst[0]:,}, {worst[1]:,}).")
     else:
         lines.append("The live bytes never exceed the capacity: the buffers just cannot "
                      "be arranged without fragmentation.")
     if ex.subset:
+        highlight = tuple(ex.subset)
         ids = workflow.buffer_ids(problem, ex.subset[:30])
         more = len(ex.subset) - len(ids)
-        lines.append(f"A minimal set of {len(ex.subset)} buffers that cannot be packed "
+        kind = "A minimal set" if ex.subset_minimal else "A set"
+        lines.append(f"{kind} of {len(ex.subset)} buffers that cannot be packed "
                      f"together (red on the chart): " + ", ".join(ids)
                      + (f" and {more} more" if more > 0 else "") + ".")
+        if ex.subset_minimal:
+            lines.append("Removing any one of them makes the rest fit.")
+        else:
+            lines.append("Time ran out before each was shown to matter: a smaller set "
+                         "may exist.")
+            label = "infeasible subset"
         if ex.subset_min_capacity:
             lines.append(f"Those buffers alone need capacity {ex.subset_min_capacity:,}.")
     elif ex.note:
         lines.append(ex.note)
     if ex.min_capacity is not None:
-        word = "is the smallest that fits" if ex.proven else "would suffice"
-        lines.append(f"Capacity **{ex.min_capacity:,}** {word}.")
+        if ex.proven:
+            lines.append(f"Capacity **{ex.min_capacity:,}** is the smallest that fits.")
+        else:
+            low = (f" (the smallest is at least {ex.min_capacity_lower:,})"
+                   if ex.min_capacity_lower else "")
+            lines.append(f"Capacity **{ex.min_capacity:,}** would suffice{low}.")
     if shown_label:
         lines.append(f"The chart shows {shown_label}, which runs past the capacity.")
     st.error("\n\n".join(lines), icon=":material/block:")
-    return tuple(ex.subset or ()), [(s, e, 0) for s, e, _ in ex.overloaded]
+    return highlight, label, [(s, e, 0) for s, e, _ in ex.overloaded]
 
 
 def statistics(outcome: workflow.Outcome) -> None:

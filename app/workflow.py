@@ -342,18 +342,23 @@ class Baseline:
 @dataclass
 class Explanation:
     """Why a problem does not fit: where memory runs over (``overloaded``:
-    ``(start, end, buffers)``), a minimal set of buffers that cannot be
-    packed together (``subset``, None if it could not be computed in time),
-    the capacity that subset needs, and the capacity that would suffice for
-    the whole problem (``min_capacity``; ``proven``: whether it is known to
-    be the smallest)."""
+    ``(start, end, buffers)``), a set of buffers that cannot be packed
+    together (``subset``, None if none was found in time; ``subset_minimal``:
+    whether removing any one was proven to make the rest fit), the capacity
+    that subset needs, and the capacity that would suffice for the whole
+    problem (``min_capacity``; ``proven``: whether it is known to be the
+    smallest; ``min_capacity_lower``: a proven lower bound when not).
+    ``message`` is the library's own wording, when it has one."""
 
     overloaded: list[tuple[int, int, list[int]]] = field(default_factory=list)
     subset: list[int] | None = None
+    subset_minimal: bool = True
     subset_min_capacity: int | None = None
     min_capacity: int | None = None
+    min_capacity_lower: int | None = None
     proven: bool = False
     note: str = ""
+    message: str = ""
 
 
 @dataclass
@@ -435,18 +440,20 @@ def explain_infeasible(
     """Why ``problem`` does not fit its capacity: the library's ``explain``
     when it has one, else overloaded moments, the deletion-filter subset and
     a minimised capacity, each within ``seconds``."""
-    from minimalloc import solver as solver_module
-
-    explain = getattr(solver_module, "explain", None)
+    explain = _library_explain()
     if explain is not None:
-        found = explain(problem, timeout=seconds)
+        found = explain(problem, timeout=seconds, params=params)
+        proven = found.min_capacity is not None
         return Explanation(
-            overloaded=[_interval(o) for o in getattr(found, "overloaded", []) or []],
-            subset=_maybe_list(getattr(found, "subset", None)),
-            subset_min_capacity=getattr(found, "subset_min_capacity", None),
-            min_capacity=getattr(found, "min_capacity", None),
-            proven=bool(getattr(found, "proven", getattr(found, "min_capacity", None)
-                                is not None)),
+            overloaded=[_interval(o) for o in found.overloaded or ()],
+            subset=_maybe_list(found.subset),
+            subset_minimal=bool(getattr(found, "subset_minimal", True)),
+            subset_min_capacity=found.subset_min_capacity,
+            min_capacity=(found.min_capacity if proven
+                          else getattr(found, "min_capacity_upper", None)),
+            min_capacity_lower=getattr(found, "min_capacity_lower", None),
+            proven=proven,
+            message=found.message() if callable(getattr(found, "message", None)) else "",
         )
     started = time.perf_counter()
     explanation = Explanation(overloaded=bounds.overloaded(problem))
@@ -465,6 +472,19 @@ def explain_infeasible(
         else:
             explanation.min_capacity = upper
     return explanation
+
+
+def _library_explain():
+    """The library's ``explain(problem, timeout, params)``, if present."""
+    for module_name in ("minimalloc.explain", "minimalloc.solver"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        function = getattr(module, "explain", None)
+        if callable(function) and _accepts(function, "params"):
+            return function
+    return None
 
 
 def _interval(item: Any) -> tuple[int, int, list[int]]:
