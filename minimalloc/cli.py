@@ -172,8 +172,8 @@ _SOLVE_FLAGS: list[_Flag] = [
     *_input_flags(),
     _Flag("output", "str", "", "The path to the output CSV file: the input's columns "
           "plus offset.", "FILE"),
-    _Flag("timeout", "duration", None, "The time limit, e.g. 10s, 500ms, 1m "
-          "(default: none).", "DURATION"),
+    _Flag("timeout", "duration", None, "The time limit, e.g. 10s, 500ms, 1m, or inf; "
+          "--minimize and --explain have their own default limits.", "DURATION"),
     _Flag("validate", "bool", False, "Validates the output with the independent "
           "checker; a failure exits 1."),
     _Flag("stats", "bool", False, "Prints the search statistics."),
@@ -291,7 +291,8 @@ def _help_text(usage: str, flags: Sequence[_Flag]) -> str:
             if flag.kind == "duration" and flag.default is not None:
                 default = f"{flag.default:g}s"
         lines.append(f"  {spelling}")
-        lines.append(f"      {flag.help} (default: {default})")
+        lines.append(textwrap.fill(f"{flag.help} (default: {default})", width=88,
+                                   initial_indent=" " * 6, subsequent_indent=" " * 6))
     return "\n".join(lines)
 
 
