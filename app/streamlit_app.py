@@ -577,7 +577,8 @@ def explanation_box(outcome: workflow.Outcome, shown_label: str):
             low = (f" (the smallest is at least {ex.min_capacity_lower:,})"
                    if ex.min_capacity_lower else "")
             lines.append(f"Capacity **{ex.min_capacity:,}** would suffice{low}.")
-    if shown_label:
+    shown, _ = outcome.shown()
+    if shown is not None and shown.height > capacity:
         lines.append(f"The chart shows {shown_label}, which runs past the capacity.")
     st.error("\n\n".join(lines), icon=":material/block:")
     return highlight, label, [(s, e, 0) for s, e, _ in ex.overloaded]

@@ -1,0 +1,134 @@
+"""The app's non-visual layer (app/workflow.py), without Streamlit."""
+
+from __future__ import annotations
+
+import pytest
+from app_helpers import EXAMPLE_CSV, warm_kernel  # noqa: F401 - fixture
+
+from app import workflow
+from minimalloc.errors import ProblemError
+from minimalloc.params import Status
+
+
+def test_parse_plain_problem():
+    loaded = workflow.parse_csv_text(EXAMPLE_CSV, "five.csv")
+    assert len(loaded.problem) == 5 and loaded.allocation is None
+    assert loaded.name == "five.csv"
+    assert workflow.default_capacity(loaded) == 16  # LOAD 12 -> 16
+
+
+def test_parse_bytes_with_bom_and_aliases():
+    text = "\ufeffbuffer,start,end,size\nx,0,2,4\n".encode()
+    loaded = workflow.parse_csv_text(text, "alias.csv")
+    assert loaded.problem.buffers[0].upper == 3  # an "end" column is inclusive
+
+
+def test_every_row_with_an_offset_is_an_allocation():
+    text = "id,lower,upper,size,offset\na,0,3,4,0\nb,1,4,4,2\n"
+    loaded = workflow.parse_csv_text(text, "alloc.csv")
+    assert loaded.allocation.offsets == (0, 2)
+    assert all(b.offset is None for b in loaded.problem.buffers)
+    # Its default capacity leaves room for the allocation's height.
+    assert workflow.default_capacity(loaded) >= loaded.allocation.height
+    check = workflow.check_allocation(loaded.problem.with_capacity(8), loaded.allocation)
+    assert not check.validation.ok and check.culprits == (0, 1) and check.pairs == 1
+
+
+def test_some_offsets_fix_those_buffers():
+    text = "id,lower,upper,size,offset\na,0,3,4,4\nb,1,4,4,\n"
+    loaded = workflow.parse_csv_text(text, "fixed.csv")
+    assert loaded.allocation is None
+    assert [b.offset for b in loaded.problem.buffers] == [4, None]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("id,lower,upper,size\na,0,3,x\n", ("bad.csv:2", "size")),
+        ("id,lower,upper,size,offset\na,0,3,4,1\nb,0,3,4,zz\n", ("bad.csv:3", "offset")),
+        ("id,lower,upper\na,0,3\n", ("bad.csv", "size")),
+        ("", ("bad.csv", "empty")),
+    ],
+)
+def test_errors_name_file_line_and_column(text, where):
+    with pytest.raises(ProblemError) as caught:
+        workflow.parse_csv_text(text, "bad.csv")
+    message = str(caught.value)
+    for part in where:
+        assert part in message
+
+
+def test_not_utf8():
+    with pytest.raises(ProblemError, match="UTF-8"):
+        workflow.parse_csv_text(b"id,lower\n\xff\n", "bin.csv")
+
+
+def test_next_power_of_two():
+    assert [workflow.next_power_of_two(v) for v in (0, 1, 2, 3, 12, 16, 17)] == [
+        1, 1, 2, 4, 16, 16, 32]
+
+
+def test_samples_are_listed_and_load():
+    entries = workflow.sample_entries()
+    assert entries
+    name = entries[0][0]
+    loaded = workflow.load_sample(name)
+    assert len(loaded.problem) >= 1
+    assert workflow.default_capacity(loaded) >= 1
+
+
+def test_builtin_example_when_there_are_no_samples(tmp_path):
+    entries = workflow.sample_entries(tmp_path)
+    assert entries == [(workflow.BUILTIN_NAME, entries[0][1])]
+    loaded = workflow.load_sample(workflow.BUILTIN_NAME, tmp_path)
+    assert loaded.capacity == 12 and len(loaded.problem) == 5
+
+
+def test_generator_parameters_and_generation():
+    specs = workflow.generator_params()
+    assert {"random", "perfect", "model"} <= set(specs)
+    names = {p.name for p in specs["random"]}
+    assert "n" in names and "seed" not in names and "capacity" not in names
+    values = {p.name: p.default for p in specs["random"]}
+    values["n"] = 12
+    loaded = workflow.generate_problem("random", 5, values)
+    assert len(loaded.problem) == 12 and "seed=5" in loaded.name
+    assert workflow.parse_alignment("1, 8,64") == (1, 8, 64)
+    assert workflow.parse_alignment("4") == 4
+    with pytest.raises(ProblemError):
+        workflow.parse_alignment("x")
+
+
+def test_make_params():
+    params = workflow.make_params({"canonical_only": False}, "WAT, TAW", 0, True)
+    assert params.canonical_only is False and params.timeout is None
+    assert params.preordering_heuristics == ("WAT", "TAW") and params.minimize_capacity
+    with pytest.raises(ProblemError):
+        workflow.make_params({}, "WQ", 1)
+
+
+@pytest.mark.usefixtures("warm_kernel")
+def test_job_solves_and_compares():
+    problem = workflow.parse_csv_text(EXAMPLE_CSV).problem.with_capacity(12)
+    params = workflow.make_params({}, "WAT,TAW,TWA", 10)
+    job = workflow.Job(problem, params, baselines=("best_fit", "first_fit")).start(10)
+    assert job.done
+    outcome = job.outcome
+    assert outcome.status is Status.OK and outcome.solution.offsets == (8, 8, 4, 4, 0)
+    rows = workflow.comparison_rows(outcome, 12)
+    assert [r["method"] for r in rows] == ["MiniMalloc", "best_fit", "first_fit"]
+    assert rows[0]["above lower bound %"] == 0.0 and rows[0]["fits capacity"]
+    assert workflow.rounds_rows(outcome.stats)[-1]["outcome"] == "solved"
+
+
+@pytest.mark.usefixtures("warm_kernel")
+def test_job_explains_infeasible():
+    problem = workflow.parse_csv_text(EXAMPLE_CSV).problem.with_capacity(11)
+    job = workflow.Job(problem, workflow.make_params({}, "WAT", 5)).start(30)
+    assert job.wait(30)
+    outcome = job.outcome
+    assert outcome.status is Status.INFEASIBLE
+    assert outcome.explanation.overloaded[0][:2] == (0, 9)
+    assert outcome.explanation.min_capacity == 12
+    shown, label = outcome.shown()
+    assert shown is not None and "baseline" in label
