@@ -635,7 +635,10 @@ def _finish(data: _Input, values: dict[str, object], solution, output: Path | No
     if output is not None:
         from minimalloc.csvio import write_csv
 
-        write_csv(problem, output, solution, data.layout)
+        try:
+            write_csv(problem, output, solution, data.layout)
+        except OSError as error:  # name the output, not the temporary file
+            raise OSError(error.errno, error.strerror, str(output)) from None
         _line("output", f"{output} (offsets from {method})")
     return EXIT_OK
 

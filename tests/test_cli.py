@@ -365,6 +365,20 @@ def test_missing_output_folder(capsys, tmp_path):
     assert_usage_error(code, stdout, stderr, "does not exist")
 
 
+def test_failed_write_names_the_output(capsys, tmp_path, monkeypatch):
+    csvio = importlib.import_module("minimalloc.csvio")
+
+    def refuse(problem, destination, solution=None, layout=None):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".out.csv.x.tmp"))
+
+    monkeypatch.setattr(csvio, "write_csv", refuse)
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
+                               f"--output={out}")
+    assert_usage_error(code, "", stderr, f"cannot open '{out}'", "Permission denied")
+    assert not out.exists()
+
+
 def test_output_unchanged_on_failure(capsys, tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("precious\n")
