@@ -12,7 +12,7 @@ reference's CSV format, an independent validator, and more.
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
 from minimalloc.csvio import CsvLayout, dumps_csv, read_csv, read_csv_with_layout, write_csv
 from minimalloc.errors import ProblemError
-from minimalloc.generate import generate, model_trace, perfect_packing, random_problem
+from minimalloc.generate import model_trace, perfect_packing, random_problem
 from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
@@ -41,7 +41,6 @@ __all__ = [
     "available_allocators",
     "conflicts",
     "dumps_csv",
-    "generate",
     "iis",
     "list_samples",
     "load_profile",
