@@ -201,17 +201,16 @@ def sidebar() -> None:
     sb.text_input("Preordering heuristics", key="heuristics",
                   help="Comma-separated strings of letters, each a key compared in "
                   f"descending order: {keys}. Several run as a round robin.")
-    with sb.expander("Search techniques", expanded=False):
+    with sb.expander("Search techniques (all on: the reference's search)", expanded=False):
         for group, names in TECHNIQUE_GROUPS.items():
             st.markdown(f"**{group}**")
             for name in names:
-                st.checkbox(name.replace("_", " "), key=f"sw_{name}",
-                            help=TECHNIQUES[name])
+                st.checkbox(name.replace("_", " "), key=f"sw_{name}")
                 st.caption(TECHNIQUES[name])
         grouped = {n for names in TECHNIQUE_GROUPS.values() for n in names}
         extra = [n for n in TECHNIQUES if n not in grouped]
         for name in extra:
-            st.checkbox(name.replace("_", " "), key=f"sw_{name}", help=TECHNIQUES[name])
+            st.checkbox(name.replace("_", " "), key=f"sw_{name}")
             st.caption(TECHNIQUES[name])
     sb.checkbox("Show a baseline allocation if the search gives no answer",
                 key="fallback")
@@ -689,6 +688,10 @@ def main() -> None:
         if ss.get("job") is not None:
             progress_panel()
         view = view_choice(problem)
+        if view == "uploaded allocation" or ss.get("outcome") is None:
+            for tab in tabs[1:3]:
+                tab.caption("Press **Solve** in the sidebar to run the search and the "
+                            "baselines.")
         if view == "uploaded allocation":
             show_uploaded(problem, tabs[0])
         elif ss.get("outcome") is not None:
