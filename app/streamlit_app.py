@@ -201,7 +201,7 @@ def sidebar() -> None:
     sb.text_input("Preordering heuristics", key="heuristics",
                   help="Comma-separated strings of letters, each a key compared in "
                   f"descending order: {keys}. Several run as a round robin.")
-    with sb.expander("Search techniques (all on: the reference's search)", expanded=False):
+    with sb.expander("Search techniques", expanded=False):
         for group, names in TECHNIQUE_GROUPS.items():
             st.markdown(f"**{group}**")
             for name in names:
