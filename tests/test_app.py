@@ -484,3 +484,11 @@ def test_search_view_tab_runs_only_when_open():
     assert any("Traced solve" in m.value for m in view.markdown)
     # The other tabs are still drawn.
     assert drawn(at)
+
+
+def test_size_zero_buffers_are_called_out():
+    at = new_app()
+    paste(at, "id,lower,upper,size\na,0,3,0\nb,1,2,4\n")
+    assert not at.exception
+    if metrics(at)["Status"] == "does not fit":
+        assert "size 0" in texts(at, "warning")
