@@ -191,7 +191,7 @@ def sweep(problem: Problem, arrays: BufferArrays | None = None) -> SweepResult:
     if n:
         first[:] = span_lo[span_ptr[:-1]]
         last[:] = span_hi[span_ptr[1:] - 1]
-    order_ov = np.lexsort((ov_b, ov_a))
+    order_ov = _order_by_pair(ov_a, ov_b, n)
     num_sections = len(sec_ptr) - 1
     cuts = _cuts(first, last, max(num_sections - 1, 0))
     return SweepResult(
@@ -204,6 +204,33 @@ def sweep(problem: Problem, arrays: BufferArrays | None = None) -> SweepResult:
         partition_ptr=part_ptr, partition_buffers=part_buf,
         partition_lo=part_lo, partition_hi=part_hi, cuts=cuts,
     )
+
+
+@nb.njit(cache=True)
+def _order_by_pair(major, minor, n):
+    """The permutation sorting pairs by (major, minor), both in ``[0, n)``:
+    two stable counting sorts, O(len + n) (a lexsort of millions of overlap
+    pairs takes far longer)."""
+    count = len(major)
+    by_minor = np.empty(count, np.int64)
+    start = np.zeros(n + 1, np.int64)
+    for i in range(count):
+        start[minor[i] + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    for i in range(count):
+        by_minor[start[minor[i]]] = i
+        start[minor[i]] += 1
+    order = np.empty(count, np.int64)
+    start[:] = 0
+    for i in range(count):
+        start[major[i] + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    for i in by_minor:
+        order[start[major[i]]] = i
+        start[major[i]] += 1
+    return order
 
 
 def _csr_pointers(rows: np.ndarray, n: int) -> np.ndarray:
