@@ -553,13 +553,13 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     child = parent
                 f_start[f] = child
                 f_len[f] = n_cand
-                if trace.shape[0] > 0:
+                if trace is not None:
                     _emit(trace, stats, EV_NODE, depth, n_cand, 0)
                 if n_cand == 0:  # a leaf: every buffer of this context is placed
                     for i in range(ctx_len[c]):
                         x = ctx_buf[cstart + i]
                         solution[x] = offset[x]
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_LEAF, depth, 0, 0)
                     ret = OK
                     top -= 1
@@ -584,7 +584,7 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 off_top = f_off_from[f]
                 sec_top = f_sec_from[f]
                 depth -= 1
-                if trace.shape[0] > 0:
+                if trace is not None:
                     _emit(trace, stats, EV_UNDO, b, o, 0)
                 if ret != NOT_FOUND:
                     top -= 1
@@ -592,7 +592,7 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 ret = -1
                 if f_hatless[f] and hatless_pruning:
                     stats[PRUNE_HATLESS] += 1
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_HATLESS, b, o, f_len[f] - f_pos[f] - 1)
                     f_pos[f] = f_len[f]
                 else:
@@ -608,19 +608,19 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 if canonical and (o < f_min_off[f] or (o == f_min_off[f]
                                                        and pre < f_min_pre[f])):
                     stats[PRUNE_CANONICAL] += 1
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_SKIP, b, o, 0)
                     f_pos[f] += 1
                     continue
                 if dominance and o >= f_height[f]:
                     stats[PRUNE_DOMINANCE] += 1
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_SKIP, b, o, 1)
                     f_pos[f] += 1
                     continue
                 if fixed[b] >= 0 and o > fixed[b]:
                     stats[PRUNE_FIXED] += 1
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_SKIP, b, o, 2)
                     f_pos[f] += 1
                     continue
@@ -642,14 +642,14 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 sec_top = _update_sections(b, o, sw, state, sec_trail_s, sec_trail_v,
                                            sec_top)
                 depth += 1
-                if trace.shape[0] > 0:
+                if trace is not None:
                     _emit(trace, stats, EV_PLACE, b, o, depth)
                 f_hatless[f] = hatless
                 f_decomp[f] = False
                 failed = True
                 if fixed_fail >= 0:
                     stats[PRUNE_FIXED] += 1
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_FIXED_FAIL, b, o, fixed_fail)
                 else:
                     bad = _check(ctx_lo[c], ctx_hi[c], o, floor, total, capacity,
@@ -661,7 +661,7 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                             monotonic, inference)
                     if bad >= 0:
                         stats[PRUNE_INFERENCE] += 1
-                        if trace.shape[0] > 0:
+                        if trace is not None:
                             _emit(trace, stats, EV_PRUNE, b, o, bad)
                     else:
                         failed = False
@@ -671,11 +671,11 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     off_top = f_off_from[f]
                     sec_top = f_sec_from[f]
                     depth -= 1
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_UNDO, b, o, 0)
                     if hatless and hatless_pruning:
                         stats[PRUNE_HATLESS] += 1
-                        if trace.shape[0] > 0:
+                        if trace is not None:
                             _emit(trace, stats, EV_HATLESS, b, o, f_len[f] - i - 1)
                         break
                     f_pos[f] += 1
@@ -698,7 +698,7 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     stats[DECOMPOSITIONS] += 1
                     cut_pool[cut_top + num_cuts] = ctx_hi[c]
                     num_cuts += 1
-                    if trace.shape[0] > 0:
+                    if trace is not None:
                         _emit(trace, stats, EV_DECOMPOSE, b, num_cuts - 1,
                               cut_pool[cut_top + 1])
                     f_kind[g] = _SPLIT
@@ -721,7 +721,7 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 break
             if not descended:
                 stats[BACKTRACKS] += 1
-                if trace.shape[0] > 0:
+                if trace is not None:
                     _emit(trace, stats, EV_BACKTRACK, depth, 0, 0)
                 ret = NOT_FOUND
                 top -= 1
@@ -752,7 +752,7 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     n_members += 1
             if n_members == 0:
                 continue
-            if trace.shape[0] > 0:
+            if trace is not None:
                 _emit(trace, stats, EV_PIECE, lo, hi, n_members)
             pools = (ord_off, ord_pre, ctx_buf, sec_trail_s, sec_trail_v)
             pools = _new_context(members_tmp, n_members, lo, hi, ctx, pools, buf_keys,
@@ -782,7 +782,9 @@ def run(capacity, flags, heuristics, heuristic_lengths, round_robin, buf, buf_ke
     """The driver: every partition in order, with one heuristic or a round robin.
 
     ``rounds`` receives one row per heuristic run: (round, heuristic, node
-    limit, nodes used, outcome); returns (outcome, number of rows).
+    limit, nodes used, outcome); returns (outcome, number of rows).  ``trace``
+    is an (N, 4) array for the events, or None: numba then compiles a version
+    with every tracing branch removed, so an untraced search pays nothing.
     """
     size = buf[0]
     n = len(size)
@@ -846,7 +848,7 @@ def run(capacity, flags, heuristics, heuristic_lengths, round_robin, buf, buf_ke
             num_letters = heuristic_lengths[h]
             nodes_left = node_limit
             outcome = OK
-            if trace.shape[0] > 0:
+            if trace is not None:
                 _emit(trace, stats, EV_ROUND, h, node_limit, round_number)
             for p in range(num_partitions):
                 lo, hi = partition_ptr[p], partition_ptr[p + 1]
@@ -856,7 +858,7 @@ def run(capacity, flags, heuristics, heuristic_lengths, round_robin, buf, buf_ke
                     sw, state, work, pools, stats, control, trace)
                 if outcome != OK:
                     break
-            if trace.shape[0] > 0:
+            if trace is not None:
                 _emit(trace, stats, EV_ROUND_END, h, outcome, node_limit - nodes_left)
             if rows < rounds.shape[0]:
                 rounds[rows, 0] = round_number

@@ -326,11 +326,12 @@ def _replace_params(params: SolverParams, **changes: object) -> SolverParams:
     return replace(params, **changes)
 
 
-def warmup() -> float:
+def warmup(trace: bool = True) -> float:
     """Compile (or load from the on-disk cache) every kernel; returns seconds.
 
     Solves a tiny problem that goes through every path of the kernel:
-    decomposition, backtracking, the round robin, gaps and tracing.
+    decomposition, backtracking, the round robin and gaps; with ``trace``,
+    also the version of the kernel that records events.
     """
     from minimalloc.model import Gap
 
@@ -338,9 +339,11 @@ def warmup() -> float:
     buffers = [Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
                Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4, gaps=(Gap(15, 18, (0, 2)),))]
     problem = Problem(buffers, 12)
-    solve(problem, trace=64)
+    solve(problem)  # the untraced kernel
     solve(problem.with_capacity(11))
     solve(problem, SolverParams(preordering_heuristics=("WAT",)))
+    if trace:
+        solve(problem, trace=64)  # the traced kernel is a separate compilation
     return time.perf_counter() - started
 
 
@@ -408,7 +411,7 @@ def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
     n = len(arrays.size)
     stats = np.zeros(_search.NUM_STATS, dtype=np.int64)
     rounds = np.zeros((64 * len(params.preordering_heuristics), 5), dtype=np.int64)
-    events = np.zeros((trace, 4), dtype=np.int64)
+    events = np.zeros((trace, 4), dtype=np.int64) if trace else None
     if n == 0:
         return _search.OK, np.zeros(0, np.int64), stats, rounds[:0], events
     fixed = arrays.fixed
