@@ -117,7 +117,7 @@ def run_ablation(problem: Problem, timeout: float | None = 20.0,
                            f"{', '.join(TECHNIQUES)}")
     base = params if params is not None else SolverParams()
     base = replace(base, timeout=timeout, minimize_capacity=False)
-    warmup()  # compile (or load) the kernels first: the first variant pays nothing
+    warmup(trace=False)  # compile or load the kernels: the first variant pays nothing
     rows = []
     for variant in (BASELINE, *names):
         changes = {} if variant == BASELINE else {variant: False}

@@ -541,7 +541,7 @@ def _solve(data: _Input, values: dict[str, object], params: SolverParams,
 
     problem = data.problem
     capacity = problem.capacity
-    warmup()  # compile or load the kernels now, so the time below is the solve's
+    warmup(trace=False)  # compile or load the kernels now, so the time below is the solve's
     solver = Solver(params)
     started = time.perf_counter()
     result = _interruptible(lambda: solver.solve(problem), solver.cancel)
@@ -681,7 +681,7 @@ def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
 
     problem = data.problem
     capacity = problem.capacity
-    warmup()
+    warmup(trace=False)
     # Without --timeout the minimiser's own default limit applies; --timeout=inf
     # lifts it (then the answer is always proven optimal).
     kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
@@ -746,7 +746,7 @@ def _explain(data: _Input, values: dict[str, object], params: SolverParams,
     from minimalloc.solver import warmup
 
     problem = data.problem
-    warmup()
+    warmup(trace=False)
     # Without --timeout, explain's own default limit applies.
     kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
     started = time.perf_counter()
