@@ -416,13 +416,16 @@ def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
         return _search.OK, np.zeros(0, np.int64), stats, rounds[:0], events
     fixed = arrays.fixed
     min_offset = np.where(fixed >= 0, fixed, 0).astype(np.int64)
+    offset, cuts = _place_empty_buffers(arrays, result)
+    if np.any(offset > capacity):  # a fixed empty buffer beyond the capacity
+        return _search.NOT_FOUND, offset, stats, rounds[:0], events
     state = (
         min_offset,
-        np.full(n, -1, dtype=np.int64),  # offset of each placed buffer, -1 if not
-        np.full(n, -1, dtype=np.int64),  # solution
+        offset,  # offset of each placed buffer, -1 if not
+        offset.copy(),  # solution
         np.zeros(result.num_sections, dtype=np.int64),  # floor
         _section_totals(result),
-        result.cuts.copy(),
+        cuts,
     )
     table, lengths = _encode_heuristics(params.preordering_heuristics)
     sw = (result.section_ptr, result.section_buffers, result.span_ptr, result.span_lo,
@@ -437,6 +440,21 @@ def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
         (arrays.size, arrays.alignment, fixed), prepared.keys, sw, partitions, state,
         stats, control, rounds, events)
     return outcome, state[2], stats, rounds[:rows], events
+
+
+def _place_empty_buffers(arrays: BufferArrays,
+                         result: SweepResult) -> tuple[np.ndarray, np.ndarray]:
+    """Buffers of size 0 occupy nothing: they start placed (at their fixed
+    offset, else 0) and out of the cut counts, so the search never considers
+    them.  (Left in, the reference's dominance rule would skip every
+    candidate at a node where one is unplaced: ``offset >= offset + 0``.)
+    Returns the initial offsets (-1: unplaced) and cuts."""
+    empty = arrays.size == 0
+    offset = np.where(empty, np.maximum(arrays.fixed, 0), -1).astype(np.int64)
+    cuts = result.cuts.copy()
+    for b in np.flatnonzero(empty):
+        cuts[result.first_section[b]:result.last_section[b] - 1] -= 1
+    return offset, cuts
 
 
 def _section_totals(result: SweepResult) -> np.ndarray:

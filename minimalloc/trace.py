@@ -442,7 +442,8 @@ class _Machine:
         self.last = sw.last_section.tolist()
         self.static_keys = _static_keys(problem, sw)
         # The state of ALGORITHM.md section 4.
-        self.offset = [-1] * n
+        # Buffers of size 0 start placed, as in the solver (they occupy nothing).
+        self.offset = [(b.offset or 0) if b.size == 0 else -1 for b in problem.buffers]
         self.min_offset = [b.offset if b.offset is not None else 0 for b in problem.buffers]
         self.floor = [0] * sw.num_sections
         self.total = [0] * sw.num_sections

@@ -36,7 +36,7 @@ def small_problems(draw, gaps: bool = False):
     for index in range(draw(st.integers(1, 5))):
         lower = draw(st.integers(0, 6))
         upper = lower + draw(st.integers(1, 6))
-        size = draw(st.integers(1, 4))
+        size = draw(st.sampled_from([0, 1, 2, 3, 4, 1, 2, 3, 4]))
         alignment = draw(st.sampled_from([1, 1, 2, 3]))
         offset = None
         if draw(st.integers(0, 4)) == 0:
@@ -115,7 +115,7 @@ def test_removing_a_buffer_never_makes_a_feasible_problem_infeasible(problem, wh
 @given(small_problems())
 def test_minimize_capacity_finds_the_brute_force_optimum(problem):
     free = problem.without_fixed_offsets().with_capacity(
-        sum(b.size for b in problem.buffers) * 3)
+        max(1, sum(b.size for b in problem.buffers) * 3))
     result = solve(free, SolverParams(minimize_capacity=True))
     assert result.ok
     assert result.solution.height == brute_force_min_height(free)
@@ -129,6 +129,22 @@ def test_fixed_offsets_and_alignment_are_honoured():
     assert result.solution.offsets[0] == 6
     assert result.solution.offsets[1] % 4 == 0
     assert validate(problem, result.solution).ok
+
+
+def test_buffers_of_size_zero_occupy_nothing():
+    problem = Problem([Buffer("empty", 0, 5, 0), Buffer("a", 0, 5, 4),
+                       Buffer("pinned", 2, 3, 0, offset=4), Buffer("b", 1, 4, 4)],
+                      capacity=8)
+    result = solve(problem, trace=1000)
+    assert result.ok
+    assert result.solution.offsets[0] == 0 and result.solution.offsets[2] == 4
+    assert validate(problem, result.solution).ok
+    from minimalloc.trace import TraceReplay
+
+    assert TraceReplay(problem, result).check() == []
+    beyond = Problem([Buffer("pinned", 0, 1, 0, offset=9), Buffer("a", 0, 1, 1)],
+                     capacity=8)
+    assert solve(beyond).status is Status.INFEASIBLE
 
 
 def test_an_empty_problem_is_solved_with_height_zero():
