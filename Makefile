@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501
+	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501 \
+		--client.toolbarMode=minimal
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check minimalloc app tests

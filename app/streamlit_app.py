@@ -507,12 +507,6 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         how = "was stopped" if status is Status.CANCELLED else "ran out of time"
         st.warning(f"The search {how} after {stats.nodes:,} nodes without an answer."
                    + (f" Showing {shown_label} instead." if shown is not None else ""))
-    if status is Status.INFEASIBLE and any(b.size == 0 for b in outcome.problem.buffers):
-        st.warning("Some buffers have size 0. Like the reference, the search never "
-                   "places them (its dominance rule skips a buffer whose top is its "
-                   "lowest offset), so it reports that nothing fits. Remove them, or use "
-                   "**Minimise the capacity**, which sets them aside.",
-                   icon=":material/warning:")
     highlight = ()
     highlight_label = "minimal infeasible subset"
     overloaded = None
