@@ -473,8 +473,6 @@ def _hard_app():
 def test_search_view_tab_runs_only_when_open():
     at = example_app()
     labels = [t.label for t in at.tabs]
-    if "Search view" not in labels:
-        pytest.skip("this checkout has no search view")
     view = at.tabs[labels.index("Search view")]
     assert "Open this tab" in " ".join(c.value for c in view.caption)
     at.session_state["main_tabs"] = "Search view"
@@ -486,9 +484,8 @@ def test_search_view_tab_runs_only_when_open():
     assert drawn(at)
 
 
-def test_size_zero_buffers_are_called_out():
+def test_size_zero_buffers_fit():
     at = new_app()
     paste(at, "id,lower,upper,size\na,0,3,0\nb,1,2,4\n")
     assert not at.exception
-    if metrics(at)["Status"] == "does not fit":
-        assert "size 0" in texts(at, "warning")
+    assert metrics(at)["Status"] != "does not fit"

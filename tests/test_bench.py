@@ -32,7 +32,6 @@ def test_bench_on_one_instance(capsys):
 
 
 def test_minimiser_section(capsys):
-    pytest.importorskip("minimalloc.minimize")
     code = bench.main(["--instances", "C", "--runs", "1", "--no-jit", "--no-start",
                        "--minimize-timeout", "30", "--shared", str(SHARED)])
     out = capsys.readouterr().out

@@ -124,7 +124,7 @@ def test_load_profile_and_overload():
 
 
 def test_library_profile_agrees():
-    bounds = pytest.importorskip("minimalloc.bounds")
+    from minimalloc import bounds
     problem, _ = random_problem(300, seed=4)
     mine = charts.load_profile(problem)
     theirs = bounds.load_profile(problem)

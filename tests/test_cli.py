@@ -427,7 +427,6 @@ def test_unknown_allocator(capsys):
 
 
 def test_minimize(capsys, tmp_path):
-    pytest.importorskip("minimalloc.minimize")
     out = tmp_path / "out.csv"
     code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--minimize",
                                f"--output={out}", "--timeout=10s", "--validate",
@@ -442,7 +441,6 @@ def test_minimize(capsys, tmp_path):
 
 
 def test_minimize_reports_the_gap_or_proof(capsys):
-    pytest.importorskip("minimalloc.minimize")
     code, stdout, stderr = run(capsys, "--sample=load_not_enough", "--minimize",
                                "--capacity=100", "--timeout=inf", "--stats")
     assert code == 0, stderr
@@ -452,7 +450,6 @@ def test_minimize_reports_the_gap_or_proof(capsys):
 
 
 def test_minimize_above_the_capacity(capsys, tmp_path):
-    pytest.importorskip("minimalloc.minimize")
     out = tmp_path / "out.csv"
     code, stdout, _ = run(capsys, "--sample=load_not_enough", "--minimize",
                           "--timeout=10s", f"--output={out}")
