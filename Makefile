@@ -12,8 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501 \
-		--client.toolbarMode=minimal
+	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check minimalloc app tests
