@@ -614,7 +614,10 @@ def statistics(outcome: workflow.Outcome) -> None:
                           "times": list(stats.prunes.values())}),
             hide_index=True, key="prunes_table",
         )
-        st.plotly_chart(charts.prunes_figure(stats, title=None), key="prunes_chart")
+        if any(stats.prunes.values()):
+            st.plotly_chart(charts.prunes_figure(stats, title=None), key="prunes_chart")
+        else:
+            st.caption("No rule fired: every placement tried led to the solution.")
     with right:
         st.markdown("**Round robin** (each heuristic with a node budget that doubles "
                     "each round)")

@@ -272,8 +272,17 @@ def test_statistics_tables_and_charts():
     for label in ("Nodes", "Backtracks", "Sweep", "Search", "Decompositions",
                   "Maximum depth", "Partitions", "Sections"):
         assert label in shown
-    assert chart_traces(at, "prunes", key="prunes_chart")
     assert chart_traces(at, "rounds", key="rounds_chart")
+    # The example is solved without a single prune: said in words, not an empty chart.
+    assert "No rule fired" in " ".join(c.value for c in at.caption)
+
+
+def test_prunes_chart_when_rules_fire():
+    at = new_app()
+    at.selectbox(key="sample").set_value("load_not_enough").run()
+    settle(at)
+    assert metrics(at)["Status"] == "does not fit"
+    assert chart_traces(at, "prunes", key="prunes_chart")
 
 
 def test_comparison_with_baselines():
