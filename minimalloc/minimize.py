@@ -582,9 +582,8 @@ class _Run:
         self.best = baseline.solution
         self.hi = baseline.solution.height
         self.method = baseline.method
-        if self.exact.complete:  # the bound relies on no buffer nesting in a window
-            bound = max(bound, stacking_bound(problem)[0])
-            self.lo = self._ceil(bound)
+        bound = max(bound, stacking_bound(problem)[0])
+        self.lo = self._ceil(bound)
         if not self._done():
             left = self._left()
             self._probe(self.lo, None if left is None else left * LOWER_BOUND_SHARE)
