@@ -1,0 +1,195 @@
+"""explain(): overloaded moments, minimal infeasible subsets, what would fit."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from oracle import brute_force_feasible, brute_force_min_height
+
+from minimalloc.bounds import load_profile, max_load
+from minimalloc.errors import ProblemError
+from minimalloc.explain import Explanation, explain
+from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.model import Buffer, Gap, Problem
+from minimalloc.params import Status
+from minimalloc.solver import solve
+from minimalloc.validate import validate
+
+ALIGNED = Problem((Buffer("a", 0, 2, 5, alignment=8), Buffer("b", 0, 2, 1, alignment=8),
+                   Buffer("c", 1, 3, 1, alignment=8), Buffer("d", 3, 5, 6)), capacity=16)
+
+
+def _fits(problem: Problem, indices, capacity: int) -> bool:
+    """The solver's verdict (complete without windowed gaps), for sets too
+    large for brute force."""
+    status = solve(problem.subset(sorted(indices)).with_capacity(capacity)).status
+    assert status in (Status.OK, Status.INFEASIBLE)
+    return status is Status.OK
+
+
+def _check_subset(problem: Problem, e: Explanation, fits=None) -> None:
+    """The subset does not fit, and removing any one buffer makes it fit."""
+    fits = fits or (lambda idx, cap: brute_force_feasible(problem.subset(sorted(idx)), cap))
+    assert e.subset, e
+    assert e.subset_minimal
+    assert not fits(e.subset, e.capacity)
+    for i in e.subset:
+        assert fits([j for j in e.subset if j != i], e.capacity), i
+
+
+def test_alignment_subset():
+    e = explain(ALIGNED, timeout=10)
+    assert (e.feasible, e.load, e.overloaded) == (False, 7, ())
+    assert e.subset == (0, 1, 2) and e.together == (1, 2)
+    _check_subset(ALIGNED, e)
+    assert e.subset_min_capacity == 17 and e.min_capacity == 17 and e.proven
+    text = str(e)
+    assert "'a', 'b', 'c'" in text and "Removing any one" in text and "17" in text
+    assert "alignments leave holes" in text
+
+
+def test_overloaded_moments():
+    problem = perfect_packing(20, seed=3, width=10, height=64).with_capacity(60)
+    e = explain(problem, timeout=10)
+    assert e.feasible is False and e.subset is None
+    assert e.load == max_load(problem) == 64
+    assert e.overloaded
+    times, live = load_profile(problem)
+    for t0, t1, members in e.overloaded:
+        assert t0 < t1
+        inside = [v for t, v in zip(times.tolist(), live.tolist()) if t0 <= t < t1]
+        assert inside and min(inside) > 60
+        alive = {i for i, b in enumerate(problem.buffers) if b.lower < t1 and t0 < b.upper}
+        assert set(members) == alive
+    assert e.min_capacity == 64  # a perfect packing: the LOAD is the optimum
+    text = e.message()
+    assert "4 more than the capacity 60" in text and "64" in text
+
+
+def test_feasible_problem_says_so():
+    e = explain(ALIGNED.with_capacity(20), timeout=10)
+    assert e.feasible is True and e.subset is None and e.overloaded == ()
+    assert validate(ALIGNED.with_capacity(20), e.solution).ok
+    assert e.min_capacity == 17
+    assert e.message().startswith("The 4 buffers fit in capacity 20")
+
+
+def test_a_fixed_buffer_too_high_is_the_subset():
+    problem = Problem((Buffer("a", 0, 4, 2), Buffer("b", 1, 3, 2, offset=8),
+                       Buffer("c", 2, 6, 3)), capacity=9)
+    e = explain(problem, timeout=10)
+    assert e.feasible is False and e.overloaded == ()
+    assert e.subset == (1,) and e.subset_minimal
+    assert e.subset_min_capacity == 10 and e.min_capacity == 10
+
+
+def test_colliding_fixed_buffers():
+    problem = Problem((Buffer("a", 0, 4, 2, offset=0), Buffer("b", 1, 3, 2, offset=1),
+                       Buffer("c", 2, 6, 3)), capacity=9)
+    e = explain(problem, timeout=10)
+    assert e.feasible is False and e.subset == (0, 1) and e.subset_minimal
+    assert e.min_capacity is None and e.min_capacity_upper is None
+    assert "'a', 'b'" in e.message()
+
+
+def test_buffers_of_size_zero_are_never_blamed():
+    problem = Problem(ALIGNED.buffers + (Buffer("z", 0, 5, 0, alignment=64),), 16)
+    e = explain(problem, timeout=10)
+    assert e.subset == (0, 1, 2)
+
+
+def test_windowed_gaps_are_mentioned():
+    problem = Problem(ALIGNED.buffers + (Buffer("w", 3, 9, 4, gaps=(Gap(4, 6, (0, 2)),)),),
+                      16)
+    e = explain(problem, timeout=10)
+    assert e.feasible is False and e.subset == (0, 1, 2)
+    assert "windowed gaps" in e.message()
+
+
+def test_capacity_argument_and_errors():
+    e = explain(ALIGNED.with_capacity(None), timeout=10, capacity=16)
+    assert e.capacity == 16 and e.feasible is False
+    with pytest.raises(ProblemError, match="capacity"):
+        explain(ALIGNED.with_capacity(None))
+    with pytest.raises(ProblemError, match="timeout"):
+        explain(ALIGNED, timeout=-1)
+
+
+@pytest.mark.parametrize("timeout", [0.0, 0.001])
+def test_no_time_still_explains_what_bounds_show(timeout):
+    e = explain(ALIGNED, timeout=timeout)
+    assert e.feasible is False  # the stacking bound needs no search
+    assert e.subset is not None and e.message()
+    e = explain(perfect_packing(20, seed=3, width=10, height=64).with_capacity(60),
+                timeout=timeout)
+    assert e.overloaded and e.message()
+
+
+@st.composite
+def small_infeasible(draw):
+    """Up to six buffers with alignment, fixed offsets and gaps, with a
+    capacity between the LOAD and the optimum (so nothing is overloaded)."""
+    buffers = []
+    for index in range(draw(st.integers(2, 6))):
+        lower = draw(st.integers(0, 5))
+        upper = lower + draw(st.integers(1, 5))
+        size = draw(st.integers(0, 4))
+        alignment = draw(st.sampled_from([1, 1, 2, 4]))
+        offset = None
+        if draw(st.integers(0, 5)) == 0:
+            offset = alignment * draw(st.integers(0, 3))
+        gaps = ()
+        if upper - lower >= 3 and draw(st.booleans()):
+            glo = draw(st.integers(lower + 1, upper - 2))
+            gaps = (Gap(glo, draw(st.integers(glo + 1, upper - 1))),)
+        buffers.append(Buffer(f"b{index}", lower, upper, size, alignment, gaps=gaps,
+                              offset=offset))
+    problem = Problem(buffers)
+    try:
+        optimum = brute_force_min_height(problem)
+    except ValueError:  # fixed buffers collide
+        return problem.with_capacity(20), None
+    low = max(1, max_load(problem))
+    assume(low <= optimum - 1)
+    return problem.with_capacity(draw(st.integers(low, optimum - 1))), optimum
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_infeasible())
+def test_subsets_are_minimal_by_brute_force(case):
+    problem, optimum = case
+    e = explain(problem, timeout=None)
+    assert e.feasible is False and e.overloaded == ()
+    _check_subset(problem, e)
+    assert all(problem.buffers[i].size > 0 or problem.buffers[i].offset is not None
+               for i in e.subset)
+    assert e.min_capacity == optimum
+    sub = problem.subset(e.subset)
+    if optimum is not None:
+        assert e.subset_min_capacity == brute_force_min_height(sub)
+    assert e.message()
+
+
+def _thirty(seed: int, **kind) -> Problem:
+    """30 random buffers at the capacity of their lower bound."""
+    from minimalloc.bounds import lower_bound
+
+    problem = random_problem(30, seed=seed, **kind)
+    return problem.with_capacity(lower_bound(problem))
+
+
+@pytest.mark.parametrize(("seed", "kind", "timeout"), [
+    (0, {"alignment": (1, 64, 256), "gap_probability": 0.3}, 3),
+    (9, {"alignment": (1, 64, 256), "gap_probability": 0.3}, 3),
+    (26, {"fixed_probability": 0.3}, 10),  # needs searches on partial sets
+    (7, {"fixed_probability": 0.2, "alignment": (1, 64), "gap_probability": 0.3}, 3),
+])
+def test_thirty_buffers(seed, kind, timeout):
+    problem = _thirty(seed, **kind)
+    e = explain(problem, timeout=timeout)
+    assert e.feasible is False and e.overloaded == ()
+    _check_subset(problem, e, fits=lambda idx, cap: _fits(problem, idx, cap))
+    if e.min_capacity is not None:
+        assert e.min_capacity > problem.capacity
+    assert e.min_capacity_upper is not None and e.min_capacity_upper > problem.capacity
