@@ -47,8 +47,8 @@ message says so).
 (False, 7, (), (0, 1, 2), True, 17)
 >>> print(e.message())  # doctest: +NORMALIZE_WHITESPACE
 It does not fit, although at most 7 bytes are live at any moment (within the
-capacity 16): the buffers cannot be placed without unusable space between them.
-These 3 buffers alone cannot be packed in 16 (all alive from time 1 to 2, where
+capacity 16): the buffers cannot be placed without unusable space between them
+(fragmentation). These 3 buffers alone cannot be packed in 16 (all alive from time 1 to 2, where
 their alignments leave holes between them): 'a', 'b', 'c'. ...
 """
 
@@ -182,7 +182,7 @@ class Explanation:
             lines.append(
                 f"It does not fit, although at most {self.load} bytes are live at any "
                 f"moment (within the capacity {self.capacity}): the buffers cannot be "
-                "placed without unusable space between them.")
+                "placed without unusable space between them (fragmentation).")
             if self.subset is None:
                 lines.append("No smaller set of buffers to blame was found in time.")
         if self.subset is not None:
