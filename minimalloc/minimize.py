@@ -5,11 +5,13 @@ given one and returns nothing if its time runs out.  :func:`minimize` always
 returns an allocation, says how far from optimal it may be, and proves it
 optimal when it can:
 
-1. **Bounds.**  The lower bound ``lo`` is :func:`minimalloc.bounds.lower_bound`
-   (LOAD, sizes, fixed offsets, alignment), rounded up to the *granularity*
-   (below).  The upper bound ``hi`` is the height of the lowest valid
-   baseline allocation (:mod:`minimalloc.heuristics`): an answer exists
-   before any search.
+1. **Bounds.**  The lower bound ``lo`` is the larger of
+   :func:`minimalloc.bounds.lower_bound` (LOAD, sizes, fixed offsets,
+   alignment of the top buffer) and :func:`stacking_bound` (the buffers live
+   at one moment stacked with their alignments, exactly), rounded up to the
+   *granularity* (below).  The upper bound ``hi`` is the height of the
+   lowest valid baseline allocation (:mod:`minimalloc.heuristics`): an
+   answer exists before any search.
 2. **The lower bound first.**  An exact feasibility probe at capacity ``lo``
    gets a large share (a third) of the time.  Most real problems pack at
    their LOAD, and then this one search both finds the allocation and proves
@@ -34,8 +36,8 @@ right on top of another one (then rounded up to its alignment), so when
 every size, window bound and fixed offset is a multiple of ``g`` (and every
 alignment divides ``g`` or is a multiple of it) every height it can find is a
 multiple of ``g``: capacities are probed in steps of ``g`` and ``lo`` is
-rounded up to one.  For the benchmarks ``g`` is 512 or 1024, which cuts the
-bisection steps in half.
+rounded up to one.  For the benchmarks A-K ``g`` is 1024, which halves the
+number of bisection steps.
 
 **What counts as a proof.**  A probe that fails proves the capacity
 infeasible because the search explores every canonical solution
@@ -516,7 +518,7 @@ class _Run:
         updates the bounds and the best solution."""
         left = self._left()
         if left is not None:
-            budget = left if budget is None else min(budget, left)
+            budget = max(0.0, left if budget is None else min(budget, left))
         started = time.perf_counter()
         status, solution, stats = self.exact.solve(capacity, budget)
         seconds = time.perf_counter() - started
