@@ -48,8 +48,8 @@ message says so).
 >>> print(e.message())  # doctest: +NORMALIZE_WHITESPACE
 It does not fit, although at most 7 bytes are live at any moment (within the
 capacity 16): the buffers cannot be placed without unusable space between them
-(fragmentation). These 3 buffers alone cannot be packed in 16 (all alive from time 1 to 2, where
-their alignments leave holes between them): 'a', 'b', 'c'. ...
+(fragmentation). These 3 buffers alone cannot be packed in 16 (all alive from
+time 1 to 2, where their alignments leave holes between them): 'a', 'b', 'c'. ...
 """
 
 from __future__ import annotations
