@@ -21,16 +21,11 @@ st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layou
 
 import pandas as pd  # noqa: E402
 
-from app import charts, workflow  # noqa: E402
+from app import charts, search_view, workflow  # noqa: E402
 from minimalloc import heuristics, solver  # noqa: E402
 from minimalloc.csvio import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
 from minimalloc.errors import ProblemError  # noqa: E402
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
-
-try:  # the step-by-step search view, where this checkout has it
-    from app import search_view  # noqa: E402
-except ImportError:
-    search_view = None
 
 ss = st.session_state
 SEARCH_TAB = "Search view"
@@ -671,9 +666,7 @@ def main() -> None:
     st.caption("Static memory allocation for ML accelerators: every buffer gets an "
                "offset so that buffers alive at the same time never share an address.")
     top = st.container()  # messages, summary, progress and verdict, above the tabs
-    labels = ["Packing", "Search statistics", "Comparison", "Buffers", "Export"]
-    if search_view is not None:
-        labels.append(SEARCH_TAB)
+    labels = ["Packing", "Search statistics", "Comparison", "Buffers", "Export", SEARCH_TAB]
     # Tabs report which one is open, so the search view (which solves again
     # with every event recorded) runs only when someone looks at it.
     tabs = st.tabs(labels, key="main_tabs", on_change="rerun")
@@ -704,9 +697,8 @@ def main() -> None:
                 st.info("Press **Solve** in the sidebar to place the buffers.")
                 packing_chart(problem, None)
     export(problem, tabs[4])
-    if search_view is not None:
-        with tabs[5]:
-            show_search_view(problem, tabs[5].open)
+    with tabs[5]:
+        show_search_view(problem, tabs[5].open)
 
 
 def show_search_view(problem, is_open: bool) -> None:

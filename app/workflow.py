@@ -2,9 +2,7 @@
 in a background thread, baselines, explanations and comparison rows.
 
 Nothing here imports Streamlit, so it can be tested directly and the page
-(``streamlit_app.py``) stays layout and widgets only.  Library features that
-may be absent in an older checkout (samples, ``minimize``, ``explain``) are
-looked up when used, and the app falls back to simpler equivalents.
+(``streamlit_app.py``) stays layout and widgets only.
 """
 
 from __future__ import annotations
@@ -17,17 +15,19 @@ import io
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minimalloc import bounds, heuristics
+from minimalloc import bounds, heuristics, samples
 from minimalloc.csvio import read_csv
 from minimalloc.errors import ProblemError
+from minimalloc.explain import explain
+from minimalloc.minimize import Minimizer
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.solver import Solver, SolveResult, iis
+from minimalloc.solver import Solver, SolveResult
 from minimalloc.validate import ValidationResult, conflicts, validate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,9 +47,6 @@ QUICK_WAIT = 1.5
 
 #: Time allowed for explaining an infeasible problem when no limit is set.
 EXPLAIN_SECONDS = 10.0
-
-#: Time allowed for minimising when no limit is set.
-MINIMISE_SECONDS = 60.0
 
 
 # ----------------------------------------------------------------------------
@@ -178,21 +175,12 @@ def _row_lines(text: str) -> list[int]:
     return starts
 
 
-def _samples_module():
-    try:
-        from minimalloc import samples
-    except ImportError:
-        return None
-    return samples
-
-
 def sample_entries(folder: Path | None = None) -> list[tuple[str, str]]:
     """``(name, what it teaches)`` of each sample problem: the library's
     catalogue when its files are there, else the CSV files in
     ``sample_problems/``, else the built-in five-buffer example."""
     folder = folder or SAMPLES_DIR
-    samples = _samples_module()
-    if samples is not None:
+    if (folder / "index.csv").exists():
         try:
             names = samples.list_samples(folder)
             return [(n, samples.sample_info(n, folder).get("teaches", "")) for n in names]
@@ -214,8 +202,7 @@ def load_sample(name: str, folder: Path | None = None) -> Loaded:
         loaded = parse_csv_text(BUILTIN_EXAMPLE, name)
         return dataclasses.replace(loaded, capacity=BUILTIN_CAPACITY,
                                    description=description)
-    samples = _samples_module()
-    if samples is not None and (base / "index.csv").exists():
+    if (base / "index.csv").exists():
         problem = samples.load_sample(name, base)
         allocation = None
         if problem.buffers and all(b.offset is not None for b in problem.buffers):
@@ -435,56 +422,22 @@ def run_baselines(problem: Problem, names: Sequence[str]) -> list[Baseline]:
 
 
 def explain_infeasible(
-    problem: Problem, params: SolverParams, seconds: float, upper: int | None
+    problem: Problem, params: SolverParams, seconds: float
 ) -> Explanation:
-    """Why ``problem`` does not fit its capacity: the library's ``explain``
-    when it has one, else overloaded moments, the deletion-filter subset and
-    a minimised capacity, each within ``seconds``."""
-    explain = _library_explain()
-    if explain is not None:
-        found = explain(problem, timeout=seconds, params=params)
-        proven = found.min_capacity is not None
-        return Explanation(
-            overloaded=[_interval(o) for o in found.overloaded or ()],
-            subset=_maybe_list(found.subset),
-            subset_minimal=bool(getattr(found, "subset_minimal", True)),
-            subset_min_capacity=found.subset_min_capacity,
-            min_capacity=(found.min_capacity if proven
-                          else getattr(found, "min_capacity_upper", None)),
-            min_capacity_lower=getattr(found, "min_capacity_lower", None),
-            proven=proven,
-            message=found.message() if callable(getattr(found, "message", None)) else "",
-        )
-    started = time.perf_counter()
-    explanation = Explanation(overloaded=bounds.overloaded(problem))
-    base = dataclasses.replace(params, minimize_capacity=False, timeout=seconds / 2)
-    try:
-        explanation.subset = iis(problem, base)
-    except TimeoutError:
-        explanation.note = "The minimal infeasible subset took longer than the time limit."
-    left = max(seconds - (time.perf_counter() - started), 0.5)
-    if upper is not None:
-        minimise = dataclasses.replace(params, minimize_capacity=True, timeout=left)
-        result = Solver(minimise).solve(problem.with_capacity(upper))
-        if result.solution is not None:
-            explanation.min_capacity = result.solution.height
-            explanation.proven = _finished(result)
-        else:
-            explanation.min_capacity = upper
-    return explanation
-
-
-def _library_explain():
-    """The library's ``explain(problem, timeout, params)``, if present."""
-    for module_name in ("minimalloc.explain", "minimalloc.solver"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        function = getattr(module, "explain", None)
-        if callable(function) and _accepts(function, "params"):
-            return function
-    return None
+    """Why ``problem`` does not fit its capacity (:func:`minimalloc.explain.explain`),
+    within ``seconds``, in the page's terms."""
+    found = explain(problem, timeout=seconds, params=params)
+    proven = found.min_capacity is not None
+    return Explanation(
+        overloaded=[_interval(o) for o in found.overloaded or ()],
+        subset=_maybe_list(found.subset),
+        subset_minimal=bool(found.subset_minimal),
+        subset_min_capacity=found.subset_min_capacity,
+        min_capacity=found.min_capacity if proven else found.min_capacity_upper,
+        min_capacity_lower=found.min_capacity_lower,
+        proven=proven,
+        message=found.message(),
+    )
 
 
 def _interval(item: Any) -> tuple[int, int, list[int]]:
@@ -495,11 +448,6 @@ def _interval(item: Any) -> tuple[int, int, list[int]]:
 
 def _maybe_list(value: Any) -> list[int] | None:
     return None if value is None else [int(v) for v in value]
-
-
-def _finished(result: SolveResult) -> bool:
-    """True if no run of the search was cut short by time or a cancel."""
-    return all(r.outcome not in ("timeout", "cancelled") for r in result.stats.rounds)
 
 
 class Job:
@@ -581,12 +529,7 @@ class Job:
                     and not self._cancelled):
                 self.phase = "explaining why it does not fit"
                 seconds = self.params.timeout or EXPLAIN_SECONDS
-                best = outcome.best_baseline()
-                if best is None:
-                    best = run_baselines(problem, heuristics.available_allocators()[:1])[0]
-                upper = best.solution.height if best.solution is not None else None
-                outcome.explanation = explain_infeasible(problem, self.params, seconds,
-                                                         upper)
+                outcome.explanation = explain_infeasible(problem, self.params, seconds)
         except Exception as error:  # shown on the page, never lost in a thread
             outcome.error = f"{type(error).__name__}: {error}"
         finally:
@@ -609,102 +552,24 @@ class Job:
         return shown
 
     def _minimise(self) -> None:
-        """Smallest capacity: the library's ``minimize`` when present (bounds,
-        a baseline to start from, probes with growing budgets), else the
-        reference's bisection with the solver, up to a height known to fit."""
+        """Smallest capacity with :class:`minimalloc.minimize.Minimizer`: bounds,
+        a baseline to start from, probes with growing budgets; Stop keeps the
+        best found so far."""
         outcome = self.outcome
         problem = self.problem
         self.phase = "minimising the capacity"
         self.probes = []
-
-        def on_probe(probe) -> None:
-            self.probes.append(probe)
-            self._stop_minimising()
-
-        minimizer_class = _library_minimizer()
-        minimize = _library_minimize()
-        found = None
-        if minimizer_class is not None:
-            self.minimizer = minimizer_class(self.params)
-            if self._cancelled:
-                self.minimizer.cancel()
-            found = self.minimizer.minimize(problem, self.params.timeout,
-                                            on_probe=self.probes.append)
-        elif minimize is not None:
-            # Cannot be interrupted mid-probe: Stop acts after the current
-            # probe, and it always gets a time limit.
-            try:
-                found = minimize(problem, timeout=self.params.timeout or MINIMISE_SECONDS,
-                                 params=self.params, on_probe=on_probe)
-            except _Stopped:
-                outcome.result = SolveResult(Status.CANCELLED, None, _empty_stats())
-                return
-        if found is not None:
-            cancelled = bool(getattr(found, "cancelled", False))
-            outcome.solution = found.solution
-            outcome.lower_bound = max(outcome.lower_bound, int(found.lower_bound))
-            outcome.proven_optimal = bool(found.proven_optimal)
-            outcome.minimize = found
-            outcome.result = SolveResult(Status.CANCELLED if cancelled else Status.OK,
-                                         found.solution, found.stats, problem.capacity)
-            return
-        self.probes = None
-        upper_solution = heuristics.allocate(problem, heuristics.available_allocators()[0])
-        upper = max(upper_solution.height, problem.capacity or 0, 1)
-        # The Solver was built with minimize_capacity on (see __init__): a
-        # bisection on the capacity, watched and cancelled like a solve.
-        result = self.solver.solve(problem.with_capacity(upper))
-        outcome.result = result
-        outcome.solution = result.solution
-        if result.solution is not None:
-            outcome.proven_optimal = (_finished(result)
-                                      or result.solution.height <= outcome.lower_bound)
-
-    def _stop_minimising(self) -> None:
+        self.minimizer = Minimizer(self.params)
         if self._cancelled:
-            raise _Stopped
-
-
-class _Stopped(Exception):
-    """Raised from the minimiser's progress callback to stop it."""
-
-
-def _empty_stats():
-    from minimalloc.stats import SearchStats
-
-    return SearchStats()
-
-
-def _library_minimizer():
-    """The library's cancellable ``Minimizer`` class, if this checkout has it."""
-    try:
-        from minimalloc.minimize import Minimizer
-    except ImportError:
-        return None
-    if hasattr(Minimizer, "cancel") and hasattr(Minimizer, "minimize"):
-        return Minimizer
-    return None
-
-
-def _library_minimize():
-    """The library's ``minimize(problem, timeout, params, on_probe=...)``, if
-    this checkout has it."""
-    for module_name in ("minimalloc.solver", "minimalloc.minimize"):
-        try:
-            module = __import__(module_name, fromlist=["minimize"])
-        except ImportError:
-            continue
-        function = getattr(module, "minimize", None)
-        if callable(function) and _accepts(function, "on_probe"):
-            return function
-    return None
-
-
-def _accepts(function: Callable, name: str) -> bool:
-    try:
-        return name in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
+            self.minimizer.cancel()
+        found = self.minimizer.minimize(problem, self.params.timeout,
+                                        on_probe=self.probes.append)
+        outcome.solution = found.solution
+        outcome.lower_bound = max(outcome.lower_bound, int(found.lower_bound))
+        outcome.proven_optimal = bool(found.proven_optimal)
+        outcome.minimize = found
+        outcome.result = SolveResult(Status.CANCELLED if found.cancelled else Status.OK,
+                                     found.solution, found.stats, problem.capacity)
 
 
 # ----------------------------------------------------------------------------
