@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import importlib
 import inspect
 import io
 import os
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minimalloc import bounds, heuristics, samples
+from minimalloc import bounds, generate, heuristics, samples
 from minimalloc.csvio import read_csv
 from minimalloc.errors import ProblemError
 from minimalloc.explain import explain
@@ -238,15 +237,9 @@ _REQUIRED_DEFAULTS = {"n": 40, "layers": 12, "width": 32, "height": 64}
 _MINIMUMS = {"n": 1, "layers": 1, "width": 1, "height": 1, "dtype_bytes": 1, "horizon": 1}
 
 
-def _generate_module():
-    # By path: the package re-exports a function named ``generate`` too.
-    return importlib.import_module("minimalloc.generate")
-
-
 def generator_params() -> dict[str, list[GeneratorParam]]:
     """The generators of :mod:`minimalloc.generate` and their parameters
     (``seed`` and ``capacity`` excluded: the page has its own)."""
-    generate = _generate_module()
 
     choices = {
         "size_distribution": tuple(getattr(generate, "SIZE_DISTRIBUTIONS", ())),
@@ -301,7 +294,6 @@ def parse_alignment(text: str) -> int | tuple[int, ...]:
 
 def generate_problem(name: str, seed: int, values: Mapping[str, Any]) -> Loaded:
     """Run generator ``name`` with ``values`` (None: its default) and ``seed``."""
-    generate = _generate_module()
 
     params = {k: v for k, v in values.items() if v is not None}
     if "alignment" in params and isinstance(params["alignment"], str):

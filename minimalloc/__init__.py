@@ -12,8 +12,10 @@ reference's CSV format, an independent validator, and more.
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
 from minimalloc.csvio import CsvLayout, dumps_csv, read_csv, read_csv_with_layout, write_csv
 from minimalloc.errors import ProblemError
+from minimalloc.explain import Explanation, explain
 from minimalloc.generate import model_trace, perfect_packing, random_problem
 from minimalloc.heuristics import allocate, available_allocators
+from minimalloc.minimize import Minimizer, MinimizeResult, Probe, minimize
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.samples import list_samples, load_sample
@@ -24,8 +26,12 @@ from minimalloc.validate import ValidationCode, ValidationResult, conflicts, val
 __all__ = [
     "Buffer",
     "CsvLayout",
+    "Explanation",
     "Fallback",
     "Gap",
+    "MinimizeResult",
+    "Minimizer",
+    "Probe",
     "Problem",
     "ProblemError",
     "RoundRecord",
@@ -41,11 +47,13 @@ __all__ = [
     "available_allocators",
     "conflicts",
     "dumps_csv",
+    "explain",
     "iis",
     "list_samples",
     "load_profile",
     "load_sample",
     "lower_bound",
+    "minimize",
     "model_trace",
     "overloaded",
     "peak_times",

@@ -296,9 +296,6 @@ class Minimizer:
 class _Exact:
     """Exact feasibility searches on a problem, at any capacity.
 
-    Buffers of size 0 occupy nothing and never collide, but the search's
-    dominance rule skips them (their top is their offset), so they are left
-    out of the search and put back at 0 (or their fixed offset) afterwards.
     ``complete`` is False when windowed gaps make the search incomplete
     (a nested or interleaved placement it cannot reach may exist): then a
     failed search proves nothing.
@@ -308,14 +305,8 @@ class _Exact:
         base = params if params is not None else SolverParams()
         self.params = replace(base, timeout=None, minimize_capacity=False)
         self.problem = problem
-        self.keep = [i for i, b in enumerate(problem.buffers) if b.size > 0]
-        self.reduced = (problem if len(self.keep) == len(problem.buffers)
-                        else problem.subset(self.keep))
-        self.base_offsets = [b.offset or 0 for b in problem.buffers]
-        self.floor = max((b.offset for b in problem.buffers
-                          if b.size == 0 and b.offset is not None), default=0)
         self.complete = not any(gap.window is not None
-                                for b in self.reduced.buffers for gap in b.gaps)
+                                for b in problem.buffers for gap in b.gaps)
         self.cancelled = False
         self._current: Solver | None = None
 
@@ -330,20 +321,13 @@ class _Exact:
               ) -> tuple[Status, Solution | None, SearchStats]:
         """Search at ``capacity`` for at most ``budget`` seconds (None: no
         limit).  The solution is in the full problem's buffer order."""
-        if self.floor > capacity:
-            return Status.INFEASIBLE, None, SearchStats()
         solver = Solver(replace(self.params, timeout=budget))
         self._current = solver
         if self.cancelled:
             solver.cancel()
-        result = solver.solve(self.reduced, capacity=capacity)
+        result = solver.solve(self.problem, capacity=capacity)
         self._current = None
-        if result.solution is None:
-            return result.status, None, result.stats
-        offsets = list(self.base_offsets)
-        for i, offset in zip(self.keep, result.solution.offsets):
-            offsets[i] = offset
-        return result.status, Solution.from_offsets(self.problem, offsets), result.stats
+        return result.status, result.solution, result.stats
 
 
 def _moments(problem: Problem) -> list[list[int]]:
