@@ -174,7 +174,7 @@ class Explanation:
             lines.append(
                 f"The live bytes exceed the capacity during {count} stretch"
                 f"{'es' if count > 1 else ''} of time; during [{worst[0]}, {worst[1]}) "
-                f"these {len(worst[2])} buffers are live: {ids(worst[2])}.")
+                f"the buffers live at some moment in it are {ids(worst[2])}.")
         elif self.feasible is None:
             lines.append(f"It could not be decided in time whether the {n} buffers fit "
                          f"in capacity {self.capacity} (LOAD {self.load}).")
