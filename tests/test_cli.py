@@ -459,7 +459,7 @@ def test_minimize_above_the_capacity(capsys, tmp_path):
 
 
 def test_minimize_passes_the_time_limit(capsys, monkeypatch):
-    minimize_module = pytest.importorskip("minimalloc.minimize")
+    minimize_module = importlib.import_module("minimalloc.minimize")
     seen = []
     real = minimize_module.minimize
 
@@ -477,18 +477,15 @@ def test_minimize_passes_the_time_limit(capsys, monkeypatch):
 
 
 def test_explain_overloaded(capsys):
-    pytest.importorskip("minimalloc.explain")
     code, stdout, stderr = run(capsys, f"--input={EXAMPLE}", "--capacity=11", "--explain",
                                "--timeout=10s")
     assert code == 0, stderr
     assert "fits:         no, proven (capacity 11, LOAD 12, lower bound 12)" in stdout
     assert "12 bytes are live" in stdout
-    assert "smallest capacity the whole problem fits in is 12" in stdout
+    assert "smallest capacity the whole problem fits in is 12" in " ".join(stdout.split())
 
 
 def test_explain_fragmentation_names_the_subset(capsys):
-    pytest.importorskip("minimalloc.explain")
-    pytest.importorskip("minimalloc.samples")
     code, stdout, stderr = run(capsys, "--sample=load_not_enough", "--explain")
     assert code == 0, stderr
     assert "subset:       7 buffers (minimal): A, B, C, D, E, F, G" in stdout
@@ -497,7 +494,6 @@ def test_explain_fragmentation_names_the_subset(capsys):
 
 
 def test_explain_feasible_writes_the_allocation(capsys, tmp_path):
-    pytest.importorskip("minimalloc.explain")
     out = tmp_path / "out.csv"
     code, stdout, _ = run(capsys, f"--input={EXAMPLE}", "--capacity=13", "--explain",
                           f"--output={out}", "--validate")
@@ -513,7 +509,6 @@ def test_explain_needs_a_capacity(capsys):
 
 
 def test_sample(capsys, tmp_path):
-    pytest.importorskip("minimalloc.samples")
     out = tmp_path / "out.csv"
     code, stdout, stderr = run(capsys, "--sample=five_buffers", f"--output={out}")
     assert code == 0, stderr  # the sample's own capacity, 12
@@ -525,7 +520,6 @@ def test_sample(capsys, tmp_path):
 
 
 def test_sample_list(capsys):
-    pytest.importorskip("minimalloc.samples")
     code, stdout, _ = run(capsys, "--sample=list")
     assert code == 0
     assert stdout.splitlines()[0].split()[:3] == ["sample", "buffers", "capacity"]
@@ -558,7 +552,6 @@ def test_input_and_sample_together(capsys):
 
 
 def test_generate_subcommand(capsys, tmp_path):
-    pytest.importorskip("minimalloc.generate")
     out = tmp_path / "gen.csv"
     code = main(["generate", "random", "--n", "6", "--seed", "3", "--output", str(out)])
     capsys.readouterr()
@@ -569,7 +562,6 @@ def test_generate_subcommand(capsys, tmp_path):
 
 
 def test_generate_subcommand_bad_arguments(capsys):
-    pytest.importorskip("minimalloc.generate")
     code = main(["generate", "random", "--n", "minus"])
     captured = capsys.readouterr()
     assert code == 2
