@@ -671,24 +671,29 @@ def _interruptible(work: Callable[[], object],
     return box["result"]
 
 
-def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
-              output: Path | None) -> int:
-    try:
-        from minimalloc.minimize import minimize
-    except ImportError:
-        raise UsageError("--minimize is not available in this installation") from None
+def _timed_run(function: Callable, problem: Problem, params: SolverParams,
+               values: dict[str, object]):
+    """Run ``minimize`` or ``explain`` (Ctrl-C stops it) with --timeout if
+    given, else the function's own default, and print the time it took."""
     from minimalloc.solver import warmup
 
-    problem = data.problem
-    capacity = problem.capacity
-    warmup(trace=False)
-    # Without --timeout the minimiser's own default limit applies; --timeout=inf
-    # lifts it (then the answer is always proven optimal).
+    warmup(trace=False)  # compile or load the kernels first: not part of the time
     kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
     started = time.perf_counter()
-    result = _interruptible(lambda: minimize(problem, params=params, **kwargs))
-    elapsed = time.perf_counter() - started
-    _line("time", f"{elapsed:.3f} s")
+    result = _interruptible(lambda: function(problem, params=params, **kwargs))
+    _line("time", f"{time.perf_counter() - started:.3f} s")
+    return result
+
+
+def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
+              output: Path | None) -> int:
+    problem = data.problem
+    capacity = problem.capacity
+    # Without --timeout the minimiser's own default limit applies; --timeout=inf
+    # lifts it (then the answer is always proven optimal).
+    from minimalloc.minimize import minimize
+
+    result = _timed_run(minimize, problem, params, values)
     solution = result.solution
     bound = result.lower_bound
     found_by = ("minimalloc's search" if result.method == "exact"
@@ -739,20 +744,11 @@ def _allocator(data: _Input, values: dict[str, object], output: Path | None) -> 
 
 def _explain(data: _Input, values: dict[str, object], params: SolverParams,
              output: Path | None) -> int:
-    try:
-        from minimalloc.explain import explain
-    except ImportError:
-        raise UsageError("--explain is not available in this installation") from None
-    from minimalloc.solver import warmup
-
     problem = data.problem
-    warmup(trace=False)
     # Without --timeout, explain's own default limit applies.
-    kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
-    started = time.perf_counter()
-    explanation = _interruptible(lambda: explain(problem, params=params, **kwargs))
-    elapsed = time.perf_counter() - started
-    _line("time", f"{elapsed:.3f} s")
+    from minimalloc.explain import explain
+
+    explanation = _timed_run(explain, problem, params, values)
     verdict = {True: "yes", False: "no, proven", None: "not decided in time"}
     _line("fits", f"{verdict[explanation.feasible]} (capacity {explanation.capacity}, "
                   f"LOAD {explanation.load}, lower bound {explanation.lower_bound})")

@@ -409,11 +409,37 @@ def _before(i, j, time, kind, who):
 
 @nb.njit(cache=True)
 def _grow(array, needed):
+    # As in _search.py: each kernel file keeps its own copy, because numba's
+    # on-disk cache does not notice changes in functions of another file.
     if needed <= len(array):
         return array
     bigger = np.empty(max(needed, 2 * len(array)), array.dtype)
     bigger[: len(array)] = array
     return bigger
+
+
+@nb.njit(cache=True)
+def _insert(members, position, count, b):
+    """Add ``b`` to the set ``members[:count]`` (``position[b]`` is its slot,
+    -1 when absent); returns the new count."""
+    if position[b] < 0:
+        position[b] = count
+        members[count] = b
+        count += 1
+    return count
+
+
+@nb.njit(cache=True)
+def _erase(members, position, count, b):
+    """Remove ``b`` from the set ``members[:count]`` in O(1): the last member
+    takes its slot.  Returns the new count."""
+    if position[b] >= 0:
+        last = members[count - 1]
+        members[position[b]] = last
+        position[last] = position[b]
+        position[b] = -1
+        count -= 1
+    return count
 
 
 @nb.njit(cache=True)
@@ -467,18 +493,9 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
                 sec_buf[start:start + num_active] = active[:num_active]
                 num_sec += 1
                 sec_ptr[num_sec] = start + num_active
-            if active_pos[b] >= 0:  # erase from actives
-                last = active[num_active - 1]
-                active[active_pos[b]] = last
-                active_pos[last] = active_pos[b]
-                active_pos[b] = -1
-                num_active -= 1
-            if pt_end[p] and alive_pos[b] >= 0:
-                last = alive[num_alive - 1]
-                alive[alive_pos[b]] = last
-                alive_pos[last] = alive_pos[b]
-                alive_pos[b] = -1
-                num_alive -= 1
+            num_active = _erase(active, active_pos, num_active, b)
+            if pt_end[p]:
+                num_alive = _erase(alive, alive_pos, num_alive, b)
             sp_buf[sp_n] = b
             sp_lo[sp_n] = section_start[b]
             sp_hi[sp_n] = num_sec
@@ -513,14 +530,9 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
                     if down != NO_OVERLAP:
                         ov_a[ov_n], ov_b[ov_n], ov_size[ov_n] = b, o, down
                         ov_n += 1
-            if active_pos[b] < 0:
-                active_pos[b] = num_active
-                active[num_active] = b
-                num_active += 1
-            if pt_end[p] and alive_pos[b] < 0:
-                alive_pos[b] = num_alive
-                alive[num_alive] = b
-                num_alive += 1
+            num_active = _insert(active, active_pos, num_active, b)
+            if pt_end[p]:
+                num_alive = _insert(alive, alive_pos, num_alive, b)
             section_start[b] = num_sec
     return (sec_ptr[:num_sec + 1].copy(), sec_buf[:sec_ptr[num_sec]].copy(),
             sp_buf[:sp_n].copy(), sp_lo[:sp_n].copy(), sp_hi[:sp_n].copy(),
