@@ -331,7 +331,8 @@ def warmup(trace: bool = True) -> float:
 
     Solves a tiny problem that goes through every path of the kernel:
     decomposition, backtracking, the round robin and gaps; with ``trace``,
-    also the version of the kernel that records events.
+    also the version of the kernel that records events.  Runs the lower
+    bound and the baseline allocators on it too.
     """
     from minimalloc.model import Gap
 
@@ -344,6 +345,12 @@ def warmup(trace: bool = True) -> float:
     solve(problem, SolverParams(preordering_heuristics=("WAT",)))
     if trace:
         solve(problem, trace=64)  # the traced kernel is a separate compilation
+    from minimalloc.bounds import lower_bound
+    from minimalloc.heuristics import allocate, available_allocators
+
+    lower_bound(problem)
+    for name in available_allocators():  # the baselines' placement kernel
+        allocate(problem, name)
     return time.perf_counter() - started
 
 

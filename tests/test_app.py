@@ -37,6 +37,7 @@ def example_app():
 
 
 def test_opens_with_a_solved_sample(at):
+    settle(at)
     assert not at.exception
     shown = metrics(at)
     assert shown["Status"] == "solved"
