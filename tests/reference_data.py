@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,8 +13,11 @@ BENCHMARKS = SHARED / "benchmarks"
 INSTANCES = tuple("ABCDEFGHIJK")
 CAPACITY = 1048576
 
+# Outside CI a checkout without ../shared skips these tests; CI always has it
+# beside the clone, so there a missing folder must fail, not skip.
 needs_shared = pytest.mark.skipif(
-    not BENCHMARKS.is_dir(), reason=f"the shared benchmarks are not at {BENCHMARKS}"
+    not BENCHMARKS.is_dir() and not os.environ.get("CI"),
+    reason=f"the shared benchmarks are not at {BENCHMARKS}",
 )
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from reference_data import BENCHMARKS, needs_shared
 
 from minimalloc import bench
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-REFERENCE_MD = SHARED / "benchmarks" / "reference" / "REFERENCE.md"
+SHARED = BENCHMARKS.parent
+REFERENCE_MD = BENCHMARKS / "reference" / "REFERENCE.md"
 
-pytestmark = pytest.mark.skipif(not REFERENCE_MD.exists(), reason="benchmarks not present")
+pytestmark = needs_shared
 
 
 def test_bench_on_one_instance(capsys):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_data import BENCHMARKS, needs_shared
 
 from minimalloc import csvio
 from minimalloc.csvio import (
@@ -23,9 +24,6 @@ from minimalloc.csvio import (
 )
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Gap, Problem, Solution
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-BENCHMARKS = SHARED / "benchmarks"
 
 EXAMPLE = "id,lower,upper,size\nb1,0,3,4\nb2,3,9,4\nb3,0,9,4\nb4,9,21,4\nb5,0,21,4\n"
 
@@ -372,7 +370,7 @@ def _benchmark_pairs() -> list[tuple[str, str]]:
     return pairs + [("examples/input.12.csv", "reference/input.12.out.csv")]
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"shared benchmark folder {SHARED} absent")
+@needs_shared
 @pytest.mark.parametrize(("input_name", "output_name"), _benchmark_pairs())
 def test_output_is_byte_identical_to_the_reference(
     input_name: str, output_name: str

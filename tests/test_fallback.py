@@ -30,11 +30,10 @@ def _check_fallback(problem: Problem, fallback: Fallback | None, capacity: int) 
 
 @pytest.fixture(scope="module")
 def benchmark_a() -> Problem:
-    if not BENCHMARKS.is_dir():
-        pytest.skip(f"the shared benchmarks are not at {BENCHMARKS}")
     return read_csv(BENCHMARKS / "challenging" / f"A.{CAPACITY}.csv", capacity=CAPACITY)
 
 
+@needs_shared
 @needs_shared
 def test_timeout_on_a_hard_instance_carries_a_valid_baseline(benchmark_a):
     solver = Solver(SolverParams(timeout=0.05))
@@ -46,11 +45,13 @@ def test_timeout_on_a_hard_instance_carries_a_valid_baseline(benchmark_a):
 
 
 @needs_shared
+@needs_shared
 def test_without_fallback_there_is_none(benchmark_a):
     result = solve(benchmark_a, SolverParams(timeout=0.05))
     assert result.status is Status.TIMEOUT and result.fallback is None
 
 
+@needs_shared
 @needs_shared
 def test_another_thread_sees_the_baseline_and_stops_the_search(benchmark_a):
     solver = Solver(SolverParams(timeout=60))
