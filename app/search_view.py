@@ -19,7 +19,7 @@ import streamlit as st
 from app import trace_charts
 from minimalloc import _search
 from minimalloc.ablation import ablation_table, run_ablation
-from minimalloc.csvio import dumps_csv
+from minimalloc.formats.csv import dumps_csv
 from minimalloc.model import Problem
 from minimalloc.params import TECHNIQUES, SolverParams
 from minimalloc.solver import SolveResult, solve

@@ -23,8 +23,8 @@ import pandas as pd  # noqa: E402
 
 from app import charts, search_view, workflow  # noqa: E402
 from minimalloc import heuristics, solver  # noqa: E402
-from minimalloc.csvio import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
 from minimalloc.errors import ProblemError  # noqa: E402
+from minimalloc.formats.csv import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
 
 ss = st.session_state

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from minimalloc import bounds, generate, heuristics, samples
-from minimalloc.csvio import read_csv
 from minimalloc.errors import ProblemError
 from minimalloc.explain import explain
+from minimalloc.formats.csv import read_csv
 from minimalloc.minimize import Minimizer
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.params import SolverParams, Status

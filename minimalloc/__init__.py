@@ -10,9 +10,15 @@ reference's CSV format, an independent validator, and more.
 """
 
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
-from minimalloc.csvio import CsvLayout, dumps_csv, read_csv, read_csv_with_layout, write_csv
 from minimalloc.errors import ProblemError
 from minimalloc.explain import Explanation, explain
+from minimalloc.formats.csv import (
+    CsvLayout,
+    dumps_csv,
+    read_csv,
+    read_csv_with_layout,
+    write_csv,
+)
 from minimalloc.generate import model_trace, perfect_packing, random_problem
 from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.minimize import Minimizer, MinimizeResult, Probe, minimize

@@ -181,7 +181,7 @@ def _timed_solve(problem, trace: int = 0):
 
 def solve_instance(shared: Path, name: str, runs: int, reference: Reference) -> SolveRow:
     """Solve one instance ``runs`` times; compare with the reference."""
-    from minimalloc.csvio import read_csv
+    from minimalloc.formats.csv import read_csv
 
     source, expected = _paths(shared, name)
     problem = read_csv(source, CAPACITY)
@@ -260,7 +260,7 @@ def _fmt(value: float | None) -> str:
 def report_trace_overhead(shared: Path, names: list[str], runs: int) -> None:
     """Solve with trace off and with a trace of TRACE_EVENTS events,
     alternating, and print both medians."""
-    from minimalloc.csvio import read_csv
+    from minimalloc.formats.csv import read_csv
 
     runs = max(runs, 3)
     print(f"Trace overhead (median of {runs} runs each, alternating; trace = "
@@ -368,7 +368,7 @@ def report_process(shared: Path, runs: int, jit: bool, start: bool) -> None:
 
 def report_minimize(shared: Path, names: list[str], reference: Reference,
                     timeout: float) -> None:
-    from minimalloc.csvio import read_csv
+    from minimalloc.formats.csv import read_csv
     from minimalloc.minimize import minimize
 
     print(f"Minimiser with no capacity ({timeout:g} s limit per instance; ratio = "

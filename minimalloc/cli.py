@@ -43,7 +43,7 @@ from minimalloc.errors import ProblemError
 from minimalloc.params import TECHNIQUES, SolverParams, Status
 
 if TYPE_CHECKING:
-    from minimalloc.csvio import CsvLayout
+    from minimalloc.formats.csv import CsvLayout
     from minimalloc.model import Problem
     from minimalloc.solver import Fallback
 
@@ -390,7 +390,7 @@ class _Input:
 
 
 def _read_input(values: dict[str, object], capacity: int | None) -> _Input:
-    from minimalloc.csvio import read_csv_with_layout
+    from minimalloc.formats.csv import read_csv_with_layout
 
     path = str(values["input"])
     sample = str(values["sample"])
@@ -434,7 +434,7 @@ def _list_samples() -> int:
 
 def _read_sample(name: str, capacity: int | None) -> _Input:
     """A built-in sample, at its own capacity unless ``--capacity`` is given."""
-    from minimalloc.csvio import read_csv_with_layout
+    from minimalloc.formats.csv import read_csv_with_layout
 
     names = _sample_names()
     known = ", ".join(names) if names else "none in this installation"
@@ -633,7 +633,7 @@ def _finish(data: _Input, values: dict[str, object], solution, output: Path | No
     if values.get("print_solution"):
         print(latex_picture(problem, solution, capacity))
     if output is not None:
-        from minimalloc.csvio import write_csv
+        from minimalloc.formats.csv import write_csv
 
         try:
             write_csv(problem, output, solution, data.layout)

@@ -738,7 +738,7 @@ def main_generate(argv: list[str]) -> int:
     except ProblemError as error:
         print(f"minimalloc generate: error: {error}", file=sys.stderr)
         return 2
-    from minimalloc.csvio import write_csv
+    from minimalloc.formats.csv import write_csv
 
     try:
         write_csv(problem, args.output if args.output else sys.stdout)

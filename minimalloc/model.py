@@ -189,14 +189,14 @@ class Problem:
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per buffer, columns as in the CSV format."""
-        from minimalloc.csvio import problem_to_dataframe
+        from minimalloc.formats.csv import problem_to_dataframe
 
         return problem_to_dataframe(self)
 
     @classmethod
     def from_dataframe(cls, df: pd.DataFrame, capacity: int | None = None) -> Problem:
         """Build a problem from a DataFrame with the CSV format's columns."""
-        from minimalloc.csvio import problem_from_dataframe
+        from minimalloc.formats.csv import problem_from_dataframe
 
         return problem_from_dataframe(df, capacity)
 

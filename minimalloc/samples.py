@@ -224,7 +224,7 @@ def load_sample(name: str, folder: str | Path | None = None) -> Problem:
     ProblemError
         For an unknown name, or a missing or broken file.
     """
-    from minimalloc.csvio import read_csv
+    from minimalloc.formats.csv import read_csv
 
     base = Path(folder) if folder else SAMPLES_DIR
     info = sample_info(name, base)
@@ -278,7 +278,7 @@ def regenerate(folder: str | Path | None = None) -> list[Path]:
         The files written.  Running it twice writes identical bytes.
     """
     from minimalloc.bounds import lower_bound
-    from minimalloc.csvio import write_csv
+    from minimalloc.formats.csv import write_csv
 
     base = Path(folder) if folder else SAMPLES_DIR
     base.mkdir(parents=True, exist_ok=True)

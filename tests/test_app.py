@@ -20,7 +20,7 @@ from app_helpers import (
 from reference_data import BENCHMARKS, needs_shared
 
 from app import workflow
-from minimalloc.csvio import dumps_csv
+from minimalloc.formats.csv import dumps_csv
 from minimalloc.params import TECHNIQUES
 
 pytestmark = pytest.mark.usefixtures("warm_kernel")

@@ -124,7 +124,7 @@ def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
 
 
 def test_best_baseline_is_the_lowest_valid_one():
-    from minimalloc.csvio import read_csv
+    from minimalloc.formats.csv import read_csv
 
     problem = read_csv(EXAMPLE, 11)
     fallback = cli.best_baseline(problem, 11)
@@ -366,7 +366,7 @@ def test_missing_output_folder(capsys, tmp_path):
 
 
 def test_failed_write_names_the_output(capsys, tmp_path, monkeypatch):
-    csvio = importlib.import_module("minimalloc.csvio")
+    csvio = importlib.import_module("minimalloc.formats.csv")
 
     def refuse(problem, destination, solution=None, layout=None):
         raise PermissionError(13, "Permission denied", str(tmp_path / ".out.csv.x.tmp"))

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference_data import BENCHMARKS, needs_shared
 
-from minimalloc import csvio
-from minimalloc.csvio import (
+from minimalloc.errors import ProblemError
+from minimalloc.formats import csv as csvio
+from minimalloc.formats.csv import (
     CsvLayout,
     dumps_csv,
     problem_from_dataframe,
@@ -22,7 +23,6 @@ from minimalloc.csvio import (
     read_csv_with_layout,
     write_csv,
 )
-from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Gap, Problem, Solution
 
 EXAMPLE = "id,lower,upper,size\nb1,0,3,4\nb2,3,9,4\nb3,0,9,4\nb4,9,21,4\nb5,0,21,4\n"

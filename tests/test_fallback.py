@@ -8,7 +8,7 @@ import time
 import pytest
 from reference_data import BENCHMARKS, CAPACITY, needs_shared
 
-from minimalloc.csvio import read_csv
+from minimalloc.formats.csv import read_csv
 from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.model import Buffer, Problem
 from minimalloc.params import SolverParams, Status

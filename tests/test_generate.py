@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minimalloc.bounds import lower_bound, max_load
-from minimalloc.csvio import read_csv
 from minimalloc.errors import ProblemError
+from minimalloc.formats.csv import read_csv
 from minimalloc.generate import (
     GENERATORS,
     MODEL_KINDS,

@@ -12,7 +12,7 @@ from reference_data import (
 )
 
 from minimalloc import SolverParams, Status, solve
-from minimalloc.csvio import read_csv
+from minimalloc.formats.csv import read_csv
 from minimalloc.validate import validate
 
 
