@@ -60,7 +60,8 @@ class Buffer:
     ``alignment``: its offset must be a multiple of this.  ``gaps``: stretches
     of the lifespan where it is inactive or only partly present.  ``offset``:
     if set, the solver must place it exactly there.  ``hint``: carried through
-    files, ignored by the search.
+    files, ignored by the search.  ``label``: free text saying where the buffer
+    comes from (a tensor's op, an allocation's stack frame), for people only.
     """
 
     id: str
@@ -71,6 +72,7 @@ class Buffer:
     gaps: tuple[Gap, ...] = ()
     offset: Offset | None = None
     hint: int | None = None
+    label: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", str(self.id))
@@ -103,6 +105,8 @@ class Buffer:
                 )
         if self.hint is not None:
             object.__setattr__(self, "hint", _as_int(self.hint, "hint"))
+        if self.label is not None:
+            object.__setattr__(self, "label", str(self.label))
 
     def _check_gaps(self) -> None:
         for gap in self.gaps:

@@ -8,13 +8,16 @@ per buffer::
     b2,3,9,4
 
 ``id``, ``lower``, ``upper`` and ``size`` are required; ``alignment``,
-``hint``, ``gaps`` and ``offset`` are optional.  As in the reference, ``buffer``
+``hint``, ``gaps``, ``label`` and ``offset`` are optional.  As in the reference, ``buffer``
 and ``buffer_id`` may stand for ``id``, ``start`` and ``begin`` for ``lower``,
 and ``end`` for ``upper``; an ``end`` column holds *inclusive* ends, so one is
 added to every end value and to the upper end of every gap (never to a gap's
 window).  ``gaps`` is a space-separated list of ``lo-hi`` (the buffer is absent
 during ``[lo, hi)``) or ``lo-hi@wlo:whi`` (it occupies only ``[wlo, whi)`` of
-its own range then).  An ``offset`` fixes a buffer at that offset.
+its own range then).  An ``offset`` fixes a buffer at that offset.  A
+``label`` is free text saying where a buffer comes from (an importer fills it
+with the tensor's op or the allocation's stack frame); the reference has no
+such column and ignores it, as it ignores every column it does not know.
 
 Choices made where the reference is silent or looser:
 
@@ -43,8 +46,9 @@ line, the column and what was expected.  A missing file raises the usual
 :class:`OSError`.
 
 >>> problem = read_csv(io.StringIO("id,lower,upper,size\\nb1,0,3,4\\n"), capacity=8)
->>> problem.buffers[0]
-Buffer(id='b1', lower=0, upper=3, size=4, alignment=1, gaps=(), offset=None, hint=None)
+>>> problem.buffers[0]  # doctest: +NORMALIZE_WHITESPACE
+Buffer(id='b1', lower=0, upper=3, size=4, alignment=1, gaps=(), offset=None,
+       hint=None, label=None)
 >>> print(dumps_csv(problem, Solution((4,), 8)), end="")
 id,lower,upper,size,offset
 b1,0,3,4,4
@@ -85,7 +89,7 @@ Destination = Union[str, "os.PathLike[str]", IO[str]]
 
 #: Every column the format knows, in the order the reference writes them.
 CANONICAL_COLUMNS: tuple[str, ...] = (
-    "id", "lower", "upper", "size", "alignment", "hint", "gaps", "offset",
+    "id", "lower", "upper", "size", "alignment", "hint", "gaps", "label", "offset",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "lower", "upper", "size")
 
@@ -377,6 +381,7 @@ def _row_to_buffer(
     gaps: tuple[Gap, ...] = ()
     if "gaps" in index:
         gaps = _parse_gaps(cells[index["gaps"]], addend, fail)
+    label = cells[index["label"]].strip() if "label" in index else ""
     try:
         return Buffer(
             ident,
@@ -387,6 +392,7 @@ def _row_to_buffer(
             gaps=gaps,
             offset=offset,
             hint=hint,
+            label=label or None,
         )
     except ProblemError as error:
         message = error.message
@@ -443,8 +449,8 @@ def write_csv(
         The columns to write, with their spellings (usually the input's, from
         :func:`read_csv_with_layout`); columns the problem needs but the layout
         lacks are appended.  Without it, the reference's layout is used:
-        ``id,lower,upper,size`` plus ``alignment``, ``hint``, ``gaps`` and
-        ``offset`` where needed.  With an ``end`` column, ends are written
+        ``id,lower,upper,size`` plus ``alignment``, ``hint``, ``gaps``,
+        ``label`` and ``offset`` where needed.  With an ``end`` column, ends are written
         inclusively (one less), as they were read.
 
     Examples
@@ -534,6 +540,8 @@ def _write_rows(
                 row.append(str(-1 if buffer.hint is None else buffer.hint))
             elif column == "gaps":
                 row.append(format_gaps(buffer.gaps, inclusive=bool(addend)))
+            elif column == "label":
+                row.append(buffer.label or "")
             else:  # offset
                 if offsets is not None:
                     row.append(str(offsets[i]))
@@ -569,6 +577,8 @@ def _needed_columns(problem: Problem) -> set[str]:
             needed.add("hint")
         if buffer.gaps:
             needed.add("gaps")
+        if buffer.label:
+            needed.add("label")
         if buffer.offset is not None:
             needed.add("offset")
     return needed
@@ -586,7 +596,7 @@ def problem_to_dataframe(problem: Problem) -> pd.DataFrame:
 
     >>> df = problem_to_dataframe(Problem((Buffer("a", 0, 3, 4, offset=8),)))
     >>> df.to_csv(index=False, lineterminator="|")
-    'id,lower,upper,size,alignment,hint,gaps,offset|a,0,3,4,1,,,8|'
+    'id,lower,upper,size,alignment,hint,gaps,label,offset|a,0,3,4,1,,,,8|'
 
     """
     import pandas as pd
@@ -601,6 +611,7 @@ def problem_to_dataframe(problem: Problem) -> pd.DataFrame:
             "alignment": pd.Series([b.alignment for b in buffers], dtype="int64"),
             "hint": pd.Series([b.hint for b in buffers], dtype="Int64"),
             "gaps": pd.Series([format_gaps(b.gaps) for b in buffers], dtype=object),
+            "label": pd.Series([b.label for b in buffers], dtype=object),
             "offset": pd.Series([b.offset for b in buffers], dtype="Int64"),
         }
     )
