@@ -12,12 +12,21 @@ reference's CSV format, an independent validator, and more.
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
 from minimalloc.errors import ProblemError
 from minimalloc.explain import Explanation, explain
+from minimalloc.formats import read_problem
+from minimalloc.formats.chrome_trace import dumps_chrome_trace, write_chrome_trace
 from minimalloc.formats.csv import (
     CsvLayout,
     dumps_csv,
     read_csv,
     read_csv_with_layout,
     write_csv,
+)
+from minimalloc.formats.onnx import read_onnx
+from minimalloc.formats.text_plan import dumps_text_plan, write_text_plan
+from minimalloc.formats.torch_snapshot import (
+    SnapshotReport,
+    read_torch_snapshot,
+    read_torch_snapshot_with_report,
 )
 from minimalloc.generate import model_trace, perfect_packing, random_problem
 from minimalloc.heuristics import allocate, available_allocators
@@ -42,6 +51,7 @@ __all__ = [
     "ProblemError",
     "RoundRecord",
     "SearchStats",
+    "SnapshotReport",
     "Solution",
     "SolveResult",
     "Solver",
@@ -52,7 +62,9 @@ __all__ = [
     "allocate",
     "available_allocators",
     "conflicts",
+    "dumps_chrome_trace",
     "dumps_csv",
+    "dumps_text_plan",
     "explain",
     "iis",
     "list_samples",
@@ -67,8 +79,14 @@ __all__ = [
     "random_problem",
     "read_csv",
     "read_csv_with_layout",
+    "read_onnx",
+    "read_problem",
+    "read_torch_snapshot",
+    "read_torch_snapshot_with_report",
     "solve",
     "validate",
     "warmup",
+    "write_chrome_trace",
     "write_csv",
+    "write_text_plan",
 ]

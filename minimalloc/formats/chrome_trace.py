@@ -1,0 +1,106 @@
+"""Plans -> Chrome trace event JSON, for Perfetto (ui.perfetto.dev) and
+chrome://tracing.
+
+Each buffer is one complete event (``"ph": "X"``) from ``lower`` to
+``upper`` (one time step is shown as one microsecond), with its id as the
+name and its offset, size, end address, lifetime, gaps and label in
+``args``.  So that the picture is the packing, events are laid out on one
+track per distinct offset, the tracks sorted by address (offset 0 at the
+top): buffers that share a start address never live at the same time, so
+each track is a clean row of events, and reading down the tracks is reading
+up through memory.  A counter track, ``bytes live``, draws the load over
+time, and the metadata names the plan's height.
+
+>>> from minimalloc.model import Buffer, Problem, Solution
+>>> p = Problem((Buffer("a", 0, 2, 4, label="Conv c1"), Buffer("b", 2, 3, 4)))
+>>> events = json.loads(dumps_chrome_trace(p, Solution((0, 0), 4)))["traceEvents"]
+>>> [(e["name"], e["ts"], e["dur"], e["args"]["offset"]) for e in events if e["ph"] == "X"]
+[('a', 0, 2, 0), ('b', 2, 1, 0)]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import IO, Any, Union
+
+from minimalloc.errors import ProblemError
+from minimalloc.formats._files import write_text_atomically
+from minimalloc.model import Problem, Solution
+
+__all__ = ["FORMAT", "dumps", "dumps_chrome_trace", "write_chrome_trace"]
+
+Destination = Union[str, "os.PathLike[str]", IO[str]]
+
+#: The name ``--format`` uses for this writer, and its usual file suffix.
+FORMAT = "chrome-trace"
+SUFFIX = ".json"
+
+_PID = 1
+
+
+def dumps_chrome_trace(problem: Problem, solution: Solution) -> str:
+    """The plan as Chrome trace event JSON text (see the module doc)."""
+    _check(problem, solution)
+    offsets = solution.offsets
+    tracks = {offset: rank for rank, offset in enumerate(sorted(set(offsets)))}
+    events: list[dict[str, Any]] = [
+        {"ph": "M", "pid": _PID, "name": "process_name",
+         "args": {"name": f"memory plan: height {solution.height:,} bytes"}},
+    ]
+    for offset, rank in tracks.items():
+        events.append({"ph": "M", "pid": _PID, "tid": rank + 1, "name": "thread_name",
+                       "args": {"name": f"offset {offset:,}"}})
+        events.append({"ph": "M", "pid": _PID, "tid": rank + 1,
+                       "name": "thread_sort_index", "args": {"sort_index": rank}})
+    for buffer, offset in zip(problem.buffers, offsets):
+        args: dict[str, Any] = {
+            "offset": offset, "size": buffer.size, "end address": offset + buffer.size,
+            "lifetime": f"[{buffer.lower}, {buffer.upper})",
+        }
+        if buffer.gaps:
+            args["gaps"] = [[g.lower, g.upper, *(g.window or ())] for g in buffer.gaps]
+        if buffer.label:
+            args["label"] = buffer.label
+        events.append({"ph": "X", "pid": _PID, "tid": tracks[offset] + 1,
+                       "name": buffer.id, "cat": "buffer", "ts": buffer.lower,
+                       "dur": buffer.upper - buffer.lower, "args": args})
+    events.extend(_load_counter(problem))
+    document = {"traceEvents": events, "displayTimeUnit": "ns",
+                "otherData": {"height": solution.height, "buffers": len(problem.buffers),
+                              "capacity": problem.capacity,
+                              "time unit": "one time step is one microsecond"}}
+    return json.dumps(document, indent=None, separators=(",", ":")) + "\n"
+
+
+def write_chrome_trace(problem: Problem, solution: Solution,
+                       destination: Destination) -> None:
+    """Write :func:`dumps_chrome_trace` to a path (never half-written) or an
+    open text file."""
+    text = dumps_chrome_trace(problem, solution)
+    if isinstance(destination, (str, os.PathLike)):
+        write_text_atomically(destination, text)
+    else:
+        destination.write(text)
+
+
+def dumps(problem: Problem, solution: Solution) -> str:
+    """The dispatcher's entry point: :func:`dumps_chrome_trace`."""
+    return dumps_chrome_trace(problem, solution)
+
+
+def _check(problem: Problem, solution: Solution | None) -> None:
+    if solution is None:
+        raise ProblemError("a Chrome trace draws a plan: it needs a solution")
+    if len(solution.offsets) != len(problem.buffers):
+        raise ProblemError(f"the solution has {len(solution.offsets)} offsets for "
+                           f"{len(problem.buffers)} buffers")
+
+
+def _load_counter(problem: Problem) -> list[dict[str, Any]]:
+    """A counter event at every time the live bytes change."""
+    from minimalloc.bounds import load_profile
+
+    times, loads = load_profile(problem)
+    return [{"ph": "C", "pid": _PID, "name": "bytes live", "ts": int(t),
+             "args": {"bytes": int(v)}} for t, v in zip(times, loads)]

@@ -1,0 +1,138 @@
+"""Plans -> a TFLM-style text plan, readable in a terminal or a bug report.
+
+As TensorFlow Lite Micro's memory planner prints its plan: first one line
+per buffer (its symbol in the map, id, size, offset, first and last use:
+the last time step it is alive, inclusive, as TFLM counts), then a map of
+memory with one line per time step: each character stands for an equal
+slice of the plan's height, drawn with the symbol of the buffer that
+occupies it then (``0-9``, ``a-z``, ``A-Z``, then ``*`` for the rest) or
+``.`` where the slice is free, followed by the share of memory in use.
+
+>>> from minimalloc.model import Buffer, Problem, Solution
+>>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
+...              Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)))
+>>> text = dumps_text_plan(p, Solution((8, 8, 4, 4, 0), 12), width=12)
+>>> print("\\n".join(text.splitlines()[:8]))
+memory plan: 5 buffers, height 12 bytes
+<BLANKLINE>
+sym  id  size  offset  first  last  label
+  0  b1     4       8      0     2
+  1  b2     4       8      3     8
+  2  b3     4       4      0     8
+  3  b4     4       4      9    20
+  4  b5     4       0      0    20
+>>> print("\\n".join(text.splitlines()[10:12]))
+ 0 |444422220000| 100%
+ 1 |444422220000| 100%
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from typing import IO, Union
+
+from minimalloc.formats._files import write_text_atomically
+from minimalloc.formats.chrome_trace import _check
+from minimalloc.model import Buffer, Problem, Solution
+
+__all__ = ["FORMAT", "dumps", "dumps_text_plan", "write_text_plan"]
+
+Destination = Union[str, "os.PathLike[str]", IO[str]]
+
+#: The name ``--format`` uses for this writer, and its usual file suffix.
+FORMAT = "text"
+SUFFIX = ".txt"
+
+_SYMBOLS = string.digits + string.ascii_lowercase + string.ascii_uppercase
+_FREE = "."
+_MORE = "*"
+
+
+def dumps_text_plan(problem: Problem, solution: Solution, *, width: int = 64) -> str:
+    """The plan as text: a table of buffers, then a map of memory per time
+    step ``width`` characters wide.  Cost: ``O(steps x (width + live buffers))``."""
+    _check(problem, solution)
+    if width < 1:
+        raise ValueError(f"width must be at least 1, got {width}")
+    lines = [f"memory plan: {len(problem.buffers)} buffers, height {solution.height:,} "
+             "bytes", ""]
+    lines += _table(problem, solution)
+    if problem.buffers:
+        lines += ["", f"memory map: one line per time step, one character = "
+                      f"{solution.height / width:,.4g} bytes, '.' = free"]
+        lines += _map(problem, solution, width)
+    return "\n".join(lines) + "\n"
+
+
+def write_text_plan(problem: Problem, solution: Solution, destination: Destination,
+                    *, width: int = 64) -> None:
+    """Write :func:`dumps_text_plan` to a path (never half-written) or an
+    open text file."""
+    text = dumps_text_plan(problem, solution, width=width)
+    if isinstance(destination, (str, os.PathLike)):
+        write_text_atomically(destination, text)
+    else:
+        destination.write(text)
+
+
+def dumps(problem: Problem, solution: Solution) -> str:
+    """The dispatcher's entry point: :func:`dumps_text_plan`."""
+    return dumps_text_plan(problem, solution)
+
+
+def _symbol(index: int) -> str:
+    return _SYMBOLS[index] if index < len(_SYMBOLS) else _MORE
+
+
+def _table(problem: Problem, solution: Solution) -> list[str]:
+    headers = ("sym", "id", "size", "offset", "first", "last", "label")
+    rows = [(_symbol(i), b.id, str(b.size), str(o), str(b.lower), str(b.upper - 1),
+             b.label or "")
+            for i, (b, o) in enumerate(zip(problem.buffers, solution.offsets))]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    align = (">", "<", ">", ">", ">", ">", "<")
+    return ["  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip()
+            for row in (headers, *rows)]
+
+
+def _window_at(buffer: Buffer, time: int) -> tuple[int, int] | None:
+    """The part of ``buffer``'s range it occupies at ``time`` (None: absent)."""
+    for gap in buffer.gaps:
+        if gap.lower <= time < gap.upper:
+            return gap.window
+    return (0, buffer.size)
+
+
+def _map(problem: Problem, solution: Solution, width: int) -> list[str]:
+    start = min(b.lower for b in problem.buffers)
+    stop = max(b.upper for b in problem.buffers)
+    height = max(solution.height, 1)
+    label_width = len(str(stop - 1))
+    # Buffers by start time, so that each step looks only at the live ones.
+    order = sorted(range(len(problem.buffers)), key=lambda i: problem.buffers[i].lower)
+    live: list[int] = []
+    cursor = 0
+    lines = []
+    for time in range(start, stop):
+        while cursor < len(order) and problem.buffers[order[cursor]].lower <= time:
+            live.append(order[cursor])
+            cursor += 1
+        live = [i for i in live if problem.buffers[i].upper > time]
+        row = [_FREE] * width
+        used = 0
+        for i in live:
+            window = _window_at(problem.buffers[i], time)
+            if window is None or window[0] == window[1]:
+                continue
+            lo = solution.offsets[i] + window[0]
+            hi = solution.offsets[i] + window[1]
+            used += hi - lo
+            first = lo * width // height
+            last = max(first + 1, -(-hi * width // height))
+            for column in range(first, min(last, width)):
+                row[column] = _symbol(i)
+        share = f"{100 * used / height:.0f}%"
+        lines.append(f"{time:>{label_width}} |{''.join(row)}| {share:>4}")
+    return lines
