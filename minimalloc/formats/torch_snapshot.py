@@ -110,8 +110,8 @@ class SnapshotReport:
     def summary(self, plan_height: int | None = None) -> str:
         """One line: what a static plan needs against what was reserved.
 
-        >>> print(SnapshotReport(0, 9, (0,), (4096,), 4096, 3000, 0).summary(3072))
-        a static plan needs 3,072 bytes, the allocator reserved 4,096 at its peak (LOAD 3,000)
+        >>> print(SnapshotReport(0, 9, (0,), (512,), 512, 300, 0).summary(384))
+        a static plan needs 384 bytes, the allocator reserved 512 at its peak (LOAD 300)
         """
         reserved = f"the allocator reserved {self.reserved_peak:,} at its peak"
         load = f"LOAD {self.allocated_peak:,}"
