@@ -123,9 +123,10 @@ def read_onnx(
             raise ProblemError(f"dimension '{key}': expected an integer >= 0, got "
                                f"{value!r}", file=name)
     model = _load(source, name)
-    _check_dims_exist(model.graph, dims, name)
+    declared = _symbolic_dims(model.graph)
     _fix_input_dims(model.graph, dims)
     inferred, inference_error = _infer(model)
+    _check_dims_exist(declared | _symbolic_dims(inferred.graph), dims, name)
     try:
         return _build(inferred.graph, dims, alignment, include_weights, inference_error)
     except ProblemError as error:
@@ -207,10 +208,10 @@ def _symbolic_dims(graph: onnx.GraphProto) -> set[str]:
     return names
 
 
-def _check_dims_exist(graph: onnx.GraphProto, dims: Mapping[str, int], name: str) -> None:
-    unknown = sorted(set(dims) - _symbolic_dims(graph))
+def _check_dims_exist(symbols: set[str], dims: Mapping[str, int], name: str) -> None:
+    unknown = sorted(set(dims) - symbols)
     if unknown:
-        known = ", ".join(sorted(_symbolic_dims(graph))) or "none"
+        known = ", ".join(sorted(symbols)) or "none"
         raise ProblemError(f"dimension '{unknown[0]}' does not appear in the model "
                            f"(its symbolic dimensions: {known})", file=name)
 
