@@ -9,6 +9,8 @@
     minimalloc --input=IN.csv --allocator=best_fit [--capacity=N]
     minimalloc --input=IN.csv --capacity=N --explain
     minimalloc generate KIND [options]           (see minimalloc generate --help)
+    minimalloc import MODEL.onnx|SNAPSHOT.pickle [--output=problem.csv]
+               [--alignment=64] [--dim=batch=1] [--include_weights] [--device=0]
     minimalloc ablation --input=IN.csv --capacity=N [--timeout=20s]
 
 Flags are spelt as the reference's (absl) flags are: ``--name=value`` or
@@ -142,7 +144,7 @@ def _parse_int(text: str) -> int:
 @dataclass(frozen=True)
 class _Flag:
     name: str
-    kind: str  # "bool", "int", "str", "duration"
+    kind: str  # "bool", "int", "str", "duration", "multi" (a str; repeats add up)
     default: object
     help: str
     metavar: str = ""
@@ -168,8 +170,27 @@ def _input_flags() -> list[_Flag]:
     ]
 
 
+def _model_flags() -> list[_Flag]:
+    """How an ONNX model or a PyTorch snapshot given as input is read."""
+    return [
+        _Flag("alignment", "int", None, "ONNX input: round every tensor up to, and "
+              "align it at, a multiple of this many bytes.", "N"),
+        _Flag("dim", "multi", (), "ONNX input: the value of a symbolic dimension, "
+              "NAME=N; repeat the flag or separate with commas (batch=1,seq=128).",
+              "NAME=N"),
+        _Flag("include_weights", "bool", False, "ONNX input: also plan the weights "
+              "(initializers), alive the whole run."),
+        _Flag("device", "int", 0, "Snapshot input: which CUDA device's trace to read.",
+              "N"),
+    ]
+
+
 _SOLVE_FLAGS: list[_Flag] = [
     *_input_flags(),
+    *_model_flags(),
+    _Flag("format", "str", "", "The output's format: csv, chrome-trace (Perfetto, "
+          "chrome://tracing) or text (a TFLM-style plan); default: from the "
+          "output's suffix (.json, .txt), else csv.", "FORMAT"),
     _Flag("output", "str", "", "The path to the output CSV file: the input's columns "
           "plus offset.", "FILE"),
     _Flag("timeout", "duration", None, "The time limit, e.g. 10s, 500ms, 1m, or inf; "
@@ -193,6 +214,7 @@ _SOLVE_FLAGS: list[_Flag] = [
 
 _ABLATION_FLAGS: list[_Flag] = [
     *_input_flags(),
+    *_model_flags(),
     _Flag("timeout", "duration", 20.0, "The time limit per variant (default 20s).",
           "DURATION"),
     _Flag("preordering_heuristics", "str", "WAT,TAW,TWA",
@@ -254,6 +276,8 @@ def _parse_flags(argv: Sequence[str], flags: Sequence[_Flag]
                 text = argv[index]
                 index += 1
             value = _convert(flag, text)
+        if flag.kind == "multi":  # repeated flags add up instead
+            value = (*values[flag.name], value)  # type: ignore[misc]
         values[flag.name] = value
         given.add(flag.name)
     return values, given
@@ -287,7 +311,7 @@ def _help_text(usage: str, flags: Sequence[_Flag]) -> str:
             default = "true" if flag.default else "false"
         else:
             spelling = f"--{flag.name}={flag.metavar or 'VALUE'}"
-            default = "none" if flag.default in (None, "") else str(flag.default)
+            default = "none" if flag.default in (None, "", ()) else str(flag.default)
             if flag.kind == "duration" and flag.default is not None:
                 default = f"{flag.default:g}s"
         lines.append(f"  {spelling}")
@@ -330,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "generate":
         return _generate(args[1:])
+    if args and args[0] == "import":
+        return _guarded(_import_command, args[1:], _IMPORT_USAGE, _IMPORT_FLAGS)
     if args and args[0] == "ablation":
         return _guarded(_ablation, args[1:], _ABLATION_USAGE, _ABLATION_FLAGS)
     return _guarded(_solve_command, args, _SOLVE_USAGE, _SOLVE_FLAGS)
@@ -387,6 +413,7 @@ class _Input:
     problem: Problem
     layout: CsvLayout
     name: str
+    report: object = None  # a SnapshotReport when the input was a snapshot
 
 
 def _read_input(values: dict[str, object], capacity: int | None) -> _Input:
@@ -400,6 +427,8 @@ def _read_input(values: dict[str, object], capacity: int | None) -> _Input:
         return _read_sample(sample, capacity)
     if not path:
         raise UsageError(f"--input=FILE is required (or --sample=NAME); see {PROG} --help")
+    if _input_kind(path) != "csv":
+        return _read_model(path, values, capacity)
     problem, layout = read_csv_with_layout(path, capacity)
     return _Input(problem, layout, path)
 
@@ -519,6 +548,8 @@ def _solve_command(args: Sequence[str]) -> int:
     capacity = _capacity(values, required=needs_capacity and not values["sample"])
     params = _params(values)  # checks the heuristics before reading anything
     output = _check_output(values)
+    if output is not None:
+        _output_format(values, output)  # a bad --format fails before any work
     data = _read_input(values, capacity)
     if needs_capacity and data.problem.capacity is None:
         raise UsageError(f"--capacity=N is required: {data.name} does not give one")
@@ -632,13 +663,10 @@ def _finish(data: _Input, values: dict[str, object], solution, output: Path | No
             return EXIT_NOT_SOLVED
     if values.get("print_solution"):
         print(latex_picture(problem, solution, capacity))
+    if data.report is not None:
+        _line("allocator", data.report.summary(solution.height))
     if output is not None:
-        from minimalloc.formats.csv import write_csv
-
-        try:
-            write_csv(problem, output, solution, data.layout)
-        except OSError as error:  # name the output, not the temporary file
-            raise OSError(error.errno, error.strerror, str(output)) from None
+        _write_output(data, values, solution, output)
         _line("output", f"{output} (offsets from {method})")
     return EXIT_OK
 
@@ -764,6 +792,129 @@ def _explain(data: _Input, values: dict[str, object], params: SolverParams,
     if explanation.feasible and explanation.solution is not None:
         return _finish(data, values, explanation.solution, output, "the explanation",
                        problem.capacity)
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------------------
+# Models and snapshots in, plans out in other formats
+
+
+_IMPORT_FLAGS: list[_Flag] = [
+    _Flag("output", "str", "", "The problem CSV to write (default: print it).", "FILE"),
+    *_model_flags(),
+]
+
+_IMPORT_USAGE = f"""\
+usage: {PROG} import MODEL.onnx|SNAPSHOT.pickle [--output=problem.csv]
+                  [--alignment=64] [--dim=batch=1] [--include_weights] [--device=0]
+
+Turns an ONNX model (its activations, with lifetimes by node order) or a
+PyTorch CUDA memory snapshot (its allocations, in trace order) into a problem
+CSV with a label column saying where each buffer comes from.  The solving
+commands also take a model or a snapshot directly as --input.
+"""
+
+
+def _input_kind(path: str) -> str:
+    """Which reader takes ``path`` (by suffix, then by its first bytes)."""
+    from minimalloc.formats import reader_name
+
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        head = b""  # the reader will say what is wrong with it
+    return reader_name(path, head)
+
+
+def _model_options(values: dict[str, object]) -> dict[str, object]:
+    """The reader options the flags give: alignment, dims, weights, device."""
+    dims: dict[str, int] = {}
+    for text in values.get("dim") or ():
+        for part in str(text).split(","):
+            name, equals, number = part.partition("=")
+            if not equals or not name.strip() or not _INTEGER.fullmatch(number.strip()):
+                raise UsageError(f"--dim: expected NAME=N (such as batch=1), got {part!r}")
+            dims[name.strip()] = int(number)
+    alignment = values.get("alignment")
+    if alignment is not None and alignment < 1:  # type: ignore[operator]
+        raise UsageError(f"--alignment must be at least 1, got {alignment}")
+    return {"alignment": alignment, "dims": dims or None,
+            "include_weights": bool(values.get("include_weights")),
+            "device": values.get("device")}
+
+
+def _read_model(path: str, values: dict[str, object], capacity: int | None) -> _Input:
+    """An ONNX model or a snapshot as a problem (the CSV layout its output
+    will have: the reference's columns plus ``label``)."""
+    from minimalloc.formats import read_problem
+    from minimalloc.formats.csv import CsvLayout
+
+    options = _model_options(values)
+    problem, kind = read_problem(path, capacity=capacity, **options)
+    report = None
+    if kind == "torch_snapshot":
+        from minimalloc.formats.torch_snapshot import read_torch_snapshot_with_report
+
+        _, report = read_torch_snapshot_with_report(path, device=options["device"])
+    return _Input(problem, CsvLayout.default(problem), path, report)
+
+
+def _output_format(values: dict[str, object], output: Path | None) -> str:
+    from minimalloc.formats import writer_for
+
+    try:
+        return writer_for(str(values.get("format") or "") or None, output)
+    except ProblemError as error:
+        raise UsageError(f"--format: {error}") from None
+
+
+def _write_output(data: _Input, values: dict[str, object], solution,
+                  output: Path) -> None:
+    """Write the plan in the chosen format, never half-written."""
+    from minimalloc.formats import writers
+    from minimalloc.formats._files import write_text_atomically
+    from minimalloc.formats.csv import write_csv
+
+    kind = _output_format(values, output)
+    try:
+        if kind == "csv":
+            write_csv(data.problem, output, solution, data.layout)
+        else:
+            write_text_atomically(output, writers()[kind](data.problem, solution))
+    except OSError as error:  # name the output, not the temporary file
+        raise OSError(error.errno, error.strerror, str(output)) from None
+
+
+def _import_command(args: Sequence[str]) -> int:
+    from minimalloc.bounds import max_load
+    from minimalloc.formats.csv import dumps_csv, write_csv
+
+    path, flags = (args[0], args[1:]) if args and not args[0].startswith("-") else \
+        ("", args)
+    values, _ = _parse_flags(flags, _IMPORT_FLAGS)
+    if not path:
+        raise UsageError(f"give the model or snapshot to import first: {PROG} import "
+                         "MODEL.onnx|SNAPSHOT.pickle [flags]")
+    output = _check_output(values)
+    if _input_kind(path) == "csv":
+        raise UsageError(f"'{path}' is neither an ONNX model (.onnx) nor a PyTorch "
+                         "snapshot (.pickle): nothing to import")
+    data = _read_model(path, values, None)
+    problem = data.problem
+    steps = max((b.upper for b in problem.buffers), default=0)
+    summary = (f"{len(problem.buffers)} buffers over {steps} time steps, LOAD "
+               f"{max_load(problem):,} bytes")
+    if output is None:
+        print(dumps_csv(problem, None, data.layout), end="")
+        print(f"{path}: {summary}", file=sys.stderr)
+        return EXIT_OK
+    write_csv(problem, output, None, data.layout)
+    _line("input", path)
+    _line("buffers", summary)
+    if data.report is not None:
+        _line("allocator", data.report.summary())
+    _line("output", output)
     return EXIT_OK
 
 
