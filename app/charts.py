@@ -656,3 +656,104 @@ def comparison_figure(
                       title=title, yaxis_title="height",
                       legend=dict(orientation="h"))
     return fig
+
+
+# ----------------------------------------------------------------------------
+# Imported models and snapshots
+
+RESERVED_COLOR = "#ff7f0e"
+
+
+def with_labels(fig: go.Figure, problem: Problem) -> go.Figure:
+    """The packing figure with each buffer's label (an imported tensor's op
+    and readers, an allocation's stack frame) added to its hover text.
+
+    Unchanged when no buffer has a label or the figure has no hover trace.
+    """
+    labels = {b.id: b.label for b in problem.buffers if b.label}
+    if not labels:
+        return fig
+    for trace in fig.data:
+        meta = trace.meta if isinstance(trace.meta, dict) else {}
+        if meta.get("role") != "hover" or trace.customdata is None:
+            continue
+        rows = [list(row) for row in trace.customdata]
+        column = len(rows[0]) if rows else 0
+        data = np.empty((len(rows), column + 1), dtype=object)
+        for i, row in enumerate(rows):
+            data[i, :column] = row
+            data[i, column] = labels.get(str(row[0]), "")
+        template = trace.hovertemplate or ""
+        extra = f"<br>%{{customdata[{column}]}}"
+        if "<extra>" in template:
+            template = template.replace("<extra>", extra + "<extra>", 1)
+        else:
+            template += extra
+        trace.update(customdata=data, hovertemplate=template)
+    return fig
+
+
+def reserved_figure(report, problem: Problem, solution: Solution | None = None,
+                    title: str | None = "what the caching allocator reserved, beside "
+                                        "a static plan") -> go.Figure:
+    """A snapshot's reserved memory over time (steps) beside the live bytes,
+    and a static plan's memory: the top of the buffers alive at each moment
+    and its height.
+
+    ``report`` is a :class:`~minimalloc.formats.torch_snapshot.SnapshotReport`.
+    """
+    from minimalloc.bounds import load_profile as live_profile
+
+    end = max(report.entries, 1)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=[*report.times, end], y=[*report.reserved, report.reserved[-1]], mode="lines",
+        line=dict(shape="hv", color=RESERVED_COLOR, width=2), name="allocator reserved",
+        hovertemplate="entry %{x}<br>reserved %{y:,} bytes<extra></extra>",
+        meta={"role": "reserved"}))
+    times, live = live_profile(problem)
+    if len(times):
+        fig.add_trace(go.Scatter(
+            x=times, y=live, mode="lines", line=dict(shape="hv", color=LOAD_COLOR),
+            fill="tozeroy", fillcolor=_fill(LOAD_COLOR, 0.2), name="live bytes",
+            hovertemplate="entry %{x}<br>live %{y:,} bytes<extra></extra>",
+            meta={"role": "load"}))
+    if solution is not None:
+        x, top = plan_top(problem, solution)
+        fig.add_trace(go.Scatter(
+            x=x, y=top, mode="lines", line=dict(shape="hv", color=HEIGHT_COLOR, width=1.5),
+            name="static plan: top of live buffers",
+            hovertemplate="entry %{x}<br>plan reaches %{y:,}<extra></extra>",
+            meta={"role": "plan top"}))
+        fig.add_trace(go.Scatter(
+            x=[0, end], y=[solution.height] * 2, mode="lines",
+            line=dict(color=HEIGHT_COLOR, dash="dash"), name="static plan height",
+            hovertemplate=f"plan height {solution.height:,}<extra></extra>",
+            meta={"role": "height"}))
+    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=50, b=10),
+                      hovermode="x unified",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_xaxes(title_text="trace entry (time)")
+    fig.update_yaxes(title_text="bytes", rangemode="tozero")
+    return fig
+
+
+def plan_top(problem: Problem, solution: Solution) -> tuple[list[int], list[int]]:
+    """A step function: the highest address a plan uses at each moment (the
+    top of the buffers alive then), at every time it may change."""
+    import heapq
+
+    order = sorted(range(len(problem.buffers)), key=lambda i: problem.buffers[i].lower)
+    points = sorted({t for b in problem.buffers for t in (b.lower, b.upper)})
+    live: list[tuple[int, int]] = []  # (-top, upper): a max-heap, stale entries popped late
+    tops, cursor = [], 0
+    for t in points:  # O(n log n): one push and at most one pop per buffer
+        while cursor < len(order) and problem.buffers[order[cursor]].lower <= t:
+            i = order[cursor]
+            heapq.heappush(live, (-(solution.offsets[i] + problem.buffers[i].size),
+                                  problem.buffers[i].upper))
+            cursor += 1
+        while live and live[0][1] <= t:
+            heapq.heappop(live)
+        tops.append(-live[0][0] if live else 0)
+    return points, tops

@@ -21,7 +21,7 @@ st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layou
 
 import pandas as pd  # noqa: E402
 
-from app import charts, search_view, workflow  # noqa: E402
+from app import charts, model_view, search_view, workflow  # noqa: E402
 from minimalloc import heuristics, solver  # noqa: E402
 from minimalloc.errors import ProblemError  # noqa: E402
 from minimalloc.formats.csv import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
@@ -117,7 +117,7 @@ def on_sample() -> None:
 def on_upload() -> None:
     file = ss.get("upload")
     if file is not None:
-        load_guarded(lambda: workflow.parse_csv_text(file.getvalue(), file.name))
+        load_guarded(lambda: model_view.parse_upload(ss, file.getvalue(), file.name))
 
 
 def on_paste() -> None:
@@ -170,9 +170,11 @@ def sidebar() -> None:
         sb.button("Reload sample", key="reload_sample", on_click=on_sample)
     elif ss.source == "Upload or paste":
         sb.file_uploader(
-            "CSV file (reference format; an offset column is checked as an allocation)",
-            type=["csv", "txt"], key="upload", on_change=on_upload,
+            "CSV file (reference format; an offset column is checked as an allocation), "
+            "ONNX model or PyTorch memory snapshot (.pickle)",
+            type=workflow.UPLOAD_TYPES, key="upload", on_change=on_upload,
         )
+        model_view.import_widgets(sb)
         sb.text_area("…or paste CSV", key="paste", height=140,
                      placeholder="id,lower,upper,size\nb1,0,3,4\nb2,3,9,4")
         sb.button("Load pasted CSV", key="load_paste", on_click=on_paste)
@@ -441,6 +443,7 @@ def packing_chart(problem, solution, *, result=None, highlight=(), highlight_lab
         profile=bounds.load_profile(problem), overloaded=overloaded, title=title,
         revision=id(ss.loaded),
     )
+    fig = charts.with_labels(fig, problem)  # an imported tensor's op and readers
     st.plotly_chart(fig, key="packing_chart", config={"scrollZoom": True,
                                                       "displaylogo": False})
 
@@ -696,6 +699,8 @@ def main() -> None:
             with tabs[0]:
                 st.info("Press **Solve** in the sidebar to place the buffers.")
                 packing_chart(problem, None)
+    model_view.show_model_panels(ss.loaded, problem,
+                                 model_view.shown_solution(ss, problem), tabs[0])
     export(problem, tabs[4])
     with tabs[5]:
         show_search_view(problem, tabs[5].open)

@@ -68,6 +68,7 @@ class Loaded:
     allocation: Solution | None = None
     capacity: int | None = None
     description: str = ""
+    report: Any = None  # a SnapshotReport when read from a PyTorch snapshot
 
 
 def next_power_of_two(value: int) -> int:
@@ -646,3 +647,93 @@ def buffer_ids(problem: Problem, indices: Sequence[int]) -> list[str]:
 
 def describe(buffer: Buffer) -> str:
     return f"{buffer.id} [{buffer.lower}, {buffer.upper}) size {buffer.size}"
+
+
+# ----------------------------------------------------------------------------
+# Models and snapshots
+
+#: File types the upload accepts: problem CSVs, ONNX models, PyTorch snapshots.
+UPLOAD_TYPES = ["csv", "txt", "onnx", "pickle", "pkl"]
+
+
+def parse_upload(data: bytes, name: str, *, alignment: int = 1,
+                 dims: Mapping[str, int] | None = None, include_weights: bool = False,
+                 device: int = 0) -> Loaded:
+    """Read an uploaded file: a problem CSV, an ONNX model or a PyTorch CUDA
+    memory snapshot (picked by its suffix, then its first bytes).
+
+    A snapshot is unpickled without running anything in it (see
+    :mod:`minimalloc.formats.torch_snapshot`).  Errors are
+    :class:`ProblemError` naming ``name``.
+    """
+    from minimalloc.formats import read_problem, reader_name
+    from minimalloc.formats.torch_snapshot import read_torch_snapshot_with_report
+
+    kind = reader_name(name, bytes(data[:16]))
+    if kind == "csv":
+        return parse_csv_text(data, name)
+    if kind == "torch_snapshot":
+        try:
+            problem, report = read_torch_snapshot_with_report(bytes(data), device=device)
+        except ProblemError as error:
+            raise _renamed_upload(error, name) from None
+        return Loaded(problem, name, description=report.summary(), report=report)
+    problem, _ = read_problem(bytes(data), name=name, alignment=alignment, dims=dims,
+                              include_weights=include_weights)
+    steps = max((b.upper for b in problem.buffers), default=0)
+    return Loaded(problem, name, description=f"ONNX model: {len(problem)} tensors over "
+                                             f"{steps} nodes")
+
+
+def _renamed_upload(error: ProblemError, name: str) -> ProblemError:
+    if error.file in (None, "<input>", "<model>", "<snapshot>"):
+        return ProblemError(error.message, file=name, line=error.line, column=error.column)
+    return error
+
+
+def parse_dims(text: str) -> dict[str, int]:
+    """``"batch=1, seq=128"`` as ``{"batch": 1, "seq": 128}``; a ProblemError
+    for anything else."""
+    dims: dict[str, int] = {}
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        key, equals, value = part.partition("=")
+        if not equals or not key.strip() or not value.strip().isdigit():
+            raise ProblemError(f"symbolic dimensions: expected NAME=N such as batch=1, "
+                               f"got {part.strip()!r}")
+        dims[key.strip()] = int(value)
+    return dims
+
+
+def peak_rows(problem: Problem, solution: Solution | None = None
+              ) -> tuple[int | None, list[dict[str, Any]]]:
+    """The first moment the live bytes reach LOAD, and the buffers alive then,
+    largest first (with their offsets when a solution is given)."""
+    peaks = bounds.peak_times(problem)
+    if not peaks:
+        return None, []
+    moment = peaks[0][0]
+    rows = []
+    for index, buffer in enumerate(problem.buffers):
+        width = _width_at(buffer, moment)
+        if not width:
+            continue
+        row: dict[str, Any] = {"id": buffer.id, "size": width,
+                               "lifespan": f"[{buffer.lower}, {buffer.upper})"}
+        if solution is not None:
+            row["offset"] = solution.offsets[index]
+        row["label"] = buffer.label or ""
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["size"], r["id"]))
+    return moment, rows
+
+
+def _width_at(buffer: Buffer, moment: int) -> int:
+    """Bytes ``buffer`` occupies at ``moment`` (gaps and windows counted)."""
+    if not buffer.lower <= moment < buffer.upper:
+        return 0
+    for gap in buffer.gaps:
+        if gap.lower <= moment < gap.upper:
+            return 0 if gap.window is None else gap.window[1] - gap.window[0]
+    return buffer.size

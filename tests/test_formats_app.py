@@ -1,0 +1,143 @@
+"""The app with models and snapshots: upload, hover labels, the peak table, the
+reserved-memory chart, and bad uploads that leave the last good problem loaded."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import onnx
+import pytest
+from app_helpers import (
+    chart,
+    chart_traces,
+    metrics,
+    new_app,
+    settle,
+    table,
+    texts,
+    warm_kernel,  # noqa: F401 - fixture
+)
+
+from app import charts, workflow
+from minimalloc.errors import ProblemError
+from minimalloc.heuristics import allocate
+from minimalloc.model import Buffer, Gap, Problem, Solution
+
+pytestmark = pytest.mark.usefixtures("warm_kernel")
+
+LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+SQUEEZENET = LIGHT / "light_squeezenet.onnx"
+TRACE = [
+    {"action": "segment_alloc", "addr": 0, "size": 8192, "frames": []},
+    {"action": "alloc", "addr": 0, "size": 4096,
+     "frames": [{"filename": "train.py", "line": 3, "name": "main"}]},
+    {"action": "alloc", "addr": 4096, "size": 2048, "frames": []},
+    {"action": "free_completed", "addr": 0, "size": 4096, "frames": []},
+    {"action": "alloc", "addr": 0, "size": 1024, "frames": []},
+]
+SNAPSHOT = pickle.dumps({"segments": [], "device_traces": [TRACE]})
+
+
+def upload(at, name: str, data: bytes):
+    at.radio(key="source").set_value("Upload or paste").run()
+    at.file_uploader(key="upload").set_value((name, data, "application/octet-stream"))
+    at.run()
+    return settle(at)
+
+
+# ----------------------------------------------------------------------------
+# Workflow and charts, without the page
+
+
+def test_parse_upload_reads_each_format():
+    model = workflow.parse_upload(SQUEEZENET.read_bytes(), "squeeze.onnx", alignment=64)
+    assert len(model.problem) == 106 and model.report is None
+    assert all(b.alignment == 64 for b in model.problem.buffers)
+    snap = workflow.parse_upload(SNAPSHOT, "snap.pickle")
+    assert snap.report.reserved_peak == 8192 and len(snap.problem) == 3
+    text = workflow.parse_upload(b"id,lower,upper,size\na,0,1,4\n", "p.csv")
+    assert text.problem.buffers[0].size == 4
+    with pytest.raises(ProblemError, match=r"^evil\.pickle: .*nothing in it was run"):
+        workflow.parse_upload(b"cos\nsystem\n(S'true'\ntR.", "evil.pickle")
+
+
+def test_parse_dims():
+    assert workflow.parse_dims("batch=1, seq=128") == {"batch": 1, "seq": 128}
+    assert workflow.parse_dims("") == {}
+    with pytest.raises(ProblemError, match="NAME=N"):
+        workflow.parse_dims("batch")
+
+
+def test_peak_rows_are_the_buffers_alive_at_the_peak_largest_first():
+    problem = Problem((Buffer("a", 0, 4, 8, label="A op"), Buffer("b", 1, 3, 16),
+                       Buffer("c", 1, 2, 2, gaps=(Gap(1, 2, (0, 1)),)),
+                       Buffer("d", 3, 5, 100)))
+    moment, rows = workflow.peak_rows(problem, Solution((0, 8, 24, 0), 100))
+    assert moment == 3  # 8 + 100 at time 3 beats 8 + 16 + 1 at time 1
+    assert [(r["id"], r["size"], r["offset"]) for r in rows] == [("d", 100, 0), ("a", 8, 0)]
+    moment, rows = workflow.peak_rows(Problem((Buffer("a", 0, 2, 4),
+                                               Buffer("b", 1, 2, 4,
+                                                      gaps=(Gap(1, 2, (0, 1)),)))))
+    assert moment == 1 and [r["size"] for r in rows] == [4, 1]
+
+
+def test_hover_shows_the_label_and_the_reserved_chart_draws_the_plan():
+    problem = workflow.parse_upload(SNAPSHOT, "snap.pickle").problem
+    solution = allocate(problem, "best_fit")
+    fig = charts.with_labels(charts.packing_figure(problem, solution), problem)
+    hover = [t for t in fig.data if (t.meta or {}).get("role") == "hover"][0]
+    assert "train.py:3 main" in {row[-1] for row in hover.customdata}
+    assert hover.hovertemplate.count("customdata[7]") == 1
+    report = workflow.parse_upload(SNAPSHOT, "snap.pickle").report
+    fig = charts.reserved_figure(report, problem, solution)
+    roles = {t.meta["role"]: t for t in fig.data}
+    assert max(roles["reserved"].y) == 8192
+    assert max(roles["plan top"].y) == solution.height == 6144
+    # 0x0@1 [1, 3) 4096 at 2048; 0x1000@2 [2, 5) 2048 at 0; 0x0@4 [4, 5) 1024 at 2048
+    x, top = charts.plan_top(problem, Solution((2048, 0, 2048), 6144))
+    assert (x, top) == ([1, 2, 3, 4, 5], [6144, 6144, 2048, 3072, 0])
+
+
+# ----------------------------------------------------------------------------
+# The page
+
+
+def test_uploading_a_model_shows_its_tensors_and_the_peak():
+    at = upload(new_app(), "squeezenet.onnx", SQUEEZENET.read_bytes())
+    assert not at.exception
+    assert metrics(at)["Buffers"] == "106"
+    hover = chart_traces(at, "hover")[0]
+    assert "customdata[7]" in hover["hovertemplate"]
+    assert any(" -> " in str(row[-1]) for row in hover["customdata"])  # op -> readers
+    peak = table(at, "label")
+    assert list(peak["size"]) == sorted(peak["size"], reverse=True)
+    assert peak["size"].sum() == 11240864  # squeezenet's LOAD
+
+
+def test_uploading_a_snapshot_draws_what_the_allocator_reserved():
+    at = upload(new_app(), "snap.pickle", SNAPSHOT)
+    assert not at.exception
+    assert metrics(at)["Buffers"] == "3"
+    assert "the allocator reserved 8,192 at its peak" in texts(at, "info")
+    reserved = [t for t in chart(at, "reserved_chart")["data"]
+                if t["meta"]["role"] == "reserved"]
+    assert max(reserved[0]["y"]) == 8192
+
+
+def test_bad_uploads_keep_the_last_good_problem(tmp_path):
+    at = upload(new_app(), "snap.pickle", SNAPSHOT)
+    assert metrics(at)["Buffers"] == "3"
+    marker = tmp_path / "ran"
+    evil = b"cos\nsystem\n(S'touch " + str(marker).encode() + b"'\ntR."
+    for name, data, words in [
+        ("evil.pickle", evil, "nothing in it was run"),
+        ("broken.onnx", b"\xff\x00 not a model", "not a readable ONNX model"),
+        ("weights.pickle", pickle.dumps({"w": [1.0]}), "not a PyTorch memory snapshot"),
+    ]:
+        at.file_uploader(key="upload").set_value((name, data, "application/octet-stream"))
+        at.run()
+        errors = texts(at, "error")
+        assert name in errors and words in errors and "last good problem" in errors
+        assert metrics(at)["Buffers"] == "3"
+    assert not marker.exists()
