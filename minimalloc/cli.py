@@ -851,12 +851,14 @@ def _read_model(path: str, values: dict[str, object], capacity: int | None) -> _
     from minimalloc.formats.csv import CsvLayout
 
     options = _model_options(values)
-    problem, kind = read_problem(path, capacity=capacity, **options)
     report = None
-    if kind == "torch_snapshot":
+    if _input_kind(path) == "torch_snapshot":  # read once, with the allocator's report
         from minimalloc.formats.torch_snapshot import read_torch_snapshot_with_report
 
-        _, report = read_torch_snapshot_with_report(path, device=options["device"])
+        problem, report = read_torch_snapshot_with_report(path, device=options["device"])
+        problem = problem.with_capacity(capacity)
+    else:
+        problem, _ = read_problem(path, capacity=capacity, **options)
     return _Input(problem, CsvLayout.default(problem), path, report)
 
 

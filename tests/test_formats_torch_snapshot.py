@@ -195,3 +195,19 @@ def test_the_pickle_really_holds_only_data_opcodes():
     """The test snapshots are what torch writes: no GLOBAL opcode in them."""
     ops = {op.name for op, _, _ in pickletools.genops(pickle.dumps(snapshot(TRACE)))}
     assert not ops & {"GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ"}
+
+
+def test_a_block_awaiting_free_at_the_end_and_a_lost_free_are_handled():
+    trace = [
+        entry("alloc", 0x10, 64),            # 0
+        entry("alloc", 0x80, 32),            # 1
+        entry("free_requested", 0x80, 32),   # 2: another stream still uses it...
+        entry("free_completed", 0x10, 64),   # 3
+        entry("alloc", 0x10, 16),            # 4
+        entry("alloc", 0x10, 16),            # 5: the free of the last one was lost
+    ]
+    problem = read_torch_snapshot(pickle.dumps(snapshot(trace)))
+    spans = {b.id: (b.lower, b.upper) for b in problem.buffers}
+    # ...and never completes: memory still taken at the end
+    assert spans == {"0x10@0": (0, 3), "0x80@1": (1, 6), "0x10@4": (4, 5),
+                     "0x10@5": (5, 6)}
