@@ -163,7 +163,8 @@ def _switch_flags() -> list[_Flag]:
 
 def _input_flags() -> list[_Flag]:
     return [
-        _Flag("input", "str", "", "The path to the input CSV file.", "FILE"),
+        _Flag("input", "str", "", "The path to the input: a problem CSV, an ONNX model "
+              "(.onnx) or a PyTorch CUDA memory snapshot (.pickle).", "FILE"),
         _Flag("sample", "str", "", "Read a built-in sample problem instead of --input "
               "(--sample=list shows them).", "NAME"),
         _Flag("capacity", "int", None, "The maximum memory capacity.", "N"),
@@ -328,6 +329,8 @@ usage: {PROG} --capacity=N --input=IN.csv [--output=OUT.csv] [--timeout=10s]
        {PROG} --input=IN.csv --allocator=NAME [--capacity=N] [--output=OUT.csv]
        {PROG} --input=IN.csv --capacity=N --explain
        {PROG} generate KIND [options]      (see {PROG} generate --help)
+       {PROG} import MODEL.onnx|SNAPSHOT.pickle --output=problem.csv
+                  (see {PROG} import --help)
        {PROG} ablation --input=IN.csv --capacity=N [--timeout=20s]
 
 Solves a static memory allocation problem with MiniMalloc: gives every buffer
