@@ -9,8 +9,8 @@ initializer, becomes a buffer:
   seven ``int4`` values take four bytes); its ``alignment`` is ``alignment``;
 - time is the node's index in the graph's order (ONNX keeps nodes in
   topological order): a tensor produced by node ``i`` and last read by node
-  ``j`` lives ``[i, j + 1)``; graph inputs start at 0; graph outputs live to
-  the end, ``len(nodes)``;
+  ``j`` lives ``[i, j + 1)``; graph inputs start at 0 (one that no node reads
+  lives ``[0, 1)``); graph outputs live to the end, ``len(nodes)``;
 - its ``label`` says where it comes from and who reads it:
   ``Conv conv1 -> Relu relu1, MaxPool pool1``.
 
