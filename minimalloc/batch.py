@@ -526,9 +526,12 @@ def local_client(workers: int | None = None) -> Client:
     from distributed import Client, LocalCluster
 
     count = workers or os.cpu_count() or 1
-    # Errors only: closing the cluster warns when a worker takes its time to exit.
+    # No dashboard; the scheduler's small HTTP server (health checks) on any free
+    # port of 127.0.0.1, not 8787, which another cluster may hold.  Errors only:
+    # closing the cluster warns when a worker takes its time to exit.
     cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
                            host="127.0.0.1", dashboard_address=None,
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                            silence_logs=logging.ERROR)
     client = Client(cluster)
     client._minimalloc_cluster = cluster  # closed together in _close
