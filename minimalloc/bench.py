@@ -9,9 +9,10 @@ Then the costs of a process: JIT compilation with a cold cache, the start of
 a whole ``minimalloc`` command with a warm cache, and peak memory.  Then,
 when :mod:`minimalloc.minimize` is present, the minimiser on A-K with no
 capacity, against the reference's solve times and the heights of other
-allocators.  Then the paper's ablation table (each technique switched off in
-turn, 20 s per variant) over A-K, run by :mod:`minimalloc.batch` on every
-local core (``--only ablation`` for just that).  ``--trace-overhead`` also
+allocators.  With ``--ablation`` (``make bench`` gives it), the paper's ablation
+table (each technique switched off in turn, 20 s per variant) over A-K, run
+by :mod:`minimalloc.batch` on every local core (``--only ablation`` for just
+that).  ``--trace-overhead`` also
 compares solves with and without the search trace.
 
 Our times are of :meth:`Solver.solve` in a warm process (the problem already
@@ -509,8 +510,8 @@ def _parser() -> argparse.ArgumentParser:
                              "the reference's)")
     parser.add_argument("--only", choices=("ablation",),
                         help="run only this section")
-    parser.add_argument("--no-ablation", action="store_true",
-                        help="skip the ablation section")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also run the ablation section (make bench does)")
     parser.add_argument("--ablation-timeout", type=float, default=20.0,
                         help="time limit per variant in the ablation (default 20 s, as "
                              "in REFERENCE.md)")
@@ -591,7 +592,7 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)
-    if not args.no_ablation:
+    if args.ablation:
         print()
         report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),
                         args.ablation_timeout, args.workers, args.ablation_output)
