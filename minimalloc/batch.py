@@ -177,11 +177,12 @@ class Task:
         """What identifies the row in the results file."""
         return (self.input, self.mode, self.variant)
 
-    @property
-    def dask_key(self) -> str:
-        """A stable Dask key, so that each task runs under one name."""
+    def dask_key(self, run_id: str) -> str:
+        """The task's Dask key within the run ``run_id``: one name per task, so
+        the client can tell which row a result belongs to, and never the name
+        of a task of another run (or client) on the same cluster."""
         text = "\0".join((*self.row_key, str(self.capacity), str(self.timeout)))
-        return "minimalloc-batch-" + hashlib.sha1(text.encode()).hexdigest()[:20]
+        return f"minimalloc-batch-{run_id}-{hashlib.sha1(text.encode()).hexdigest()[:16]}"
 
 
 def make_tasks(problems: Iterable[str | os.PathLike | Problem] | Mapping[str, Problem],
@@ -622,14 +623,7 @@ def run(problems: Iterable[str | os.PathLike | Problem] | Mapping[str, Problem],
                 on_row(row)
 
         if pending:
-            own = client is None
-            if own:
-                client = local_client(workers)
-            try:
-                _run_on(client, pending, len(tasks), finished, progress)
-            finally:
-                if own:
-                    _close(client)
+            _run_pending(client, workers, pending, len(tasks), finished, progress)
     finally:
         if results is not None:
             results.close()
@@ -638,22 +632,43 @@ def run(problems: Iterable[str | os.PathLike | Problem] | Mapping[str, Problem],
     return _typed(pd.DataFrame(ordered, columns=list(COLUMNS), dtype=str))
 
 
-def _run_on(client: Client, tasks: list[Task], total: int,
-            finished: Callable[[Task, dict[str, object], str | None], None],
-            progress: bool | None) -> None:
-    """Submit ``tasks``, hand each result to ``finished`` once, in the order
-    they finish; on any exception (Ctrl-C) cancel what is left."""
-    from distributed import as_completed
+_Finished = Callable[[Task, dict[str, object], str | None], None]
+
+
+def _run_pending(client: Client | None, workers: int | None, tasks: list[Task],
+                 total: int, finished: _Finished, progress: bool | None) -> None:
+    """Run ``tasks`` on ``client`` (or a local cluster of ``workers`` made for
+    them), with a progress bar on a terminal."""
     from tqdm import tqdm
 
-    client.register_plugin(WarmupPlugin(), name=WarmupPlugin.name)
-    by_key = {task.dask_key: task for task in tasks}
-    futures = [client.submit(run_task, task, key=key, pure=False, retries=0)
-               for key, task in by_key.items()]
-    written: set[str] = set()
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=total, initial=total - len(tasks), unit="problem", disable=not show,
                file=sys.stderr, dynamic_ncols=True)
+    own = client is None
+    try:
+        bar.set_postfix_str("starting the workers" if own else "connecting")
+        if own:
+            client = local_client(workers)
+        bar.set_postfix_str("loading the kernels on the workers")
+        client.register_plugin(WarmupPlugin(), name=WarmupPlugin.name)
+        bar.set_postfix_str("")
+        _run_on(client, tasks, finished, bar)
+    finally:
+        bar.close()
+        if own and client is not None:
+            _close(client)
+
+
+def _run_on(client: Client, tasks: list[Task], finished: _Finished, bar: Any) -> None:
+    """Submit ``tasks``, hand each result to ``finished`` once, in the order
+    they finish; on any exception (Ctrl-C) cancel what is left."""
+    from distributed import as_completed
+
+    run_id = secrets.token_hex(4)
+    by_key = {task.dask_key(run_id): task for task in tasks}
+    futures = [client.submit(run_task, task, key=key, pure=False, retries=0)
+               for key, task in by_key.items()]
+    written: set[str] = set()
     try:
         for future in as_completed(futures):
             task = by_key[future.key]
@@ -662,14 +677,12 @@ def _run_on(client: Client, tasks: list[Task], total: int,
             row, text = _outcome(future, task)
             finished(task, row, text)
             written.add(future.key)
-            bar.set_postfix_str(f"{Path(task.input).name} {task.variant}".strip()
-                                + f": {row['status']}", refresh=False)
+            name = f"{Path(task.input).name} {task.variant}".strip()
+            bar.set_postfix_str(f"last: {name}: {row['status']}", refresh=False)
             bar.update(1)
     except BaseException:
         client.cancel(futures)
         raise
-    finally:
-        bar.close()
 
 
 def _outcome(future: Any, task: Task) -> tuple[dict[str, object], str | None]:
