@@ -569,7 +569,8 @@ def run(problems: Iterable[str | os.PathLike | Problem] | Mapping[str, Problem],
         ``allocate``: the best baseline allocator (or ``allocator``).
     client : distributed.Client, optional
         Where to run; default a local cluster of ``workers`` processes (one
-        per core), closed at the end.
+        per core), closed at the end.  The processes are spawned, so a
+        script must call this under ``if __name__ == "__main__":``.
     capacity : int, optional
         For every problem; else the file name's (``A.1048576.csv``), else
         none (then solve and ablation rows report an error).
