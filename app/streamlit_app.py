@@ -37,7 +37,7 @@ TECHNIQUE_GROUPS: dict[str, tuple[str, ...]] = {
     "Ordering": ("static_preordering", "dynamic_ordering"),
     "Decomposition": ("dynamic_decomposition",),
 }
-SOURCES = ("Sample", "Upload or paste", "Generate")
+SOURCES = ("Sample", "Upload or paste", "Generate", "Batch results")
 MODES = ("Solve at this capacity", "Minimise the capacity")
 STATUS_TEXT = {
     Status.OK: "solved",
@@ -178,6 +178,8 @@ def sidebar() -> None:
         sb.text_area("…or paste CSV", key="paste", height=140,
                      placeholder="id,lower,upper,size\nb1,0,3,4\nb2,3,9,4")
         sb.button("Load pasted CSV", key="load_paste", on_click=on_paste)
+    elif ss.source == "Batch results":
+        batch_widgets(sb)
     else:
         generator_widgets(sb)
     problem = ss.problem
@@ -217,6 +219,56 @@ def sidebar() -> None:
               width="stretch")
     sb.caption(f"Search kernel ready (compiled in {ss.warm_seconds:.1f} s at server "
                "start).")
+
+
+def on_batch_upload() -> None:
+    file = ss.get("batch_upload")
+    if file is not None:
+        _read_batch(lambda: workflow.read_batch_results(file.getvalue(), file.name))
+
+
+def on_batch_path() -> None:
+    path = ss.get("batch_path", "").strip()
+    if path:
+        _read_batch(lambda: workflow.read_batch_results(path))
+
+
+def _read_batch(read) -> None:
+    try:
+        ss.batch_table = read()
+        ss.batch_row = 0
+        ss.load_error = None
+    except (ProblemError, OSError) as error:
+        ss.load_error = str(error)
+
+
+def on_batch_open() -> None:
+    """Load the chosen row's problem with the row's capacity, mode and switches."""
+    table, index = ss.batch_table, ss.batch_row
+    minimise, switches = workflow.batch_settings(table, index)
+    ss.mode = MODES[1] if minimise else MODES[0]
+    for name, on in switches.items():
+        ss[f"sw_{name}"] = on
+    load_guarded(lambda: workflow.load_batch_row(table, index))
+
+
+def batch_widgets(sb) -> None:
+    """Open a table written by ``minimalloc batch`` and jump to any row's problem."""
+    sb.file_uploader("Results CSV of minimalloc batch", type=["csv"], key="batch_upload",
+                     on_change=on_batch_upload)
+    sb.text_input("…or its path on this machine", key="batch_path",
+                  on_change=on_batch_path)
+    table = ss.get("batch_table")
+    if table is None:
+        sb.caption("Rows name their input files; opening a row reads its file again.")
+        return
+    sb.dataframe(table[["input", "variant", "status", "height", "proven", "seconds"]],
+                 key="batch_rows", height=180)
+    labels = [workflow.batch_row_label(row, i) for i, row in
+              enumerate(table.to_dict("records"))]
+    sb.selectbox("Row", range(len(table)), format_func=labels.__getitem__,
+                 key="batch_row")
+    sb.button("Open this row's problem", key="batch_open", on_click=on_batch_open)
 
 
 def generator_widgets(sb) -> None:

@@ -115,24 +115,60 @@ def run_ablation(problem: Problem, timeout: float | None = 20.0,
     if unknown:
         raise ProblemError(f"unknown technique {', '.join(unknown)}: use one of "
                            f"{', '.join(TECHNIQUES)}")
-    base = params if params is not None else SolverParams()
-    base = replace(base, timeout=timeout, minimize_capacity=False)
     warmup(trace=False)  # compile or load the kernels: the first variant pays nothing
     rows = []
     for variant in (BASELINE, *names):
-        changes = {} if variant == BASELINE else {variant: False}
-        solver = Solver(replace(base, **changes))
-        if on_start is not None:
-            on_start(variant, solver)
-        result = solver.solve(problem)
-        row = AblationRow(
-            variant=variant, status=result.status, seconds=result.stats.seconds,
-            nodes=result.stats.nodes, backtracks=result.stats.backtracks,
-            solution=result.solution)
+        row = run_variant(problem, variant, timeout, params, on_start=on_start)
         rows.append(row)
         if on_row is not None:
             on_row(row)
     return rows
+
+
+def variants() -> tuple[str, ...]:
+    """Every variant of the study, in the table's order: :data:`BASELINE`,
+    then each technique of :data:`minimalloc.params.TECHNIQUES`."""
+    return (BASELINE, *TECHNIQUES)
+
+
+def run_variant(problem: Problem, variant: str, timeout: float | None = 20.0,
+                params: SolverParams | None = None, *,
+                on_start: Callable[[str, Solver], object] | None = None
+                ) -> AblationRow:
+    """One row of the study: solve ``problem`` with ``variant`` switched off.
+
+    The variants are independent, so they can run in separate processes
+    (:mod:`minimalloc.batch` does); :func:`run_ablation` runs them in turn.
+
+    Parameters
+    ----------
+    problem : Problem
+        Buffers and capacity.
+    variant : str
+        :data:`BASELINE` or a key of :data:`minimalloc.params.TECHNIQUES`.
+    timeout, params, on_start
+        As for :func:`run_ablation`.
+
+    Raises
+    ------
+    ProblemError
+        For a problem without a capacity, or an unknown variant.
+    """
+    if problem.capacity is None:
+        raise ProblemError("the ablation study needs a capacity: give the problem one")
+    if variant != BASELINE and variant not in TECHNIQUES:
+        raise ProblemError(f"unknown variant {variant}: use {BASELINE!r} or one of "
+                           f"{', '.join(TECHNIQUES)}")
+    base = params if params is not None else SolverParams()
+    changes = {} if variant == BASELINE else {variant: False}
+    solver = Solver(replace(base, timeout=timeout, minimize_capacity=False, **changes))
+    if on_start is not None:
+        on_start(variant, solver)
+    result = solver.solve(problem)
+    return AblationRow(
+        variant=variant, status=result.status, seconds=result.stats.seconds,
+        nodes=result.stats.nodes, backtracks=result.stats.backtracks,
+        solution=result.solution)
 
 
 def ablation_table(rows: Sequence[AblationRow]) -> str:

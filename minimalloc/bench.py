@@ -9,8 +9,11 @@ Then the costs of a process: JIT compilation with a cold cache, the start of
 a whole ``minimalloc`` command with a warm cache, and peak memory.  Then,
 when :mod:`minimalloc.minimize` is present, the minimiser on A-K with no
 capacity, against the reference's solve times and the heights of other
-allocators.  ``--trace-overhead`` also compares solves with and without the
-search trace.
+allocators.  With ``--ablation`` (``make bench`` gives it), the paper's ablation
+table (each technique switched off in turn, 20 s per variant) over A-K, run
+by :mod:`minimalloc.batch` on every local core (``--only ablation`` for just
+that).  ``--trace-overhead`` also
+compares solves with and without the search trace.
 
 Our times are of :meth:`Solver.solve` in a warm process (the problem already
 read); the reference's are medians of whole-process runs, so they include
@@ -414,6 +417,64 @@ def report_minimize(shared: Path, names: list[str], reference: Reference,
                             "ours at least as low"), heights_vs_others, align="<>><^"))
 
 
+def parse_reference_ablation(text: str) -> dict[str, dict[str, str]]:
+    """The reference's ablation table of ``REFERENCE.md``: per switched-off
+    technique (``nothing`` for the baseline), per instance, the seconds or
+    ``T`` (timed out)."""
+    table: dict[str, dict[str, str]] = {}
+    for heading, header, rows in _markdown_tables(text):
+        if "ablation" not in heading.lower():
+            continue
+        for row in rows:
+            table[row[0]] = {name: cell for name, cell in zip(header[1:], row[1:])
+                             if name in INSTANCES}
+    return table
+
+
+def report_ablation(shared: Path, names: list[str], reference_text: str,
+                    timeout: float, workers: int | None, output: Path | None) -> None:
+    """The paper's ablation table over ``names``, run by :mod:`minimalloc.batch`
+    on local processes (one variant of one instance per task)."""
+    from minimalloc.ablation import BASELINE, variants
+    from minimalloc.batch import run
+
+    count = workers or os.cpu_count() or 1
+    print(f"Ablation: each technique switched off in turn, {timeout:g} s limit per "
+          f"variant, {len(names)} instances x {len(variants())} variants through "
+          f"minimalloc.batch on {count} local processes (seconds, or T = timed out; "
+          "ref = instances the reference solved within its 20 s limit, REFERENCE.md)")
+    print()
+    with tempfile.TemporaryDirectory() as folder:
+        results = output if output is not None else Path(folder) / "ablation.csv"
+        started = time.perf_counter()
+        table = run([_paths(shared, name)[0] for name in names], "ablation",
+                    capacity=CAPACITY, timeout=timeout, workers=count, output=results)
+        wall = time.perf_counter() - started
+    reference = parse_reference_ablation(reference_text)
+    by_cell = {(Path(row.input).name.split(".")[0], row.variant): row
+               for row in table.itertuples()}
+    rows = []
+    for variant in variants():
+        cells, solved = [], 0
+        for name in names:
+            row = by_cell[(name, variant)]
+            if row.status in ("ok", "infeasible"):
+                solved += 1
+                cells.append(f"{row.seconds:.2f}")
+            else:
+                cells.append("T" if row.status == "timeout" else row.status)
+        label = "nothing" if variant == BASELINE else variant
+        ref = reference.get(label, {})
+        ref_solved = sum(1 for n in names if n in ref and ref[n] != "T") if ref else None
+        rows.append((label, *cells, str(solved),
+                     "-" if ref_solved is None else str(ref_solved)))
+    print(format_table(("switched off", *names, "solved", "ref"), rows))
+    print()
+    busy = float(table["seconds"].sum())
+    print(f"wall time {wall:.1f} s for {busy:.1f} s of solving ({busy / wall:.2f} x one "
+          f"process; {count} processes)")
+
+
 def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -447,6 +508,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
+    parser.add_argument("--only", choices=("ablation",),
+                        help="run only this section")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also run the ablation section (make bench does)")
+    parser.add_argument("--ablation-timeout", type=float, default=20.0,
+                        help="time limit per variant in the ablation (default 20 s, as "
+                             "in REFERENCE.md)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="processes for the ablation (default: one per core)")
+    parser.add_argument("--ablation-output", type=Path, default=None,
+                        help="keep the ablation's results CSV here; rerunning resumes it")
     return parser
 
 
@@ -499,6 +571,10 @@ def _bench(args: argparse.Namespace) -> int:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"load average at start: {load} (other work on the machine skews times)")
     print()
+    if args.only == "ablation":
+        report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),
+                        args.ablation_timeout, args.workers, args.ablation_output)
+        return 0
     warmup()
     rows = [solve_instance(shared, name, runs, reference) for name in names]
     report_solves(rows, reference, runs)
@@ -516,6 +592,10 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)
+    if args.ablation:
+        print()
+        report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),
+                        args.ablation_timeout, args.workers, args.ablation_output)
     return 0
 
 

@@ -12,6 +12,7 @@
     minimalloc import MODEL.onnx|SNAPSHOT.pickle [--output=problem.csv]
                [--alignment=64] [--dim=batch=1] [--include_weights] [--device=0]
     minimalloc ablation --input=IN.csv --capacity=N [--timeout=20s]
+    minimalloc batch INPUTS... --output=results.csv [options]  (minimalloc.batch)
 
 Flags are spelt as the reference's (absl) flags are: ``--name=value`` or
 ``--name value``; a switch is ``--name`` (true), ``--noname`` (false) or
@@ -332,6 +333,7 @@ usage: {PROG} --capacity=N --input=IN.csv [--output=OUT.csv] [--timeout=10s]
        {PROG} import MODEL.onnx|SNAPSHOT.pickle --output=problem.csv
                   (see {PROG} import --help)
        {PROG} ablation --input=IN.csv --capacity=N [--timeout=20s]
+       {PROG} batch INPUTS... --output=results.csv [options]  (see {PROG} batch --help)
 
 Solves a static memory allocation problem with MiniMalloc: gives every buffer
 of IN.csv an offset so that buffers alive at the same time never share an
@@ -361,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         return _guarded(_import_command, args[1:], _IMPORT_USAGE, _IMPORT_FLAGS)
     if args and args[0] == "ablation":
         return _guarded(_ablation, args[1:], _ABLATION_USAGE, _ABLATION_FLAGS)
+    if args and args[0] == "batch":  # its own argparse parser: it takes INPUTS...
+        from minimalloc.batch import main as batch_main
+
+        return batch_main(args[1:])
     return _guarded(_solve_command, args, _SOLVE_USAGE, _SOLVE_FLAGS)
 
 

@@ -60,3 +60,23 @@ def test_bad_arguments(capsys, tmp_path):
     assert "expected letters from A to K" in capsys.readouterr().err
     assert bench.main(["--shared", str(tmp_path)]) == 2
     assert "no reference data" in capsys.readouterr().err
+
+
+def test_reference_ablation_table_is_parsed():
+    table = bench.parse_reference_ablation(REFERENCE_MD.read_text(encoding="utf-8"))
+    assert table["nothing"]["A"] == "4.9" and table["canonical_only"]["A"] == "T"
+    assert len(table) == 10 and all(len(row) == 11 for row in table.values())
+
+
+def test_ablation_section_runs_through_the_batch(capsys, tmp_path):
+    output = tmp_path / "ablation.csv"
+    code = bench.main(["--only", "ablation", "--instances", "K", "--ablation-timeout",
+                       "0.5", "--workers", "2", "--ablation-output", str(output),
+                       "--shared", str(SHARED)])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if line.split() and line.split()[0] in ("nothing", "section_inference")}
+    assert rows["section_inference"][1:] == ["T", "0", "0"]  # K, solved, reference's
+    assert rows["nothing"][-1] == "1"
+    assert len(output.read_text().splitlines()) == 11  # header and ten variants
