@@ -97,7 +97,9 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
     """Read a problem (or a problem with an allocation) from CSV text.
 
     The one parser behind both the file upload and the paste box.  Errors
-    are :class:`ProblemError` naming ``name``, the line and the column.
+    are :class:`ProblemError` naming ``name``, the line and the column; a
+    file with a header but no buffers is one too (the page keeps the last
+    good problem rather than showing an empty one).
     """
     if isinstance(text, bytes):
         try:
@@ -114,6 +116,11 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
         problem = read_csv(io.StringIO(stripped))
     except ProblemError as error:
         raise _renamed(error, name) from None
+    if not problem.buffers:  # the library reads it as an empty problem: nothing to show
+        raise ProblemError(
+            "holds no buffers: only a header row (add one row per buffer: "
+            "id,lower,upper,size,...)", file=name,
+        )
     allocation = None
     if offsets is not None:
         allocation = Solution.from_offsets(problem, offsets)

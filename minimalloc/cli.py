@@ -22,7 +22,10 @@ Exit status: 0 when an allocation within the capacity was found (and written,
 with ``--output``), 1 when none was (infeasible, timed out, or it failed
 validation), 2 for bad input or usage (one line on stderr, no traceback), 130
 when interrupted.  Output files are written to a temporary name and renamed,
-so they are never half-written, and are left untouched on failure.
+so they are never half-written, and are left untouched on failure; an output
+that is a symbolic link has its target written, and a FIFO or a device (such
+as ``/dev/null``) is written directly, never replaced by a file (see
+:mod:`minimalloc.outputs`).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from minimalloc.errors import ProblemError
-from minimalloc.params import TECHNIQUES, SolverParams, Status
+from minimalloc.model import MAX_TOTAL, describe_integer
+from minimalloc.params import TECHNIQUES, SolverParams, Status, check_timeout
 
 if TYPE_CHECKING:
     from minimalloc.csvio import CsvLayout
@@ -55,8 +59,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 PROG = "minimalloc"
-#: Capacities above this would overflow the search's 64-bit arithmetic.
-MAX_CAPACITY = 2**62
 
 
 class UsageError(Exception):
@@ -124,14 +126,16 @@ def parse_duration(text: str) -> float | None:
             position = match.end()
         if not word:
             raise ValueError("expected a duration such as 10s, got an empty value")
-    if not math.isfinite(seconds):
-        return None
-    return seconds
+    # inf, or longer than a timer can wait (about 292 years): no limit.
+    return check_timeout(seconds) if math.isfinite(seconds) else None
 
 
 def _parse_int(text: str) -> int:
     if not _INTEGER.fullmatch(text.strip()):
         raise ValueError(f"expected an integer, got {text!r}")
+    digits = len(text.strip().lstrip("+-"))
+    if digits > 40:  # far out of range, and slow to convert
+        raise ValueError(f"expected an integer of at most 19 digits, got {digits} digits")
     return int(text)
 
 
@@ -463,8 +467,9 @@ def _capacity(values: dict[str, object], required: bool) -> int | None:
     assert isinstance(capacity, int)
     if capacity < 1:
         raise UsageError(f"--capacity must be at least 1, got {capacity}")
-    if capacity > MAX_CAPACITY:
-        raise UsageError(f"--capacity must be at most 2**62, got {capacity}")
+    if capacity > MAX_TOTAL:
+        raise UsageError(f"--capacity must be at most 2^61 ({MAX_TOTAL}), got "
+                         f"{describe_integer(capacity)}")
     return capacity
 
 
@@ -490,8 +495,8 @@ def _check_output(values: dict[str, object]) -> Path | None:
     if not text:
         return None
     path = Path(text)
-    if path.is_dir():
-        raise UsageError(f"--output: '{text}' is a directory")
+    if path.is_dir():  # also a link to a folder
+        raise UsageError(f"--output: '{text}' is a folder, not a file")
     folder = path.parent
     if not folder.is_dir():
         raise UsageError(f"--output: the folder '{folder}' does not exist")

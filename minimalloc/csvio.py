@@ -56,15 +56,13 @@ import csv
 import io
 import os
 import re
-import secrets
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Gap, Problem, Solution, add_to_stack
+from minimalloc.outputs import write_output
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -468,9 +466,10 @@ def write_csv(
     problem
         The buffers to write.
     destination
-        A path, or an open text file.  A path is written through a temporary
-        file in the same folder that is renamed into place, so the destination
-        is never left half-written.
+        A path, or an open text file.  A path is written by
+        :func:`minimalloc.outputs.write_output`: through a temporary file in
+        the same folder renamed into place, so it is never left half-written
+        (a symbolic link's target is written, a FIFO or device directly).
     solution
         If given, its offsets fill an ``offset`` column.
     layout
@@ -497,26 +496,14 @@ def write_csv(
             f"{len(problem.buffers)} buffers"
         )
     if not isinstance(destination, (str, os.PathLike)):
+        if not callable(getattr(destination, "write", None)):
+            raise ProblemError(
+                f"expected a path or an open text file to write to, got "
+                f"{type(destination).__name__}"
+            )
         _write_rows(destination, problem, solution, layout)
         return
-    path = Path(destination)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8", newline="") as handle:
-            _write_rows(handle, problem, solution, layout)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        except FileNotFoundError:
-            pass
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    write_output(destination, lambda handle: _write_rows(handle, problem, solution, layout))
 
 
 def dumps_csv(
