@@ -24,7 +24,7 @@ from minimalloc.csvio import read_csv
 from minimalloc.errors import ProblemError
 from minimalloc.explain import explain
 from minimalloc.minimize import Minimizer
-from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.model import MAX_VALUE, Buffer, Problem, Solution, describe_integer
 from minimalloc.params import SolverParams, Status
 from minimalloc.solver import Solver, SolveResult
 from minimalloc.validate import ValidationResult, conflicts, validate
@@ -154,13 +154,22 @@ def _split_allocation(text: str, name: str) -> tuple[str, list[int] | None]:
     offsets = []
     for k, row in body:
         cell = row[column].strip()
+        line = lines[k] if k < len(lines) else None
         try:
-            offsets.append(int(cell))
+            offset = int(cell) if len(cell) <= 40 else None  # long ones: out of range
         except ValueError:
             raise ProblemError(
-                f"expected an integer offset, got '{cell}'", file=name,
-                line=lines[k] if k < len(lines) else None, column="offset",
+                f"expected an integer offset, got '{cell:.40}'", file=name,
+                line=line, column="offset",
             ) from None
+        if offset is None or abs(offset) > MAX_VALUE:
+            got = f"{len(cell)} digits" if offset is None else describe_integer(offset)
+            raise ProblemError(
+                f"expected an offset within ±2^60, got {got}: larger values could "
+                "overflow the search's 64-bit arithmetic",
+                file=name, line=line, column="offset",
+            )
+        offsets.append(offset)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for k, row in enumerate(rows):
