@@ -98,7 +98,8 @@ def parse_bool(text: str) -> bool:
 
 def parse_duration(text: str) -> float | None:
     """Seconds in an absl duration (``10s``, ``500ms``, ``1m30s``, ``1.5s``);
-    a bare number is seconds; ``inf`` is None (no limit).
+    a bare number is seconds; ``inf``, or a limit longer than a timer can
+    wait (about 292 years), is None (no limit).
 
     >>> parse_duration("1m30s"), parse_duration("500ms"), parse_duration("2")
     (90.0, 0.5, 2.0)

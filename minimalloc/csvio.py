@@ -30,6 +30,10 @@ Choices made where the reference is silent or looser:
   is an error.  Blank lines are skipped.
 - A header-only file is a valid problem with no buffers; an empty file (no
   header) is an error.
+- Integers are bounded so that the search's 64-bit sums cannot overflow
+  (times, offsets and hints within ±2^60; sizes, alignments and their total
+  within 2^61: see :mod:`minimalloc.model`); a value beyond is an error naming
+  its line and column, as is the row where the total passes the limit.
 - Output uses ``\\n`` line ends and writes the columns the reference writes,
   so a solution of a benchmark file comes out byte for byte as the
   reference's.  Given a solution, the ``offset`` column holds the solution's
