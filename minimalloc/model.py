@@ -240,8 +240,16 @@ class Solution:
     height: int = field(default=0)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "offsets", tuple(int(o) for o in self.offsets))
-        object.__setattr__(self, "height", int(self.height))
+        # Any integer is held (judging the values is validate's job), but
+        # nothing is truncated: 2.5 is not an offset.
+        if isinstance(self.offsets, (str, bytes)) or not isinstance(self.offsets, Iterable):
+            raise ProblemError(
+                f"expected a sequence of offsets, got {self.offsets!r:.60}", column="offset"
+            )
+        limit = 10**4000  # larger ones cannot even be printed in an error
+        offsets = tuple(_as_int(o, "offset", limit) for o in self.offsets)
+        object.__setattr__(self, "offsets", offsets)
+        object.__setattr__(self, "height", _as_int(self.height, "height", limit))
 
     @classmethod
     def from_offsets(cls, problem: Problem, offsets: Sequence[int]) -> Solution:

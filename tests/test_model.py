@@ -222,3 +222,21 @@ def test_wrong_types_raise_problem_error(make) -> None:
     with pytest.raises(ProblemError) as info:
         make()
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Solution(5),
+    lambda: Solution(None),
+    lambda: Solution((2.5,)),
+    lambda: Solution((None,)),
+    lambda: Solution((True,)),
+    lambda: Solution((0,), height=1.5),
+])
+def test_solutions_hold_integers_only(make) -> None:
+    with pytest.raises(ProblemError):
+        make()
+
+
+def test_solutions_hold_any_integer_for_the_validator_to_judge() -> None:
+    solution = Solution((np.int64(-3), 2**70), height=2**70 + 4)
+    assert solution.offsets == (-3, 2**70) and type(solution.offsets[0]) is int
