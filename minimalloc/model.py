@@ -174,8 +174,9 @@ class Problem:
     capacity: int | None = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.buffers, (str, bytes, Buffer)) or not isinstance(
-            self.buffers, Iterable
+        if type(self.buffers) not in (tuple, list) and (
+            isinstance(self.buffers, (str, bytes, Buffer))
+            or not isinstance(self.buffers, Iterable)
         ):
             raise ProblemError(
                 f"expected a sequence of Buffer objects, got {self.buffers!r:.60}"
@@ -190,7 +191,9 @@ class Problem:
                 raise ProblemError(
                     f"buffer {index} is not a Buffer, got {type(buffer).__name__}"
                 )
-            stacked = add_to_stack(stacked, buffer)
+            stacked += buffer.size + buffer.alignment - 1  # inline: a hot loop
+            if stacked > MAX_TOTAL:
+                add_to_stack(stacked - buffer.size - buffer.alignment + 1, buffer)
             if buffer.id in seen:
                 raise ProblemError(
                     f"duplicate id '{buffer.id}' (buffers {seen[buffer.id]} and {index})",
@@ -345,6 +348,8 @@ def _pair(window: object) -> tuple[object, object]:
 
 def _gap_tuple(gaps: object) -> tuple[Gap, ...]:
     """``gaps`` as a tuple of Gap objects, or a ProblemError."""
+    if type(gaps) is tuple:  # the common case, without the slower checks below
+        return gaps
     if isinstance(gaps, (str, bytes, Gap)) or not isinstance(gaps, Iterable):
         raise ProblemError(
             f"gaps must be a sequence of Gap objects, got {gaps!r:.60}", column="gaps"
