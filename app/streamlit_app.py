@@ -25,6 +25,7 @@ from app import charts, model_view, search_view, workflow  # noqa: E402
 from minimalloc import heuristics, solver  # noqa: E402
 from minimalloc.errors import ProblemError  # noqa: E402
 from minimalloc.formats.csv import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
+from minimalloc.model import MAX_TOTAL, MAX_VALUE  # noqa: E402
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
 
 ss = st.session_state
@@ -322,16 +323,22 @@ def current_problem(editor_tab):
             num_rows="dynamic", hide_index=True, height=420,
             column_config={
                 "id": st.column_config.TextColumn("id", required=True),
-                "lower": st.column_config.NumberColumn("lower", step=1, required=True),
-                "upper": st.column_config.NumberColumn("upper", step=1, required=True),
-                "size": st.column_config.NumberColumn("size", min_value=0, step=1,
-                                                      required=True),
-                "alignment": st.column_config.NumberColumn("alignment", min_value=1,
-                                                           step=1, default=1),
-                "hint": st.column_config.NumberColumn("hint", step=1),
+                # The bounds keep typed values where 64-bit sums cannot overflow.
+                "lower": st.column_config.NumberColumn(
+                    "lower", step=1, required=True, min_value=-MAX_VALUE,
+                    max_value=MAX_VALUE),
+                "upper": st.column_config.NumberColumn(
+                    "upper", step=1, required=True, min_value=-MAX_VALUE,
+                    max_value=MAX_VALUE),
+                "size": st.column_config.NumberColumn(
+                    "size", min_value=0, max_value=MAX_TOTAL, step=1, required=True),
+                "alignment": st.column_config.NumberColumn(
+                    "alignment", min_value=1, max_value=MAX_TOTAL, step=1, default=1),
+                "hint": st.column_config.NumberColumn(
+                    "hint", step=1, min_value=-MAX_VALUE, max_value=MAX_VALUE),
                 "gaps": st.column_config.TextColumn("gaps"),
-                "offset": st.column_config.NumberColumn("offset (fixed)", min_value=0,
-                                                        step=1),
+                "offset": st.column_config.NumberColumn(
+                    "offset (fixed)", min_value=0, max_value=MAX_VALUE, step=1),
             },
         )
     capacity = int(ss.capacity)

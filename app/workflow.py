@@ -26,7 +26,7 @@ from minimalloc.errors import ProblemError
 from minimalloc.explain import explain
 from minimalloc.formats.csv import read_csv
 from minimalloc.minimize import Minimizer
-from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.model import MAX_VALUE, Buffer, Problem, Solution, describe_integer
 from minimalloc.params import SolverParams, Status
 from minimalloc.solver import Solver, SolveResult
 from minimalloc.validate import ValidationResult, conflicts, validate
@@ -100,7 +100,9 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
     """Read a problem (or a problem with an allocation) from CSV text.
 
     The one parser behind both the file upload and the paste box.  Errors
-    are :class:`ProblemError` naming ``name``, the line and the column.
+    are :class:`ProblemError` naming ``name``, the line and the column; a
+    file with a header but no buffers is one too (the page keeps the last
+    good problem rather than showing an empty one).
     """
     if isinstance(text, bytes):
         try:
@@ -117,6 +119,11 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
         problem = read_csv(io.StringIO(stripped))
     except ProblemError as error:
         raise _renamed(error, name) from None
+    if not problem.buffers:  # the library reads it as an empty problem: nothing to show
+        raise ProblemError(
+            "holds no buffers: only a header row (add one row per buffer: "
+            "id,lower,upper,size,...)", file=name,
+        )
     allocation = None
     if offsets is not None:
         allocation = Solution.from_offsets(problem, offsets)
@@ -150,13 +157,22 @@ def _split_allocation(text: str, name: str) -> tuple[str, list[int] | None]:
     offsets = []
     for k, row in body:
         cell = row[column].strip()
+        line = lines[k] if k < len(lines) else None
         try:
-            offsets.append(int(cell))
+            offset = int(cell) if len(cell) <= 40 else None  # long ones: out of range
         except ValueError:
             raise ProblemError(
-                f"expected an integer offset, got '{cell}'", file=name,
-                line=lines[k] if k < len(lines) else None, column="offset",
+                f"expected an integer offset, got '{cell:.40}'", file=name,
+                line=line, column="offset",
             ) from None
+        if offset is None or abs(offset) > MAX_VALUE:
+            got = f"{len(cell)} digits" if offset is None else describe_integer(offset)
+            raise ProblemError(
+                f"expected an offset within ±2^60, got {got}: larger values could "
+                "overflow the search's 64-bit arithmetic",
+                file=name, line=line, column="offset",
+            )
+        offsets.append(offset)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for k, row in enumerate(rows):

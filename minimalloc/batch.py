@@ -64,6 +64,7 @@ from minimalloc.formats import read_problem as read_any
 from minimalloc.formats import readers
 from minimalloc.formats.csv import dumps_csv, read_csv_with_layout
 from minimalloc.model import Problem, Solution
+from minimalloc.outputs import write_text
 from minimalloc.params import SolverParams, Status
 
 if TYPE_CHECKING:
@@ -620,7 +621,7 @@ def run(problems: Iterable[str | os.PathLike | Problem] | Mapping[str, Problem],
 
         def finished(task: Task, row: dict[str, object], text: str | None) -> None:
             if folder is not None and text is not None:
-                _write_atomically(folder / f"{task.solution_name}.out.csv", text)
+                write_text(folder / f"{task.solution_name}.out.csv", text)
             if results is not None:
                 results.append(row)
             rows[task.row_key] = row
@@ -706,19 +707,6 @@ def _outcome(future: Any, task: Task) -> tuple[dict[str, object], str | None]:
         row = {"input": task.input, "mode": task.mode, "variant": task.variant,
                "status": ERROR, "message": message}
         return row, None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 # ----------------------------------------------------------------------------

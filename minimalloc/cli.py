@@ -25,7 +25,10 @@ Exit status: 0 when an allocation within the capacity was found (and written,
 with ``--output``), 1 when none was (infeasible, timed out, or it failed
 validation), 2 for bad input or usage (one line on stderr, no traceback), 130
 when interrupted.  Output files are written to a temporary name and renamed,
-so they are never half-written, and are left untouched on failure.
+so they are never half-written, and are left untouched on failure; an output
+that is a symbolic link has its target written, and a FIFO or a device (such
+as ``/dev/null``) is written directly, never replaced by a file (see
+:mod:`minimalloc.outputs`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from minimalloc.errors import ProblemError
-from minimalloc.params import TECHNIQUES, SolverParams, Status
+from minimalloc.model import MAX_TOTAL, describe_integer
+from minimalloc.params import TECHNIQUES, SolverParams, Status, check_timeout
 
 if TYPE_CHECKING:
     from minimalloc.formats.csv import CsvLayout
@@ -58,8 +62,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 PROG = "minimalloc"
-#: Capacities above this would overflow the search's 64-bit arithmetic.
-MAX_CAPACITY = 2**62
 
 
 class UsageError(Exception):
@@ -99,7 +101,8 @@ def parse_bool(text: str) -> bool:
 
 def parse_duration(text: str) -> float | None:
     """Seconds in an absl duration (``10s``, ``500ms``, ``1m30s``, ``1.5s``);
-    a bare number is seconds; ``inf`` is None (no limit).
+    a bare number is seconds; ``inf``, or a limit longer than a timer can
+    wait (about 292 years), is None (no limit).
 
     >>> parse_duration("1m30s"), parse_duration("500ms"), parse_duration("2")
     (90.0, 0.5, 2.0)
@@ -127,14 +130,16 @@ def parse_duration(text: str) -> float | None:
             position = match.end()
         if not word:
             raise ValueError("expected a duration such as 10s, got an empty value")
-    if not math.isfinite(seconds):
-        return None
-    return seconds
+    # inf, or longer than a timer can wait (about 292 years): no limit.
+    return check_timeout(seconds) if math.isfinite(seconds) else None
 
 
 def _parse_int(text: str) -> int:
     if not _INTEGER.fullmatch(text.strip()):
         raise ValueError(f"expected an integer, got {text!r}")
+    digits = len(text.strip().lstrip("+-"))
+    if digits > 40:  # far out of range, and slow to convert
+        raise ValueError(f"expected an integer of at most 19 digits, got {digits} digits")
     return int(text)
 
 
@@ -501,8 +506,9 @@ def _capacity(values: dict[str, object], required: bool) -> int | None:
     assert isinstance(capacity, int)
     if capacity < 1:
         raise UsageError(f"--capacity must be at least 1, got {capacity}")
-    if capacity > MAX_CAPACITY:
-        raise UsageError(f"--capacity must be at most 2**62, got {capacity}")
+    if capacity > MAX_TOTAL:
+        raise UsageError(f"--capacity must be at most 2^61 ({MAX_TOTAL}), got "
+                         f"{describe_integer(capacity)}")
     return capacity
 
 
@@ -528,8 +534,8 @@ def _check_output(values: dict[str, object]) -> Path | None:
     if not text:
         return None
     path = Path(text)
-    if path.is_dir():
-        raise UsageError(f"--output: '{text}' is a directory")
+    if path.is_dir():  # also a link to a folder
+        raise UsageError(f"--output: '{text}' is a folder, not a file")
     folder = path.parent
     if not folder.is_dir():
         raise UsageError(f"--output: the folder '{folder}' does not exist")
@@ -884,17 +890,14 @@ def _write_output(data: _Input, values: dict[str, object], solution,
                   output: Path) -> None:
     """Write the plan in the chosen format, never half-written."""
     from minimalloc.formats import writers
-    from minimalloc.formats._files import write_text_atomically
     from minimalloc.formats.csv import write_csv
+    from minimalloc.outputs import write_text
 
     kind = _output_format(values, output)
-    try:
-        if kind == "csv":
-            write_csv(data.problem, output, solution, data.layout)
-        else:
-            write_text_atomically(output, writers()[kind](data.problem, solution))
-    except OSError as error:  # name the output, not the temporary file
-        raise OSError(error.errno, error.strerror, str(output)) from None
+    if kind == "csv":
+        write_csv(data.problem, output, solution, data.layout)
+    else:
+        write_text(output, writers()[kind](data.problem, solution))
 
 
 def _import_command(args: Sequence[str]) -> int:

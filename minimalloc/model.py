@@ -5,6 +5,17 @@ times 3..8, and a window ``(wlo, whi)`` covers addresses ``offset + wlo`` to
 ``offset + whi - 1``.  Everything here is immutable; a ``Problem`` is checked
 when it is built, so the solver never sees a malformed one.
 
+The search works in 64-bit integers, so every value is bounded to keep
+every sum it forms in range (beyond the bounds: :class:`ProblemError`).
+Times, fixed offsets and hints lie within ``±MAX_VALUE`` (2^60); sizes and
+alignments are at most ``MAX_TOTAL`` (2^61) and, over all the buffers of a
+problem, ``sum(size + alignment - 1) <= MAX_TOTAL``; the capacity is at most
+``MAX_TOTAL``.  Why that suffices: any offset an algorithm computes is the
+top of a chain of buffers stacked on a fixed one, each padded to its
+alignment, so it is at most ``MAX_VALUE + MAX_TOTAL`` (3 * 2^60), below the
+search's 2^62 "infinity"; adding one more size, alignment, section total or
+capacity stays below 5 * 2^60 < 2^63.  Time differences stay below 2^61.
+
 >>> b = Buffer("b1", lower=0, upper=3, size=4)
 >>> Problem((b,), capacity=12).buffers[0].area
 12
@@ -26,6 +37,12 @@ TimeValue = int
 Offset = int
 BufferIdx = int
 
+#: The largest magnitude of a time, a fixed offset or a hint.
+MAX_VALUE = 2**60
+#: The largest size, alignment or capacity, and the most that
+#: ``size + alignment - 1`` may add up to over the buffers of a problem.
+MAX_TOTAL = 2**61
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -46,10 +63,9 @@ class Gap:
                 column="gaps",
             )
         if self.window is not None:
-            window = tuple(self.window)
-            if len(window) != 2:
-                raise ProblemError("a gap window is a pair (lo, hi)", column="gaps")
-            window = (_as_int(window[0], "gaps"), _as_int(window[1], "gaps"))
+            window = _pair(self.window)
+            window = (_as_int(window[0], "gaps", MAX_TOTAL),
+                      _as_int(window[1], "gaps", MAX_TOTAL))
             object.__setattr__(self, "window", window)
 
 
@@ -75,10 +91,14 @@ class Buffer:
     label: str | None = None
 
     def __post_init__(self) -> None:
+        if self.id is None:
+            raise ProblemError("expected an id, got None", column="id")
         object.__setattr__(self, "id", str(self.id))
-        object.__setattr__(self, "gaps", tuple(self.gaps))
-        for name in ("lower", "upper", "size", "alignment"):
+        object.__setattr__(self, "gaps", _gap_tuple(self.gaps))
+        for name in ("lower", "upper"):
             object.__setattr__(self, name, _as_int(getattr(self, name), name))
+        for name in ("size", "alignment"):
+            object.__setattr__(self, name, _as_int(getattr(self, name), name, MAX_TOTAL))
         if self.size < 0:
             raise ProblemError(f"expected a size >= 0, got {self.size}", column="size")
         if self.lower >= self.upper:
@@ -158,15 +178,26 @@ class Problem:
     capacity: int | None = None
 
     def __post_init__(self) -> None:
+        if type(self.buffers) not in (tuple, list) and (
+            isinstance(self.buffers, (str, bytes, Buffer))
+            or not isinstance(self.buffers, Iterable)
+        ):
+            raise ProblemError(
+                f"expected a sequence of Buffer objects, got {self.buffers!r:.60}"
+            )
         object.__setattr__(self, "buffers", tuple(self.buffers))
         if self.capacity is not None:
-            object.__setattr__(self, "capacity", _as_int(self.capacity, "capacity"))
-            if self.capacity < 1:
-                raise ProblemError(f"expected a capacity >= 1, got {self.capacity}")
+            object.__setattr__(self, "capacity", check_capacity(self.capacity))
         seen: dict[str, int] = {}
+        stacked = 0
         for index, buffer in enumerate(self.buffers):
             if not isinstance(buffer, Buffer):
-                raise ProblemError(f"buffer {index} is not a Buffer")
+                raise ProblemError(
+                    f"buffer {index} is not a Buffer, got {type(buffer).__name__}"
+                )
+            stacked += buffer.size + buffer.alignment - 1  # inline: a hot loop
+            if stacked > MAX_TOTAL:
+                add_to_stack(stacked - buffer.size - buffer.alignment + 1, buffer)
             if buffer.id in seen:
                 raise ProblemError(
                     f"duplicate id '{buffer.id}' (buffers {seen[buffer.id]} and {index})",
@@ -216,8 +247,16 @@ class Solution:
     height: int = field(default=0)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "offsets", tuple(int(o) for o in self.offsets))
-        object.__setattr__(self, "height", int(self.height))
+        # Any integer is held (judging the values is validate's job), but
+        # nothing is truncated: 2.5 is not an offset.
+        if isinstance(self.offsets, (str, bytes)) or not isinstance(self.offsets, Iterable):
+            raise ProblemError(
+                f"expected a sequence of offsets, got {self.offsets!r:.60}", column="offset"
+            )
+        limit = 10**4000  # larger ones cannot even be printed in an error
+        offsets = tuple(_as_int(o, "offset", limit) for o in self.offsets)
+        object.__setattr__(self, "offsets", offsets)
+        object.__setattr__(self, "height", _as_int(self.height, "height", limit))
 
     @classmethod
     def from_offsets(cls, problem: Problem, offsets: Sequence[int]) -> Solution:
@@ -234,17 +273,89 @@ def _replace(buffer: Buffer, **changes: object) -> Buffer:
     return replace(buffer, **changes)
 
 
-def _as_int(value: object, column: str) -> int:
-    """``value`` as a Python int; bools and non-integral numbers are refused."""
+def check_capacity(value: object) -> int:
+    """``value`` as a capacity: an integer from 1 to :data:`MAX_TOTAL`.
+
+    >>> check_capacity(12)
+    12
+    """
+    capacity = _as_int(value, "capacity", MAX_TOTAL)
+    if capacity < 1:
+        raise ProblemError(f"expected a capacity >= 1, got {capacity}", column="capacity")
+    return capacity
+
+
+def add_to_stack(stacked: int, buffer: Buffer) -> int:
+    """``stacked`` plus the room ``buffer`` can take in a stack, padding to its
+    alignment included; a :class:`ProblemError` beyond :data:`MAX_TOTAL`."""
+    stacked += buffer.size + buffer.alignment - 1
+    if stacked > MAX_TOTAL:
+        raise ProblemError(
+            f"buffer '{buffer.id}' brings the sizes plus alignments of the buffers "
+            f"to {stacked}, over the limit of 2^61 = {MAX_TOTAL} (so that 64-bit "
+            "sums of sizes and offsets cannot overflow)",
+            column="size",
+        )
+    return stacked
+
+
+def _as_int(value: object, column: str, limit: int = MAX_VALUE) -> int:
+    """``value`` as a Python int within ``±limit``; bools and non-integral
+    numbers are refused.
+
+    The range check is only against overflow (64-bit arithmetic in the
+    search); the callers check the meaningful ranges (size >= 0...) after.
+    """
     if isinstance(value, bool):
         raise ProblemError(f"expected an integer, got {value!r}", column=column)
-    try:
-        import numpy as np
-
-        if isinstance(value, np.integer):
-            return int(value)
-    except ImportError:  # pragma: no cover - numpy is a dependency
-        pass
     if not isinstance(value, int):
-        raise ProblemError(f"expected an integer, got {value!r}", column=column)
-    return value
+        import numpy as np  # a dependency; numpy integers come from arrays and pandas
+
+        if not isinstance(value, np.integer):
+            raise ProblemError(f"expected an integer, got {value!r:.60}", column=column)
+        value = int(value)
+    if not -limit <= value <= limit:
+        raise ProblemError(
+            f"expected an integer within ±2^{limit.bit_length() - 1} ({limit}), got "
+            f"{describe_integer(value)}: larger values could overflow the search's "
+            "64-bit arithmetic",
+            column=column,
+        )
+    return int(value)
+
+
+def describe_integer(value: int) -> str:
+    """``value`` in full if it is short, else its sign and size in bits (a
+    huge number would flood a one-line message).
+
+    >>> describe_integer(12), describe_integer(-(10**40))
+    ('12', '-(a 133-bit integer)')
+    """
+    if abs(value) < 10**30:
+        return str(value)
+    text = f"a {abs(value).bit_length()}-bit integer"
+    return f"-({text})" if value < 0 else text
+
+
+def _pair(window: object) -> tuple[object, object]:
+    """``window`` as a 2-tuple, or a ProblemError."""
+    try:
+        pair = tuple(window)  # type: ignore[call-overload]
+    except TypeError:
+        pair = ()
+    if len(pair) != 2:
+        raise ProblemError(
+            f"a gap window is a pair (lo, hi), got {window!r:.60}", column="gaps"
+        )
+    return pair
+
+
+def _gap_tuple(gaps: object) -> tuple[Gap, ...]:
+    """``gaps`` as a tuple of Gap objects, or a ProblemError."""
+    if type(gaps) is tuple:  # the common case, without the slower checks below
+        return gaps
+    if isinstance(gaps, (str, bytes, Gap)) or not isinstance(gaps, Iterable):
+        raise ProblemError(
+            f"gaps must be a sequence of Gap objects, got {gaps!r:.60}", column="gaps"
+        )
+    return tuple(gaps)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+import math
+import numbers
+import threading
 from dataclasses import dataclass, field
 
 from minimalloc.errors import ProblemError
@@ -42,6 +45,34 @@ TECHNIQUES: dict[str, str] = {
 }
 
 
+def check_timeout(value: object, name: str = "timeout") -> float | None:
+    """A time limit in seconds as a float, or None for no limit.
+
+    None, ``inf`` and limits too long for a timer (over
+    ``threading.TIMEOUT_MAX``, about 292 years) mean no limit.  Bools,
+    strings, NaN and negative numbers are refused with a
+    :class:`ProblemError`: ``timeout=True`` is surely not "one second".
+
+    >>> check_timeout(2), check_timeout(float("inf")), check_timeout(1e300)
+    (2.0, None, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ProblemError(
+            f"{name} must be a number of seconds or None, got {value!r:.40}"
+        )
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond float range: longer than any limit
+        return None
+    if math.isnan(seconds) or seconds < 0:
+        raise ProblemError(f"{name} must be >= 0 seconds, got {value!r:.40}")
+    if seconds > threading.TIMEOUT_MAX:
+        return None
+    return seconds
+
+
 class Status(enum.Enum):
     """What the exact search concluded."""
 
@@ -59,7 +90,8 @@ class SolverParams:
     time is the paper's ablation study.  ``timeout`` is in seconds (None: no
     limit).  ``preordering_heuristics`` are strings of letters from
     :data:`HEURISTIC_KEYS`; with more than one they run as a round robin with a
-    growing node budget.
+    growing node budget.  A timeout of ``inf``, or longer than a timer can
+    wait, is stored as None (see :func:`check_timeout`).
     """
 
     timeout: float | None = None
@@ -90,10 +122,7 @@ class SolverParams:
                     f"{''.join(HEURISTIC_KEYS)} ({', '.join(unknown) or 'empty'} not known)"
                 )
         object.__setattr__(self, "preordering_heuristics", heuristics)
-        if self.timeout is not None:
-            if self.timeout != self.timeout or self.timeout < 0:  # NaN or negative
-                raise ProblemError(f"timeout must be >= 0 seconds, got {self.timeout}")
-            object.__setattr__(self, "timeout", float(self.timeout))
+        object.__setattr__(self, "timeout", check_timeout(self.timeout))
 
     def switches(self) -> dict[str, bool]:
         """The technique switches by name."""

@@ -279,6 +279,7 @@ def regenerate(folder: str | Path | None = None) -> list[Path]:
     """
     from minimalloc.bounds import lower_bound
     from minimalloc.formats.csv import write_csv
+    from minimalloc.outputs import write_output
 
     base = Path(folder) if folder else SAMPLES_DIR
     base.mkdir(parents=True, exist_ok=True)
@@ -297,7 +298,6 @@ def regenerate(folder: str | Path | None = None) -> list[Path]:
         writer.writerow((sample.name, sample.file, len(problem), capacity,
                          lower_bound(problem), sample.teaches))
     for name, text in (("index.csv", index.getvalue()), ("README.md", _markdown(rows))):
-        with open(base / name, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        write_output(base / name, lambda handle, text=text: handle.write(text))
         written.append(base / name)
     return written

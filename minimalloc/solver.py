@@ -24,7 +24,7 @@ import numpy as np
 
 from minimalloc import _search
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
 from minimalloc.sweep import BufferArrays, SweepResult, sweep
@@ -88,15 +88,41 @@ class Solver:
 
     def __init__(self, params: SolverParams | None = None) -> None:
         self.params = params if params is not None else SolverParams()
+        if not isinstance(self.params, SolverParams):
+            raise ProblemError(
+                f"expected SolverParams, got {type(self.params).__name__}"
+            )
         self._control = np.zeros(2, dtype=np.int64)
         self._started: float | None = None
         self._finished: float | None = None
-        self._cancelled = False
+        # Guards the stop flag against the races between cancel(), the timer
+        # and the start and end of a solve.
+        self._lock = threading.Lock()
+        self._running = False
+        self._solves = 0  # solves started so far
+        self._pending_cancel = False  # cancelled before its first solve
+        self._generation = 0  # which solve a timer belongs to
 
     def cancel(self) -> None:
-        """Ask a running (or the next) solve to stop; it returns CANCELLED."""
-        self._cancelled = True
-        self._control[_search.CONTROL_STOP] = _STOP_CANCEL
+        """Stop the solve in progress: it returns CANCELLED (with the best
+        answer it has, for ``minimize_capacity``).
+
+        A cancel applies only to the solve in progress; every later solve
+        starts uncancelled.  A solve is in progress from the moment
+        :meth:`solve` is called (its checks, the baselines and the sweep
+        included) until it returns.  Between two solves a cancel does
+        nothing: it cannot be told from a late cancel of the solve that just
+        ended, and carrying it over would stop a solve nobody meant to stop.
+        The one exception is a solver that has not solved anything yet: a
+        cancel then stops its first solve at once, so a worker can hand out
+        a fresh solver to be cancelled before it starts, without a race.
+        Safe to call from any thread.
+        """
+        with self._lock:
+            if self._running:
+                self._control[_search.CONTROL_STOP] = _STOP_CANCEL
+            elif self._solves == 0:
+                self._pending_cancel = True
 
     @property
     def nodes_so_far(self) -> int:
@@ -132,7 +158,9 @@ class Solver:
         trace : int
             Record up to this many search events (see ``_search.EV_*``).
         capacity : int, optional
-            Solve at this capacity instead of the problem's.
+            Solve at this capacity instead of the problem's: an integer
+            (numpy integers too) from 1 to 2^61; anything else raises
+            :class:`ProblemError`.
 
         Returns
         -------
@@ -166,20 +194,12 @@ class Solver:
         >>> result.status.name, result.fallback.method, result.fallback.fits
         ('CANCELLED', 'greedy_by_size', True)
         """
-        capacity = problem.capacity if capacity is None else capacity
+        if not isinstance(problem, Problem):
+            raise ProblemError(f"expected a Problem, got {type(problem).__name__}")
+        capacity = problem.capacity if capacity is None else check_capacity(capacity)
         if capacity is None:
             raise ProblemError("solve needs a capacity: give the problem one")
-        self._started = time.perf_counter()
-        self._finished = None
-        self._control[_search.CONTROL_NODES] = 0
-        if not self._cancelled:
-            self._control[_search.CONTROL_STOP] = 0
-        self.baseline = None
-        timer = None
-        if self.params.timeout is not None:
-            timer = threading.Timer(self.params.timeout, self._time_out)
-            timer.daemon = True
-            timer.start()
+        timer = self._begin()
         try:
             if fallback:
                 self.baseline = _best_baseline(problem, capacity)
@@ -190,16 +210,46 @@ class Solver:
             else:
                 result = self._solve_once(problem, capacity, trace)
         finally:
-            if timer is not None:
-                timer.cancel()
-            self._finished = time.perf_counter()
+            self._end(timer)
         if fallback:
             result = _with_fallback(result, self.baseline)
         return result
 
-    def _time_out(self) -> None:
-        if self._control[_search.CONTROL_STOP] == 0:
-            self._control[_search.CONTROL_STOP] = _STOP_TIMEOUT
+    def _begin(self) -> threading.Timer | None:
+        """Mark a solve as in progress, uncancelled unless a cancel came
+        before this solver's first solve; start its timer."""
+        with self._lock:
+            self._running = True
+            self._solves += 1
+            self._generation += 1
+            stop = _STOP_CANCEL if self._pending_cancel else 0
+            self._pending_cancel = False
+            self._control[_search.CONTROL_STOP] = stop
+            self._control[_search.CONTROL_NODES] = 0
+            self._started = time.perf_counter()
+            self._finished = None
+            self.baseline = None
+            generation = self._generation
+        timer = None
+        if self.params.timeout is not None:  # None also for inf and huge limits
+            timer = threading.Timer(self.params.timeout, self._time_out, (generation,))
+            timer.daemon = True
+            timer.start()
+        return timer
+
+    def _end(self, timer: threading.Timer | None) -> None:
+        if timer is not None:
+            timer.cancel()
+        with self._lock:
+            self._running = False
+            self._finished = time.perf_counter()
+
+    def _time_out(self, generation: int) -> None:
+        # A timer that fires just as its solve ends must not stop the next one.
+        with self._lock:
+            if (self._running and generation == self._generation
+                    and self._control[_search.CONTROL_STOP] == 0):
+                self._control[_search.CONTROL_STOP] = _STOP_TIMEOUT
 
     def _stop_status(self) -> Status:
         stop = self._control[_search.CONTROL_STOP]
@@ -381,7 +431,7 @@ def _static_keys(arrays: BufferArrays, result: SweepResult) -> np.ndarray:
     keys = np.zeros((n, len(_search.KEY_LETTERS)), dtype=np.int64)
     width = arrays.upper - arrays.lower
     columns = {
-        "A": arrays.size * width,
+        "A": _saturated_product(arrays.size, width),
         "C": result.last_section - result.first_section,
         "L": arrays.lower,
         "O": np.diff(result.overlap_ptr),
@@ -392,6 +442,16 @@ def _static_keys(arrays: BufferArrays, result: SweepResult) -> np.ndarray:
     for letter, values in columns.items():
         keys[:, _search.KEY_LETTERS.index(letter)] = values
     return keys
+
+
+def _saturated_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * b`` for non-negative int64 arrays, capped at the int64 maximum
+    instead of wrapping (sizes and widths up to 2^61 multiply to more); only
+    the order of the products matters to the preordering."""
+    most = np.iinfo(np.int64).max
+    fits = a <= most // np.maximum(b, 1)
+    with np.errstate(over="ignore"):
+        return np.where(fits, a * b, most)
 
 
 def _encode_heuristics(heuristics: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

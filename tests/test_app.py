@@ -503,3 +503,59 @@ def test_size_zero_buffers_fit():
     paste(at, "id,lower,upper,size\na,0,3,0\nb,1,2,4\n")
     assert not at.exception
     assert metrics(at)["Status"] != "does not fit"
+
+
+@pytest.mark.parametrize("value", [2**63, 10**30, "9" * 5000])
+def test_a_huge_integer_is_a_one_line_error_and_the_page_keeps_working(value):
+    at = example_app()
+    paste(at, f"id,lower,upper,size\nb1,0,3,4\nb2,3,9,{value}\n")
+    assert not at.exception
+    errors = texts(at, "error")
+    first = errors.splitlines()[0]
+    assert "pasted CSV:3: column 'size'" in first and "overflow" in first
+    assert len(first) < 300  # a huge number is described, not printed
+    assert metrics(at)["Buffers"] == "5"  # the last good problem stays
+    at.run()  # a rerun neither fails nor brings the error back as a crash
+    assert not at.exception
+    assert metrics(at)["Buffers"] == "5"
+    assert solve(at) and metrics(at)["Status"] == "solved"
+
+
+def test_a_header_only_file_keeps_the_last_problem():
+    at = example_app()
+    paste(at, "id,lower,upper,size\n")
+    assert "holds no buffers" in texts(at, "error")
+    assert metrics(at)["Buffers"] == "5"
+    at.run()
+    assert not at.exception and metrics(at)["Buffers"] == "5"
+
+
+@pytest.mark.parametrize("edit", [{"size": 2**62}, {"upper": 2**61}, {"offset": -(2**62)},
+                                  {"size": 2**61, "alignment": 2**60}])
+def test_a_huge_number_in_the_editor_keeps_the_last_good_problem(edit):
+    at = example_app()
+    at.session_state["buffers_editor"] = {
+        "edited_rows": {1: edit}, "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    errors = texts(at, "error")
+    assert "not a valid problem" in errors and "line 3" in errors
+    assert "overflow" in errors or "over the limit" in errors
+    assert at.session_state["problem"].buffers[1].size == 4
+    at.run()
+    assert not at.exception
+    assert metrics(at)["LOAD"] == "12"
+
+
+@pytest.mark.parametrize("edit", [{"size": 1e30}, {"upper": 2.0**70}])
+def test_a_number_beyond_64_bits_in_the_editor_is_ignored(edit):
+    # The editor's int64 columns cannot hold it: Streamlit drops the edit.
+    at = example_app()
+    at.session_state["buffers_editor"] = {
+        "edited_rows": {1: edit}, "added_rows": [], "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    assert at.session_state["problem"].buffers[1].size == 4
+    assert metrics(at)["LOAD"] == "12"

@@ -132,3 +132,31 @@ def test_job_explains_infeasible():
     assert outcome.explanation.min_capacity == 12
     shown, label = outcome.shown()
     assert shown is not None and "baseline" in label
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (f"id,lower,upper,size\na,0,3,{2**63}\n", ("big.csv:2", "column 'size'")),
+        (f"id,lower,upper,size\na,0,{10**30},4\n", ("big.csv:2", "column 'upper'")),
+        (f"id,lower,upper,size,offset\na,0,3,4,{2**64}\n", ("big.csv:2", "'offset'")),
+        (f"id,lower,upper,size,offset\na,0,3,4,{'9' * 5000}\n", ("big.csv:2", "'offset'")),
+        (f"id,lower,upper,size,offset\na,0,3,4,1\nb,0,3,4,{-(2**61)}\n",
+         ("big.csv:3", "'offset'")),
+    ],
+)
+def test_huge_integers_are_one_line_errors(text, where):
+    with pytest.raises(ProblemError, match="overflow") as caught:
+        workflow.parse_csv_text(text, "big.csv")
+    message = str(caught.value)
+    assert "\n" not in message and len(message) < 300
+    for part in where:
+        assert part in message
+
+
+@pytest.mark.parametrize("text", ["id,lower,upper,size\n", "id,lower,upper,size\n\n \n",
+                                  b"\xef\xbb\xbfbuffer,start,end,size\r\n"])
+def test_a_header_only_file_holds_no_buffers(text):
+    with pytest.raises(ProblemError, match="holds no buffers") as caught:
+        workflow.parse_csv_text(text, "empty.csv")
+    assert str(caught.value).startswith("empty.csv: ")

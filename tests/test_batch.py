@@ -341,5 +341,6 @@ def test_a_model_in_a_folder_is_an_input_like_a_csv(tmp_path):
     (task,) = batch.make_tasks(batch.expand_inputs([tmp_path]), "minimize", timeout=10)
     row, text = batch.run_task(task)
     # x, h and y: 16 bytes each, two of them alive at every step.
-    assert (row["status"], row["buffers"], row["height"], row["proven"]) == ("ok", 3, 32, True)
+    assert (row["status"], row["buffers"]) == ("ok", 3)
+    assert (row["height"], row["proven"]) == (32, True)
     assert text is not None and "offset" in text.splitlines()[0]

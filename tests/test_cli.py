@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -366,17 +368,18 @@ def test_missing_output_folder(capsys, tmp_path):
 
 
 def test_failed_write_names_the_output(capsys, tmp_path, monkeypatch):
-    csvio = importlib.import_module("minimalloc.formats.csv")
+    outputs = importlib.import_module("minimalloc.outputs")
 
-    def refuse(problem, destination, solution=None, layout=None):
+    def refuse(target, write, encoding, mode):
         raise PermissionError(13, "Permission denied", str(tmp_path / ".out.csv.x.tmp"))
 
-    monkeypatch.setattr(csvio, "write_csv", refuse)
+    monkeypatch.setattr(outputs, "_write_replacing", refuse)
     out = tmp_path / "out.csv"
-    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
-                               f"--output={out}")
-    assert_usage_error(code, "", stderr, f"cannot open '{out}'", "Permission denied")
-    assert not out.exists()
+    for extra in ([], ["--format=text"]):
+        code, stdout, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
+                                   f"--output={out}", *extra)
+        assert_usage_error(code, "", stderr, f"cannot open '{out}'", "Permission denied")
+        assert not out.exists()
 
 
 def test_output_unchanged_on_failure(capsys, tmp_path):
@@ -630,3 +633,171 @@ def test_entry_points_in_a_subprocess(tmp_path, command):
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr
     assert bad.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- malformed input
+
+
+H = "id,lower,upper,size"
+#: (file contents, line, column, words): every one exits 2 with one line that
+#: names the file, the line and (where there is one) the column.
+MALFORMED_FILES = [
+    (f"{H}\nb1,0,3,{2**63}\n", 2, "size", "overflow"),
+    (f"{H}\nb1,0,{10**30},4\n", 2, "upper", "overflow"),
+    (f"{H},offset\nb1,0,3,4,{2**64}\n", 2, "offset", "overflow"),
+    (f"{H}\nb1,{-(10**30)},3,4\n", 2, "lower", "overflow"),
+    (f"{H},hint\nb1,0,3,4,{2**70}\n", 2, "hint", "overflow"),
+    (f"{H}\nb1,0,3,{'9' * 5000}\n", 2, "size", "5000 digits"),
+    (f"{H}\nb1,0,3,{2**60}\nb2,0,3,{2**60 + 1}\n", 3, "size", "over the limit"),
+    ("id,start,end,size\nb1,0,1152921504606846976,4\n", 2, "end", "inclusive"),
+    (f"{H}\nb1,0,3,-4\n", 2, "size", "size >= 0"),
+    (f"{H}\nb1,3,3,4\n", 2, "upper", "lower < upper"),
+    (f"{H}\nb1,5,3,4\n", 2, "upper", "lower < upper"),
+    (f"{H}\nb1,0,3,4.5\n", 2, "size", "expected an integer, got '4.5'"),
+    (f"{H}\nb1,0,3,\n", 2, "size", "expected an integer"),
+    (f"{H}\nb1,x,3,4\n", 2, "lower", "expected an integer, got 'x'"),
+    (f"{H}\nb1,0,3,1e3\n", 2, "size", "expected an integer"),
+    (f"{H},gaps\nb1,0,9,4,3\n", 2, "gaps", "'lo-hi'"),
+    (f"{H},gaps\nb1,0,9,4,4-4\n", 2, "gaps", "lower < upper"),
+    (f"{H},gaps\nb1,2,9,4,1-3\n", 2, "gaps", "outside the lifespan"),
+    (f"{H},gaps\nb1,0,9,4,1-4 3-5\n", 2, "gaps", "overlap"),
+    (f"{H},gaps\nb1,0,9,4,1-4@0:5\n", 2, "gaps", "window"),
+    (f"{H},gaps\nb1,0,9,4,1-{10**30}\n", 2, "gaps", "overflow"),
+    (f"{H},alignment\nb1,0,3,4,0\n", 2, "alignment", "alignment >= 1"),
+    (f"{H},alignment\nb1,0,3,4,two\n", 2, "alignment", "expected an integer"),
+    (f"{H},alignment\nb1,0,3,4,{2**62}\n", 2, "alignment", "overflow"),
+    (f"{H},alignment,offset\nb1,0,3,4,4,6\n", 2, "offset", "multiple of the alignment"),
+    (f"{H},offset\nb1,0,3,4,-4\n", 2, "offset", "offset >= 0"),
+    (f"{H}\nb1,0,3,4\nb2,0,3,4\nb1,1,2,3\n", 4, "id", "duplicate id 'b1'"),
+    (f"{H}\n,0,3,4\n", 2, "id", "non-empty id"),
+    (f"{H}\nb1,0,3\n", 2, None, "expected 4 fields"),
+    (f"{H},colour\nb1,0,3,4,red\n", 1, "colour", "unknown column"),
+    ("id,lower,size\nb1,0,4\n", 1, "upper", "required column"),
+    (f'{H}\n"b1,0,3,4\n', 2, None, "malformed CSV"),
+    ("", 1, None, "empty"),
+    (b"id,lower,upper,size\nb1,0,3,4\n\xe9,0,3,4\n", 3, None, "UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("contents", "line", "column", "words"), MALFORMED_FILES)
+def test_every_malformed_file_exits_2_with_one_line(capsys, tmp_path, contents, line,
+                                                     column, words):
+    source = tmp_path / "bad.csv"
+    if isinstance(contents, bytes):
+        source.write_bytes(contents)
+    else:
+        source.write_text(contents)
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={source}",
+                               f"--output={out}")
+    where = [f"bad.csv:{line}: "] + ([f"column '{column}'"] if column else [])
+    assert_usage_error(code, stdout, stderr, *where, words)
+    assert stdout == "" and not out.exists()
+    assert len(stderr) < 400  # a huge number is described, not printed
+
+
+@pytest.mark.parametrize(("flags", "words"), [
+    (["--capacity=7.5"], ["--capacity", "expected an integer"]),
+    ([f"--capacity={2**62}"], ["--capacity must be at most 2^61"]),
+    (["--capacity=" + "9" * 5000], ["--capacity", "5000 digits"]),
+    (["--capacity=0"], ["--capacity must be at least 1"]),
+    (["--timeout=abc"], ["--timeout", "duration"]),
+    (["--timeout=-1s"], ["--timeout", "negative"]),
+    (["--timeout=nan"], ["--timeout", "duration"]),
+    (["--timeout=1e3"], ["--timeout", "duration"]),
+    (["--timeout="], ["--timeout", "empty"]),
+])
+def test_malformed_flags_exit_2_with_one_line(capsys, tmp_path, flags, words):
+    source = tmp_path / "ok.csv"
+    source.write_text(f"{H}\nb1,0,3,4\n")
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={source}", *flags)
+    assert_usage_error(code, stdout, stderr, *words)
+
+
+def test_a_folder_as_input_or_output_exits_2(capsys, tmp_path):
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={tmp_path}")
+    assert_usage_error(code, stdout, stderr, str(tmp_path))
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path)
+    code, stdout, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
+                               f"--output={link}")
+    assert_usage_error(code, stdout, stderr, "is a folder")
+
+
+def test_a_huge_integer_exits_2_in_a_subprocess(tmp_path):
+    source = tmp_path / "big.csv"
+    source.write_text(f"{H}\nb1,0,3,{2**63}\nb2,0,3,4\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "minimalloc", "--capacity=12", f"--input={source}"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"minimalloc: error: {source}:2: column 'size': expected an integer within "
+        f"±2^61 ({2**61}), got {2**63}: larger values could overflow the search's "
+        "64-bit arithmetic"
+    ]
+
+
+@pytest.mark.parametrize("limit", ["inf", "1" + "0" * 300, "99999999999h"])
+def test_a_huge_time_limit_means_no_limit(capsys, tmp_path, limit):
+    code, stdout, stderr, out = solve_example(capsys, tmp_path, f"--timeout={limit}")
+    assert code == 0 and stderr == ""  # no timer thread traceback
+    assert "status:       solved" in stdout
+    assert parse_duration(limit) is None
+
+
+# ---------------------------------------------------------------- output files
+
+
+def test_output_through_a_symlink_writes_its_target(capsys, tmp_path):
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to("real.csv")
+    code, _, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
+                          f"--output={link}")
+    assert code == 0, stderr
+    assert link.is_symlink()
+    assert target.read_bytes() == EXAMPLE_OUT.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "real.csv"]
+
+
+def test_output_into_a_fifo_is_written_not_replaced(capsys, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    code, _, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
+                          f"--output={fifo}")
+    reader.join(30)
+    assert code == 0, stderr
+    assert received == [EXAMPLE_OUT.read_bytes()]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_output_onto_a_device_keeps_the_device(capsys, tmp_path):
+    # A private /dev/null: a regression replaces the copy, not the real one.
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except OSError:
+        pytest.skip("creating a device node needs privileges")
+    code, _, stderr = run(capsys, "--capacity=12", f"--input={EXAMPLE}",
+                          f"--output={device}")
+    assert code == 0, stderr
+    assert stat.S_ISCHR(device.stat().st_mode)
+
+
+def test_generate_output_through_a_symlink(capsys, tmp_path):
+    target = tmp_path / "real.csv"
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert main(["generate", "random", "--n", "7", "--output", str(link)]) == 0
+    assert link.is_symlink()
+    assert target.read_text().startswith("id,lower,upper,size")
+    assert len(target.read_text().splitlines()) == 8
+    capsys.readouterr()

@@ -203,6 +203,21 @@ H = "id,lower,upper,size"
         (f"{H},gaps\na,0,9,4,1-4@-1:2\n", 2, "gaps", "window"),
         # CSV syntax
         (f'{H}\n"a,0,3,4\n', 2, None, "malformed CSV"),
+        # integers that could overflow 64-bit sums
+        (f"{H}\na,0,3,{2**63}\n", 2, "size", "overflow"),
+        (f"{H}\na,0,{10**30},4\n", 2, "upper", "a 100-bit integer"),
+        (f"{H}\na,{-(10**30)},3,4\n", 2, "lower", "overflow"),
+        (f"{H},offset\na,0,3,4,{2**64}\n", 2, "offset", "overflow"),
+        (f"{H},offset\na,0,3,4,{2**60 + 1}\n", 2, "offset", "2^60"),
+        (f"{H},alignment\na,0,3,4,{2**62}\n", 2, "alignment", "overflow"),
+        (f"{H},hint\na,0,3,4,{2**70}\n", 2, "hint", "overflow"),
+        (f"{H}\na,0,3,{'9' * 5000}\n", 2, "size", "5000 digits"),
+        (f"{H},gaps\na,0,9,4,1-{10**30}\n", 2, "gaps", "overflow"),
+        (f"{H},gaps\na,0,9,4,1-2@0:{'1' * 60}\n", 2, "gaps", "60 digits"),
+        ("id,start,end,size\na,0,1152921504606846976,4\n", 2, "end", "inclusive"),
+        (f"{H}\na,0,3,{2**60}\nb,0,3,{2**60 + 1}\n", 3, "size", "over the limit"),
+        (f"{H},alignment\na,0,3,{2**60},1\nb,0,3,1,{2**60 + 2}\n", 3, "size",
+         "sizes plus alignments"),
     ],
 )
 def test_bad_input_names_line_and_column(
@@ -256,6 +271,40 @@ def test_non_utf8_file(tmp_path: Path) -> None:
 def test_capacity_below_one(capacity: int) -> None:
     with pytest.raises(ProblemError, match="capacity >= 1"):
         read_text(EXAMPLE, capacity)
+
+
+@pytest.mark.parametrize("capacity", [2**61 + 1, 10**30, 7.5, "12", True])
+def test_capacity_out_of_range_or_not_an_integer(capacity: object) -> None:
+    with pytest.raises(ProblemError, match="capacity"):
+        read_text(EXAMPLE, capacity)  # type: ignore[arg-type]
+
+
+def test_the_largest_values_are_read_exactly() -> None:
+    text = f"{H},offset\na,{-(2**60)},{2**60},{2**60},0\nb,0,3,{2**60},\n"
+    a, b = read_text(text, 2**61).buffers
+    assert (a.lower, a.upper, a.size, a.offset, b.size) == (
+        -(2**60), 2**60, 2**60, 0, 2**60)
+
+
+class _Reads:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def read(self) -> object:
+        return self.value
+
+
+@pytest.mark.parametrize("source", [123, None, 4.5, ["id,lower,upper,size"], _Reads(7)])
+def test_what_is_not_a_file_is_a_problem_error(source: object) -> None:
+    with pytest.raises(ProblemError) as info:
+        read_csv(source)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+def test_bytes_paths_are_paths(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(EXAMPLE)
+    assert len(read_csv(os.fsencode(path))) == 5
 
 
 # ---------------------------------------------------------------------------
@@ -423,6 +472,28 @@ def test_dataframe_with_floats_nans_and_aliases() -> None:
     a, b = problem_from_dataframe(df, None).buffers
     assert a == Buffer("a", 0, 3, 4)
     assert b == Buffer("b", 1, 4, 4, offset=8, gaps=(Gap(2, 3),))
+
+
+def test_dataframe_with_huge_numbers_names_row_and_column() -> None:
+    df = pd.DataFrame({"id": ["a", "b"], "lower": [0, 0], "upper": [3, 3],
+                       "size": [4.0, 1e30]})
+    with pytest.raises(ProblemError, match="overflow") as info:
+        problem_from_dataframe(df)
+    assert (info.value.line, info.value.column) == (3, "size")
+    df["size"] = [4.0, float("inf")]
+    with pytest.raises(ProblemError, match="expected an integer, got 'inf'"):
+        problem_from_dataframe(df)
+
+
+@pytest.mark.parametrize("frame", [None, [1, 2], {"id": ["a"]}])
+def test_dataframe_of_the_wrong_type(frame: object) -> None:
+    with pytest.raises(ProblemError, match="DataFrame"):
+        problem_from_dataframe(frame)  # type: ignore[arg-type]
+
+
+def test_writing_to_what_is_not_a_file_is_a_problem_error() -> None:
+    with pytest.raises(ProblemError, match="path or an open text file"):
+        write_csv(read_text(EXAMPLE), 123)  # type: ignore[arg-type]
 
 
 def test_dataframe_errors_name_the_row_as_a_csv_line() -> None:

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Gap, Problem, Solution
+from minimalloc.model import (
+    MAX_TOTAL,
+    MAX_VALUE,
+    Buffer,
+    Gap,
+    Problem,
+    Solution,
+    check_capacity,
+)
 
 
 def test_a_plain_buffer() -> None:
@@ -117,3 +125,118 @@ def test_located_errors_render_file_line_and_column() -> None:
     located = error.located(file="problem.csv", line=7)
     assert str(located) == "problem.csv:7: column 'size': expected a size >= 0, got -4"
     assert str(ProblemError("bad", line=3)) == "line 3: bad"
+
+
+# ---------------------------------------------------------------- integer limits
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "column"),
+    [
+        ({"size": 2**63}, "size"),
+        ({"size": MAX_TOTAL + 1}, "size"),
+        ({"upper": 10**30}, "upper"),
+        ({"lower": -(10**30)}, "lower"),
+        ({"lower": -(2**60) - 1}, "lower"),
+        ({"offset": 2**64}, "offset"),
+        ({"offset": MAX_VALUE + 1}, "offset"),
+        ({"alignment": 2**62}, "alignment"),
+        ({"hint": 2**70}, "hint"),
+        ({"size": np.uint64(2**63)}, "size"),
+        ({"size": 10**5000}, "size"),
+    ],
+)
+def test_integers_beyond_the_limits_are_refused(kwargs: dict, column: str) -> None:
+    fields = {"id": "b", "lower": 0, "upper": 9, "size": 4} | kwargs
+    with pytest.raises(ProblemError) as info:
+        Buffer(**fields)
+    assert info.value.column == column
+    message = str(info.value)
+    assert "overflow" in message and "\n" not in message and len(message) < 200
+
+
+def test_gap_values_beyond_the_limits_are_refused() -> None:
+    with pytest.raises(ProblemError, match="overflow") as info:
+        Gap(0, 10**30)
+    assert info.value.column == "gaps"
+    with pytest.raises(ProblemError, match="overflow"):
+        Gap(0, 2, (0, 2**62))
+
+
+def test_the_largest_values_are_accepted() -> None:
+    b = Buffer("b", -MAX_VALUE, MAX_VALUE, MAX_TOTAL, offset=0, hint=MAX_VALUE)
+    assert (b.size, b.width) == (MAX_TOTAL, 2 * MAX_VALUE)
+    assert Problem((b,), MAX_TOTAL).capacity == MAX_TOTAL
+
+
+def test_sizes_and_alignments_of_a_problem_are_bounded_together() -> None:
+    half = MAX_TOTAL // 2
+    assert len(Problem((Buffer("a", 0, 2, half), Buffer("b", 0, 2, half)))) == 2
+    with pytest.raises(ProblemError) as info:
+        Problem((Buffer("a", 0, 2, half), Buffer("b", 0, 2, half + 1)))
+    assert info.value.column == "size" and "'b'" in str(info.value)
+    # Padding to an alignment counts: it can push offsets up as much as a size.
+    with pytest.raises(ProblemError, match="alignments"):
+        Problem((Buffer("a", 0, 2, half), Buffer("b", 0, 2, 1, alignment=half + 1)))
+
+
+@pytest.mark.parametrize("capacity", [7.5, "8", True, 0, -1, MAX_TOTAL + 1,
+                                      2**64, float("inf")])
+def test_bad_capacities(capacity: object) -> None:
+    with pytest.raises(ProblemError) as info:
+        check_capacity(capacity)
+    assert info.value.column == "capacity"
+    with pytest.raises(ProblemError):
+        Problem((), capacity)  # type: ignore[arg-type]
+
+
+def test_numpy_capacity_is_an_int() -> None:
+    assert type(Problem((), np.int32(12)).capacity) is int
+    assert check_capacity(np.uint64(MAX_TOTAL)) == MAX_TOTAL
+
+
+# ---------------------------------------------------------------- wrong types
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Problem(None),
+        lambda: Problem(5),
+        lambda: Problem("ab"),
+        lambda: Problem(Buffer("a", 0, 1, 1)),
+        lambda: Problem((Buffer("a", 0, 1, 1), None)),
+        lambda: Buffer("b", 0, 9, 4, gaps=5),
+        lambda: Buffer("b", 0, 9, 4, gaps=Gap(1, 2)),
+        lambda: Buffer("b", 0, 9, 4, gaps="1-2"),
+        lambda: Buffer("b", 0, 9, 4, gaps=(None,)),
+        lambda: Buffer(None, 0, 9, 4),
+        lambda: Buffer("b", None, 9, 4),
+        lambda: Buffer("b", 0, 9, [4]),
+        lambda: Gap(0, 2, 5),
+        lambda: Gap(0, 2, (1,)),
+        lambda: Gap(None, 2),
+    ],
+)
+def test_wrong_types_raise_problem_error(make) -> None:
+    with pytest.raises(ProblemError) as info:
+        make()
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Solution(5),
+    lambda: Solution(None),
+    lambda: Solution((2.5,)),
+    lambda: Solution((None,)),
+    lambda: Solution((True,)),
+    lambda: Solution((0,), height=1.5),
+])
+def test_solutions_hold_integers_only(make) -> None:
+    with pytest.raises(ProblemError):
+        make()
+
+
+def test_solutions_hold_any_integer_for_the_validator_to_judge() -> None:
+    solution = Solution((np.int64(-3), 2**70), height=2**70 + 4)
+    assert solution.offsets == (-3, 2**70) and type(solution.offsets[0]) is int

@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+import time
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +28,7 @@ from minimalloc import (
     solve,
     validate,
 )
+from minimalloc.model import MAX_TOTAL, MAX_VALUE
 from minimalloc.params import TECHNIQUES
 
 
@@ -238,3 +241,115 @@ def test_trace_on_and_off_give_identical_results():
     assert plain.solution == traced.solution
     assert plain.stats.backtracks == traced.stats.backtracks
     assert traced.trace_truncated and len(traced.trace) == 50
+
+
+# ---------------------------------------------------------------- the largest values
+
+
+HALF = MAX_TOTAL // 2  # 2^60: two of them fill the largest total allowed
+
+
+def test_two_buffers_of_the_largest_size_never_wrap():
+    # Two buffers of 2^62 once wrapped to a negative height and "fitted".
+    pair = [Buffer("a", 0, 2, HALF), Buffer("b", 1, 3, HALF)]
+    fits = solve(Problem(pair, MAX_TOTAL))
+    assert fits.ok and sorted(fits.solution.offsets) == [0, HALF]
+    assert fits.solution.height == MAX_TOTAL
+    assert validate(Problem(pair, MAX_TOTAL), fits.solution).ok
+    assert solve(Problem(pair, MAX_TOTAL - 1)).status is Status.INFEASIBLE
+    apart = [Buffer("a", 0, 2, HALF), Buffer("b", 2, 3, HALF)]
+    assert solve(Problem(apart, HALF)).solution.offsets == (0, 0)
+
+
+def test_the_largest_values_solve_in_every_mode():
+    buffers = [
+        Buffer("a", -MAX_VALUE, MAX_VALUE, HALF // 2, alignment=HALF // 4),
+        Buffer("b", 0, MAX_VALUE, HALF // 4, offset=HALF, alignment=HALF // 4),
+        Buffer("c", -5, 5, HALF // 8, gaps=(Gap(0, 2, (0, HALF // 16)),)),
+    ]
+    problem = Problem(buffers, MAX_TOTAL)
+    for heuristic in ("WAT", "A", "Z", "TAW"):  # A is size x width: beyond 2^63
+        result = solve(problem, SolverParams(preordering_heuristics=(heuristic,)),
+                       fallback=True)
+        assert result.ok and validate(problem, result.solution).ok
+        assert result.fallback is not None and result.fallback.fits
+    smallest = solve(problem, SolverParams(minimize_capacity=True))
+    assert smallest.ok and validate(problem, smallest.solution).ok
+    assert smallest.solution.height == HALF + HALF // 4
+
+
+def test_area_keys_saturate_instead_of_wrapping():
+    from minimalloc.solver import _saturated_product
+
+    size = np.array([HALF, 3, 0, MAX_TOTAL], dtype=np.int64)
+    width = np.array([2 * MAX_VALUE, 4, 2 * MAX_VALUE, 1], dtype=np.int64)
+    most = np.iinfo(np.int64).max
+    assert _saturated_product(size, width).tolist() == [most, 12, 0, MAX_TOTAL]
+
+
+# ---------------------------------------------------------------- capacity= and types
+
+
+@pytest.mark.parametrize("capacity", [7.5, 8.0, "8", True, 0, -3, MAX_TOTAL + 1, 2**64])
+def test_solve_refuses_a_capacity_that_is_not_a_small_positive_integer(capacity):
+    problem = Problem([Buffer("a", 0, 2, 4)])
+    with pytest.raises(ProblemError, match="capacity|integer"):
+        Solver().solve(problem, capacity=capacity)
+
+
+def test_solve_accepts_numpy_integer_capacities():
+    problem = Problem([Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4)])
+    for capacity in (np.int64(8), np.int32(8), np.uint64(8)):
+        result = Solver().solve(problem, capacity=capacity)
+        assert result.ok and result.capacity == 8 and type(result.capacity) is int
+    assert Solver().solve(problem, capacity=np.int64(7)).status is Status.INFEASIBLE
+
+
+def test_solve_refuses_what_is_not_a_problem():
+    with pytest.raises(ProblemError, match="expected a Problem"):
+        Solver().solve([Buffer("a", 0, 2, 4)])  # type: ignore[arg-type]
+    with pytest.raises(ProblemError, match="expected SolverParams"):
+        Solver({"timeout": 1})  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- time limits, cancel
+
+
+EXAMPLE = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
+                   Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)], 12)
+
+
+@pytest.mark.parametrize("timeout",
+                         [float("inf"), 1e300, 10**300, threading.TIMEOUT_MAX * 2])
+def test_a_huge_time_limit_means_no_limit(timeout, monkeypatch):
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    params = SolverParams(timeout=timeout)
+    assert params.timeout is None
+    assert solve(EXAMPLE, params).ok
+    assert crashes == []  # no timer thread died
+
+
+def test_a_cancel_applies_to_the_solve_in_progress_only():
+    solver = Solver()
+    cancelled = solver.solve(EXAMPLE, fallback=lambda baseline: solver.cancel())
+    assert cancelled.status is Status.CANCELLED
+    assert solver.solve(EXAMPLE).ok  # the next solve starts uncancelled
+    solver.cancel()  # between solves: a late cancel of the last one, ignored
+    assert solver.solve(EXAMPLE).ok
+    assert solver.solve(EXAMPLE).ok
+
+
+def test_a_fresh_solver_cancelled_before_it_starts_stops_its_first_solve():
+    solver = Solver()
+    solver.cancel()
+    assert solver.solve(EXAMPLE).status is Status.CANCELLED
+    assert solver.solve(EXAMPLE).ok
+
+
+def test_a_time_limit_belongs_to_its_own_solve():
+    solver = Solver(SolverParams(timeout=0.05))
+    assert solver.solve(EXAMPLE).ok
+    time.sleep(0.1)  # the first solve's timer would have fired by now
+    assert solver.solve(EXAMPLE).ok
+    assert solver.solve(EXAMPLE, capacity=11).status is Status.INFEASIBLE

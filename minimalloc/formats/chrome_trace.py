@@ -25,8 +25,8 @@ import os
 from typing import IO, Any, Union
 
 from minimalloc.errors import ProblemError
-from minimalloc.formats._files import write_text_atomically
 from minimalloc.model import Problem, Solution
+from minimalloc.outputs import write_text
 
 __all__ = ["FORMAT", "dumps", "dumps_chrome_trace", "write_chrome_trace"]
 
@@ -79,7 +79,7 @@ def write_chrome_trace(problem: Problem, solution: Solution,
     open text file."""
     text = dumps_chrome_trace(problem, solution)
     if isinstance(destination, (str, os.PathLike)):
-        write_text_atomically(destination, text)
+        write_text(destination, text)
     else:
         destination.write(text)
 

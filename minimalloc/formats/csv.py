@@ -33,6 +33,10 @@ Choices made where the reference is silent or looser:
   is an error.  Blank lines are skipped.
 - A header-only file is a valid problem with no buffers; an empty file (no
   header) is an error.
+- Integers are bounded so that the search's 64-bit sums cannot overflow
+  (times, offsets and hints within ±2^60; sizes, alignments and their total
+  within 2^61: see :mod:`minimalloc.model`); a value beyond is an error naming
+  its line and column, as is the row where the total passes the limit.
 - Output uses ``\\n`` line ends and writes the columns the reference writes,
   so a solution of a benchmark file comes out byte for byte as the
   reference's.  Given a solution, the ``offset`` column holds the solution's
@@ -60,15 +64,13 @@ import csv
 import io
 import os
 import re
-import secrets
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Gap, Problem, Solution
+from minimalloc.model import Buffer, Gap, Problem, Solution, add_to_stack
+from minimalloc.outputs import write_output
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,6 +106,9 @@ _GAP = re.compile(
     r"([+-]?[0-9]+)-([+-]?[0-9]+)(?:@([+-]?[0-9]+):([+-]?[0-9]+))?", re.ASCII
 )
 _GAP_FORMS = "'lo-hi' or 'lo-hi@wlo:whi', separated by spaces"
+#: Longer digit strings are out of range whatever they say (and converting
+#: thousands of digits is slow, or refused by Python).
+_MAX_DIGITS = 40
 #: Columns whose empty cells mean "not given".
 _OPTIONAL_INTEGERS = frozenset({"alignment", "hint", "offset"})
 
@@ -270,10 +275,15 @@ def read_csv_with_layout(
 
 def _read_text(source: Source) -> tuple[str, str]:
     """The decoded text of ``source`` and the name errors should use."""
-    if isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
+    if isinstance(source, (str, bytes, os.PathLike)):
+        name = os.fsdecode(source)
         with open(source, "rb") as handle:
             data: str | bytes = handle.read()
+    elif not callable(getattr(source, "read", None)):
+        raise ProblemError(
+            f"expected a path or an open file to read a problem from, got "
+            f"{type(source).__name__} {source!r:.40}"
+        )
     else:
         name = "<input>"
         try:
@@ -284,6 +294,10 @@ def _read_text(source: Source) -> tuple[str, str]:
             ) from None
     if isinstance(data, str):
         return data.removeprefix("\ufeff"), name
+    if not isinstance(data, (bytes, bytearray)):
+        raise ProblemError(
+            f"reading the file gave {type(data).__name__}, not text or bytes", file=name
+        )
     try:
         return data.decode("utf-8-sig"), name
     except UnicodeDecodeError as error:
@@ -323,6 +337,7 @@ def _build_problem(
     index = {column: i for i, column in enumerate(layout.columns)}
     first_line: dict[str, int] = {}
     buffers: list[Buffer] = []
+    stacked = 0  # sizes plus alignments so far, bounded against overflow
     for line, cells in rows:
         if len(cells) != width:
             raise ProblemError(
@@ -336,6 +351,12 @@ def _build_problem(
                 file=file, line=line, column=layout.header("id"),
             )
         first_line[buffer.id] = line
+        try:
+            stacked = add_to_stack(stacked, buffer)
+        except ProblemError as error:
+            raise error.located(
+                file=file, line=line, column=layout.header("size")
+            ) from None
         buffers.append(buffer)
     try:
         return Problem(tuple(buffers), capacity)
@@ -362,7 +383,7 @@ def _row_to_buffer(
             return default
         text = cells[i]
         if _INT.fullmatch(text):
-            return int(text)
+            return _to_int(text, lambda message: fail(column, message))
         if column in _OPTIONAL_INTEGERS and not text.strip():
             return default
         raise fail(column, f"expected an integer, got {text!r}")
@@ -405,6 +426,18 @@ def _row_to_buffer(
         ) from None
 
 
+def _to_int(text: str, fail: Callable[[str], ProblemError]) -> int:
+    """The integer ``text`` spells (it matched ``_INT``); one too long to be
+    in range fails at once.  The model checks the range of the others."""
+    digits = len(text.strip().lstrip("+-"))
+    if digits > _MAX_DIGITS:
+        raise fail(
+            f"expected an integer no larger than 2^61, got a number of {digits} digits: "
+            "larger values could overflow the search's 64-bit arithmetic"
+        )
+    return int(text)
+
+
 def _parse_gaps(
     text: str, addend: int, fail: Callable[[str, str], ProblemError]
 ) -> tuple[Gap, ...]:
@@ -414,10 +447,13 @@ def _parse_gaps(
         match = _GAP.fullmatch(token)
         if match is None:
             raise fail("gaps", f"expected gaps as {_GAP_FORMS}, got {token!r}")
-        lo, hi, wlo, whi = match.groups()
-        window = None if wlo is None else (int(wlo), int(whi))
+        lo, hi, wlo, whi = (
+            None if part is None else _to_int(part, lambda m: fail("gaps", m))
+            for part in match.groups()
+        )
+        window = None if wlo is None else (wlo, whi)
         try:
-            gaps.append(Gap(int(lo), int(hi) + addend, window))
+            gaps.append(Gap(lo, hi + addend, window))  # type: ignore[operator]
         except ProblemError as error:
             raise fail("gaps", error.message) from None
     return tuple(gaps)
@@ -440,9 +476,10 @@ def write_csv(
     problem
         The buffers to write.
     destination
-        A path, or an open text file.  A path is written through a temporary
-        file in the same folder that is renamed into place, so the destination
-        is never left half-written.
+        A path, or an open text file.  A path is written by
+        :func:`minimalloc.outputs.write_output`: through a temporary file in
+        the same folder renamed into place, so it is never left half-written
+        (a symbolic link's target is written, a FIFO or device directly).
     solution
         If given, its offsets fill an ``offset`` column.
     layout
@@ -469,26 +506,14 @@ def write_csv(
             f"{len(problem.buffers)} buffers"
         )
     if not isinstance(destination, (str, os.PathLike)):
+        if not callable(getattr(destination, "write", None)):
+            raise ProblemError(
+                f"expected a path or an open text file to write to, got "
+                f"{type(destination).__name__}"
+            )
         _write_rows(destination, problem, solution, layout)
         return
-    path = Path(destination)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8", newline="") as handle:
-            _write_rows(handle, problem, solution, layout)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        except FileNotFoundError:
-            pass
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+    write_output(destination, lambda handle: _write_rows(handle, problem, solution, layout))
 
 
 def dumps_csv(
@@ -632,6 +657,8 @@ def problem_from_dataframe(df: pd.DataFrame, capacity: int | None = None) -> Pro
     """
     if capacity is not None:
         Problem((), capacity)
+    if not hasattr(df, "columns") or not hasattr(df, "iloc"):
+        raise ProblemError(f"expected a pandas DataFrame, got {type(df).__name__}")
     layout = CsvLayout.from_headers([str(c) for c in df.columns], line=1)
     columns = [df.iloc[:, i].tolist() for i in range(len(df.columns))]
     rows = (

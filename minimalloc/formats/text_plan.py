@@ -32,9 +32,9 @@ import os
 import string
 from typing import IO, Union
 
-from minimalloc.formats._files import write_text_atomically
 from minimalloc.formats.chrome_trace import _check
 from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.outputs import write_text
 
 __all__ = ["FORMAT", "dumps", "dumps_text_plan", "write_text_plan"]
 
@@ -71,7 +71,7 @@ def write_text_plan(problem: Problem, solution: Solution, destination: Destinati
     open text file."""
     text = dumps_text_plan(problem, solution, width=width)
     if isinstance(destination, (str, os.PathLike)):
-        write_text_atomically(destination, text)
+        write_text(destination, text)
     else:
         destination.write(text)
 
