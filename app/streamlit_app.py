@@ -44,6 +44,7 @@ STATUS_TEXT = {
     Status.INFEASIBLE: "does not fit",
     Status.TIMEOUT: "time limit reached",
     Status.CANCELLED: "stopped",
+    Status.UNDECIDED: "undecided",
 }
 
 

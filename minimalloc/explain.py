@@ -34,10 +34,10 @@ returned is still proven not to fit), and the subset is then re-checked one
 buffer at a time with the time left; ``subset_minimal`` says whether every
 buffer was proven necessary.
 
-Buffers of size 0 occupy nothing and are never part of a subset.  With
-windowed gaps the search cannot place a buffer inside another's window, so
-"does not fit" then means that MiniMalloc's search finds no placement (the
-message says so).
+Buffers of size 0 occupy nothing and are never part of a subset.  "Does not
+fit" is always proven: where windowed gaps let buffers nest in a way the
+search cannot see (:mod:`minimalloc.completeness`), a failed search counts
+as unknown, never as a proof.
 
 >>> from minimalloc.model import Buffer, Problem
 >>> p = Problem((Buffer("a", 0, 2, 5, alignment=8), Buffer("b", 0, 2, 1, alignment=8),
@@ -213,12 +213,6 @@ class Explanation:
                    if self.min_capacity_lower is not None else "")
             lines.append(f"The whole problem fits in capacity {self.min_capacity_upper}; "
                          f"the smallest was not proven in time{low}.")
-        if (self.feasible is False and not self.overloaded and self.problem is not None
-                and any(g.window is not None for b in self.problem.buffers
-                        for g in b.gaps)):
-            lines.append("Note: with windowed gaps this means MiniMalloc's search finds "
-                         "no placement; it does not nest a buffer inside another's "
-                         "window.")
         return " ".join(lines)
 
     def __str__(self) -> str:
@@ -355,17 +349,20 @@ class _Explainer:
         until = self._until(DECIDE_SHARE)
         candidates = [self._local_sets(part) for part in parts]
         fits: list[frozenset[int]] = []  # sets known to fit: their subsets fit too
+        undecided: set[frozenset[int]] = set()  # no budget makes these a proof
         offsets = [b.offset or 0 for b in self.problem.buffers]
         solved = [False] * len(parts)
         budget = FIRST_BUDGET
         while True:
+            searched = False
             for p, part in enumerate(parts):
                 if solved[p]:
                     continue
                 for members in candidates[p] + [part]:
                     key = frozenset(members)
-                    if any(key <= known for known in fits):
+                    if key in undecided or any(key <= known for known in fits):
                         continue
+                    searched = True
                     left = self._left(until)
                     if left is not None and left <= 0:
                         return None, None, None
@@ -374,6 +371,8 @@ class _Explainer:
                         self.capacity, budget if left is None else min(budget, left))
                     if status is Status.INFEASIBLE:
                         return False, members, None
+                    if status is Status.UNDECIDED:
+                        undecided.add(key)
                     if solution is not None:
                         fits.append(key)
                         if members is part:
@@ -382,6 +381,8 @@ class _Explainer:
                                 offsets[i] = offset
             if all(solved):
                 return True, None, Solution.from_offsets(self.problem, offsets)
+            if not searched:  # every set left is undecided: no proof to find
+                return None, None, None
             budget *= 2
 
     def _local_sets(self, part: list[int]) -> list[list[int]]:

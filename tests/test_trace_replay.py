@@ -10,6 +10,7 @@ kernel's count, the kept offsets equal to the solution.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import replace
 
 import numpy as np
@@ -235,7 +236,8 @@ def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
 
 @pytest.mark.parametrize("off", [None, *TECHNIQUES])
 def test_replay_agrees_with_the_kernel_on_random_problems(off):
-    rng = random.Random(hash(off) % 1000 if off else 7)
+    # A fixed seed per switch: hash() of a string changes with PYTHONHASHSEED.
+    rng = random.Random(zlib.crc32(off.encode()) % 1000 if off else 7)
     events = prunes = 0
     for trial in range(25):
         problem = random_problem(rng, rng.randrange(3, 10), gaps=trial % 3 == 0,
