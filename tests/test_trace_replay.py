@@ -191,12 +191,18 @@ def random_problem(rng: random.Random, n: int, *, gaps: bool = False,
     return Problem(buffers, max(1, load + rng.randrange(-1, 4)))
 
 
+TRACE_LIMIT = 200_000
+
+
 def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
     """Replay a traced solve and hold every step against the kernel's events;
-    returns (events, prunes) checked."""
-    result = solve(problem, params, trace=200_000)
-    assert not result.trace_truncated
+    returns (events, prunes) checked.  A search longer than the trace is
+    replayed as far as it was recorded."""
+    result = solve(problem, params, trace=TRACE_LIMIT)
+    assert result.trace_truncated == (len(result.trace) == TRACE_LIMIT
+                                      and result.stats.nodes > 0)
     run = TraceReplay(problem, result, params, checkpoint_every=16)
+    assert run.truncated == result.trace_truncated
     previous: Snapshot | None = None
     prunes = 0
     for snap in run.snapshots():
@@ -219,10 +225,11 @@ def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
         previous = snap
     assert run.mismatches == []
     tree = search_tree(result, params)
-    if result.status in (Status.OK, Status.INFEASIBLE):
+    assert tree.truncated == result.trace_truncated
+    if result.status in (Status.OK, Status.INFEASIBLE) and not result.trace_truncated:
         assert tree.num_nodes == result.stats.nodes
         assert previous.placed == {}  # everything unwound
-    if result.ok:
+    if result.ok and not result.trace_truncated:
         assert previous.settled.tolist() == list(result.solution.offsets)
     # Jumping anywhere gives what walking there gave.
     fresh = TraceReplay(problem, result, params, checkpoint_every=7)
