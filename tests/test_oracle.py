@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import (
@@ -29,7 +30,7 @@ from oracle import (
     valid,
 )
 
-from minimalloc import Buffer, Gap, Problem, SolverParams, Status, solve
+from minimalloc import Buffer, Gap, Problem, ProblemError, SolverParams, Status, iis, solve
 from minimalloc.bounds import lower_bound
 from minimalloc.completeness import incomplete_reason
 from minimalloc.explain import explain
@@ -182,6 +183,13 @@ def test_nested_windows_are_undecided_not_infeasible():
     result = solve(problem)
     assert result.status is Status.UNDECIDED
     assert "'b' can sit inside the window of 'a'" in result.reason
+    # Not proven either way: no subset to blame; minimize stops, unproven
+    # unless its bound is met.
+    with pytest.raises(ProblemError, match="cannot decide"):
+        iis(problem)
+    found = minimize(problem.with_capacity(None), timeout=None)
+    assert found.lower_bound <= 4 <= found.height
+    assert found.proven_optimal == (found.height == 4)
     # With b's window out of a's way the search is complete again.
     plain = replace(problem, buffers=(problem.buffers[0], Buffer("b", 1, 2, 3)))
     assert incomplete_reason(plain) is None
