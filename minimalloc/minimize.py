@@ -307,9 +307,16 @@ class _Exact:
         base = params if params is not None else SolverParams()
         self.params = replace(base, timeout=None, minimize_capacity=False)
         self.problem = problem
-        self.complete = incomplete_reason(problem) is None
         self.cancelled = False
+        self._complete: bool | None = None
         self._current: Solver | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether a failed search is a proof (computed when first asked)."""
+        if self._complete is None:
+            self._complete = incomplete_reason(self.problem) is None
+        return self._complete
 
     def cancel(self) -> None:
         """Stop the running search (it returns CANCELLED) and every later one."""
@@ -589,11 +596,12 @@ class _Run:
                 break  # every capacity left is undecided or out of reach
             if not moved and budget is not None:
                 budget *= 2  # a round that learnt nothing: give probes more time
-        if self.exact.complete:
-            # No multiple of g is left in [lo, hi): the best height is optimal.
+        lo = min(bound, self.hi)  # the bound itself is always a proof
+        if (self.lo > self._top() or self.lo > lo) and self.exact.complete:
+            # Failed searches and the granularity are proofs too: no multiple
+            # of g is left in [self.lo, hi) if self.lo > top, and then the
+            # best height is optimal.
             lo = self.hi if self.lo > self._top() else self.lo
-        else:  # only the bound itself is a proof
-            lo = min(bound, self.hi)
         return MinimizeResult(
             solution=self.best, height=self.hi, lower_bound=lo,
             proven_optimal=lo >= self.hi, gap=self.hi - lo, method=self.method,

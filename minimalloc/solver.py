@@ -384,8 +384,8 @@ class _Prepared:
     sweep: SweepResult
     keys: np.ndarray
     sweep_seconds: float
-    #: Why the search cannot see every placement (None: "not found" is a proof).
-    incomplete: str | None = None
+    problem: Problem | None = None
+    _reason: list = field(default_factory=list)  # the cached incomplete reason
 
     @classmethod
     def build(cls, problem: Problem) -> _Prepared:
@@ -393,8 +393,16 @@ class _Prepared:
         arrays = BufferArrays(problem.buffers)
         result = sweep(problem, arrays)
         keys = _static_keys(arrays, result)
-        incomplete = incomplete_reason(problem, result)
-        return cls(arrays, result, keys, time.perf_counter() - started, incomplete)
+        return cls(arrays, result, keys, time.perf_counter() - started, problem)
+
+    @property
+    def incomplete(self) -> str | None:
+        """Why the search cannot see every placement (None: "not found" is a
+        proof).  Computed when first asked: only a search that found nothing
+        needs it."""
+        if not self._reason:
+            self._reason.append(incomplete_reason(self.problem, self.sweep))
+        return self._reason[0]
 
 
 def _static_keys(arrays: BufferArrays, result: SweepResult) -> np.ndarray:

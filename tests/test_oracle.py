@@ -91,7 +91,7 @@ def _offsets(solution) -> tuple[int, ...]:
     return tuple(solution.offsets)
 
 
-@settings(max_examples=400, **SETTINGS)
+@settings(max_examples=1500, **SETTINGS)
 @given(tiny_problems(), any_params())
 def test_every_mode_answers_truly(problem, params):
     capacity = problem.capacity
@@ -108,7 +108,7 @@ def test_every_mode_answers_truly(problem, params):
         assert incomplete_reason(problem) is not None and result.reason
 
 
-@settings(max_examples=120, **SETTINGS)
+@settings(max_examples=300, **SETTINGS)
 @given(tiny_problems(), any_params())
 def test_minimize_bounds_and_proofs_are_true(problem, params):
     try:
@@ -125,7 +125,7 @@ def test_minimize_bounds_and_proofs_are_true(problem, params):
         assert found.height == optimum
 
 
-@settings(max_examples=60, **SETTINGS)
+@settings(max_examples=120, **SETTINGS)
 @given(tiny_problems(max_buffers=4), any_params())
 def test_explain_never_calls_a_fitting_problem_unfixable(problem, params):
     capacity = problem.capacity
