@@ -33,8 +33,14 @@ keeps these counts up to date as buffers are placed (dynamic decomposition).
 Gaps split a buffer's span in several pieces (``span_*`` arrays, CSR by
 buffer): a non-windowed gap removes the buffer from the sections inside it; a
 windowed gap keeps it there with the window as its extent.  The points are
-created exactly as the reference does, quirks included, so that the sections
-(and hence the search tree) are the same.
+created as the reference does, harmless quirks included, so that the sections
+(and hence the search tree) are the same; but a span is made only for a
+stretch where the buffer is active (the reference repeats one after a gap
+without a window that reaches the lifespan's end), and gaps that touch each
+other or cover the whole lifespan get points made from the active stretches
+(the reference keeps the buffer active inside them).  Both of the reference's
+versions count bytes that are not there, so section inference proves false
+infeasibility.
 
 Cost: O(n log n) for the sort, plus O(overlapping pairs + total section
 size) for the sweep itself, which runs in a numba kernel.
