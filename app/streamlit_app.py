@@ -45,6 +45,7 @@ STATUS_TEXT = {
     Status.INFEASIBLE: "does not fit",
     Status.TIMEOUT: "time limit reached",
     Status.CANCELLED: "stopped",
+    Status.UNDECIDED: "undecided",
 }
 
 
@@ -560,6 +561,10 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     elif status is Status.OK:
         st.success(f"All {len(outcome.problem):,} buffers fit: height "
                    f"{solution.height:,} within capacity {outcome.problem.capacity:,}.")
+    elif status is Status.UNDECIDED:
+        reason = outcome.result.reason if outcome.result is not None else None
+        st.warning(f"No allocation found, and none proven impossible: {reason}; "
+                   "the search does not try such placements.")
     elif status in (Status.TIMEOUT, Status.CANCELLED) and solution is None:
         how = "was stopped" if status is Status.CANCELLED else "ran out of time"
         st.warning(f"The search {how} after {stats.nodes:,} nodes without an answer."

@@ -98,6 +98,7 @@ EV_NODE = 1  # depth, number of candidates, -
 EV_PLACE = 2  # buffer, offset, depth
 EV_SKIP = 3  # buffer, offset, rule (0 canonical, 1 dominance, 2 fixed offset)
 EV_PRUNE = 4  # buffer, offset, section whose floor + total exceeded capacity
+#   (-1: the buffer's own top, offset + size, exceeded it)
 EV_FIXED_FAIL = 5  # buffer, offset, fixed buffer pushed above its offset
 EV_UNDO = 6  # buffer, offset, -
 EV_BACKTRACK = 7  # depth, -, -
@@ -485,7 +486,11 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
     static_preordering = flags[STATIC_PREORDERING] != 0
     decomposition = flags[DYNAMIC_DECOMPOSITION] != 0
     monotonic = flags[MONOTONIC_FLOOR] != 0
-    hatless_pruning = flags[HATLESS_PRUNING] != 0
+    # Hatless pruning cuts the candidates after a failed hatless one, which
+    # is sound only when those come later in (offset, preorder) order: with
+    # dynamic ordering.  Without it a later candidate may sit lower, and the
+    # reference's cut there can lose every solution.
+    hatless_pruning = flags[HATLESS_PRUNING] != 0 and dynamic
     ctx_start, ctx_len, ctx_lo, ctx_hi, ctx_top = ctx
 
     ctx_top[0] = 0
@@ -663,6 +668,13 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                         stats[PRUNE_INFERENCE] += 1
                         if trace is not None:
                             _emit(trace, stats, EV_PRUNE, b, o, bad)
+                    elif o + size[b] > capacity:
+                        # Its top is above the capacity although no section
+                        # says so: a windowed gap covers its whole lifespan,
+                        # so no section sees more than the window.
+                        stats[PRUNE_INFERENCE] += 1
+                        if trace is not None:
+                            _emit(trace, stats, EV_PRUNE, b, o, -1)
                     else:
                         failed = False
                 if failed:

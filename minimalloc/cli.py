@@ -604,6 +604,9 @@ def _solve(data: _Input, values: dict[str, object], params: SolverParams,
             _line("height", f"{solution.height} (capacity {capacity})")
     else:
         _line("status", _status_text(result.status, capacity, params.timeout))
+        if result.status is Status.UNDECIDED:
+            _line("reason", f"{result.reason}; MiniMalloc's search does not try such "
+                            "placements, so finding none proves nothing")
     if values["stats"]:
         print()
         print(format_stats(result.stats))
@@ -658,6 +661,9 @@ def _status_text(status: Status, capacity: int | None, timeout: float | None) ->
     if status is Status.TIMEOUT:
         limit = f"{timeout:g} s" if timeout is not None else "the time limit"
         return f"timeout (no answer within {limit})"
+    if status is Status.UNDECIDED:
+        return f"undecided (no allocation found in capacity {capacity}, none proven " \
+            "impossible)"
     return "cancelled"
 
 

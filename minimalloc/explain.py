@@ -34,10 +34,10 @@ returned is still proven not to fit), and the subset is then re-checked one
 buffer at a time with the time left; ``subset_minimal`` says whether every
 buffer was proven necessary.
 
-Buffers of size 0 occupy nothing and are never part of a subset.  With
-windowed gaps the search cannot place a buffer inside another's window, so
-"does not fit" then means that MiniMalloc's search finds no placement (the
-message says so).
+Buffers of size 0 occupy nothing and are never part of a subset.  "Does not
+fit" is always proven: where windowed gaps let buffers nest in a way the
+search cannot see (:mod:`minimalloc.completeness`), a failed search counts
+as unknown, never as a proof.
 
 >>> from minimalloc.model import Buffer, Problem
 >>> p = Problem((Buffer("a", 0, 2, 5, alignment=8), Buffer("b", 0, 2, 1, alignment=8),
@@ -58,7 +58,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from minimalloc.bounds import lower_bound, max_load, overloaded, peak_times
+from minimalloc.bounds import load_profile, lower_bound, max_load, overloaded, peak_times
 from minimalloc.errors import ProblemError
 from minimalloc.minimize import (
     MinimizeResult,
@@ -81,6 +81,11 @@ DECIDE_SHARE = 0.4
 SUBSET_SHARE = 0.8
 #: Per-search budget of the first round while deciding (seconds; doubles).
 FIRST_BUDGET = 0.01
+#: Share of the deciding time left that the first search of a whole
+#: partition may take (after one cheap round on its local sets): a proof for
+#: the whole partition is often what settles it, and a search restarted with
+#: doubling budgets would pay for it several times over.
+PARTITION_SHARE = 3 / 4
 #: Share of the subset search's time left that one check may take.
 CHECK_SHARE = 1 / 6
 #: Most buffer ids named in a message before "and N more".
@@ -213,12 +218,6 @@ class Explanation:
                    if self.min_capacity_lower is not None else "")
             lines.append(f"The whole problem fits in capacity {self.min_capacity_upper}; "
                          f"the smallest was not proven in time{low}.")
-        if (self.feasible is False and not self.overloaded and self.problem is not None
-                and any(g.window is not None for b in self.problem.buffers
-                        for g in b.gaps)):
-            lines.append("Note: with windowed gaps this means MiniMalloc's search finds "
-                         "no placement; it does not nest a buffer inside another's "
-                         "window.")
         return " ".join(lines)
 
     def __str__(self) -> str:
@@ -338,7 +337,7 @@ class _Explainer:
         moment, then each partition's bound), then a baseline.  Then rounds of
         searches with a per-search budget that doubles each round, on local
         sets before whole partitions: the buffers live at one moment, then at
-        2, 4, 8, ... consecutive such moments, then the whole partition.  A
+        2, 3, 4, 6, 9, ... consecutive such moments, then the whole partition.  A
         local set that cannot be packed settles it at a fraction of the cost
         of a proof for the whole partition.
         """
@@ -355,25 +354,39 @@ class _Explainer:
         until = self._until(DECIDE_SHARE)
         candidates = [self._local_sets(part) for part in parts]
         fits: list[frozenset[int]] = []  # sets known to fit: their subsets fit too
+        undecided: set[frozenset[int]] = set()  # no budget makes these a proof
         offsets = [b.offset or 0 for b in self.problem.buffers]
         solved = [False] * len(parts)
         budget = FIRST_BUDGET
+        first_try = [True] * len(parts)
         while True:
+            searched = False
             for p, part in enumerate(parts):
                 if solved[p]:
                     continue
                 for members in candidates[p] + [part]:
                     key = frozenset(members)
-                    if any(key <= known for known in fits):
+                    if key in undecided or any(key <= known for known in fits):
                         continue
+                    searched = True
                     left = self._left(until)
                     if left is not None and left <= 0:
                         return None, None, None
+                    give = budget
+                    if members is part and first_try[p]:
+                        first_try[p] = False
+                        give = None if left is None else max(budget,
+                                                             left * PARTITION_SHARE)
+                    if left is not None:
+                        give = min(give, left)
                     status, solution, _ = _Exact(self.problem.subset(members),
-                                                 self.params).solve(
-                        self.capacity, budget if left is None else min(budget, left))
+                                                 self.params).solve(self.capacity, give)
+                    if status in (Status.OK, Status.INFEASIBLE):
+                        self.memo[key] = status is Status.INFEASIBLE
                     if status is Status.INFEASIBLE:
                         return False, members, None
+                    if status is Status.UNDECIDED:
+                        undecided.add(key)
                     if solution is not None:
                         fits.append(key)
                         if members is part:
@@ -382,11 +395,14 @@ class _Explainer:
                                 offsets[i] = offset
             if all(solved):
                 return True, None, Solution.from_offsets(self.problem, offsets)
+            if not searched:  # every set left is undecided: no proof to find
+                return None, None, None
             budget *= 2
 
     def _local_sets(self, part: list[int]) -> list[list[int]]:
-        """Buffers live at 1, 2, 4, ... consecutive moments of a partition
-        (windows overlapping by half), smallest first; single moments only
+        """Buffers live at 1, 2, 3, 4, 6, 9, ... consecutive moments of a
+        partition (windows overlapping by half, and the last ones), smallest
+        first; single moments only
         when they could fail on their own (see :func:`_suspect_moments`)."""
         inside = set(part)
         moments = [m for m in _moments(self.problem) if inside.issuperset(m)]
@@ -395,14 +411,17 @@ class _Explainer:
         width = 1
         while width < len(moments):
             step = max(1, width // 2)
-            for k in range(0, len(moments) - width + 1, step):
+            starts = list(range(0, len(moments) - width + 1, step))
+            if starts[-1] != len(moments) - width:  # the last moments too
+                starts.append(len(moments) - width)
+            for k in starts:
                 members = sorted(set().union(*moments[k:k + width]))
                 key = frozenset(members)
                 if key in seen or (width == 1 and not _suspect(self.problem, members)):
                     continue
                 seen.add(key)
                 sets.append(members)
-            width *= 2
+            width = max(width + 1, width * 3 // 2)  # 1, 2, 3, 4, 6, 9, ...
         return sets
 
     # -- the subset -------------------------------------------------------
@@ -421,6 +440,13 @@ class _Explainer:
         key = frozenset(indices)
         if key in self.memo and (self.memo[key] is not None or not retry):
             return self.memo[key]
+        # A set holding one proven not to fit does not fit; a part of one
+        # that fits fits.
+        for known, answer in self.memo.items():
+            if answer is True and known <= key:
+                return True
+            if answer is False and key <= known:
+                return False
         sub = self.problem.subset(sorted(key))
         answer: bool | None
         stack, moment = stacking_bound(sub)
@@ -479,8 +505,13 @@ class _Explainer:
         # Buffers of size 0 occupy nothing; fixed ones can still sit too high.
         candidates = [i for i in part if self.problem.buffers[i].size > 0
                       or self.problem.buffers[i].offset is not None]
-        # Larger buffers first: QuickXplain favours the earlier candidates.
-        candidates.sort(key=lambda i: (-self.problem.buffers[i].size, i))
+        # QuickXplain favours the earlier candidates, and its checks are on
+        # sets of early ones: buffers living through the most crowded times
+        # first (fragmentation happens where the live bytes are near the
+        # capacity), larger ones first among equals.  Checks on such sets
+        # are then small, and the proofs fast.
+        crowding = _crowding(self.problem)
+        candidates.sort(key=lambda i: (-crowding[i], -self.problem.buffers[i].size, i))
         found = self._quickxplain([], False, candidates, until)
         if not self.unknown:
             return sorted(found), True
@@ -543,6 +574,20 @@ class _Explainer:
             seconds=time.perf_counter() - self.started, problem=problem,
             **facts,  # type: ignore[arg-type]
         )
+
+
+def _crowding(problem: Problem) -> list[float]:
+    """Per buffer, the mean live bytes over its lifespan."""
+    times, live = load_profile(problem)
+    result = []
+    for b in problem.buffers:
+        total = 0
+        for k in range(len(times) - 1):
+            lo, hi = max(times[k], b.lower), min(times[k + 1], b.upper)
+            if lo < hi:
+                total += int(live[k]) * int(hi - lo)
+        result.append(total / (b.upper - b.lower))
+    return result
 
 
 def _suspect(problem: Problem, members: Sequence[int]) -> bool:

@@ -44,9 +44,10 @@ infeasible because the search explores every canonical solution
 (ALGORITHM.md, section 5) and every solution can be pushed down into one.
 That holds without windowed gaps; with them, a buffer can sit inside
 another's window or two can interleave (one above the other in one stretch,
-below it in the next), placements the search does not reach.  So for a
-problem with windowed gaps only the lower bound itself counts as a proof:
-``proven_optimal`` means the height equals it.  Buffers of size 0 occupy
+below it in the next), placements the search does not reach
+(:mod:`minimalloc.completeness`; such probes answer UNDECIDED).  So for such
+a problem only the lower bound itself counts as a proof: ``proven_optimal``
+means the height equals it.  Buffers of size 0 occupy
 nothing; they are left out of the searches and put at offset 0 (or their
 fixed offset).
 
@@ -71,6 +72,7 @@ from numba import njit
 
 from minimalloc.bounds import active_pieces
 from minimalloc.bounds import lower_bound as _lower_bound
+from minimalloc.completeness import incomplete_reason
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
@@ -298,17 +300,23 @@ class _Exact:
 
     ``complete`` is False when windowed gaps make the search incomplete
     (a nested or interleaved placement it cannot reach may exist): then a
-    failed search proves nothing.
+    failed search proves nothing (its status is UNDECIDED).
     """
 
     def __init__(self, problem: Problem, params: SolverParams | None = None) -> None:
         base = params if params is not None else SolverParams()
         self.params = replace(base, timeout=None, minimize_capacity=False)
         self.problem = problem
-        self.complete = not any(gap.window is not None
-                                for b in problem.buffers for gap in b.gaps)
         self.cancelled = False
+        self._complete: bool | None = None
         self._current: Solver | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether a failed search is a proof (computed when first asked)."""
+        if self._complete is None:
+            self._complete = incomplete_reason(self.problem) is None
+        return self._complete
 
     def cancel(self) -> None:
         """Stop the running search (it returns CANCELLED) and every later one."""
@@ -516,6 +524,8 @@ class _Run:
                 self.method = "exact"
         elif status is Status.INFEASIBLE:
             self.lo = max(self.lo, capacity + self.g)
+        elif status is Status.UNDECIDED:  # no budget would make it a proof
+            self.tried[capacity] = math.inf
         else:
             budget = math.inf if budget is None else budget
             self.tried[capacity] = max(self.tried.get(capacity, 0.0), budget)
@@ -525,7 +535,8 @@ class _Run:
 
     def _fresh(self, capacity: int, budget: float | None) -> bool:
         """Whether ``capacity`` has not timed out yet with ``budget`` or more."""
-        return budget is None or self.tried.get(capacity, 0.0) < budget
+        limit = math.inf if budget is None else budget
+        return self.tried.get(capacity, 0.0) < limit
 
     def _round(self, budget: float | None) -> bool:
         """Bisection with per-probe ``budget``; time-outs move the probe up.
@@ -550,7 +561,8 @@ class _Run:
                 c += self.g
             if c > top:
                 break
-            if self._probe(c, budget) in (Status.TIMEOUT, Status.CANCELLED):
+            if self._probe(c, budget) in (Status.TIMEOUT, Status.CANCELLED,
+                                          Status.UNDECIDED):
                 low = c + self.g  # nothing learnt: look higher up
             else:
                 low = self.lo  # a bound moved: bisect the new interval
@@ -577,13 +589,19 @@ class _Run:
         if not self._done() and self.deadline is not None:
             budget = max(self._left() * FIRST_ROUND_SHARE, MIN_PROBE_SECONDS)
         while not self._done():
-            if not self._round(budget) and budget is not None:
+            count = len(self.probes)
+            moved = self._round(budget)
+            if len(self.probes) == count and all(
+                    seconds == math.inf for seconds in self.tried.values()):
+                break  # every capacity left is undecided or out of reach
+            if not moved and budget is not None:
                 budget *= 2  # a round that learnt nothing: give probes more time
-        if self.exact.complete:
-            # No multiple of g is left in [lo, hi): the best height is optimal.
+        lo = min(bound, self.hi)  # the bound itself is always a proof
+        if (self.lo > self._top() or self.lo > lo) and self.exact.complete:
+            # Failed searches and the granularity are proofs too: no multiple
+            # of g is left in [self.lo, hi) if self.lo > top, and then the
+            # best height is optimal.
             lo = self.hi if self.lo > self._top() else self.lo
-        else:  # only the bound itself is a proof
-            lo = min(bound, self.hi)
         return MinimizeResult(
             solution=self.best, height=self.hi, lower_bound=lo,
             proven_optimal=lo >= self.hi, gap=self.hi - lo, method=self.method,

@@ -80,6 +80,10 @@ class Status(enum.Enum):
     INFEASIBLE = "infeasible"  #: proven that none exists at this capacity
     TIMEOUT = "timeout"  #: the time limit ran out first
     CANCELLED = "cancelled"  #: cancelled from another thread
+    #: the search found no solution, but it cannot see every placement of
+    #: this problem (windowed gaps that let buffers nest or interleave; see
+    #: :func:`minimalloc.completeness.incomplete_reason`): no proof either way
+    UNDECIDED = "undecided"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minimalloc import _search
+from minimalloc.completeness import incomplete_reason
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
@@ -72,6 +73,8 @@ class SolveResult:
     placement_order: tuple[int, ...] | None = None
     trace: np.ndarray | None = field(default=None, repr=False)
     trace_truncated: bool = False
+    #: Why a search that found nothing is no proof (with ``Status.UNDECIDED``).
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -266,6 +269,9 @@ class Solver:
             _search.OK: Status.OK,
             _search.NOT_FOUND: Status.INFEASIBLE,
         }.get(outcome, None) or self._stop_status()
+        reason = None
+        if status is Status.INFEASIBLE and prepared.incomplete is not None:
+            status, reason = Status.UNDECIDED, prepared.incomplete
         solution = None
         order = None
         if status is Status.OK:
@@ -282,6 +288,7 @@ class Solver:
             status=status, solution=solution, stats=stats, capacity=capacity,
             partition_of=tuple(prepared.sweep.partition_of_buffers().tolist()),
             placement_order=order, trace=trace_array, trace_truncated=truncated,
+            reason=reason,
         )
 
     def _minimize_capacity(self, problem: Problem, capacity: int,
@@ -309,10 +316,12 @@ class Solver:
                                partition_of=best.partition_of,
                                placement_order=best.placement_order)
         status = Status.INFEASIBLE
-        if last is not None and last.status in (Status.TIMEOUT, Status.CANCELLED):
+        if last is not None and last.status in (Status.TIMEOUT, Status.CANCELLED,
+                                                Status.UNDECIDED):
             status = last.status
         return SolveResult(status, None, stats, capacity,
-                           partition_of=last.partition_of if last else None)
+                           partition_of=last.partition_of if last else None,
+                           reason=last.reason if last else None)
 
 
 def solve(problem: Problem, params: SolverParams | None = None, *,
@@ -344,20 +353,30 @@ def iis(problem: Problem, params: SolverParams | None = None) -> list[int]:
     Drops each buffer in turn and keeps it out if the rest is still
     infeasible; returns the indices that remain (empty if the problem is
     feasible).  Raises :class:`TimeoutError` if ``params.timeout`` runs out.
+    A rest the search leaves undecided (``Status.UNDECIDED``: windowed gaps)
+    keeps the buffer in: the subset returned is always proven infeasible,
+    though then perhaps not minimal.  Raises :class:`ProblemError` if the
+    whole problem is undecided.
     """
     params = params if params is not None else SolverParams()
     deadline = None if params.timeout is None else time.perf_counter() + params.timeout
     include = [True] * len(problem.buffers)
     subset: list[int] = []
-    if _probe(problem, params, deadline) is Status.OK:
+    whole = _probe(problem, params, deadline)
+    if whole is Status.OK:
         return []
+    if whole is Status.UNDECIDED:
+        raise ProblemError("the search cannot decide whether this problem fits "
+                           "(windowed gaps): no subset to give")
+    if whole in (Status.TIMEOUT, Status.CANCELLED):
+        raise TimeoutError("the time limit ran out while computing the subset")
     for index in range(len(problem.buffers)):
         include[index] = False
         kept = [i for i, keep in enumerate(include) if keep]
         status = _probe(problem.subset(kept), params, deadline)
         if status in (Status.TIMEOUT, Status.CANCELLED):
             raise TimeoutError("the time limit ran out while computing the subset")
-        if status is Status.OK:
+        if status in (Status.OK, Status.UNDECIDED):
             include[index] = True
             subset.append(index)
     return subset
@@ -415,6 +434,8 @@ class _Prepared:
     sweep: SweepResult
     keys: np.ndarray
     sweep_seconds: float
+    problem: Problem | None = None
+    _reason: list = field(default_factory=list)  # the cached incomplete reason
 
     @classmethod
     def build(cls, problem: Problem) -> _Prepared:
@@ -422,7 +443,16 @@ class _Prepared:
         arrays = BufferArrays(problem.buffers)
         result = sweep(problem, arrays)
         keys = _static_keys(arrays, result)
-        return cls(arrays, result, keys, time.perf_counter() - started)
+        return cls(arrays, result, keys, time.perf_counter() - started, problem)
+
+    @property
+    def incomplete(self) -> str | None:
+        """Why the search cannot see every placement (None: "not found" is a
+        proof).  Computed when first asked: only a search that found nothing
+        needs it."""
+        if not self._reason:
+            self._reason.append(incomplete_reason(self.problem, self.sweep))
+        return self._reason[0]
 
 
 def _static_keys(arrays: BufferArrays, result: SweepResult) -> np.ndarray:
@@ -484,7 +514,8 @@ def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
     fixed = arrays.fixed
     min_offset = np.where(fixed >= 0, fixed, 0).astype(np.int64)
     offset, cuts = _place_empty_buffers(arrays, result)
-    if np.any(offset > capacity):  # a fixed empty buffer beyond the capacity
+    if np.any((offset >= 0) & (offset + arrays.size > capacity)):
+        # a buffer that occupies nothing still has to fit below the capacity
         return _search.NOT_FOUND, offset, stats, rounds[:0], events
     state = (
         min_offset,
@@ -511,12 +542,13 @@ def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
 
 def _place_empty_buffers(arrays: BufferArrays,
                          result: SweepResult) -> tuple[np.ndarray, np.ndarray]:
-    """Buffers of size 0 occupy nothing: they start placed (at their fixed
-    offset, else 0) and out of the cut counts, so the search never considers
-    them.  (Left in, the reference's dominance rule would skip every
-    candidate at a node where one is unplaced: ``offset >= offset + 0``.)
-    Returns the initial offsets (-1: unplaced) and cuts."""
-    empty = arrays.size == 0
+    """Buffers of size 0, and those whose gaps cover their whole lifespan,
+    occupy nothing: they start placed (at their fixed offset, else 0) and out
+    of the cut counts, so the search never considers them.  (Left in, the
+    reference's dominance rule would skip every candidate at a node where one
+    of size 0 is unplaced: ``offset >= offset + 0``.)  Returns the initial
+    offsets (-1: unplaced) and cuts."""
+    empty = (arrays.size == 0) | (np.diff(result.span_ptr) == 0)
     offset = np.where(empty, np.maximum(arrays.fixed, 0), -1).astype(np.int64)
     cuts = result.cuts.copy()
     for b in np.flatnonzero(empty):

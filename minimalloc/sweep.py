@@ -33,8 +33,14 @@ keeps these counts up to date as buffers are placed (dynamic decomposition).
 Gaps split a buffer's span in several pieces (``span_*`` arrays, CSR by
 buffer): a non-windowed gap removes the buffer from the sections inside it; a
 windowed gap keeps it there with the window as its extent.  The points are
-created exactly as the reference does, quirks included, so that the sections
-(and hence the search tree) are the same.
+created as the reference does, harmless quirks included, so that the sections
+(and hence the search tree) are the same; but a span is made only for a
+stretch where the buffer is active (the reference repeats one after a gap
+without a window that reaches the lifespan's end), and gaps that touch each
+other or cover the whole lifespan get points made from the active stretches
+(the reference keeps the buffer active inside them).  Both of the reference's
+versions count bytes that are not there, so section inference proves false
+infeasibility.
 
 Cost: O(n log n) for the sort, plus O(overlapping pairs + total section
 size) for the sweep itself, which runs in a numba kernel.
@@ -188,9 +194,15 @@ def sweep(problem: Problem, arrays: BufferArrays | None = None) -> SweepResult:
     span_lo, span_hi = sp_lo[order], sp_hi[order]
     first = np.zeros(n, dtype=np.int64)
     last = np.zeros(n, dtype=np.int64)
-    if n:
-        first[:] = span_lo[span_ptr[:-1]]
-        last[:] = span_hi[span_ptr[1:] - 1]
+    # A buffer whose gaps cover its whole lifespan has no span: it occupies
+    # nothing, and gets the empty range at the start of its partition.
+    spanned = np.diff(span_ptr) > 0
+    first[spanned] = span_lo[span_ptr[:-1][spanned]]
+    last[spanned] = span_hi[span_ptr[1:][spanned] - 1]
+    if not spanned.all():
+        starts = np.repeat(part_lo, np.diff(part_ptr))
+        first[part_buf] = np.where(spanned[part_buf], first[part_buf], starts)
+        last[part_buf] = np.where(spanned[part_buf], last[part_buf], starts)
     order_ov = _order_by_pair(ov_a, ov_b, n)
     num_sections = len(sec_ptr) - 1
     cuts = _cuts(first, last, max(num_sections - 1, 0))
@@ -297,7 +309,80 @@ Point = tuple[int, int, int, int, int, bool]  # buffer, time, type, wlo, whi, en
 
 
 def _gapped_points(index: int, buffer: Buffer) -> list[Point]:
-    """Points (buffer, time, type, wlo, whi, endpoint) of a buffer with gaps."""
+    """Points (buffer, time, type, wlo, whi, endpoint) of a buffer with gaps.
+
+    The reference's points where they describe the buffer's active stretches
+    exactly (every common case: gaps apart from each other, at the start or
+    the end of the lifespan); otherwise, for gaps that cover the whole
+    lifespan or touch each other, where the reference's points keep the
+    buffer active inside a gap without a window (so section inference counts
+    bytes that are not there), points made from the stretches themselves.
+    """
+    points = _reference_points(index, buffer)
+    if _stretches_of(points) == stretches(buffer):
+        return points
+    return _exact_points(index, buffer)
+
+
+def stretches(buffer: Buffer) -> list[tuple[int, int, int, int]]:
+    """The stretches ``(t0, t1, wlo, whi)`` where the buffer occupies memory,
+    neighbours with the same window merged."""
+    pieces: list[list[int]] = []
+    time = buffer.lower
+    for gap in sorted(buffer.gaps, key=lambda g: g.lower):
+        if gap.lower > time:
+            pieces.append([time, gap.lower, 0, buffer.size])
+        if gap.window is not None:
+            pieces.append([gap.lower, gap.upper, *gap.window])
+        time = gap.upper
+    if time < buffer.upper:
+        pieces.append([time, buffer.upper, 0, buffer.size])
+    merged: list[list[int]] = []
+    for piece in pieces:
+        if merged and merged[-1][1] == piece[0] and merged[-1][2:] == piece[2:]:
+            merged[-1][1] = piece[1]
+        else:
+            merged.append(piece)
+    return [tuple(p) for p in merged]
+
+
+def _stretches_of(points: list[Point]) -> list[tuple[int, int, int, int]]:
+    """The spans the sweep kernel makes of one buffer's points, as stretches
+    (a stop while inactive makes none), neighbours with the same window
+    merged."""
+    active_since = None
+    found: list[list[int]] = []
+    for _, time, kind, wlo, whi, _ in sorted(points, key=lambda p: (p[1], p[2])):
+        if kind == LEFT:
+            if wlo != NO_WINDOW:
+                active_since = time
+        elif active_since is not None:
+            if active_since < time:
+                if found and found[-1][1] == active_since and found[-1][2:] == [wlo, whi]:
+                    found[-1][1] = time
+                else:
+                    found.append([active_since, time, wlo, whi])
+            active_since = None
+    return [tuple(p) for p in found]
+
+
+def _exact_points(index: int, buffer: Buffer) -> list[Point]:
+    """A start and a stop per stretch; where the lifespan's own ends are not
+    those of a stretch, an end point with ``NO_WINDOW`` marks them (the
+    kernel then updates the buffers alive, not the active ones)."""
+    points: list[list] = []
+    for t0, t1, wlo, whi in stretches(buffer):
+        points.append([index, t0, LEFT, wlo, whi, t0 == buffer.lower])
+        points.append([index, t1, RIGHT, wlo, whi, t1 == buffer.upper])
+    if not points or points[0][1] != buffer.lower:
+        points.append([index, buffer.lower, LEFT, NO_WINDOW, NO_WINDOW, True])
+    if not any(p[5] and p[2] == RIGHT for p in points):
+        points.append([index, buffer.upper, RIGHT, NO_WINDOW, NO_WINDOW, True])
+    return [tuple(p) for p in points]
+
+
+def _reference_points(index: int, buffer: Buffer) -> list[Point]:
+    """The points the reference makes for a buffer with gaps."""
     gaps = sorted(buffer.gaps, key=lambda g: g.lower)
     full = (0, buffer.size)
     points: list[list] = []
@@ -493,15 +578,21 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
                 sec_buf[start:start + num_active] = active[:num_active]
                 num_sec += 1
                 sec_ptr[num_sec] = start + num_active
+            was_active = active_pos[b] >= 0
             num_active = _erase(active, active_pos, num_active, b)
             if pt_end[p]:
                 num_alive = _erase(alive, alive_pos, num_alive, b)
-            sp_buf[sp_n] = b
-            sp_lo[sp_n] = section_start[b]
-            sp_hi[sp_n] = num_sec
-            sp_wlo[sp_n] = pt_wlo[p]
-            sp_whi[sp_n] = pt_whi[p]
-            sp_n += 1
+            if was_active:
+                # Only an active stretch makes a span.  The reference also
+                # emits one at the lifespan's end after a gap without a window
+                # that reaches it, so the buffer's span repeats sections it
+                # already closed and section inference counts it twice there.
+                sp_buf[sp_n] = b
+                sp_lo[sp_n] = section_start[b]
+                sp_hi[sp_n] = num_sec
+                sp_wlo[sp_n] = pt_wlo[p]
+                sp_whi[sp_n] = pt_whi[p]
+                sp_n += 1
             if num_alive == 0:  # the current partition is complete
                 part_lo[num_part - 1] = last_section_idx
                 part_hi[num_part - 1] = num_sec
@@ -530,10 +621,11 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
                     if down != NO_OVERLAP:
                         ov_a[ov_n], ov_b[ov_n], ov_size[ov_n] = b, o, down
                         ov_n += 1
-            num_active = _insert(active, active_pos, num_active, b)
+            if pt_wlo[p] != NO_WINDOW:  # else only the lifespan's start
+                num_active = _insert(active, active_pos, num_active, b)
+                section_start[b] = num_sec
             if pt_end[p]:
                 num_alive = _insert(alive, alive_pos, num_alive, b)
-            section_start[b] = num_sec
     return (sec_ptr[:num_sec + 1].copy(), sec_buf[:sec_ptr[num_sec]].copy(),
             sp_buf[:sp_n].copy(), sp_lo[:sp_n].copy(), sp_hi[:sp_n].copy(),
             sp_wlo[:sp_n].copy(), sp_whi[:sp_n].copy(),

@@ -442,8 +442,10 @@ class _Machine:
         self.last = sw.last_section.tolist()
         self.static_keys = _static_keys(problem, sw)
         # The state of ALGORITHM.md section 4.
-        # Buffers of size 0 start placed, as in the solver (they occupy nothing).
-        self.offset = [(b.offset or 0) if b.size == 0 else -1 for b in problem.buffers]
+        # Buffers that occupy nothing (size 0, or gaps all along) start placed,
+        # as in the solver.
+        self.offset = [(b.offset or 0) if b.size == 0 or not self.spans[i] else -1
+                       for i, b in enumerate(problem.buffers)]
         self.min_offset = [b.offset if b.offset is not None else 0 for b in problem.buffers]
         self.floor = [0] * sw.num_sections
         self.total = [0] * sw.num_sections
@@ -814,6 +816,12 @@ class _Machine:
         if frame is not None:
             frame.pruned = True
             self._vertex(ev, frame.vertex, self.depth, b, o, "prune", "inference", s)
+        if s < 0:
+            self.note.rule = None
+            self.note.explanation = (
+                f"{self._name(b)} at {o} would end above the capacity "
+                f"{self.capacity}: prune.")
+            return
         if not self.state:
             self.note.explanation = f"Section {s} overflows: prune."
             return

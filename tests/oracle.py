@@ -27,8 +27,10 @@ __all__ = [
     "brute_force_feasible",
     "brute_force_min_height",
     "brute_force_solution",
+    "brute_force_stacked_solution",
     "collisions",
     "occupied",
+    "valid",
 ]
 
 
@@ -75,12 +77,49 @@ def collisions(problem: Problem, offsets: Sequence[int]) -> list[tuple[int, int]
     return found
 
 
-def brute_force_solution(problem: Problem, capacity: int) -> tuple[int, ...] | None:
+def valid(problem: Problem, offsets: Sequence[int], capacity: int) -> bool:
+    """Whether ``offsets`` place every buffer within ``capacity``: inside
+    ``[0, capacity)`` with its whole size, aligned, at its fixed offset if it
+    has one, and colliding with no other buffer."""
+    if len(offsets) != len(problem.buffers):
+        return False
+    for b, o in zip(problem.buffers, offsets):
+        if o < 0 or o + b.size > capacity or o % b.alignment:
+            return False
+        if b.offset is not None and o != b.offset:
+            return False
+    return not collisions(problem, offsets)
+
+
+def _above(contacts: list[tuple[int, int, int, int]], oa: int, ob: int) -> bool:
+    """Whether ``b`` at ``ob`` lies wholly above ``a`` at ``oa`` at every
+    common moment, strictly higher: ``ob > oa``, and ``b``'s window starts at
+    or above the top of ``a``'s window, whatever the moment."""
+    return ob > oa and all(ob + blo >= oa + ahi for alo, ahi, blo, bhi in contacts)
+
+
+def brute_force_stacked_solution(problem: Problem,
+                                 capacity: int) -> tuple[int, ...] | None:
+    """Offsets as :func:`brute_force_solution`, restricted to *stacked*
+    allocations: of any two buffers that occupy memory at a common moment,
+    the one with the higher offset lies wholly above the other at every such
+    moment, by a positive effective size (pushed down onto the other, it
+    would still have the higher offset).  These are the allocations a
+    canonical search builds by placing buffers in order of offset, each on
+    top of those below it; without windowed gaps every valid allocation is
+    one.
+    """
+    return brute_force_solution(problem, capacity, stacked=True)
+
+
+def brute_force_solution(problem: Problem, capacity: int, *,
+                         stacked: bool = False) -> tuple[int, ...] | None:
     """Offsets that fit every buffer below ``capacity``, or None if none do.
 
     Tries every multiple of each buffer's alignment (the fixed offset for a
     fixed buffer), depth first, checking each new placement against the
-    buffers placed before it.
+    buffers placed before it.  With ``stacked``, only stacked allocations
+    count (see :func:`brute_force_stacked_solution`).
     """
     buffers = problem.buffers
     n = len(buffers)
@@ -99,18 +138,33 @@ def brute_force_solution(problem: Problem, capacity: int) -> tuple[int, ...] | N
             return range(b.offset, b.offset + 1 if fits else b.offset)
         return range(0, capacity - b.size + 1, b.alignment)
 
+    def fits(i: int, o: int, j: int) -> bool:
+        if not stacked or not contacts[(i, j)]:
+            return not _clash(contacts[(i, j)], o, offsets[j])
+        # One strictly above the other, with a positive effective size.
+        above = _above(contacts[(j, i)], offsets[j], o) and _gap_free(contacts[(j, i)])
+        below = _above(contacts[(i, j)], o, offsets[j]) and _gap_free(contacts[(i, j)])
+        return above or below
+
     def place(depth: int) -> bool:
         if depth == n:
             return True
         i = order[depth]
         for o in choices(i):
-            if all(not _clash(contacts[(i, j)], o, offsets[j]) for j in order[:depth]):
+            if all(fits(i, o, j) for j in order[:depth]):
                 offsets[i] = o
                 if place(depth + 1):
                     return True
         return False
 
     return tuple(offsets) if place(0) else None
+
+
+def _gap_free(contacts: list[tuple[int, int, int, int]]) -> bool:
+    """Whether the upper buffer (the second window of each contact) must sit
+    at a strictly higher offset to lie above the lower one at every common
+    moment: its effective size ``max(ahi - blo)`` is positive."""
+    return max(ahi - blo for alo, ahi, blo, bhi in contacts) > 0
 
 
 def brute_force_feasible(problem: Problem, capacity: int) -> bool:

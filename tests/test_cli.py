@@ -78,6 +78,27 @@ def test_infeasible_exits_1_and_writes_nothing(capsys, tmp_path):
     assert stderr == ""
 
 
+def test_undecided_exits_1_with_the_reason(capsys, tmp_path):
+    # b fits below a's raised window, where the search cannot place it.
+    nested = tmp_path / "nested.csv"
+    nested.write_text("id,lower,upper,size,gaps\na,0,3,4,1-2@2:4\nb,1,2,1,\n")
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, "--capacity=4", f"--input={nested}",
+                               f"--output={out}")
+    assert code == 1 and stderr == "" and not out.exists()
+    assert "status:       undecided" in stdout
+    assert "'b' can sit inside the window of 'a'" in stdout
+
+
+def test_a_gap_reaching_the_end_is_not_counted_twice(capsys, tmp_path):
+    problem = tmp_path / "gap.csv"
+    problem.write_text("id,lower,upper,size,gaps\nb0,0,2,1,1-2\nb1,1,2,1,\n")
+    out = tmp_path / "out.csv"
+    code, stdout, _ = run(capsys, "--capacity=1", f"--input={problem}", f"--output={out}")
+    assert code == 0 and "status:       solved" in stdout
+    assert out.read_text().splitlines()[1:] == ["b0,0,2,1,1-2,0", "b1,1,2,1,,0"]
+
+
 def test_timeout_without_fallback(capsys, tmp_path):
     out = tmp_path / "out.csv"
     code, stdout, _ = run(capsys, "--capacity=1048576", f"--input={HARD}",

@@ -10,6 +10,7 @@ kernel's count, the kept offsets equal to the solution.
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import replace
 
 import numpy as np
@@ -190,12 +191,18 @@ def random_problem(rng: random.Random, n: int, *, gaps: bool = False,
     return Problem(buffers, max(1, load + rng.randrange(-1, 4)))
 
 
+TRACE_LIMIT = 200_000
+
+
 def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
     """Replay a traced solve and hold every step against the kernel's events;
-    returns (events, prunes) checked."""
-    result = solve(problem, params, trace=200_000)
-    assert not result.trace_truncated
+    returns (events, prunes) checked.  A search longer than the trace is
+    replayed as far as it was recorded."""
+    result = solve(problem, params, trace=TRACE_LIMIT)
+    assert result.trace_truncated == (len(result.trace) == TRACE_LIMIT
+                                      and result.stats.nodes > 0)
     run = TraceReplay(problem, result, params, checkpoint_every=16)
+    assert run.truncated == result.trace_truncated
     previous: Snapshot | None = None
     prunes = 0
     for snap in run.snapshots():
@@ -218,10 +225,11 @@ def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
         previous = snap
     assert run.mismatches == []
     tree = search_tree(result, params)
-    if result.status in (Status.OK, Status.INFEASIBLE):
+    assert tree.truncated == result.trace_truncated
+    if result.status in (Status.OK, Status.INFEASIBLE) and not result.trace_truncated:
         assert tree.num_nodes == result.stats.nodes
         assert previous.placed == {}  # everything unwound
-    if result.ok:
+    if result.ok and not result.trace_truncated:
         assert previous.settled.tolist() == list(result.solution.offsets)
     # Jumping anywhere gives what walking there gave.
     fresh = TraceReplay(problem, result, params, checkpoint_every=7)
@@ -235,7 +243,8 @@ def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
 
 @pytest.mark.parametrize("off", [None, *TECHNIQUES])
 def test_replay_agrees_with_the_kernel_on_random_problems(off):
-    rng = random.Random(hash(off) % 1000 if off else 7)
+    # A fixed seed per switch: hash() of a string changes with PYTHONHASHSEED.
+    rng = random.Random(zlib.crc32(off.encode()) % 1000 if off else 7)
     events = prunes = 0
     for trial in range(25):
         problem = random_problem(rng, rng.randrange(3, 10), gaps=trial % 3 == 0,

@@ -1,0 +1,203 @@
+"""Every mode against brute force: answers are valid, and proofs are true.
+
+Tiny problems (gaps with and without windows, touching each other or
+covering a whole lifespan, fixed offsets, alignment, size 0) are solved with
+random technique switches (any of the 512 combinations) and random
+preordering heuristics, and held against :mod:`oracle`, which shares nothing
+with the library but the problem model:
+
+* a solution always validates by the oracle's own rules;
+* INFEASIBLE only when brute force finds no allocation at all;
+* a *stacked* allocation (one the canonical search can build, see
+  :func:`oracle.brute_force_stacked_solution`) is always found: neither
+  INFEASIBLE nor UNDECIDED then;
+* UNDECIDED only where windowed gaps let buffers nest or interleave;
+* ``minimize``'s lower bound never exceeds the optimum, and "proven optimal"
+  is the optimum; ``explain`` never calls a fitting problem unfixable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oracle import (
+    brute_force_min_height,
+    brute_force_solution,
+    brute_force_stacked_solution,
+    valid,
+)
+
+from minimalloc import Buffer, Gap, Problem, ProblemError, SolverParams, Status, iis, solve
+from minimalloc.bounds import lower_bound
+from minimalloc.completeness import incomplete_reason
+from minimalloc.explain import explain
+from minimalloc.minimize import minimize, stacking_bound
+from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES
+
+# Derandomized: the same examples on every run and machine.
+SETTINGS = dict(deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@st.composite
+def gaps_of(draw, lower: int, upper: int, size: int) -> tuple[Gap, ...]:
+    """Up to two gaps, anywhere in ``[lower, upper)`` (touching each other, at
+    either end or over all of it), each with a window half of the time."""
+    cuts = sorted(draw(st.sets(st.integers(lower, upper), min_size=2, max_size=4)))
+    gaps = []
+    for lo, hi in zip(cuts[::2], cuts[1::2]):
+        window = None
+        if size >= 1 and draw(st.booleans()):
+            wlo = draw(st.integers(0, size - 1))
+            window = (wlo, draw(st.integers(wlo + 1, size)))
+        gaps.append(Gap(lo, hi, window))
+    if len(cuts) == 3 and draw(st.booleans()):  # two gaps that touch
+        gaps.append(Gap(cuts[1], cuts[2]))
+    return tuple(gaps)
+
+
+@st.composite
+def tiny_problems(draw, max_buffers: int = 4) -> Problem:
+    buffers = []
+    for index in range(draw(st.integers(1, max_buffers))):
+        lower = draw(st.integers(0, 4))
+        upper = lower + draw(st.integers(1, 4))
+        size = draw(st.sampled_from([0, 1, 1, 2, 2, 3, 4]))
+        alignment = draw(st.sampled_from([1, 1, 1, 2, 3]))
+        gaps = draw(gaps_of(lower, upper, size)) if draw(st.integers(0, 2)) == 0 else ()
+        offset = None
+        if draw(st.integers(0, 5)) == 0:
+            offset = alignment * draw(st.integers(0, 2))
+        buffers.append(Buffer(f"b{index}", lower, upper, size, alignment, gaps=gaps,
+                              offset=offset))
+    total = sum(b.size + b.alignment - 1 for b in buffers)
+    capacity = draw(st.integers(1, max(1, total + 2)))
+    return Problem(buffers, capacity)
+
+
+@st.composite
+def any_params(draw) -> SolverParams:
+    """Any of the 512 switch combinations, one to three random heuristics."""
+    switches = {name: draw(st.booleans()) for name in TECHNIQUES}
+    letters = st.text(alphabet="".join(HEURISTIC_KEYS), min_size=1, max_size=3)
+    heuristics = tuple(draw(st.lists(letters, min_size=1, max_size=3)))
+    return SolverParams(timeout=20, preordering_heuristics=heuristics, **switches)
+
+
+def _offsets(solution) -> tuple[int, ...]:
+    return tuple(solution.offsets)
+
+
+@settings(max_examples=1500, **SETTINGS)
+@given(tiny_problems(), any_params())
+def test_every_mode_answers_truly(problem, params):
+    capacity = problem.capacity
+    result = solve(problem, params)
+    assert result.status in (Status.OK, Status.INFEASIBLE, Status.UNDECIDED)
+    if result.status is Status.OK:
+        assert valid(problem, _offsets(result.solution), capacity)
+        return
+    assert brute_force_stacked_solution(problem, capacity) is None, (
+        "a stacked allocation exists, the search must find it")
+    if result.status is Status.INFEASIBLE:
+        assert brute_force_solution(problem, capacity) is None
+    else:
+        assert incomplete_reason(problem) is not None and result.reason
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(tiny_problems(), any_params())
+def test_minimize_bounds_and_proofs_are_true(problem, params):
+    try:
+        optimum = brute_force_min_height(problem)
+    except ValueError:  # fixed buffers collide: nothing to minimise
+        return
+    assert lower_bound(problem) <= optimum
+    assert stacking_bound(problem)[0] <= optimum
+    found = minimize(problem.with_capacity(None), timeout=20, params=params)
+    assert valid(problem, _offsets(found.solution), found.height)
+    assert found.height == found.solution.height >= optimum
+    assert found.lower_bound <= optimum
+    if found.proven_optimal:
+        assert found.height == optimum
+
+
+@settings(max_examples=120, **SETTINGS)
+@given(tiny_problems(max_buffers=4), any_params())
+def test_explain_never_calls_a_fitting_problem_unfixable(problem, params):
+    capacity = problem.capacity
+    fits = brute_force_solution(problem, capacity) is not None
+    e = explain(problem, timeout=20, params=params)
+    if fits:
+        assert e.feasible is not False and not e.overloaded and e.subset is None
+        if e.solution is not None:
+            assert valid(problem, _offsets(e.solution), capacity)
+    if e.feasible is False:
+        assert not fits
+    if e.subset is not None:
+        subset = problem.subset(e.subset)
+        assert brute_force_solution(subset, capacity) is None
+    if e.min_capacity is not None:
+        assert e.min_capacity == brute_force_min_height(problem)
+
+
+def test_the_regressions_in_every_mode():
+    """The wrong answers once given, held in all 512 switch combinations."""
+    import itertools
+
+    from minimalloc import read_csv
+
+    cases = [
+        # A gap without a window reaching the end of the lifespan.
+        (read_csv(_text("id,lower,upper,size,gaps\nb0,0,2,1,1-2\nb1,1,2,1,\n"),
+                  capacity=1), True),
+        (read_csv(_text("id,lower,upper,size,alignment,gaps\nb0,1,5,5,1,3-5\n"
+                        "b1,1,2,1,2,\n"), capacity=6), True),
+        # A windowed gap over the whole lifespan: its size must still fit.
+        (read_csv(_text("id,lower,upper,size,gaps\nb0,0,1,2,0-1@0:1\n"), capacity=1),
+         False),
+        # Fixed offsets with the candidates in preorder.
+        (Problem((Buffer("b0", 3, 4, 1), Buffer("b3", 2, 4, 3, alignment=2),
+                  Buffer("b5", 1, 3, 1, offset=4)), 5), True),
+        (Problem((Buffer("b0", 1, 3, 0), Buffer("b1", 2, 3, 1),
+                  Buffer("b2", 1, 2, 1, offset=1)), 2), True),
+    ]
+    names = list(TECHNIQUES)
+    for values in itertools.product([True, False], repeat=len(names)):
+        params = SolverParams(**dict(zip(names, values)))
+        for problem, feasible in cases:
+            result = solve(problem, params)
+            expected = Status.OK if feasible else Status.INFEASIBLE
+            assert result.status is expected, (values, problem)
+            if result.ok:
+                assert valid(problem, _offsets(result.solution), problem.capacity)
+
+
+def test_nested_windows_are_undecided_not_infeasible():
+    problem = Problem((Buffer("a", 0, 3, 4, gaps=(Gap(1, 2, (2, 4)),)),
+                       Buffer("b", 1, 2, 1)), 4)
+    assert brute_force_solution(problem, 4) == (0, 0)
+    result = solve(problem)
+    assert result.status is Status.UNDECIDED
+    assert "'b' can sit inside the window of 'a'" in result.reason
+    # Not proven either way: no subset to blame; minimize stops, unproven
+    # unless its bound is met.
+    with pytest.raises(ProblemError, match="cannot decide"):
+        iis(problem)
+    found = minimize(problem.with_capacity(None), timeout=None)
+    assert found.lower_bound <= 4 <= found.height
+    assert found.proven_optimal == (found.height == 4)
+    # With b's window out of a's way the search is complete again.
+    plain = replace(problem, buffers=(problem.buffers[0], Buffer("b", 1, 2, 3)))
+    assert incomplete_reason(plain) is None
+    assert solve(plain).status is Status.INFEASIBLE
+    assert brute_force_solution(plain, 4) is None
+
+
+def _text(csv: str):
+    import io
+
+    return io.StringIO(csv)
