@@ -341,10 +341,18 @@ def allocate_within(problem: Problem, name: str,
     number of pairs of buffers alive together.
     """
     key = _key(name)
-    if key in _BUILT_IN and ALLOCATORS.get(key) is _PUBLIC[key]:
+    if built_in(key):
         keys, mode = _order_keys(problem, key)
         return _run_within(problem, keys, mode, deadline)
     return allocate(problem, key), True
+
+
+def built_in(name: str) -> bool:
+    """Whether ``name`` is one of this module's allocators (not replaced by
+    :func:`register_allocator`): those are valid by construction whenever the
+    fixed buffers do not collide with each other."""
+    key = _key(name)
+    return key in _BUILT_IN and ALLOCATORS.get(key) is _PUBLIC[key]
 
 
 def _key(name: str) -> str:

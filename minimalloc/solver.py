@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minimalloc import _search
+from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
-from minimalloc.sweep import BufferArrays, SweepResult, sweep
+from minimalloc.sweep import BufferArrays, SweepResult, SweepStopped, sweep
 
 _STOP_CANCEL = 1
 _STOP_TIMEOUT = 2
@@ -182,13 +183,17 @@ class Solver:
             timer.start()
         try:
             if fallback:
-                self.baseline = _best_baseline(problem, capacity)
+                # Within the time limit: the timer and cancel() set this flag.
+                self.baseline = _best_baseline(problem, capacity, self._stop_flag())
                 if callable(fallback) and self.baseline is not None:
                     fallback(self.baseline)
             if self.params.minimize_capacity:
                 result = self._minimize_capacity(problem, capacity, trace)
             else:
                 result = self._solve_once(problem, capacity, trace)
+        except SweepStopped:  # stopped before the search could start
+            result = SolveResult(status=self._stop_status(), solution=None,
+                                 stats=SearchStats(), capacity=capacity)
         finally:
             if timer is not None:
                 timer.cancel()
@@ -196,6 +201,12 @@ class Solver:
         if fallback:
             result = _with_fallback(result, self.baseline)
         return result
+
+    def _stop_flag(self) -> Deadline:
+        """The solver's stop flag (set by its timer and by :meth:`cancel`) as
+        a :class:`Deadline` for the preparatory work."""
+        stop = _search.CONTROL_STOP
+        return Deadline(None, flag=self._control[stop:stop + 1])
 
     def _time_out(self) -> None:
         if self._control[_search.CONTROL_STOP] == 0:
@@ -207,7 +218,8 @@ class Solver:
 
     def _solve_once(self, problem: Problem, capacity: int, trace: int,
                     prepared: _Prepared | None = None) -> SolveResult:
-        prepared = prepared if prepared is not None else _Prepared.build(problem)
+        if prepared is None:
+            prepared = _Prepared.build(problem, self._stop_flag().flag)
         started = time.perf_counter()
         run = _run_kernel(prepared, capacity, self.params, self._control, trace)
         search_seconds = time.perf_counter() - started
@@ -239,7 +251,7 @@ class Solver:
         """The reference's binary search on the capacity between 0 and
         ``capacity``: after a success at ``mid``, the next upper bound is the
         height found minus one.  Counters add up over all probes."""
-        prepared = _Prepared.build(problem)
+        prepared = _Prepared.build(problem, self._stop_flag().flag)
         lo, hi = 0, capacity
         best: SolveResult | None = None
         last: SolveResult | None = None
@@ -367,10 +379,12 @@ class _Prepared:
     sweep_seconds: float
 
     @classmethod
-    def build(cls, problem: Problem) -> _Prepared:
+    def build(cls, problem: Problem, flag: np.ndarray | None = None) -> _Prepared:
+        """Sweep ``problem``; raises :class:`SweepStopped` if ``flag`` is set
+        meanwhile."""
         started = time.perf_counter()
         arrays = BufferArrays(problem.buffers)
-        result = sweep(problem, arrays)
+        result = sweep(problem, arrays, flag)
         keys = _static_keys(arrays, result)
         return cls(arrays, result, keys, time.perf_counter() - started)
 
@@ -516,25 +530,55 @@ def _sum_stats(all_stats: list[SearchStats]) -> SearchStats:
     )
 
 
-def _best_baseline(problem: Problem, capacity: int | None) -> Fallback | None:
+def _best_baseline(problem: Problem, capacity: int | None,
+                   deadline: Deadline | float | None = None) -> Fallback | None:
     """The lowest valid allocation among the registered baseline allocators.
 
-    Ties go to the allocator registered first.  Only the candidates down to
-    the first valid one are validated (a baseline can be invalid only when
-    fixed buffers collide with each other); None if none is valid.
+    Ties go to the allocator registered first.  With a ``deadline`` (seconds
+    or a :class:`Deadline`), allocators not started when it passes are
+    skipped and a running one stacks its remaining buffers on top (see
+    :func:`minimalloc.heuristics.allocate_within`); the first allocator always
+    runs, so there is an answer.  The built-in allocators are valid by
+    construction unless buffers with fixed offsets collide with each other
+    (checked once, on those buffers alone); the answers of registered
+    functions are validated.  None if no answer is valid.
     """
-    from minimalloc.heuristics import allocate, available_allocators
+    from minimalloc.deadline import as_deadline
+    from minimalloc.heuristics import allocate_within, available_allocators, built_in
     from minimalloc.validate import validate
 
+    limit = as_deadline(deadline)
     candidates = []
-    for rank, name in enumerate(available_allocators()):
-        solution = allocate(problem, name)
-        candidates.append((solution.height, rank, name, solution))
+    with limit:
+        for rank, name in enumerate(available_allocators()):
+            if candidates and limit.expired():
+                break
+            solution, _ = allocate_within(problem, name, limit)
+            candidates.append((solution.height, rank, name, solution))
     unlimited = problem.with_capacity(None)
+    fixed_ok: bool | None = None
     for height, _, name, solution in sorted(candidates, key=lambda c: c[:2]):
-        if validate(unlimited, solution).ok:
+        if built_in(name):
+            if fixed_ok is None:
+                fixed_ok = _fixed_buffers_fit(problem)
+            valid = fixed_ok
+        else:
+            valid = validate(unlimited, solution).ok
+        if valid:
             return Fallback(name, solution, capacity is None or height <= capacity)
     return None
+
+
+def _fixed_buffers_fit(problem: Problem) -> bool:
+    """Whether the buffers with fixed offsets collide with no other one."""
+    from minimalloc.validate import validate
+
+    fixed = [i for i, b in enumerate(problem.buffers) if b.offset is not None]
+    if len(fixed) < 2:
+        return True
+    sub = Problem(tuple(problem.buffers[i] for i in fixed))
+    offsets = [problem.buffers[i].offset for i in fixed]
+    return validate(sub, Solution.from_offsets(sub, offsets)).ok
 
 
 def _with_fallback(result: SolveResult, baseline: Fallback | None) -> SolveResult:

@@ -172,16 +172,30 @@ def effective_size(upper: Buffer, other: Buffer) -> int | None:
     return None if size == NO_OVERLAP else int(size)
 
 
-def sweep(problem: Problem, arrays: BufferArrays | None = None) -> SweepResult:
-    """Sections, partitions, overlaps and cuts of ``problem`` (see module doc)."""
+class SweepStopped(Exception):
+    """The sweep was stopped by its flag (a time limit or a cancel)."""
+
+
+def sweep(problem: Problem, arrays: BufferArrays | None = None,
+          flag: np.ndarray | None = None) -> SweepResult:
+    """Sections, partitions, overlaps and cuts of ``problem`` (see module doc).
+
+    ``flag`` is a one-element int64 array (see :mod:`minimalloc.deadline`):
+    when another thread sets it, the sweep stops and raises
+    :class:`SweepStopped` (listing the overlaps of a big problem takes long).
+    """
     if arrays is None:
         arrays = BufferArrays(problem.buffers)
+    if flag is None:
+        flag = np.zeros(1, np.int64)
     n = len(problem.buffers)
     points = _create_points(problem, arrays)
     (sec_ptr, sec_buf, sp_buf, sp_lo, sp_hi, sp_wlo, sp_whi, ov_a, ov_b, ov_size,
      part_ptr, part_buf, part_lo, part_hi) = _sweep_kernel(
         n, *points, arrays.lower, arrays.upper, arrays.size, arrays.gap_ptr,
-        arrays.gap_lo, arrays.gap_hi, arrays.gap_wlo, arrays.gap_whi)
+        arrays.gap_lo, arrays.gap_hi, arrays.gap_wlo, arrays.gap_whi, flag)
+    if flag[0] != 0:
+        raise SweepStopped("the sweep was stopped")
     # Spans were emitted in time order; a stable sort by buffer keeps that order.
     order = np.argsort(sp_buf, kind="stable")
     span_ptr = _csr_pointers(sp_buf, n)
@@ -442,9 +456,9 @@ def _erase(members, position, count, b):
     return count
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
-                  lower, upper, size, gap_ptr, gap_lo, gap_hi, gap_wlo, gap_whi):
+                  lower, upper, size, gap_ptr, gap_lo, gap_hi, gap_wlo, gap_whi, flag):
     # Sets with O(1) insert/erase and O(k) listing: members + position.
     active = np.empty(n, np.int64)
     active_pos = np.full(n, -1, np.int64)
@@ -479,6 +493,8 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
     last_section_idx = 0
 
     for p in range(len(pt_time)):
+        if (p & 255) == 0 and flag[0] != 0:  # stopped: the caller raises
+            break
         b = pt_buf[p]
         t = pt_time[p]
         if not have_time:
