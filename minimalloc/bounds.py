@@ -29,9 +29,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from minimalloc.columns import buffer_columns, derived
 from minimalloc.deadline import Deadline, as_deadline
 from minimalloc.errors import ProblemError
-from minimalloc.model import Problem
+from minimalloc.model import Buffer, Problem
 
 __all__ = [
     "Pieces",
@@ -79,7 +80,8 @@ def active_pieces(problem: Problem) -> Pieces:
     Notes
     -----
     Cost ``O(n + g)`` for ``g`` gaps; buffers without gaps are handled as
-    whole arrays.
+    whole arrays.  The result is computed once per problem's buffers and
+    shared: its arrays are read-only.
 
     Examples
     --------
@@ -88,15 +90,17 @@ def active_pieces(problem: Problem) -> Pieces:
     >>> [tuple(int(v) for v in row) for row in zip(*active_pieces(Problem((b,)))[1:])]
     [(0, 2, 0, 8), (4, 6, 0, 8), (6, 8, 2, 5), (8, 10, 0, 8)]
     """
-    buffers = problem.buffers
+    return derived(problem.buffers, "pieces", lambda: _pieces(problem.buffers))
+
+
+def _pieces(buffers: tuple[Buffer, ...]) -> Pieces:
     n = len(buffers)
-    lower = np.fromiter((b.lower for b in buffers), np.int64, n)
-    upper = np.fromiter((b.upper for b in buffers), np.int64, n)
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
-    gapped = [i for i, b in enumerate(buffers) if b.gaps]
+    columns = buffer_columns(buffers)
+    lower, upper, size = columns.lower, columns.upper, columns.size
+    gapped = np.flatnonzero(columns.gap_count > 0).tolist()
     if not gapped:
-        return Pieces(np.arange(n, dtype=np.int64), lower, upper,
-                      np.zeros(n, np.int64), size)
+        return _read_only(Pieces(np.arange(n, dtype=np.int64), lower, upper,
+                                 np.zeros(n, np.int64), size))
     rows: list[tuple[int, int, int, int, int]] = []
     for i in gapped:
         b = buffers[i]
@@ -118,7 +122,14 @@ def active_pieces(problem: Problem) -> Pieces:
     wlo = np.concatenate([np.zeros(int(plain.sum()), np.int64), extra[:, 3]])
     whi = np.concatenate([size[plain], extra[:, 4]])
     order = np.lexsort((t0, owner))
-    return Pieces(owner[order], t0[order], t1[order], wlo[order], whi[order])
+    return _read_only(Pieces(owner[order], t0[order], t1[order], wlo[order], whi[order]))
+
+
+def _read_only(pieces: Pieces) -> Pieces:
+    """``pieces`` with every array read-only: they are shared (cached)."""
+    for array in pieces:
+        array.flags.writeable = False
+    return pieces
 
 
 def load_profile(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -245,16 +256,16 @@ def lower_bound(problem: Problem, deadline: Deadline | float | None = None) -> i
         return 0
     pieces = active_pieces(problem)
     _, live = _profile(pieces)
+    columns = buffer_columns(buffers)
+    size, align, fixed = columns.size, columns.alignment, columns.fixed
     best = int(live.max()) if len(live) else 0
-    best = max(best, max(b.size for b in buffers))
-    best = max([best] + [b.offset + b.size for b in buffers if b.offset is not None])
+    best = max(best, int(size.max()))
+    if (fixed >= 0).any():
+        best = max(best, int((fixed + size)[fixed >= 0].max()))
     width = pieces.whi - pieces.wlo
     keep = width > 0
     if not keep.any():
         return best
-    n = len(buffers)
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
-    align = np.fromiter((b.alignment for b in buffers), np.int64, n)
     owner = pieces.owner[keep]
     slack = align[owner] - 1 + size[owner] - width[keep]
     if int(slack.max()) <= 0:  # every term equals the live bytes: LOAD is it
@@ -487,15 +498,15 @@ def stacking_bound(problem: Problem,
     (11, [0, 1, 2])
     """
     buffers = problem.buffers
-    n = len(buffers)
-    usable = np.fromiter((b.offset is None and b.size > 0
-                          and all(g.window is None for g in b.gaps) for b in buffers),
-                         np.bool_, n)
-    align = np.fromiter((b.alignment for b in buffers), np.int64, n)
+    columns = buffer_columns(buffers)
+    size, align = columns.size, columns.alignment
+    usable = (columns.fixed < 0) & (size > 0)
+    for i in np.flatnonzero(columns.gap_count > 0).tolist():
+        if any(g.window is not None for g in buffers[i].gaps):
+            usable[i] = False
     free = usable & (align > 1)
     if not free.any():
         return 0, []
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
     pieces = active_pieces(problem)
     keep = pieces.whi > pieces.wlo
     owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]

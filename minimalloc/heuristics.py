@@ -69,6 +69,7 @@ import numpy as np
 from numba import njit
 
 from minimalloc.bounds import active_pieces
+from minimalloc.columns import buffer_columns, derived
 from minimalloc.deadline import Deadline, as_deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
@@ -112,8 +113,8 @@ class _Timeline(NamedTuple):
 def _timeline(problem: Problem) -> _Timeline:
     """The pieces that occupy memory, ready for :func:`_place` (``O(m log m)``
     for ``m`` pieces)."""
-    n = len(problem.buffers)
     pieces = active_pieces(problem)
+    n = len(problem.buffers)
     keep = pieces.whi > pieces.wlo  # empty pieces (size 0) forbid nothing
     owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]
     wlo, whi = pieces.wlo[keep], pieces.whi[keep]
@@ -282,14 +283,12 @@ def _run_within(problem: Problem, keys: list[np.ndarray], mode: int,
     n = len(buffers)
     if n == 0:
         return Solution((), 0), True
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
-    align = np.fromiter((b.alignment for b in buffers), np.int64, n)
-    fixed = np.fromiter((-1 if b.offset is None else b.offset for b in buffers),
-                        np.int64, n)
+    columns = buffer_columns(buffers)
+    size, align, fixed = columns.size, columns.alignment, columns.fixed
     order = np.lexsort([np.arange(n)] + keys).astype(np.int64)
     limit = as_deadline(deadline)
     with limit:
-        line = _timeline(problem)
+        line = derived(buffers, "timeline", lambda: _timeline(problem))
         offset, complete = _place(order, fixed, size, align, tuple(line), mode, limit.flag)
     return Solution(tuple(offset.tolist()), int((offset + size).max())), bool(complete)
 
@@ -297,14 +296,13 @@ def _run_within(problem: Problem, keys: list[np.ndarray], mode: int,
 def _order_keys(problem: Problem, name: str) -> tuple[list[np.ndarray], int]:
     """The sort keys (``np.lexsort`` convention) and placement rule of a
     built-in allocator."""
-    n = len(problem.buffers)
-    size = np.fromiter((b.size for b in problem.buffers), np.int64, n)
+    columns = buffer_columns(problem.buffers)
+    size = columns.size
     if name == "first_fit":
-        lower = np.fromiter((b.lower for b in problem.buffers), np.int64, n)
-        return [lower], _FIRST_FIT
+        return [columns.lower], _FIRST_FIT
     if name == "greedy_by_size":
         return [-size], _BEST_FIT
-    width = np.fromiter((b.width for b in problem.buffers), np.int64, n)
+    width = columns.upper - columns.lower
     if name == "best_fit":
         return [-width, -size], _BEST_FIT
     return [-size, -width], _BEST_FIT  # best_fit_duration

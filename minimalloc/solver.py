@@ -555,7 +555,6 @@ def _best_baseline(problem: Problem, capacity: int | None,
                 break
             solution, _ = allocate_within(problem, name, limit)
             candidates.append((solution.height, rank, name, solution))
-    unlimited = problem.with_capacity(None)
     fixed_ok: bool | None = None
     for height, _, name, solution in sorted(candidates, key=lambda c: c[:2]):
         if built_in(name):
@@ -563,7 +562,7 @@ def _best_baseline(problem: Problem, capacity: int | None,
                 fixed_ok = _fixed_buffers_fit(problem)
             valid = fixed_ok
         else:
-            valid = validate(unlimited, solution).ok
+            valid = validate(problem.with_capacity(None), solution).ok
         if valid:
             return Fallback(name, solution, capacity is None or height <= capacity)
     return None
@@ -571,9 +570,10 @@ def _best_baseline(problem: Problem, capacity: int | None,
 
 def _fixed_buffers_fit(problem: Problem) -> bool:
     """Whether the buffers with fixed offsets collide with no other one."""
+    from minimalloc.columns import buffer_columns
     from minimalloc.validate import validate
 
-    fixed = [i for i, b in enumerate(problem.buffers) if b.offset is not None]
+    fixed = np.flatnonzero(buffer_columns(problem.buffers).fixed >= 0).tolist()
     if len(fixed) < 2:
         return True
     sub = Problem(tuple(problem.buffers[i] for i in fixed))

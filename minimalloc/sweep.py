@@ -47,6 +47,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from minimalloc.columns import buffer_columns
 from minimalloc.model import Buffer, Problem
 
 RIGHT = 0  # ends sort before starts at equal times
@@ -135,17 +136,14 @@ class BufferArrays:
 
     def __init__(self, buffers: tuple[Buffer, ...]) -> None:
         n = len(buffers)
-        self.lower = np.fromiter((b.lower for b in buffers), np.int64, n)
-        self.upper = np.fromiter((b.upper for b in buffers), np.int64, n)
-        self.size = np.fromiter((b.size for b in buffers), np.int64, n)
-        self.alignment = np.fromiter((b.alignment for b in buffers), np.int64, n)
-        self.fixed = np.fromiter(
-            (-1 if b.offset is None else b.offset for b in buffers), np.int64, n
-        )
-        counts = np.fromiter((len(b.gaps) for b in buffers), np.int64, n)
+        columns = buffer_columns(buffers)  # read once per problem, shared
+        self.lower, self.upper, self.size = columns.lower, columns.upper, columns.size
+        self.alignment, self.fixed = columns.alignment, columns.fixed
+        counts = columns.gap_count
         self.gap_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=self.gap_ptr[1:])
-        gaps = [g for b in buffers for g in sorted(b.gaps, key=lambda g: g.lower)]
+        gaps = [g for i in np.flatnonzero(counts).tolist()
+                for g in sorted(buffers[i].gaps, key=lambda g: g.lower)]
         self.gap_lo = np.array([g.lower for g in gaps], dtype=np.int64)
         self.gap_hi = np.array([g.upper for g in gaps], dtype=np.int64)
         self.gap_wlo = np.array(
