@@ -10,7 +10,10 @@ a whole ``minimalloc`` command with a warm cache, and peak memory.  Then,
 when :mod:`minimalloc.minimize` is present, the minimiser on A-K with no
 capacity, against the reference's solve times and the heights of other
 allocators.  ``--trace-overhead`` also compares solves with and without the
-search trace.
+search trace.  Last, the scale section (:mod:`minimalloc.bench_scale`):
+training traces of 10^4 to 10^6 buffers, bounds, baselines, validation and
+the minimiser in fresh processes, with their time and memory (``--only
+scale`` runs it alone, ``--no-scale`` skips it).
 
 Our times are of :meth:`Solver.solve` in a warm process (the problem already
 read); the reference's are medians of whole-process runs, so they include
@@ -447,6 +450,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
+    parser.add_argument("--only", choices=("scale",),
+                        help="run only this section (scale: 10^4-10^6-buffer traces)")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="skip the scale section (it takes several minutes)")
+    parser.add_argument("--scale-sizes", default="10000,100000,1000000",
+                        help="buffers of the scale traces (default %(default)s)")
+    parser.add_argument("--scale-blocks", type=int, default=None,
+                        help="transformer blocks of the scale traces (default: 192 up "
+                             "to 10^5 buffers, 64 above)")
+    parser.add_argument("--scale-timeout", type=float, default=60.0,
+                        help="minimize's time limit in the scale section (default 60 s)")
     return parser
 
 
@@ -471,8 +485,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _scale(args: argparse.Namespace) -> int:
+    from minimalloc.bench_scale import report_scale
+
+    try:
+        sizes = [int(x) for x in args.scale_sizes.split(",") if x.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise BenchError(f"--scale-sizes: expected buffer counts, got {args.scale_sizes!r}")
+    report_scale(sizes, args.scale_timeout, args.scale_blocks)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from minimalloc.solver import warmup
+
+    if args.only == "scale":
+        return _scale(args)
 
     names = _instances(args.instances)
     runs = 1 if args.quick else args.runs
@@ -516,6 +546,9 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)
+    if not args.no_scale:
+        print()
+        _scale(args)
     return 0
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from minimalloc.model import Buffer
 
-__all__ = ["Columns", "buffer_columns", "derived"]
+__all__ = ["Columns", "buffer_columns", "clear_cache", "derived"]
 
 #: How many buffer tuples keep their columns.
 CACHE_SIZE = 2
@@ -79,3 +79,8 @@ def derived(buffers: tuple[Buffer, ...], key: str, compute: Callable[[], T]) -> 
     if key not in extra:
         extra[key] = compute()
     return extra[key]  # type: ignore[return-value]
+
+
+def clear_cache() -> None:
+    """Forget every kept column (to measure a computation from scratch)."""
+    _cache.clear()

@@ -91,13 +91,19 @@ _BEST_FIT = 1
 _NONE = np.iinfo(np.int64).min  # an empty leaf of the tree of placed pieces
 
 
+#: Pieces per block of the time index: the tree skips whole blocks, a block
+#: is scanned in one sequential pass (cheaper than descending to each piece).
+_BLOCK = 32
+
+
 class _Timeline(NamedTuple):
     """The pieces of nonzero width (:func:`minimalloc.bounds.active_pieces`),
-    grouped by buffer, and their order by start time for the tree.
+    indexed for :func:`_place`.
 
-    Buffer ``x``'s pieces are rows ``ptr[x]:ptr[x + 1]``; piece ``k`` is the
-    leaf ``rank[k]`` of the tree, leaves ordered by start (``starts`` is that
-    sorted column, ``leaf_piece`` maps a leaf back to its piece).
+    Buffer ``x``'s pieces are rows ``ptr[x]:ptr[x + 1]`` of ``t0``, ``t1``,
+    ``wlo``, ``whi``.  The index lists the same pieces sorted by start time:
+    piece ``k`` is at position ``rank[k]``; ``starts``, ``ends``, ``lows``,
+    ``highs`` and ``owners`` are the columns in that order.
     """
 
     ptr: np.ndarray
@@ -107,7 +113,10 @@ class _Timeline(NamedTuple):
     whi: np.ndarray
     rank: np.ndarray
     starts: np.ndarray
-    leaf_piece: np.ndarray
+    ends: np.ndarray
+    lows: np.ndarray
+    highs: np.ndarray
+    owners: np.ndarray
 
 
 def _timeline(problem: Problem) -> _Timeline:
@@ -119,42 +128,45 @@ def _timeline(problem: Problem) -> _Timeline:
     owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]
     wlo, whi = pieces.wlo[keep], pieces.whi[keep]
     ptr = np.searchsorted(owner, np.arange(n + 1)).astype(np.int64)
-    leaf_piece = np.argsort(t0, kind="stable").astype(np.int64)
+    by_start = np.argsort(t0, kind="stable").astype(np.int64)
     rank = np.empty(len(t0), np.int64)
-    rank[leaf_piece] = np.arange(len(t0), dtype=np.int64)
-    return _Timeline(ptr, t0, t1, wlo, whi, rank, t0[leaf_piece], leaf_piece)
+    rank[by_start] = np.arange(len(t0), dtype=np.int64)
+    return _Timeline(ptr, t0, t1, wlo, whi, rank, t0[by_start], t1[by_start],
+                     wlo[by_start], whi[by_start], owner[by_start])
 
 
 @njit(cache=True, nogil=True)
-def _mark_placed(tree, leaves, x, ptr, t1, rank):  # pragma: no cover
-    """Put the pieces of ``x`` in the tree: each leaf holds its piece's end
-    time, each inner node the largest end below it."""
+def _mark_placed(alive_until, tree, leaves, x, line):  # pragma: no cover
+    """Put the pieces of ``x`` in the index: its position holds the piece's
+    end time, each tree node the largest end in the blocks below it."""
+    ptr, t1, rank = line[0], line[2], line[5]
     for k in range(ptr[x], ptr[x + 1]):
-        node = leaves + rank[k]
-        tree[node] = t1[k]
-        node //= 2
+        alive_until[rank[k]] = t1[k]
+        node = leaves + rank[k] // _BLOCK
         while node >= 1 and tree[node] < t1[k]:
             tree[node] = t1[k]
             node //= 2
 
 
 @njit(cache=True, nogil=True)
-def _forbidden(x, tree, leaves, line, offset, owner_of, lo, hi):  # pragma: no cover
+def _forbidden(x, alive_until, tree, leaves, line, offset, lo, hi):  # pragma: no cover
     """The offsets the placed pieces forbid to ``x``, as ``[lo[r], hi[r])``
     (clipped at 0, empty ones left out).  Returns their number and the
     arrays (grown when too short).
 
     For each piece ``q`` of ``x``: the placed pieces that share a moment with
-    it start before ``q.t1`` (a prefix of the leaves) and end after ``q.t0``;
-    the tree skips every subtree whose pieces all end by then, so the cost is
-    ``O((r + 1) log m)`` for ``r`` pieces found.
+    it start before ``q.t1`` (a prefix of the index) and end after ``q.t0``;
+    the tree skips every block whose placed pieces all end by then, so the
+    cost is ``O(r + (blocks met) log m)`` for ``r`` pieces found.
     """
-    ptr, t0, t1, wlo, whi, rank, starts, leaf_piece = line
+    ptr, t0, t1, wlo, whi = line[0], line[1], line[2], line[3], line[4]
+    starts, lows, highs, owners = line[6], line[8], line[9], line[10]
     count = 0
     stack = np.empty(128, np.int64)
     widths = np.empty(128, np.int64)
     for q in range(ptr[x], ptr[x + 1]):
-        stop = np.searchsorted(starts, t1[q])  # leaves starting before q ends
+        stop = np.searchsorted(starts, t1[q])  # positions starting before q ends
+        after = t0[q]
         top = 1
         stack[0] = 1
         widths[0] = leaves
@@ -162,8 +174,8 @@ def _forbidden(x, tree, leaves, line, offset, owner_of, lo, hi):  # pragma: no c
             top -= 1
             node = stack[top]
             width = widths[top]
-            first = node * width - leaves
-            if first >= stop or tree[node] <= t0[q]:
+            first = (node * width - leaves) * _BLOCK
+            if first >= stop or tree[node] <= after:
                 continue
             if width > 1:
                 half = width // 2
@@ -173,21 +185,23 @@ def _forbidden(x, tree, leaves, line, offset, owner_of, lo, hi):  # pragma: no c
                 widths[top + 1] = half
                 top += 2
                 continue
-            p = leaf_piece[first]
-            # p's buffer at o forbids (o + wlo_p - whi_q, o + whi_p - wlo_q).
-            base = offset[owner_of[p]]
-            start = base + wlo[p] - whi[q] + 1
-            end = base + whi[p] - wlo[q]
-            if start < 0:
-                start = 0
-            if end <= start:
-                continue
-            if count == len(lo):
-                lo = _grown(lo)
-                hi = _grown(hi)
-            lo[count] = start
-            hi[count] = end
-            count += 1
+            for position in range(first, min(first + _BLOCK, stop)):
+                if alive_until[position] <= after:
+                    continue  # not placed, or ended before q starts
+                # Placed at o, it forbids (o + wlo_p - whi_q, o + whi_p - wlo_q).
+                base = offset[owners[position]]
+                start = base + lows[position] - whi[q] + 1
+                end = base + highs[position] - wlo[q]
+                if start < 0:
+                    start = 0
+                if end <= start:
+                    continue
+                if count == len(lo):
+                    lo = _grown(lo)
+                    hi = _grown(hi)
+                lo[count] = start
+                hi[count] = end
+                count += 1
     return count, lo, hi
 
 
@@ -199,12 +213,40 @@ def _grown(array):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
+def _order(values, count):  # pragma: no cover
+    """The positions of ``values[:count]`` in ascending order (ties in any
+    order).  When the range of values leaves room, each value and its
+    position are packed in one int64 and sorted as such (distinct keys: much
+    faster than an argsort on the many equal values found here)."""
+    if count == 0:
+        return np.zeros(0, np.int64)
+    low = values[0]
+    high = values[0]
+    for r in range(count):
+        low = min(low, values[r])
+        high = max(high, values[r])
+    bits = 1
+    while (1 << bits) < count:
+        bits += 1
+    if high - low >= (1 << (62 - bits)):
+        return np.argsort(values[:count], kind="mergesort")
+    keys = np.empty(count, np.int64)
+    for r in range(count):
+        keys[r] = ((values[r] - low) << bits) | r
+    keys.sort()
+    mask = (1 << bits) - 1
+    for r in range(count):
+        keys[r] &= mask
+    return keys
+
+
+@njit(cache=True, nogil=True)
 def _choose(lo, hi, count, a, mode):  # pragma: no cover
     """The offset for a buffer of alignment ``a`` given the forbidden
     intervals: ``_FIRST_FIT`` takes the lowest free aligned offset,
     ``_BEST_FIT`` the shortest run of free offsets holding an aligned one
     (lowest first), the unbounded run at the top only if nothing else fits."""
-    by_lo = np.argsort(lo[:count])
+    by_lo = _order(lo, count)
     free = 0  # start of the current run of free offsets
     best = -1
     best_length = 0
@@ -228,22 +270,21 @@ def _choose(lo, hi, count, a, mode):  # pragma: no cover
 def _place(order, fixed, size, align, line, mode, flag):  # pragma: no cover
     """Place the buffers in ``order`` (fixed ones first, at their offsets).
 
-    Placed pieces live in a max-tree over the pieces sorted by start time, so
-    memory is ``O(n + m)`` whatever the number of pairs alive together.  When
+    Placed pieces live in an index over the pieces sorted by start time (a
+    max-tree over blocks of :data:`_BLOCK` positions), so memory is
+    ``O(n + m)`` whatever the number of pairs alive together.  When
     ``flag[0]`` is set (time limit or cancel), the buffers not placed yet are
     stacked above everything instead: the answer stays valid.  Returns the
     offsets and whether every buffer was placed by the rule.
     """
     n = len(size)
-    ptr = line[0]
-    m = ptr[n]
+    m = line[0][n]
+    blocks = (m + _BLOCK - 1) // _BLOCK
     leaves = 1
-    while leaves < m:
+    while leaves < blocks:
         leaves *= 2
     tree = np.full(2 * leaves, _NONE, np.int64)
-    owner_of = np.empty(max(m, 1), np.int64)
-    for x in range(n):
-        owner_of[ptr[x]:ptr[x + 1]] = x
+    alive_until = np.full(max(m, 1), _NONE, np.int64)  # by position; NONE: unplaced
     offset = np.zeros(n, np.int64)
     placed = np.zeros(n, np.bool_)
     height = 0
@@ -252,7 +293,7 @@ def _place(order, fixed, size, align, line, mode, flag):  # pragma: no cover
             offset[x] = fixed[x]
             placed[x] = True
             height = max(height, offset[x] + size[x])
-            _mark_placed(tree, leaves, x, ptr, line[2], line[5])
+            _mark_placed(alive_until, tree, leaves, x, line)
     lo = np.empty(1024, np.int64)
     hi = np.empty(1024, np.int64)
     complete = True
@@ -264,9 +305,9 @@ def _place(order, fixed, size, align, line, mode, flag):  # pragma: no cover
         if complete and (step & 1023) == 0 and flag[0] != 0:
             complete = False
         if complete:
-            count, lo, hi = _forbidden(x, tree, leaves, line, offset, owner_of, lo, hi)
+            count, lo, hi = _forbidden(x, alive_until, tree, leaves, line, offset, lo, hi)
             offset[x] = _choose(lo, hi, count, a, mode)
-            _mark_placed(tree, leaves, x, ptr, line[2], line[5])
+            _mark_placed(alive_until, tree, leaves, x, line)
         else:  # out of time: on top of everything placed so far
             offset[x] = (height + a - 1) // a * a
         placed[x] = True

@@ -20,6 +20,7 @@ from minimalloc.bounds import (
     peak_times,
     stacking_bound,
 )
+from minimalloc.columns import clear_cache
 from minimalloc.errors import ProblemError
 from minimalloc.generate import random_problem
 from minimalloc.model import Buffer, Gap, Problem
@@ -228,6 +229,7 @@ def test_stacking_bound_on_a_crowded_moment_uses_the_largest():
 
 
 def _peak_bytes(function, *args) -> int:
+    clear_cache()  # what is kept from an earlier call would not be counted
     tracemalloc.start()
     try:
         function(*args)

@@ -13,6 +13,7 @@ from pairwise_baselines import pairwise_allocate
 from reference_data import BENCHMARKS, needs_shared
 from test_bounds import small_buffers
 
+from minimalloc.columns import clear_cache
 from minimalloc.csvio import read_csv
 from minimalloc.errors import ProblemError
 from minimalloc.generate import perfect_packing, random_problem
@@ -260,6 +261,7 @@ def test_identical_to_the_pair_listing_version_on_benchmarks(name):
 
 
 def _peak_bytes(function, *args) -> int:
+    clear_cache()  # what is kept from an earlier call would not be counted
     tracemalloc.start()
     try:
         function(*args)
