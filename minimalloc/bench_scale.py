@@ -36,6 +36,9 @@ SIZES = (10_000, 100_000, 1_000_000)
 CORE_LIMIT_SECONDS = 30.0
 #: ``minimize`` may overrun its time limit by at most this.
 MINIMIZE_SLACK_SECONDS = 10.0
+#: The measuring process may reserve this much address space above the
+#: memory target (numba and LLVM reserve some without using it).
+ADDRESS_SPACE_MARGIN_MIB = 3072
 #: Buffers per transformer block and micro-batch in a training trace.
 _PER_BLOCK = 20.3
 
@@ -145,10 +148,14 @@ def _measure(path: str, timeout: float) -> dict[str, object]:
 
 def _worker(argv: Sequence[str]) -> int:
     """``python -m minimalloc.bench_scale generate N BLOCKS PATH`` or
-    ``... measure PATH TIMEOUT``: prints one JSON line."""
+    ``... measure PATH TIMEOUT MIB``: prints one JSON line."""
     if argv[0] == "generate":
         print(json.dumps(_generate(int(argv[1]), int(argv[2]), argv[3])))
     else:
+        # A phase that needs far more than the target fails with MemoryError
+        # here instead of starving the machine.
+        cap = (int(argv[3]) + ADDRESS_SPACE_MARGIN_MIB) * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         print(json.dumps(_measure(argv[1], float(argv[2]))))
     return 0
 
@@ -179,7 +186,8 @@ def report_scale(sizes: Sequence[int] = SIZES, timeout: float = 60.0,
             try:
                 layers = default_blocks(size) if blocks is None else blocks
                 made = _run(["generate", str(size), str(layers), path], 3600)
-                row = _run(["measure", path, str(timeout)], 3600)
+                row = _run(["measure", path, str(timeout),
+                            str(memory_limit_mib(made["buffers"]))], 3600)
             except (RuntimeError, subprocess.TimeoutExpired) as error:
                 print(f"{size} buffers: failed: {error}")
                 met = False
