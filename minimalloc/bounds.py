@@ -268,9 +268,9 @@ def lower_bound(problem: Problem, deadline: Deadline | float | None = None) -> i
         return best
     owner = pieces.owner[keep]
     slack = align[owner] - 1 + size[owner] - width[keep]
-    if int(slack.max()) <= 0:  # every term equals the live bytes: LOAD is it
-        return best
     limit = as_deadline(deadline)
+    if int(slack.max()) <= 0 or limit.expired():  # LOAD is it, or no time left
+        return best
     with limit:
         return int(_alignment_bound(
             pieces.t0[keep], pieces.t1[keep], pieces.wlo[keep], width[keep],
@@ -497,6 +497,9 @@ def stacking_bound(problem: Problem,
     >>> stacking_bound(p)
     (11, [0, 1, 2])
     """
+    limit = as_deadline(deadline)
+    if limit.expired():  # 0 is a bound too; not even the preparation is run
+        return 0, []
     buffers = problem.buffers
     columns = buffer_columns(buffers)
     size, align = columns.size, columns.alignment
@@ -514,7 +517,6 @@ def stacking_bound(problem: Problem,
     starts = np.concatenate([np.ones(len(t0), np.int64), np.zeros(len(t1), np.int64)])
     owners = np.concatenate([owner, owner])
     order = np.lexsort((starts, times))  # at equal times, ends first
-    limit = as_deadline(deadline)
     with limit:
         best, where = _stacking_sweep(times[order], starts[order], owners[order], usable,
                                       free, size, align, STACK_LIMIT, limit.flag)
@@ -554,7 +556,7 @@ def _stacking_sweep(times, starts, owners, usable, free, size, align, limit,
                 stop += 1
         if pending and (ended or e == total) and active > 0:
             chosen = _largest(members, active, usable, free, size, top)
-            if chosen > 0:
+            if chosen > 0 and flag[0] == 0:  # a subset search takes milliseconds
                 if _in_order(top, chosen, size, align) > best:
                     value = _stack(top, chosen, size, align, table)
                     if value > best:

@@ -357,12 +357,15 @@ def warmup(trace: bool = True) -> float:
     solve(problem, SolverParams(preordering_heuristics=("WAT",)))
     if trace:
         solve(problem, trace=64)  # the traced kernel is a separate compilation
-    from minimalloc.bounds import lower_bound
+    from minimalloc.bounds import lower_bound, stacking_bound
     from minimalloc.heuristics import allocate, available_allocators
 
     lower_bound(problem)
     for name in available_allocators():  # the baselines' placement kernel
         allocate(problem, name)
+    aligned = Problem([Buffer("a", 0, 2, 3, alignment=4),
+                       Buffer("b", 1, 3, 3, alignment=4)])
+    stacking_bound(aligned)  # the stacking bound's sweep kernel
     return time.perf_counter() - started
 
 
