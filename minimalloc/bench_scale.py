@@ -194,6 +194,9 @@ def report_scale(sizes: Sequence[int] = SIZES, timeout: float = 60.0,
                 continue
             Path(path).unlink()
             load = row["load_value"] or 1
+            print(f"{made['buffers']:,} buffers done: core {row['core']:.1f} s, "
+                  f"minimize {row['minimize']:.1f} s, peak {row['peak_mib']:.0f} MiB",
+                  flush=True)
             heights = row["heights"]
             best = min(heights.values())
             rows.append((
@@ -207,7 +210,8 @@ def report_scale(sizes: Sequence[int] = SIZES, timeout: float = 60.0,
                 f"{row['minimize_height'] / load:.4f}",
                 f"{row['peak_mib']:.0f}",
             ))
-            core_ok = made["buffers"] < 1_000_000 or row["core"] <= CORE_LIMIT_SECONDS
+            # The core target is set for 10^6 buffers (traces come out near it).
+            core_ok = made["buffers"] < 500_000 or row["core"] <= CORE_LIMIT_SECONDS
             time_ok = row["minimize"] <= timeout + MINIMIZE_SLACK_SECONDS
             memory_ok = row["peak_mib"] <= memory_limit_mib(made["buffers"])
             valid = row["valid"] and row["minimize_valid"]

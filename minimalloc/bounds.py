@@ -45,6 +45,11 @@ __all__ = [
     "stacking_bound",
 ]
 
+#: The sweeps of the bounds visit at least this many moments before they
+#: heed a time limit: a passed limit still gets the bounds of a small problem
+#: (a subset search takes a millisecond or two).
+_ALWAYS = 64
+
 
 class Pieces(NamedTuple):
     """The stretches where buffers occupy memory, one row per stretch.
@@ -268,9 +273,9 @@ def lower_bound(problem: Problem, deadline: Deadline | float | None = None) -> i
         return best
     owner = pieces.owner[keep]
     slack = align[owner] - 1 + size[owner] - width[keep]
-    limit = as_deadline(deadline)
-    if int(slack.max()) <= 0 or limit.expired():  # LOAD is it, or no time left
+    if int(slack.max()) <= 0:  # every term equals the live bytes: LOAD is it
         return best
+    limit = as_deadline(deadline)
     with limit:
         return int(_alignment_bound(
             pieces.t0[keep], pieces.t1[keep], pieces.wlo[keep], width[keep],
@@ -304,7 +309,7 @@ def _alignment_bound(t0, t1, wlo, width, size, align, slack, best,
     moments = 0
     while e < 2 * m:
         moments += 1
-        if (moments & 1023) == 0 and flag[0] != 0:
+        if moments > _ALWAYS and flag[0] != 0:
             break
         now = times[order[e]]
         while e < 2 * m and times[order[e]] == now:
@@ -498,8 +503,6 @@ def stacking_bound(problem: Problem,
     (11, [0, 1, 2])
     """
     limit = as_deadline(deadline)
-    if limit.expired():  # 0 is a bound too; not even the preparation is run
-        return 0, []
     buffers = problem.buffers
     columns = buffer_columns(buffers)
     size, align = columns.size, columns.alignment
@@ -556,7 +559,7 @@ def _stacking_sweep(times, starts, owners, usable, free, size, align, limit,
                 stop += 1
         if pending and (ended or e == total) and active > 0:
             chosen = _largest(members, active, usable, free, size, top)
-            if chosen > 0 and flag[0] == 0:  # a subset search takes milliseconds
+            if chosen > 0 and (groups < _ALWAYS or flag[0] == 0):
                 if _in_order(top, chosen, size, align) > best:
                     value = _stack(top, chosen, size, align, table)
                     if value > best:
@@ -583,7 +586,7 @@ def _stacking_sweep(times, starts, owners, usable, free, size, align, limit,
         pending = started
         e = stop
         groups += 1
-        if (groups & 1023) == 0 and flag[0] != 0:
+        if groups >= _ALWAYS and flag[0] != 0:
             break
     return best, where
 

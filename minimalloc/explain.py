@@ -58,7 +58,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from minimalloc.bounds import lower_bound, max_load, overloaded, peak_times
+from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.minimize import (
@@ -72,7 +75,6 @@ from minimalloc.minimize import (
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.solver import _best_baseline
-from minimalloc.sweep import SweepStopped, sweep
 
 __all__ = ["Explanation", "explain"]
 
@@ -325,12 +327,22 @@ class _Explainer:
     # -- deciding -------------------------------------------------------
 
     def _partitions(self) -> list[list[int]] | None:
-        """The partitions' buffers; None if the time ran out first."""
-        try:
-            result = sweep(self.problem, flag=self.limit.flag)
-        except SweepStopped:
+        """The partitions' buffers (as the sweep forms them: maximal groups of
+        lifespans linked in time), in time order; None if the time ran out.
+
+        Sorting by start is enough, in ``O(n)`` memory: listing the overlaps
+        as the sweep does would take memory for every pair alive together.
+        """
+        if self.limit.expired():
             return None
-        return [sorted(result.partition(p).tolist()) for p in range(result.num_partitions)]
+        columns = buffer_columns(self.problem.buffers)
+        n = len(columns.lower)
+        if n == 0:
+            return []
+        order = np.lexsort((np.arange(n), columns.lower))
+        reach = np.maximum.accumulate(columns.upper[order])
+        starts = np.flatnonzero(columns.lower[order][1:] >= reach[:-1]) + 1
+        return [sorted(part.tolist()) for part in np.split(order, starts)]
 
     def _bound(self, indices: Sequence[int]) -> int:
         """The best lower bound on the height of the buffers at ``indices``."""

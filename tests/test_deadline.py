@@ -99,7 +99,7 @@ def test_cancel_stops_the_sweep_before_the_search(big):
 
 
 def test_bounds_with_a_passed_deadline_are_still_bounds(big):
-    assert stacking_bound(big, 0.0) == (0, [])
+    assert stacking_bound(big, 0.0)[0] <= stacking_bound(big)[0]
     assert max_load(big) <= lower_bound(big, 0.0) <= lower_bound(big)
     flag = np.ones(1, np.int64)  # cancelled before it starts
     assert lower_bound(big, Deadline(None, flag)) <= lower_bound(big)

@@ -193,3 +193,20 @@ def test_thirty_buffers(seed, kind, timeout):
     if e.min_capacity is not None:
         assert e.min_capacity > problem.capacity
     assert e.min_capacity_upper is not None and e.min_capacity_upper > problem.capacity
+
+
+def test_partitions_without_listing_overlaps_match_the_sweep():
+    # explain finds the partitions by sorting lifespans (O(n) memory); they
+    # must be the sweep's, gaps and all.
+    from minimalloc.explain import _Explainer
+    from minimalloc.generate import random_problem
+    from minimalloc.sweep import sweep
+
+    for seed in range(60):
+        problem = random_problem(60, seed=seed, horizon=200, mean_lifetime=8,
+                                 gap_probability=0.3, window_probability=0.3,
+                                 fixed_probability=0.1).with_capacity(10**6)
+        result = sweep(problem)
+        expected = [sorted(result.partition(k).tolist())
+                    for k in range(result.num_partitions)]
+        assert _Explainer(problem, None, None)._partitions() == expected
