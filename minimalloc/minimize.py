@@ -71,6 +71,7 @@ import numpy as np
 from minimalloc.bounds import STACK_LIMIT, active_pieces
 from minimalloc.bounds import lower_bound as _lower_bound
 from minimalloc.bounds import stacking_bound as _stacking_bound
+from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
@@ -186,18 +187,18 @@ def granularity(problem: Problem) -> int:
     >>> granularity(Problem((Buffer("a", 0, 2, 1024), Buffer("b", 1, 3, 2048, 3))))
     1
     """
-    values = []
-    for b in problem.buffers:
-        values.append(b.size)
-        if b.offset is not None:
-            values.append(b.offset)
-        for gap in b.gaps:
+    columns = buffer_columns(problem.buffers)  # vectorised: 10^6 buffers at scale
+    values = [int(np.gcd.reduce(columns.size)) if len(columns.size) else 0,
+              int(np.gcd.reduce(columns.fixed[columns.fixed >= 0]))
+              if (columns.fixed >= 0).any() else 0]
+    for i in np.flatnonzero(columns.gap_count).tolist():
+        for gap in problem.buffers[i].gaps:
             if gap.window is not None:
                 values.extend(gap.window)
-    g = math.gcd(*values) if values else 1
+    g = math.gcd(*values)
     if g == 0:
         return 1
-    alignments = {b.alignment for b in problem.buffers}
+    alignments = set(np.unique(columns.alignment).tolist())
     changed = True
     while changed:
         changed = False
@@ -306,8 +307,9 @@ class _Exact:
         base = params if params is not None else SolverParams()
         self.params = replace(base, timeout=None, minimize_capacity=False)
         self.problem = problem
+        gapped = np.flatnonzero(buffer_columns(problem.buffers).gap_count).tolist()
         self.complete = not any(gap.window is not None
-                                for b in problem.buffers for gap in b.gaps)
+                                for i in gapped for gap in problem.buffers[i].gaps)
         self.cancelled = False
         self._current: Solver | None = None
 
