@@ -47,11 +47,14 @@ Cost
 ----
 Memory ``O(n)``: no list of the pairs of buffers alive together is ever
 built.  As in XLA's heap simulator and TFLite's planner, the placed buffers
-sit in a structure indexed by time (a max-tree over their pieces sorted by
-start time, holding each placed piece's end), and placing a buffer walks only
-the placed pieces alive during its lifetime.  Time ``O(n log n + P log n)``
-for ``P`` pairs alive together (each pair is met once, when the second of the
-two is placed), in a numba kernel that a time limit or a cancel can stop.
+sit in a structure indexed by time (their pieces sorted by start time, in
+blocks of 32 under a max-tree of the blocks' latest ends), and placing a
+buffer walks only the placed pieces alive during its lifetime.  Time
+``O(n log n + P log d)`` for ``P`` pairs alive together and ``d`` the most
+neighbours of one buffer (each pair is met once, when the second of the two
+is placed, and the offsets it forbids are sorted), in a numba kernel that a
+time limit or a cancel can stop: about 80 ns per pair, so a second for
+10,000 buffers with 1,900 alive at once (10^7 pairs).
 
 >>> from minimalloc.model import Buffer, Problem
 >>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
