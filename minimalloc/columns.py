@@ -63,9 +63,10 @@ def _entry(buffers: tuple[Buffer, ...]) -> tuple[Columns, dict[str, object]]:
                       column("alignment"), fixed, gap_count)
     for array in columns:
         array.flags.writeable = False
-    _cache.insert(0, (buffers, columns, {}))
-    del _cache[CACHE_SIZE:]
-    return columns, _cache[0][2]
+    extra: dict[str, object] = {}
+    _cache.insert(0, (buffers, columns, extra))  # another thread may insert too:
+    del _cache[CACHE_SIZE:]  # keep our own references, not _cache[0]
+    return columns, extra
 
 
 def buffer_columns(buffers: tuple[Buffer, ...]) -> Columns:
