@@ -12,8 +12,11 @@ capacity, against the reference's solve times and the heights of other
 allocators.  With ``--ablation`` (``make bench`` gives it), the paper's ablation
 table (each technique switched off in turn, 20 s per variant) over A-K, run
 by :mod:`minimalloc.batch` on every local core (``--only ablation`` for just
-that).  ``--trace-overhead`` also
-compares solves with and without the search trace.
+that).  ``--trace-overhead`` also compares solves with and without the
+search trace.  Last, the scale section (:mod:`minimalloc.bench_scale`):
+training traces of 10^4 to 10^6 buffers, bounds, baselines, validation and
+the minimiser in fresh processes, with their time and memory (``--only
+scale`` runs it alone, ``--no-scale`` skips it).
 
 Our times are of :meth:`Solver.solve` in a warm process (the problem already
 read); the reference's are medians of whole-process runs, so they include
@@ -508,8 +511,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
-    parser.add_argument("--only", choices=("ablation",),
-                        help="run only this section")
+    parser.add_argument("--only", choices=("ablation", "scale"),
+                        help="run only this section (ablation: the paper's table; "
+                             "scale: 10^4-10^6-buffer traces)")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="skip the scale section (it takes several minutes)")
+    parser.add_argument("--scale-sizes", default="10000,100000,1000000",
+                        help="buffers of the scale traces (default %(default)s)")
+    parser.add_argument("--scale-blocks", type=int, default=None,
+                        help="transformer blocks of the scale traces (default: 192 up "
+                             "to 10^5 buffers, 64 above)")
+    parser.add_argument("--scale-timeout", type=float, default=60.0,
+                        help="minimize's time limit in the scale section (default 60 s)")
     parser.add_argument("--ablation", action="store_true",
                         help="also run the ablation section (make bench does)")
     parser.add_argument("--ablation-timeout", type=float, default=20.0,
@@ -543,8 +556,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _scale(args: argparse.Namespace) -> int:
+    from minimalloc.bench_scale import report_scale
+
+    try:
+        sizes = [int(x) for x in args.scale_sizes.split(",") if x.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        raise BenchError(f"--scale-sizes: expected buffer counts, got {args.scale_sizes!r}")
+    report_scale(sizes, args.scale_timeout, args.scale_blocks)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from minimalloc.solver import warmup
+
+    if args.only == "scale":
+        return _scale(args)
 
     names = _instances(args.instances)
     runs = 1 if args.quick else args.runs
@@ -596,6 +625,9 @@ def _bench(args: argparse.Namespace) -> int:
         print()
         report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),
                         args.ablation_timeout, args.workers, args.ablation_output)
+    if not args.no_scale:
+        print()
+        _scale(args)
     return 0
 
 

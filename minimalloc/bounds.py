@@ -29,8 +29,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from minimalloc.columns import buffer_columns, derived
+from minimalloc.deadline import Deadline, as_deadline
 from minimalloc.errors import ProblemError
-from minimalloc.model import Problem
+from minimalloc.model import Buffer, Problem
 
 __all__ = [
     "Pieces",
@@ -40,7 +42,13 @@ __all__ = [
     "max_load",
     "overloaded",
     "peak_times",
+    "stacking_bound",
 ]
+
+#: The sweeps of the bounds visit at least this many moments before they
+#: heed a time limit: a passed limit still gets the bounds of a small problem
+#: (a subset search takes a millisecond or two).
+_ALWAYS = 64
 
 
 class Pieces(NamedTuple):
@@ -77,7 +85,8 @@ def active_pieces(problem: Problem) -> Pieces:
     Notes
     -----
     Cost ``O(n + g)`` for ``g`` gaps; buffers without gaps are handled as
-    whole arrays.
+    whole arrays.  The result is computed once per problem's buffers and
+    shared: its arrays are read-only.
 
     Examples
     --------
@@ -86,15 +95,17 @@ def active_pieces(problem: Problem) -> Pieces:
     >>> [tuple(int(v) for v in row) for row in zip(*active_pieces(Problem((b,)))[1:])]
     [(0, 2, 0, 8), (4, 6, 0, 8), (6, 8, 2, 5), (8, 10, 0, 8)]
     """
-    buffers = problem.buffers
+    return derived(problem.buffers, "pieces", lambda: _pieces(problem.buffers))
+
+
+def _pieces(buffers: tuple[Buffer, ...]) -> Pieces:
     n = len(buffers)
-    lower = np.fromiter((b.lower for b in buffers), np.int64, n)
-    upper = np.fromiter((b.upper for b in buffers), np.int64, n)
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
-    gapped = [i for i, b in enumerate(buffers) if b.gaps]
+    columns = buffer_columns(buffers)
+    lower, upper, size = columns.lower, columns.upper, columns.size
+    gapped = np.flatnonzero(columns.gap_count > 0).tolist()
     if not gapped:
-        return Pieces(np.arange(n, dtype=np.int64), lower, upper,
-                      np.zeros(n, np.int64), size)
+        return _read_only(Pieces(np.arange(n, dtype=np.int64), lower, upper,
+                                 np.zeros(n, np.int64), size))
     rows: list[tuple[int, int, int, int, int]] = []
     for i in gapped:
         b = buffers[i]
@@ -116,7 +127,14 @@ def active_pieces(problem: Problem) -> Pieces:
     wlo = np.concatenate([np.zeros(int(plain.sum()), np.int64), extra[:, 3]])
     whi = np.concatenate([size[plain], extra[:, 4]])
     order = np.lexsort((t0, owner))
-    return Pieces(owner[order], t0[order], t1[order], wlo[order], whi[order])
+    return _read_only(Pieces(owner[order], t0[order], t1[order], wlo[order], whi[order]))
+
+
+def _read_only(pieces: Pieces) -> Pieces:
+    """``pieces`` with every array read-only: they are shared (cached)."""
+    for array in pieces:
+        array.flags.writeable = False
+    return pieces
 
 
 def load_profile(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -186,7 +204,7 @@ def max_load(problem: Problem) -> int:
     return int(live.max()) if len(live) else 0
 
 
-def lower_bound(problem: Problem) -> int:
+def lower_bound(problem: Problem, deadline: Deadline | float | None = None) -> int:
     """A lower bound on the height of every solution: LOAD, raised where sound.
 
     The bound is the largest of
@@ -214,6 +232,11 @@ def lower_bound(problem: Problem) -> int:
     ----------
     problem : Problem
         Any problem; capacity is not used.
+    deadline : Deadline or float, optional
+        A time limit (seconds, or a shared
+        :class:`~minimalloc.deadline.Deadline`); when it passes, the moments
+        not visited yet are left out of the alignment bound (the answer is
+        still a lower bound).
 
     Returns
     -------
@@ -238,30 +261,34 @@ def lower_bound(problem: Problem) -> int:
         return 0
     pieces = active_pieces(problem)
     _, live = _profile(pieces)
+    columns = buffer_columns(buffers)
+    size, align, fixed = columns.size, columns.alignment, columns.fixed
     best = int(live.max()) if len(live) else 0
-    best = max(best, max(b.size for b in buffers))
-    best = max([best] + [b.offset + b.size for b in buffers if b.offset is not None])
+    best = max(best, int(size.max()))
+    if (fixed >= 0).any():
+        best = max(best, int((fixed + size)[fixed >= 0].max()))
     width = pieces.whi - pieces.wlo
     keep = width > 0
     if not keep.any():
         return best
-    n = len(buffers)
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
-    align = np.fromiter((b.alignment for b in buffers), np.int64, n)
     owner = pieces.owner[keep]
     slack = align[owner] - 1 + size[owner] - width[keep]
     if int(slack.max()) <= 0:  # every term equals the live bytes: LOAD is it
         return best
-    return int(_alignment_bound(
-        pieces.t0[keep], pieces.t1[keep], pieces.wlo[keep], width[keep],
-        size[owner], align[owner], int(slack.max()), best,
-    ))
+    limit = as_deadline(deadline)
+    with limit:
+        return int(_alignment_bound(
+            pieces.t0[keep], pieces.t1[keep], pieces.wlo[keep], width[keep],
+            size[owner], align[owner], int(slack.max()), best, limit.flag,
+        ))
 
 
-@njit(cache=True)
-def _alignment_bound(t0, t1, wlo, width, size, align, slack, best):  # pragma: no cover
+@njit(cache=True, nogil=True)
+def _alignment_bound(t0, t1, wlo, width, size, align, slack, best,
+                     flag):  # pragma: no cover
     """Sweep the pieces; at each moment whose live bytes plus ``slack`` beat
-    ``best``, take the smallest per-piece bound over the active pieces."""
+    ``best``, take the smallest per-piece bound over the active pieces.
+    Stops early (with the best so far) when ``flag[0]`` is set."""
     m = len(t0)
     times = np.empty(2 * m, np.int64)
     kinds = np.empty(2 * m, np.int64)  # 0 = end, 1 = start: ends first
@@ -279,7 +306,11 @@ def _alignment_bound(t0, t1, wlo, width, size, align, slack, best):  # pragma: n
     count = 0
     live = 0
     e = 0
+    moments = 0
     while e < 2 * m:
+        moments += 1
+        if moments > _ALWAYS and flag[0] != 0:
+            break
         now = times[order[e]]
         while e < 2 * m and times[order[e]] == now:
             p = which[order[e]]
@@ -416,3 +447,216 @@ def _ramp(count: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     starts = np.cumsum(count) - count
     return np.arange(total, dtype=np.int64) - np.repeat(starts, count)
+
+
+#: The stacking bound looks at most this many buffers of one moment (the
+#: largest): it tries every subset of them, ``2 ** STACK_LIMIT`` states.
+STACK_LIMIT = 16
+
+
+def stacking_bound(problem: Problem,
+                   deadline: Deadline | float | None = None) -> tuple[int, list[int]]:
+    """A lower bound from alignment: the buffers live at one moment, stacked.
+
+    At any moment the live buffers occupy disjoint address ranges, one above
+    the other, each at a multiple of its alignment.  For one order the
+    lowest stack is built by putting each buffer as low as it goes; the best
+    order over all subsets follows from ``best(S) = min over b in S of
+    align_up(best(S - b), alignment_b) + size_b`` (``align_up`` never
+    decreases, so a lower stack below is never worse).  This is exact for the
+    moment, where :func:`lower_bound` looks only at the buffer on top.
+    Buffers with a fixed offset, windowed gaps or size 0 are left out (a bound
+    on fewer buffers is still a bound), and at most :data:`STACK_LIMIT` of the
+    largest per moment are used.
+
+    The moments are the maximal sets of buffers occupying memory at one same
+    time (gaps cut buffers into pieces, :func:`active_pieces`).
+
+    Parameters
+    ----------
+    problem : Problem
+        Any problem; capacity is not used.
+    deadline : Deadline or float, optional
+        A time limit (seconds, or a shared
+        :class:`~minimalloc.deadline.Deadline`); when it passes, the best
+        moment so far gives the answer (still a lower bound).
+
+    Returns
+    -------
+    (int, list of int)
+        The bound (0 if no moment has a buffer with alignment above 1) and
+        the buffers of the moment that gives it.
+
+    Notes
+    -----
+    One sweep over time in a numba kernel, memory ``O(n)``: ``O(live)`` per
+    moment to pick its largest buffers, and the subset search (about a
+    million steps) only where stacking them in one fixed order (by
+    decreasing alignment) would beat the best bound so far.
+
+    Examples
+    --------
+    >>> from minimalloc.model import Buffer, Problem
+    >>> p = Problem((Buffer("a", 0, 2, 3, 4), Buffer("b", 0, 2, 3, 4),
+    ...              Buffer("c", 0, 2, 3, 4)))
+    >>> stacking_bound(p)
+    (11, [0, 1, 2])
+    """
+    limit = as_deadline(deadline)
+    buffers = problem.buffers
+    columns = buffer_columns(buffers)
+    size, align = columns.size, columns.alignment
+    usable = (columns.fixed < 0) & (size > 0)
+    for i in np.flatnonzero(columns.gap_count > 0).tolist():
+        if any(g.window is not None for g in buffers[i].gaps):
+            usable[i] = False
+    free = usable & (align > 1)
+    if not free.any():
+        return 0, []
+    pieces = active_pieces(problem)
+    keep = pieces.whi > pieces.wlo
+    owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]
+    times = np.concatenate([t0, t1])
+    starts = np.concatenate([np.ones(len(t0), np.int64), np.zeros(len(t1), np.int64)])
+    owners = np.concatenate([owner, owner])
+    order = np.lexsort((starts, times))  # at equal times, ends first
+    with limit:
+        best, where = _stacking_sweep(times[order], starts[order], owners[order], usable,
+                                      free, size, align, STACK_LIMIT, limit.flag)
+    return int(best), sorted(where.tolist())
+
+
+@njit(cache=True, nogil=True)
+def _stacking_sweep(times, starts, owners, usable, free, size, align, limit,
+                    flag):  # pragma: no cover
+    """Sweep the piece starts and ends; each time a group of events at one time
+    starts something and the next group ends something, the active set in
+    between is a maximal moment: stack its largest usable buffers."""
+    n = len(size)
+    count = np.zeros(n, np.int64)  # active pieces per buffer
+    members = np.empty(n, np.int64)
+    position = np.full(n, -1, np.int64)
+    active = 0
+    table = np.empty(1 << limit, np.int64)
+    top = np.empty(limit, np.int64)
+    best = 0
+    where = np.empty(0, np.int64)
+    pending = False
+    e = 0
+    groups = 0
+    total = len(times)
+    while e <= total:
+        ended = False
+        started = False
+        stop = e
+        if e < total:
+            now = times[e]
+            while stop < total and times[stop] == now:
+                if starts[stop]:
+                    started = True
+                else:
+                    ended = True
+                stop += 1
+        if pending and (ended or e == total) and active > 0:
+            chosen = _largest(members, active, usable, free, size, top)
+            if chosen > 0 and (groups < _ALWAYS or flag[0] == 0):
+                if _in_order(top, chosen, size, align) > best:
+                    value = _stack(top, chosen, size, align, table)
+                    if value > best:
+                        best = value
+                        where = top[:chosen].copy()
+        if e == total:
+            break
+        for k in range(e, stop):
+            b = owners[k]
+            if starts[k]:
+                if count[b] == 0:
+                    members[active] = b
+                    position[b] = active
+                    active += 1
+                count[b] += 1
+            else:
+                count[b] -= 1
+                if count[b] == 0:
+                    last = members[active - 1]
+                    members[position[b]] = last
+                    position[last] = position[b]
+                    position[b] = -1
+                    active -= 1
+        pending = started
+        e = stop
+        groups += 1
+        if groups >= _ALWAYS and flag[0] != 0:
+            break
+    return best, where
+
+
+@njit(cache=True, nogil=True)
+def _largest(members, active, usable, free, size, top):  # pragma: no cover
+    """Fill ``top`` with the (at most ``len(top)``) largest usable active
+    buffers, ties by index; 0 if no usable active buffer is free (aligned)."""
+    limit = len(top)
+    chosen = 0
+    any_free = False
+    for j in range(active):
+        b = members[j]
+        if not usable[b]:
+            continue
+        any_free = any_free or free[b]
+        # Insert b in top[:chosen], ordered by (-size, index).
+        k = chosen
+        while k > 0 and (size[top[k - 1]] < size[b]
+                         or (size[top[k - 1]] == size[b] and top[k - 1] > b)):
+            k -= 1
+        if k >= limit:
+            continue
+        last = min(chosen, limit - 1)
+        for i in range(last, k, -1):
+            top[i] = top[i - 1]
+        top[k] = b
+        chosen = min(chosen + 1, limit)
+    if not any_free:
+        return 0
+    top[:chosen].sort()
+    return chosen
+
+
+@njit(cache=True, nogil=True)
+def _in_order(top, chosen, size, align):  # pragma: no cover
+    """The stack of ``top[:chosen]`` in one order (decreasing alignment, then
+    size): an upper bound on the lowest stack."""
+    keys = np.empty(chosen, np.int64)
+    for i in range(chosen):
+        keys[i] = i
+    for i in range(1, chosen):  # insertion sort: at most 16 items
+        j = i
+        while j > 0:
+            a, b = top[keys[j - 1]], top[keys[j]]
+            if align[a] > align[b] or (align[a] == align[b] and size[a] >= size[b]):
+                break
+            keys[j - 1], keys[j] = keys[j], keys[j - 1]
+            j -= 1
+    height = 0
+    for i in range(chosen):
+        b = top[keys[i]]
+        height = (height + align[b] - 1) // align[b] * align[b] + size[b]
+    return height
+
+
+@njit(cache=True, nogil=True)
+def _stack(top, chosen, size, align, table):  # pragma: no cover
+    """The lowest stack of ``top[:chosen]``, by dynamic programming over
+    subsets."""
+    full = (1 << chosen) - 1
+    table[0] = 0
+    for subset in range(1, full + 1):
+        low = -1
+        for i in range(chosen):
+            if subset >> i & 1:
+                b = top[i]
+                below = table[subset ^ (1 << i)]
+                height = (below + align[b] - 1) // align[b] * align[b] + size[b]
+                if low < 0 or height < low:
+                    low = height
+        table[subset] = low
+    return table[full]

@@ -58,7 +58,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from minimalloc.bounds import load_profile, lower_bound, max_load, overloaded, peak_times
+from minimalloc.columns import buffer_columns
+from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.minimize import (
     MinimizeResult,
@@ -71,7 +75,6 @@ from minimalloc.minimize import (
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.solver import _best_baseline
-from minimalloc.sweep import sweep
 
 __all__ = ["Explanation", "explain"]
 
@@ -300,6 +303,8 @@ class _Explainer:
                  params: SolverParams | None) -> None:
         self.started = time.perf_counter()
         self.deadline = None if timeout is None else self.started + timeout
+        # Bounds, baselines and the sweep watch this; searches get budgets.
+        self.limit = Deadline.until(self.deadline)
         self.timeout = timeout
         self.problem = problem
         self.capacity: int = problem.capacity  # type: ignore[assignment]
@@ -320,14 +325,28 @@ class _Explainer:
 
     # -- deciding -------------------------------------------------------
 
-    def _partitions(self) -> list[list[int]]:
-        result = sweep(self.problem)
-        return [sorted(result.partition(p).tolist()) for p in range(result.num_partitions)]
+    def _partitions(self) -> list[list[int]] | None:
+        """The partitions' buffers (as the sweep forms them: maximal groups of
+        lifespans linked in time), in time order; None if the time ran out.
+
+        Sorting by start is enough, in ``O(n)`` memory: listing the overlaps
+        as the sweep does would take memory for every pair alive together.
+        """
+        if self.limit.expired():
+            return None
+        columns = buffer_columns(self.problem.buffers)
+        n = len(columns.lower)
+        if n == 0:
+            return []
+        order = np.lexsort((np.arange(n), columns.lower))
+        reach = np.maximum.accumulate(columns.upper[order])
+        starts = np.flatnonzero(columns.lower[order][1:] >= reach[:-1]) + 1
+        return [sorted(part.tolist()) for part in np.split(order, starts)]
 
     def _bound(self, indices: Sequence[int]) -> int:
         """The best lower bound on the height of the buffers at ``indices``."""
         sub = self.problem.subset(sorted(indices))
-        return max(lower_bound(sub), stacking_bound(sub)[0])
+        return max(lower_bound(sub, self.limit), stacking_bound(sub, self.limit)[0])
 
     def _decide(self) -> tuple[bool | None, list[int] | None, Solution | None]:
         """Whether the problem fits; if not, a set of buffers that does not
@@ -341,18 +360,24 @@ class _Explainer:
         local set that cannot be packed settles it at a fraction of the cost
         of a proof for the whole partition.
         """
-        bound, moment = stacking_bound(self.problem)
+        bound, moment = stacking_bound(self.problem, self.limit)
         if bound > self.capacity:
             return False, moment, None
         parts = self._partitions()
+        if parts is None:
+            return None, None, None
         for part in parts:
             if self._bound(part) > self.capacity:
                 return False, part, None
-        baseline = _best_baseline(self.problem, self.capacity)
+        baseline = _best_baseline(self.problem, self.capacity, self.limit)
         if baseline is not None and baseline.fits:
             return True, None, baseline.solution
         until = self._until(DECIDE_SHARE)
-        candidates = [self._local_sets(part) for part in parts]
+        candidates = []
+        for part in parts:
+            if self.limit.expired():
+                return None, None, None
+            candidates.append(self._local_sets(part))
         fits: list[frozenset[int]] = []  # sets known to fit: their subsets fit too
         undecided: set[frozenset[int]] = set()  # no budget makes these a proof
         offsets = [b.offset or 0 for b in self.problem.buffers]
@@ -405,7 +430,8 @@ class _Explainer:
         first; single moments only
         when they could fail on their own (see :func:`_suspect_moments`)."""
         inside = set(part)
-        moments = [m for m in _moments(self.problem) if inside.issuperset(m)]
+        moments = [m for m in _moments(self.problem, self.limit)
+                   if inside.issuperset(m)]
         sets: list[list[int]] = []
         seen: set[frozenset[int]] = {frozenset(part)}
         width = 1
@@ -449,13 +475,13 @@ class _Explainer:
                 return False
         sub = self.problem.subset(sorted(key))
         answer: bool | None
-        stack, moment = stacking_bound(sub)
-        if lower_bound(sub) > self.capacity or stack > self.capacity:
+        stack, moment = stacking_bound(sub, self.limit)
+        if lower_bound(sub, self.limit) > self.capacity or stack > self.capacity:
             answer = True
         elif len(moment) == len(key):  # one moment, stacked exactly: it fits
             answer = False
         else:
-            baseline = _best_baseline(sub, self.capacity)
+            baseline = _best_baseline(sub, self.capacity, self.limit)
             if baseline is not None and baseline.fits:
                 answer = False
             else:
@@ -528,9 +554,13 @@ class _Explainer:
             return None
 
     def run(self) -> Explanation:
+        with self.limit:  # its timer stops the kernels at the deadline
+            return self._run()
+
+    def _run(self) -> Explanation:
         problem, capacity = self.problem, self.capacity
         load = max_load(problem)
-        bound = lower_bound(problem)
+        bound = lower_bound(problem, self.limit)
         facts: dict[str, object] = {"overloaded": ()}
         feasible: bool | None
         solution = None

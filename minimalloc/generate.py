@@ -52,7 +52,7 @@ __all__ = [
 
 SIZE_DISTRIBUTIONS = ("lognormal", "uniform", "pow2")
 LIFETIME_DISTRIBUTIONS = ("exponential", "uniform")
-MODEL_KINDS = ("chain", "residual", "unet", "transformer")
+MODEL_KINDS = ("chain", "residual", "unet", "transformer", "training")
 
 Alignment = int | Sequence[int]
 
@@ -489,6 +489,58 @@ def _transformer(trace: _Trace, blocks: int, dtype_bytes: int) -> None:
     trace.op("logits", [x], _bytes(seq * int(rng.choice([1000, 4096])), dtype_bytes))
 
 
+def _training(trace: _Trace, blocks: int, dtype_bytes: int, micro_batches: int) -> None:
+    """Training steps of a transformer with gradient accumulation.
+
+    Per micro-batch: the forward pass of :func:`_transformer`, whose
+    activations stay alive until the backward pass reads them again (block by
+    block, in reverse), then three backward operators per block.  Each
+    block's weight gradient is accumulated from the first backward pass to the
+    optimiser step at the end.  So about ten buffers per block are alive at
+    once: hundreds to thousands, as in real training graphs.
+    """
+    rng = trace.rng
+    seq = int(rng.choice([64, 128, 256]))
+    d_model = int(rng.choice([256, 512, 768]))
+    heads = d_model // 64
+    act = _bytes(seq * d_model, dtype_bytes)
+    square = _bytes(heads * seq * seq, dtype_bytes)
+    weights = _bytes(12 * d_model * d_model, dtype_bytes)
+    accumulators: list[str] = []
+    for m in range(micro_batches):
+        x = trace.op(f"mb{m}.embed", [], act)
+        saved: list[tuple[str, list[str]]] = []
+        for i in range(blocks):
+            p = f"mb{m}.blk{i}"
+            ws = _workspace(rng, act)
+            h = trace.op(f"{p}.ln1", [x], act)
+            q = trace.op(f"{p}.q", [h], act, workspace=ws)
+            k = trace.op(f"{p}.k", [h], act, workspace=ws)
+            v = trace.op(f"{p}.v", [h], act, workspace=ws)
+            scores = trace.op(f"{p}.scores", [q, k], square)
+            probs = trace.op(f"{p}.softmax", [scores], square)
+            attn = trace.op(f"{p}.attn", [probs, v], act)
+            x = trace.op(f"{p}.add1", [x, trace.op(f"{p}.proj", [attn], act)], act)
+            h2 = trace.op(f"{p}.ln2", [x], act)
+            up = trace.op(f"{p}.mlp_up", [h2], 4 * act, workspace=_workspace(rng, 4 * act))
+            g = trace.op(f"{p}.gelu", [up], 4 * act)
+            x = trace.op(f"{p}.add2", [x, trace.op(f"{p}.mlp_down", [g], act)], act)
+            saved.append((p, [h, q, k, v, probs, attn, h2, up, g]))
+        grad = trace.op(f"mb{m}.loss", [x], act)
+        for i in reversed(range(blocks)):
+            p, kept = saved[i]
+            if m == 0:
+                accumulators.append(trace.op(f"blk{i}.dW", [], weights))
+            dw = f"blk{i}.dW"
+            d_mlp = trace.op(f"{p}.d_mlp", [grad, *kept[6:], dw], act,
+                             workspace=_workspace(rng, 4 * act))
+            d_attn = trace.op(f"{p}.d_attn", [d_mlp, *kept[:6], dw], act,
+                              workspace=_workspace(rng, act))
+            grad = trace.op(f"{p}.d_x", [d_attn, d_mlp], act)
+        trace.op(f"mb{m}.done", [grad], 512)
+    trace.op("optimizer", accumulators, 512)
+
+
 def model_trace(
     layers: int,
     *,
@@ -501,6 +553,7 @@ def model_trace(
     window_probability: float = 0.0,
     fixed_probability: float = 0.0,
     capacity: int | None = None,
+    micro_batches: int = 1,
 ) -> Problem:
     """The tensors of a neural network run one operator per time step.
 
@@ -519,7 +572,7 @@ def model_trace(
         (14 operators each).
     seed : int
         Seed of the random generator (input shape, workspaces).
-    kind : {"chain", "residual", "unet", "transformer"}
+    kind : {"chain", "residual", "unet", "transformer", "training"}
         ``chain``: each layer reads the previous one's output, downsampling
         every 4 layers.  ``residual``: blocks of two convolutions and an add
         that also reads the block's input, which stays alive across the block
@@ -528,12 +581,20 @@ def model_trace(
         reads them.  ``transformer``: per block layer norm, Q, K, V, scores,
         softmax, attention output, projection, residual add, MLP up, GELU, MLP
         down, residual add; the block input stays alive until its add.
+        ``training``: that transformer trained with gradient accumulation over
+        ``micro_batches``: the forward activations live until the backward
+        pass reads them, weight gradients until the optimiser step, so about
+        ten buffers per block are alive at once (about
+        ``micro_batches * 22 * layers`` buffers in all).
     dtype_bytes : int
         Bytes per element.
     workspace_probability : float
         Chance that an operator that may need a workspace gets one.
     alignment, gap_probability, window_probability, fixed_probability, capacity
         As in :func:`random_problem`.
+    micro_batches : int
+        For ``training``: forward and backward passes before the optimiser
+        step.
 
     Returns
     -------
@@ -555,6 +616,8 @@ def model_trace(
     trace = _Trace(rng, _probability(workspace_probability, "workspace_probability"))
     if kind == "transformer":
         _transformer(trace, layers, dtype_bytes)
+    elif kind == "training":
+        _training(trace, layers, dtype_bytes, _count(micro_batches, "micro_batches", 1))
     else:
         _conv_net(trace, layers, kind, dtype_bytes)
     return _decorate(

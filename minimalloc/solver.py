@@ -24,11 +24,12 @@ import numpy as np
 
 from minimalloc import _search
 from minimalloc.completeness import incomplete_reason
+from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
-from minimalloc.sweep import BufferArrays, SweepResult, sweep
+from minimalloc.sweep import BufferArrays, SweepResult, SweepStopped, sweep
 
 _STOP_CANCEL = 1
 _STOP_TIMEOUT = 2
@@ -205,13 +206,17 @@ class Solver:
         timer = self._begin()
         try:
             if fallback:
-                self.baseline = _best_baseline(problem, capacity)
+                # Within the time limit: the timer and cancel() set this flag.
+                self.baseline = _best_baseline(problem, capacity, self._stop_flag())
                 if callable(fallback) and self.baseline is not None:
                     fallback(self.baseline)
             if self.params.minimize_capacity:
                 result = self._minimize_capacity(problem, capacity, trace)
             else:
                 result = self._solve_once(problem, capacity, trace)
+        except SweepStopped:  # stopped before the search could start
+            result = SolveResult(status=self._stop_status(), solution=None,
+                                 stats=SearchStats(), capacity=capacity)
         finally:
             self._end(timer)
         if fallback:
@@ -254,13 +259,20 @@ class Solver:
                     and self._control[_search.CONTROL_STOP] == 0):
                 self._control[_search.CONTROL_STOP] = _STOP_TIMEOUT
 
+    def _stop_flag(self) -> Deadline:
+        """The solver's stop flag (set by its timer and by :meth:`cancel`) as
+        a :class:`Deadline` for the preparatory work."""
+        stop = _search.CONTROL_STOP
+        return Deadline(None, flag=self._control[stop:stop + 1])
+
     def _stop_status(self) -> Status:
         stop = self._control[_search.CONTROL_STOP]
         return Status.CANCELLED if stop == _STOP_CANCEL else Status.TIMEOUT
 
     def _solve_once(self, problem: Problem, capacity: int, trace: int,
                     prepared: _Prepared | None = None) -> SolveResult:
-        prepared = prepared if prepared is not None else _Prepared.build(problem)
+        if prepared is None:
+            prepared = _Prepared.build(problem, self._stop_flag().flag)
         started = time.perf_counter()
         run = _run_kernel(prepared, capacity, self.params, self._control, trace)
         search_seconds = time.perf_counter() - started
@@ -296,7 +308,7 @@ class Solver:
         """The reference's binary search on the capacity between 0 and
         ``capacity``: after a success at ``mid``, the next upper bound is the
         height found minus one.  Counters add up over all probes."""
-        prepared = _Prepared.build(problem)
+        prepared = _Prepared.build(problem, self._stop_flag().flag)
         lo, hi = 0, capacity
         best: SolveResult | None = None
         last: SolveResult | None = None
@@ -414,12 +426,15 @@ def warmup(trace: bool = True) -> float:
     solve(problem, SolverParams(preordering_heuristics=("WAT",)))
     if trace:
         solve(problem, trace=64)  # the traced kernel is a separate compilation
-    from minimalloc.bounds import lower_bound
+    from minimalloc.bounds import lower_bound, stacking_bound
     from minimalloc.heuristics import allocate, available_allocators
 
     lower_bound(problem)
     for name in available_allocators():  # the baselines' placement kernel
         allocate(problem, name)
+    aligned = Problem([Buffer("a", 0, 2, 3, alignment=4),
+                       Buffer("b", 1, 3, 3, alignment=4)])
+    stacking_bound(aligned)  # the stacking bound's sweep kernel
     return time.perf_counter() - started
 
 
@@ -438,10 +453,12 @@ class _Prepared:
     _reason: list = field(default_factory=list)  # the cached incomplete reason
 
     @classmethod
-    def build(cls, problem: Problem) -> _Prepared:
+    def build(cls, problem: Problem, flag: np.ndarray | None = None) -> _Prepared:
+        """Sweep ``problem``; raises :class:`SweepStopped` if ``flag`` is set
+        meanwhile."""
         started = time.perf_counter()
         arrays = BufferArrays(problem.buffers)
-        result = sweep(problem, arrays)
+        result = sweep(problem, arrays, flag)
         keys = _static_keys(arrays, result)
         return cls(arrays, result, keys, time.perf_counter() - started, problem)
 
@@ -608,25 +625,55 @@ def _sum_stats(all_stats: list[SearchStats]) -> SearchStats:
     )
 
 
-def _best_baseline(problem: Problem, capacity: int | None) -> Fallback | None:
+def _best_baseline(problem: Problem, capacity: int | None,
+                   deadline: Deadline | float | None = None) -> Fallback | None:
     """The lowest valid allocation among the registered baseline allocators.
 
-    Ties go to the allocator registered first.  Only the candidates down to
-    the first valid one are validated (a baseline can be invalid only when
-    fixed buffers collide with each other); None if none is valid.
+    Ties go to the allocator registered first.  With a ``deadline`` (seconds
+    or a :class:`Deadline`), allocators not started when it passes are
+    skipped and a running one stacks its remaining buffers on top (see
+    :func:`minimalloc.heuristics.allocate_within`); the first allocator always
+    runs, so there is an answer.  The built-in allocators are valid by
+    construction unless buffers with fixed offsets collide with each other
+    (checked once, on those buffers alone); the answers of registered
+    functions are validated.  None if no answer is valid.
     """
-    from minimalloc.heuristics import allocate, available_allocators
+    from minimalloc.deadline import as_deadline
+    from minimalloc.heuristics import allocate_within, available_allocators, built_in
     from minimalloc.validate import validate
 
+    limit = as_deadline(deadline)
     candidates = []
-    for rank, name in enumerate(available_allocators()):
-        solution = allocate(problem, name)
-        candidates.append((solution.height, rank, name, solution))
-    unlimited = problem.with_capacity(None)
+    with limit:
+        for rank, name in enumerate(available_allocators()):
+            if candidates and limit.expired():
+                break
+            solution, _ = allocate_within(problem, name, limit)
+            candidates.append((solution.height, rank, name, solution))
+    fixed_ok: bool | None = None
     for height, _, name, solution in sorted(candidates, key=lambda c: c[:2]):
-        if validate(unlimited, solution).ok:
+        if built_in(name):
+            if fixed_ok is None:
+                fixed_ok = _fixed_buffers_fit(problem)
+            valid = fixed_ok
+        else:
+            valid = validate(problem.with_capacity(None), solution).ok
+        if valid:
             return Fallback(name, solution, capacity is None or height <= capacity)
     return None
+
+
+def _fixed_buffers_fit(problem: Problem) -> bool:
+    """Whether the buffers with fixed offsets collide with no other one."""
+    from minimalloc.columns import buffer_columns
+    from minimalloc.validate import validate
+
+    fixed = np.flatnonzero(buffer_columns(problem.buffers).fixed >= 0).tolist()
+    if len(fixed) < 2:
+        return True
+    sub = Problem(tuple(problem.buffers[i] for i in fixed))
+    offsets = [problem.buffers[i].offset for i in fixed]
+    return validate(sub, Solution.from_offsets(sub, offsets)).ok
 
 
 def _with_fallback(result: SolveResult, baseline: Fallback | None) -> SolveResult:

@@ -53,6 +53,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from minimalloc.columns import buffer_columns
 from minimalloc.model import Buffer, Problem
 
 RIGHT = 0  # ends sort before starts at equal times
@@ -141,17 +142,14 @@ class BufferArrays:
 
     def __init__(self, buffers: tuple[Buffer, ...]) -> None:
         n = len(buffers)
-        self.lower = np.fromiter((b.lower for b in buffers), np.int64, n)
-        self.upper = np.fromiter((b.upper for b in buffers), np.int64, n)
-        self.size = np.fromiter((b.size for b in buffers), np.int64, n)
-        self.alignment = np.fromiter((b.alignment for b in buffers), np.int64, n)
-        self.fixed = np.fromiter(
-            (-1 if b.offset is None else b.offset for b in buffers), np.int64, n
-        )
-        counts = np.fromiter((len(b.gaps) for b in buffers), np.int64, n)
+        columns = buffer_columns(buffers)  # read once per problem, shared
+        self.lower, self.upper, self.size = columns.lower, columns.upper, columns.size
+        self.alignment, self.fixed = columns.alignment, columns.fixed
+        counts = columns.gap_count
         self.gap_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=self.gap_ptr[1:])
-        gaps = [g for b in buffers for g in sorted(b.gaps, key=lambda g: g.lower)]
+        gaps = [g for i in np.flatnonzero(counts).tolist()
+                for g in sorted(buffers[i].gaps, key=lambda g: g.lower)]
         self.gap_lo = np.array([g.lower for g in gaps], dtype=np.int64)
         self.gap_hi = np.array([g.upper for g in gaps], dtype=np.int64)
         self.gap_wlo = np.array(
@@ -178,16 +176,30 @@ def effective_size(upper: Buffer, other: Buffer) -> int | None:
     return None if size == NO_OVERLAP else int(size)
 
 
-def sweep(problem: Problem, arrays: BufferArrays | None = None) -> SweepResult:
-    """Sections, partitions, overlaps and cuts of ``problem`` (see module doc)."""
+class SweepStopped(Exception):
+    """The sweep was stopped by its flag (a time limit or a cancel)."""
+
+
+def sweep(problem: Problem, arrays: BufferArrays | None = None,
+          flag: np.ndarray | None = None) -> SweepResult:
+    """Sections, partitions, overlaps and cuts of ``problem`` (see module doc).
+
+    ``flag`` is a one-element int64 array (see :mod:`minimalloc.deadline`):
+    when another thread sets it, the sweep stops and raises
+    :class:`SweepStopped` (listing the overlaps of a big problem takes long).
+    """
     if arrays is None:
         arrays = BufferArrays(problem.buffers)
+    if flag is None:
+        flag = np.zeros(1, np.int64)
     n = len(problem.buffers)
     points = _create_points(problem, arrays)
     (sec_ptr, sec_buf, sp_buf, sp_lo, sp_hi, sp_wlo, sp_whi, ov_a, ov_b, ov_size,
      part_ptr, part_buf, part_lo, part_hi) = _sweep_kernel(
         n, *points, arrays.lower, arrays.upper, arrays.size, arrays.gap_ptr,
-        arrays.gap_lo, arrays.gap_hi, arrays.gap_wlo, arrays.gap_whi)
+        arrays.gap_lo, arrays.gap_hi, arrays.gap_wlo, arrays.gap_whi, flag)
+    if flag[0] != 0:
+        raise SweepStopped("the sweep was stopped")
     # Spans were emitted in time order; a stable sort by buffer keeps that order.
     order = np.argsort(sp_buf, kind="stable")
     span_ptr = _csr_pointers(sp_buf, n)
@@ -527,9 +539,9 @@ def _erase(members, position, count, b):
     return count
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
-                  lower, upper, size, gap_ptr, gap_lo, gap_hi, gap_wlo, gap_whi):
+                  lower, upper, size, gap_ptr, gap_lo, gap_hi, gap_wlo, gap_whi, flag):
     # Sets with O(1) insert/erase and O(k) listing: members + position.
     active = np.empty(n, np.int64)
     active_pos = np.full(n, -1, np.int64)
@@ -564,6 +576,8 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
     last_section_idx = 0
 
     for p in range(len(pt_time)):
+        if (p & 255) == 0 and flag[0] != 0:  # stopped: the caller raises
+            break
         b = pt_buf[p]
         t = pt_time[p]
         if not have_time:

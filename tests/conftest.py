@@ -15,3 +15,15 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("deterministic", derandomize=True)
 settings.load_profile("deterministic")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels():
+    """Compile (or load from the cache) every kernel before the first test,
+    as the app and the CLI do: a cold compile takes tens of seconds, which
+    must not be charged to the first test that runs under a time limit."""
+    from minimalloc.solver import warmup
+
+    warmup()

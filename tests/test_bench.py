@@ -15,7 +15,7 @@ pytestmark = needs_shared
 
 def test_bench_on_one_instance(capsys):
     code = bench.main(["--instances", "K", "--runs", "1", "--no-jit", "--no-minimize",
-                       "--shared", str(SHARED)])
+                       "--no-scale", "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "identical: yes (1/1 instances" in out
@@ -32,7 +32,7 @@ def test_bench_on_one_instance(capsys):
 
 def test_minimiser_section(capsys):
     code = bench.main(["--instances", "C", "--runs", "1", "--no-jit", "--no-start",
-                       "--minimize-timeout", "30", "--shared", str(SHARED)])
+                       "--minimize-timeout", "30", "--no-scale", "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "Minimiser with no capacity" in out
@@ -80,3 +80,19 @@ def test_ablation_section_runs_through_the_batch(capsys, tmp_path):
     assert rows["section_inference"][1:] == ["T", "0", "0"]  # K, solved, reference's
     assert rows["nothing"][-1] == "1"
     assert len(output.read_text().splitlines()) == 11  # header and ten variants
+
+
+def test_scale_section_alone(capsys):
+    # A small trace through every phase, each in a fresh process.
+    code = bench.main(["--only", "scale", "--scale-sizes", "3000",
+                       "--scale-timeout", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Scale: training traces" in out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("buffers"))
+    cells = lines[header + 1].split()
+    assert int(cells[0].replace(",", "")) > 2000
+    checks = next(line for line in lines[header + 2:] if line.startswith("buffers"))
+    row = lines[lines.index(checks) + 1].split()
+    assert row[-2:] == ["yes", "yes"]  # answers valid, minimize <= best baseline

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
+import reference_bounds
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracle import brute_force_min_height, occupied
@@ -15,8 +18,11 @@ from minimalloc.bounds import (
     max_load,
     overloaded,
     peak_times,
+    stacking_bound,
 )
+from minimalloc.columns import clear_cache
 from minimalloc.errors import ProblemError
+from minimalloc.generate import random_problem
 from minimalloc.model import Buffer, Gap, Problem
 
 
@@ -196,3 +202,56 @@ def test_large_problem():
     aligned = Problem(tuple(Buffer(b.id, b.lower, b.upper, b.size, alignment=64)
                             for b in p.buffers))
     assert lower_bound(aligned) >= max_load(aligned)
+
+
+# ----------------------------------------------------------------------------
+# The stacking bound: the same as the first version; memory and time limits
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 300),
+       st.sampled_from([1, (1, 4, 16), (8, 64), (3, 5, 7)]),
+       st.floats(0, 1), st.floats(0, 1), st.floats(0, 0.3))
+def test_stacking_bound_matches_the_first_version(seed, n, alignment, gaps, windows,
+                                                  fixed):
+    problem = random_problem(n, seed=seed, alignment=alignment, gap_probability=gaps,
+                             window_probability=windows, fixed_probability=fixed,
+                             mean_lifetime=30)
+    assert stacking_bound(problem) == reference_bounds.stacking_bound(problem)
+
+
+def test_stacking_bound_on_a_crowded_moment_uses_the_largest():
+    # 20 buffers at once: the 16 largest are stacked; alignment 8 wastes room.
+    buffers = tuple(Buffer(f"b{i}", 0, 2, 1 + i, alignment=8) for i in range(20))
+    p = Problem(buffers)
+    assert stacking_bound(p) == reference_bounds.stacking_bound(p)
+    assert stacking_bound(p)[1] == list(range(4, 20))
+
+
+def _peak_bytes(function, *args) -> int:
+    clear_cache()  # what is kept from an earlier call would not be counted
+    tracemalloc.start()
+    try:
+        function(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_bounds_memory_does_not_grow_with_the_pairs():
+    from test_heuristics import overlapping
+
+    few, many = overlapping(4000, 20), overlapping(4000, 200)
+    for function in (lower_bound, stacking_bound, max_load):
+        function(few)  # compile outside the measurement
+        small = _peak_bytes(function, few)
+        large = _peak_bytes(function, many)
+        assert large < 2 * small, (function.__name__, small, large)
+
+
+def test_passed_deadline_still_gives_a_bound():
+    problem = random_problem(5000, seed=3, alignment=(8, 64), mean_lifetime=200)
+    value, where = stacking_bound(problem, 0.0)
+    full, _ = stacking_bound(problem)
+    assert 0 <= value <= full
+    assert lower_bound(problem, 0.0) <= lower_bound(problem)

@@ -242,3 +242,20 @@ def test_fragmentation_subset_within_the_limit():
     assert e.subset == tuple(range(9)) and e.subset_minimal  # the gadget
     assert e.seconds < 5
     _check_subset(problem, e, lambda indices, capacity: _fits(problem, indices, capacity))
+
+
+def test_partitions_without_listing_overlaps_match_the_sweep():
+    # explain finds the partitions by sorting lifespans (O(n) memory); they
+    # must be the sweep's, gaps and all.
+    from minimalloc.explain import _Explainer
+    from minimalloc.generate import random_problem
+    from minimalloc.sweep import sweep
+
+    for seed in range(60):
+        problem = random_problem(60, seed=seed, horizon=200, mean_lifetime=8,
+                                 gap_probability=0.3, window_probability=0.3,
+                                 fixed_probability=0.1).with_capacity(10**6)
+        result = sweep(problem)
+        expected = [sorted(result.partition(k).tolist())
+                    for k in range(result.num_partitions)]
+        assert _Explainer(problem, None, None)._partitions() == expected

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import occupied
+from pairwise_baselines import pairwise_allocate
+from reference_data import BENCHMARKS, needs_shared
 from test_bounds import small_buffers
 
+from minimalloc.columns import clear_cache
 from minimalloc.errors import ProblemError
+from minimalloc.formats.csv import read_csv
 from minimalloc.generate import perfect_packing, random_problem
 from minimalloc.heuristics import (
     ALLOCATORS,
     allocate,
+    allocate_within,
     available_allocators,
     best_fit,
     first_fit,
@@ -226,3 +233,71 @@ def test_large_problem():
         assert validate(problem, solution).ok
         sizes = np.array([b.size for b in problem.buffers])
         assert solution.height == int((np.array(solution.offsets) + sizes).max())
+
+
+# ----------------------------------------------------------------------------
+# Against the first, pair-listing version; memory and time limits at scale
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 400),
+       st.sampled_from([1, (1, 4, 16), (8, 64)]),
+       st.floats(0, 1), st.floats(0, 1), st.floats(0, 0.3))
+def test_identical_to_the_pair_listing_version(seed, n, alignment, gaps, windows, fixed):
+    problem = random_problem(n, seed=seed, alignment=alignment, gap_probability=gaps,
+                             window_probability=windows, fixed_probability=fixed,
+                             mean_lifetime=40)
+    for name in available_allocators():
+        assert allocate(problem, name) == pairwise_allocate(problem, name), name
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["A", "K"])
+def test_identical_to_the_pair_listing_version_on_benchmarks(name):
+    path = BENCHMARKS / "challenging" / f"{name}.1048576.csv"
+    problem = read_csv(path)
+    for allocator in available_allocators():
+        assert allocate(problem, allocator) == pairwise_allocate(problem, allocator)
+
+
+def _peak_bytes(function, *args) -> int:
+    clear_cache()  # what is kept from an earlier call would not be counted
+    tracemalloc.start()
+    try:
+        function(*args)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def overlapping(n: int, alive: int, seed: int = 0) -> Problem:
+    """``n`` buffers, each alive for about ``alive`` of the ``n`` steps: about
+    ``n * alive`` pairs alive together."""
+    rng = np.random.default_rng(seed)
+    lower = rng.integers(0, n, n)
+    width = rng.integers(alive // 2, 3 * alive // 2 + 1, n)
+    size = rng.integers(1, 100, n) * 8
+    return Problem(tuple(Buffer(f"b{i}", int(lo), int(lo + w), int(s), alignment=8)
+                         for i, (lo, w, s) in enumerate(zip(lower, width, size))))
+
+
+def test_memory_does_not_grow_with_the_pairs():
+    # The same number of buffers, ten times the pairs: the peak of what is
+    # allocated must stay about the same (it is O(n), not O(pairs)).
+    few, many = overlapping(4000, 20), overlapping(4000, 200)
+    for name in available_allocators():
+        allocate(few, name)  # compile outside the measurement
+        small = _peak_bytes(allocate, few, name)
+        large = _peak_bytes(allocate, many, name)
+        assert large < 2 * small, (name, small, large)
+
+
+def test_a_passed_deadline_stacks_the_rest_validly():
+    problem = random_problem(3000, seed=5, alignment=(1, 8), gap_probability=0.1,
+                             window_probability=0.5, fixed_probability=0.02)
+    for name in available_allocators():
+        solution, complete = allocate_within(problem, name, 0.0)
+        assert not complete
+        assert validate(problem.with_capacity(None), solution).ok
+        full, complete = allocate_within(problem, name, None)
+        assert complete and full == allocate(problem, name)

@@ -436,3 +436,24 @@ def test_a_hundred_thousand_buffers() -> None:
     )
     assert expected
     assert conflicts(problem, sol) == expected
+
+
+def test_memory_does_not_grow_with_the_pairs():
+    # The same number of buffers with ten times the pairs alive together: the
+    # sweep keeps only the live rectangles, so the peak stays about the same.
+    import tracemalloc
+
+    from test_heuristics import overlapping
+
+    from minimalloc.heuristics import first_fit
+
+    peaks = []
+    for problem in (overlapping(4000, 20), overlapping(4000, 200)):
+        solution = first_fit(problem)
+        tracemalloc.start()
+        try:
+            assert validate(problem, solution).ok
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < 2 * peaks[0], peaks

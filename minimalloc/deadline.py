@@ -1,0 +1,105 @@
+"""A time limit and a cancel flag that Python code and numba kernels share.
+
+A numba kernel cannot read the clock, so the limit reaches it through a
+one-element int64 array: a timer thread sets it at the deadline, and
+:meth:`Deadline.cancel` sets it from anywhere.  Kernels read ``flag[0]``
+every so many iterations (:data:`CHECK_EVERY`) and, when it is set, stop with
+the best they have; they run with ``nogil=True`` so that the timer thread
+can run meanwhile.  Python code asks :meth:`Deadline.expired` between steps.
+
+>>> deadline = Deadline(None)
+>>> deadline.expired(), deadline.left()
+(False, None)
+>>> deadline.cancel(); deadline.expired()
+True
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import numpy as np
+
+__all__ = ["CHECK_EVERY", "Deadline"]
+
+#: Kernels read the flag once per this many steps of their main loop (a
+#: power of two minus one, used as a mask).
+CHECK_EVERY = 1023
+#: Timeouts longer than this (about 115 days) set no timer: they cannot
+#: expire in practice, and threading.Timer rejects huge values.
+_LONGEST_TIMER = 1e7
+
+
+class Deadline:
+    """A point in time after which long work should stop, or None for none.
+
+    Parameters
+    ----------
+    timeout : float or None
+        Seconds from now; None (or inf) for no limit.
+    flag : np.ndarray, optional
+        A one-element int64 array to share (for example with a solver, so that
+        its cancel reaches this work too); a new one by default.
+    """
+
+    def __init__(self, timeout: float | None, flag: np.ndarray | None = None) -> None:
+        self.flag = flag if flag is not None else np.zeros(1, np.int64)
+        now = time.perf_counter()
+        self.at = (None if timeout is None or not math.isfinite(timeout)
+                   else now + max(float(timeout), 0.0))
+        self._timer: threading.Timer | None = None
+        self._depth = 0  # nested ``with`` blocks share one timer
+
+    @classmethod
+    def until(cls, at: float | None) -> Deadline:
+        """A deadline at the :func:`time.perf_counter` value ``at``."""
+        deadline = cls(None)
+        deadline.at = at
+        return deadline
+
+    def cancel(self) -> None:
+        """Ask every kernel and step reading this deadline to stop now."""
+        self.flag[0] = 1
+
+    def left(self) -> float | None:
+        """Seconds left (at least 0), or None without a limit."""
+        if self.at is None:
+            return None
+        return max(self.at - time.perf_counter(), 0.0)
+
+    def expired(self) -> bool:
+        """Whether the limit has passed or a cancel was asked for."""
+        if self.flag[0]:
+            return True
+        if self.at is not None and time.perf_counter() >= self.at:
+            self.flag[0] = 1
+            return True
+        return False
+
+    def __enter__(self) -> Deadline:
+        """Start the timer that sets the flag at the deadline (for kernels)."""
+        self._depth += 1
+        left = self.left()
+        if self._depth == 1 and left is not None and left < _LONGEST_TIMER:
+            if left <= 0:
+                self.flag[0] = 1
+            else:
+                self._timer = threading.Timer(left, self.cancel)
+                self._timer.daemon = True
+                self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def as_deadline(deadline: Deadline | float | None) -> Deadline:
+    """A :class:`Deadline` from one, a timeout in seconds, or None."""
+    if isinstance(deadline, Deadline):
+        return deadline
+    return Deadline(deadline)
