@@ -11,15 +11,16 @@ neighbourhood search does for scheduling:
    buffers whose top (``offset + size``) is above ``c`` must all move down.
    They are grouped into *clusters*, the runs of them that overlap in time.
 2. **Neighbourhood.**  For one cluster, take a time window around it and
-   *release* the buffers of that window with the highest tops (at least every
-   buffer of the window above ``c``), up to a few dozen.  Every other buffer
-   keeps its offset.
-3. **Sub-problem.**  The released buffers, free, plus every other buffer
-   alive at the same time as one of them and starting below ``c``, held at
-   its offset (a fixed offset; one that reaches above ``c`` is cut at ``c``,
-   since nothing released may go higher).  Only those can collide with a
-   released buffer, so the sub-problem has tens to a few hundred buffers
-   whatever the size of the whole problem.
+   *release* the buffers living inside that window with the highest tops
+   (and every buffer of the window above ``c``): from a few dozen to several
+   hundred, more on each retry (:data:`LADDER`).  Every other buffer keeps
+   its offset.
+3. **Sub-problem.**  The released buffers are re-packed in the *slab* from
+   the lowest of their offsets up to ``c``.  Every other buffer alive at the
+   same time as one of them and reaching into the slab is held at its
+   offset there (a fixed offset, cut to the slab: nothing released may go
+   outside it).  Only those can collide with a released buffer, so the
+   sub-problem stays small whatever the size of the whole problem.
 4. **Re-pack.**  The canonical search solves it at capacity ``c`` within a
    small time budget.  A success is checked with
    :func:`minimalloc.validate.validate` against every buffer alive with the
@@ -79,10 +80,11 @@ class Neighbourhood:
 #: The attempts on one cluster, from cheap to thorough: a cluster that the
 #: first cannot lower gets the next one, and so on.
 LADDER: tuple[Neighbourhood, ...] = (
-    Neighbourhood(released=24, margin=0.5, budget=0.02),
-    Neighbourhood(released=48, margin=1.0, budget=0.05),
-    Neighbourhood(released=96, margin=2.0, budget=0.15),
-    Neighbourhood(released=160, margin=3.0, budget=0.4),
+    Neighbourhood(released=48, margin=0.5, budget=0.05),
+    Neighbourhood(released=96, margin=1.0, budget=0.1),
+    Neighbourhood(released=192, margin=2.0, budget=0.2),
+    Neighbourhood(released=384, margin=3.0, budget=0.5),
+    Neighbourhood(released=768, margin=3.0, budget=1.0),
 )
 
 
@@ -242,12 +244,15 @@ class Improver:
         for rung in LADDER[effort:]:
             if self._stop(deadline):
                 return False
-            jitter = 1.0 + 0.5 * self.rng.random()
-            reach = int(np.ceil(rung.margin * jitter * self.typical_width))
+            # Jitter the window's reach on each side: a failed attempt
+            # (often a proof that its sub-problem has no answer) is not
+            # repeated as such.
+            left, right = (int(np.ceil(rung.margin * (0.75 + 0.75 * self.rng.random())
+                                       * self.typical_width)) for _ in range(2))
             budget = rung.budget
             if deadline is not None:
                 budget = min(budget, max(0.0, deadline - time.perf_counter()))
-            if self.try_window(lo - reach, hi + reach, rung.released, target, budget):
+            if self.try_window(lo - left, hi + right, rung.released, target, budget):
                 return True
         return False
 
@@ -275,6 +280,14 @@ class Improver:
         released = np.sort(np.concatenate([must, ranked[:max(0, count - len(must))]]))
         if not len(released):
             return False
+        return self.repack(released, capacity, budget)
+
+    def repack(self, released: np.ndarray, capacity: int,
+               budget: float | None) -> bool:
+        """Re-pack the buffers ``released`` (sorted indices) below
+        ``capacity``, inside the slab from their lowest offset up, around
+        every other buffer held where it is; apply the result if it
+        validates.  Returns whether it was applied."""
         if np.any(self.size[released] > capacity):
             return False
         alive = self._alive_with(released)
