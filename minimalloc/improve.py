@@ -137,10 +137,12 @@ class Improver:
         self.upper = np.array([b.upper for b in buffers], dtype=np.int64)
         self.size = np.array([b.size for b in buffers], dtype=np.int64)
         self.offset = np.array(solution.offsets, dtype=np.int64)
+        free = np.array([b.offset is None for b in buffers], dtype=bool)
+        # Empty buffers occupy nothing: at 0 they cannot set the height.
+        self.offset[free & (self.size == 0)] = 0
         self.top = self.offset + self.size
         # Buffers the improver may move: not fixed by the problem, not empty.
-        self.movable = np.array([b.offset is None and b.size > 0 for b in buffers],
-                                dtype=bool)
+        self.movable = free & (self.size > 0)
         widths = (self.upper - self.lower)[self.movable]
         self.typical_width = float(np.median(widths)) if len(widths) else 1.0
         self.g = max(1, int(granularity))

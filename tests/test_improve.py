@@ -179,3 +179,12 @@ def test_cancel_stops_the_optimiser_with_the_best_so_far(anytime_only):
     assert result.seconds < 60
     assert validate(problem.with_capacity(None), result.solution).ok
     assert result.height <= result.baseline_height
+
+
+def test_empty_buffers_do_not_hold_the_height_up():
+    problem = Problem((Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4), Buffer("z", 0, 3, 0)))
+    start = Solution((0, 4, 20), 20)  # the empty buffer sits high
+    assert validate(problem, start).ok
+    solution = improve(problem, start, timeout=5, lower_bound=8)
+    assert solution.height == 8
+    assert validate(problem, solution).ok
