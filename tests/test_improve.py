@@ -188,3 +188,27 @@ def test_empty_buffers_do_not_hold_the_height_up():
     solution = improve(problem, start, timeout=5, lower_bound=8)
     assert solution.height == 8
     assert validate(problem, solution).ok
+
+
+def test_the_exact_search_hands_over_to_the_optimiser(monkeypatch):
+    # Above MIXED_THRESHOLD the exact search gets a share of the time; what
+    # it has not proven by then the optimiser polishes, keeping its bound.
+    monkeypatch.setattr(minimize_module, "MIXED_THRESHOLD", 0)
+    problem = random_problem(1200, seed=11, mean_lifetime=150)
+    handed: list[int] = []
+    real = minimize_module.Minimizer._polish
+
+    def spy(self, problem, result, *args):
+        handed.append(result.height)
+        return real(self, problem, result, *args)
+
+    monkeypatch.setattr(minimize_module.Minimizer, "_polish", spy)
+    result = minimize(problem, timeout=3)
+    assert validate(problem.with_capacity(None), result.solution).ok
+    assert result.height <= result.baseline_height
+    assert result.lower_bound >= lower_bound(problem)
+    assert result.seconds < 10
+    # The exact search cannot close a 6 % gap on this one in 1.5 s.
+    assert not result.proven_optimal
+    assert len(handed) == 1 and result.height <= handed[0]
+    assert result.method in ("exact", "improve", *available_allocators())
