@@ -296,6 +296,7 @@ class Minimizer:
         self.params = params
         self._cancelled = False
         self._run: _Run | None = None
+        self._improver = None  # the running minimalloc.improve.Improver, if any
 
     def cancel(self) -> None:
         """Stop a running (or the next) minimisation: the running search is
@@ -307,8 +308,6 @@ class Minimizer:
         improver = self._improver
         if improver is not None:
             improver.cancel()
-
-    _improver = None
 
     def minimize(self, problem: Problem, timeout: float | None = 60.0, *,
                  on_probe: Callable[[Probe], object] | None = None,
