@@ -755,3 +755,13 @@ def test_ctrl_c_writes_the_best_allocation_so_far(tmp_path):
     assert validate(problem.with_capacity(None), solution).ok
     height = int(re.search(r"height:\s+(\d+)", text).group(1))
     assert solution.height == height
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_slow_solve_shows_its_nodes_in_a_terminal():
+    hard = SHARED / "challenging" / "D.1048576.csv"  # does not fit 1000000: slow
+    code, text = _in_a_terminal([f"--input={hard}", "--capacity=1000000",
+                                 "--timeout=2s", "--nofallback"])
+    assert code == 1, text
+    assert re.search(r"search +[0-9.]+ s +[0-9,]+ nodes", text), text
+    assert "status:       timeout" in text
