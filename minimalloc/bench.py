@@ -29,6 +29,7 @@ repository (``--shared DIR`` to point elsewhere).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -478,6 +479,60 @@ def report_ablation(shared: Path, names: list[str], reference_text: str,
           f"process; {count} processes)")
 
 
+#: The anytime optimiser's cases: (buffers, seed, mean lifetime) of
+#: :func:`minimalloc.generate.random_problem` with ``horizon = buffers``, so
+#: about ``mean lifetime`` buffers are alive at once; their best baselines are
+#: 3-7 % above LOAD.
+ANYTIME_CASES = ((10_000, 2, 300.0), (10_000, 1, 100.0), (20_000, 3, 300.0))
+
+_ANYTIME_CODE = """
+import json, resource, sys, time
+from minimalloc.bounds import lower_bound
+from minimalloc.generate import random_problem
+from minimalloc.minimize import minimize
+from minimalloc.solver import warmup
+from minimalloc.validate import validate
+n, seed, life, timeout = {n}, {seed}, {life}, {timeout}
+warmup(trace=False)
+problem = random_problem(n, seed=seed, horizon=n, mean_lifetime=life)
+load = lower_bound(problem)
+started = time.perf_counter()
+result = minimize(problem, timeout=timeout)
+wall = time.perf_counter() - started
+valid = validate(problem.with_capacity(None), result.solution).ok
+json.dump(dict(load=load, baseline=result.baseline_height, height=result.height,
+               method=result.method, wall=wall, valid=valid,
+               rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss), sys.stdout)
+"""
+
+
+def report_anytime(timeout: float, cases=ANYTIME_CASES) -> None:
+    """The anytime optimiser on generated traces too big for the exact
+    search: ``minimize(timeout)`` in a fresh process per case; height and
+    best baseline over LOAD, wall seconds, peak memory."""
+    print(f"Anytime optimiser: minimize(timeout={timeout:g}) on random traces "
+          "(fresh process each)")
+    print()
+    rows = []
+    for n, seed, life in cases:
+        code = _ANYTIME_CODE.format(n=n, seed=seed, life=life, timeout=timeout)
+        _, done = _run_python(code, timeout=timeout * 5 + 300)
+        if done.returncode != 0:
+            lines = done.stderr.strip().splitlines()
+            rows.append((f"{n:,}", f"{life:g}", "failed", "", "", "", "",
+                         _short(lines[-1] if lines else "")))
+            continue
+        data = json.loads(done.stdout)
+        rss = data["rss"] * (1 if sys.platform == "darwin" else 1024) / 2**30
+        rows.append((f"{n:,}", f"{life:g}", f"{data['baseline'] / data['load']:.4f}",
+                     f"{data['height'] / data['load']:.4f}", data["method"],
+                     f"{data['wall']:.1f}", f"{rss:.2f}",
+                     "yes" if data["valid"] else "NO"))
+    headers = ("buffers", "alive at once", "baseline/LOAD", "height/LOAD", "method",
+               "wall s", "peak GiB", "valid")
+    print(format_table(headers, rows))
+
+
 def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -532,6 +587,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="processes for the ablation (default: one per core)")
     parser.add_argument("--ablation-output", type=Path, default=None,
                         help="keep the ablation's results CSV here; rerunning resumes it")
+    parser.add_argument("--anytime", action="store_true",
+                        help="also run the anytime optimiser on 10^4-2x10^4-buffer "
+                             "random traces (several minutes)")
     return parser
 
 
@@ -621,6 +679,9 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)
+    if args.anytime:
+        print()
+        report_anytime(args.minimize_timeout)
     if args.ablation:
         print()
         report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),

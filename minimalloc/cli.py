@@ -29,6 +29,13 @@ so they are never half-written, and are left untouched on failure; an output
 that is a symbolic link has its target written, and a FIFO or a device (such
 as ``/dev/null``) is written directly, never replaced by a file (see
 :mod:`minimalloc.outputs`).
+
+On a terminal, runs that take more than a moment (a solve, ``--minimize``,
+``--explain``) show a live progress line on stderr (elapsed time; nodes, or
+the best height, lower bound and gap); it is cleared before the results are
+printed, and never written when stderr is not a terminal.  Ctrl-C stops the
+run; ``--minimize`` then still writes the best allocation found so far (and
+exits with 130).
 """
 
 from __future__ import annotations
@@ -62,6 +69,10 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 PROG = "minimalloc"
+#: The progress line appears only for runs longer than this (seconds).
+PROGRESS_DELAY = 0.5
+#: How often the waiting main thread refreshes the progress line (seconds).
+PROGRESS_INTERVAL = 0.1
 
 
 class UsageError(Exception):
@@ -590,7 +601,10 @@ def _solve(data: _Input, values: dict[str, object], params: SolverParams,
     warmup(trace=False)  # compile or load the kernels now, so the time below is the solve's
     solver = Solver(params)
     started = time.perf_counter()
-    result = _interruptible(lambda: solver.solve(problem), solver.cancel)
+    progress = Progress("search")
+    progress.details = lambda: f"{solver.nodes_so_far:,} nodes"
+    result = _interruptible(lambda: solver.solve(problem), solver.cancel,
+                            progress=progress)
     elapsed = time.perf_counter() - started
     _line("time", f"{elapsed:.3f} s")
     solution = result.solution
@@ -692,36 +706,102 @@ def _finish(data: _Input, values: dict[str, object], solution, output: Path | No
     return EXIT_OK
 
 
+class Progress:
+    """A live status line on stderr while long work runs (only on a
+    terminal: tqdm disables itself on anything else).
+
+    The work's thread sets :attr:`details` (a string, or a callable that
+    returns one); the waiting main thread calls :meth:`tick`, which shows
+    ``label, elapsed seconds, details`` once the work has run for
+    :data:`PROGRESS_DELAY` seconds.  :meth:`close` clears the line.
+    """
+
+    def __init__(self, label: str, stream=None) -> None:
+        self.label = label
+        self.details: str | Callable[[], str] = ""
+        self.stream = stream if stream is not None else sys.stderr
+        self.started = time.perf_counter()
+        self._bar = None
+
+    def tick(self) -> None:
+        elapsed = time.perf_counter() - self.started
+        if elapsed < PROGRESS_DELAY:
+            return  # short runs print nothing at all
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=None, bar_format="{desc}", file=self.stream,
+                             leave=False, disable=None, dynamic_ncols=True)
+        details = self.details() if callable(self.details) else self.details
+        self._bar.set_description_str(f"{self.label} {elapsed:7.1f} s  {details}")
+
+    def report_bounds(self, elapsed: float, height: int, lower_bound: int) -> None:
+        """An ``on_progress`` for :func:`minimalloc.minimize.minimize`."""
+        gap = height - lower_bound
+        share = f" ({100.0 * gap / lower_bound:.2f} %)" if lower_bound else ""
+        self.details = (f"best height {height:,}  lower bound {lower_bound:,}  "
+                        f"gap {gap:,}{share}")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
 def _interruptible(work: Callable[[], object],
-                   cancel: Callable[[], object] | None = None):
+                   cancel: Callable[[], object] | None = None, *,
+                   progress: Progress | None = None, finish_on_cancel: bool = False):
     """Run ``work`` in a thread so that Ctrl-C is seen at once (the search
-    kernel holds the main thread otherwise): ``cancel`` is called, the work
-    gets a moment to stop, and KeyboardInterrupt is raised."""
+    kernel holds the main thread otherwise), refreshing ``progress`` while
+    waiting.  On Ctrl-C ``cancel`` is called; then with ``finish_on_cancel``
+    the work's own answer (its best so far) is awaited and returned (a second
+    Ctrl-C gives up on it), otherwise the work gets a moment to stop and
+    KeyboardInterrupt is raised."""
     box: dict[str, object] = {}
+    # An Event rather than Thread.join: a join interrupted by Ctrl-C can
+    # leave the thread looking finished while it still runs.
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["result"] = work()
         except BaseException as error:  # noqa: BLE001 - re-raised below
             box["error"] = error
+        finally:
+            done.set()
 
     thread = threading.Thread(target=target, name="minimalloc-work", daemon=True)
     thread.start()
     try:
-        while thread.is_alive():
-            thread.join(0.1)
-    except KeyboardInterrupt:
-        if cancel is not None:
-            cancel()
-        thread.join(2.0)
-        raise
+        try:
+            _wait(done, progress)
+        except KeyboardInterrupt:
+            if cancel is not None:
+                cancel()
+            if not finish_on_cancel:
+                done.wait(2.0)
+                raise
+            if progress is not None:
+                progress.label += " (stopping)"
+            _wait(done, progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]
 
 
+def _wait(done: threading.Event, progress: Progress | None) -> None:
+    while not done.wait(PROGRESS_INTERVAL):
+        if progress is not None:
+            progress.tick()
+
+
 def _timed_run(function: Callable, problem: Problem, params: SolverParams,
-               values: dict[str, object]):
+               values: dict[str, object], *, progress: Progress | None = None,
+               cancel: Callable[[], object] | None = None,
+               finish_on_cancel: bool = False):
     """Run ``minimize`` or ``explain`` (Ctrl-C stops it) with --timeout if
     given, else the function's own default, and print the time it took."""
     from minimalloc.solver import warmup
@@ -729,7 +809,10 @@ def _timed_run(function: Callable, problem: Problem, params: SolverParams,
     warmup(trace=False)  # compile or load the kernels first: not part of the time
     kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}
     started = time.perf_counter()
-    result = _interruptible(lambda: function(problem, params=params, **kwargs))
+    if progress is not None:
+        progress.started = started
+    result = _interruptible(lambda: function(problem, params=params, **kwargs), cancel,
+                            progress=progress, finish_on_cancel=finish_on_cancel)
     _line("time", f"{time.perf_counter() - started:.3f} s")
     return result
 
@@ -740,13 +823,25 @@ def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
     capacity = problem.capacity
     # Without --timeout the minimiser's own default limit applies; --timeout=inf
     # lifts it (then the answer is always proven optimal).
-    from minimalloc.minimize import minimize
+    from minimalloc.minimize import Minimizer
 
-    result = _timed_run(minimize, problem, params, values)
+    minimizer = Minimizer(params)
+    progress = Progress("minimise")
+    progress.details = "baselines and lower bound"
+
+    def run(problem: Problem, params: SolverParams, **kwargs: object):
+        return minimizer.minimize(problem, on_progress=progress.report_bounds,
+                                  **kwargs)
+
+    result = _timed_run(run, problem, params, values, progress=progress,
+                        cancel=minimizer.cancel, finish_on_cancel=True)
     solution = result.solution
     bound = result.lower_bound
-    found_by = ("minimalloc's search" if result.method == "exact"
-                else f"the {result.method} baseline")
+    found_by = {"exact": "minimalloc's search",
+                "improve": "minimalloc's search on neighbourhoods"}.get(
+                    result.method, f"the {result.method} baseline")
+    if result.cancelled:
+        _line("interrupted", "stopped early: the best allocation found so far")
     _line("height", f"{solution.height} (found by {found_by})")
     _line("lower bound", bound)
     if result.proven_optimal:
@@ -766,8 +861,9 @@ def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
         print()
     if capacity is not None and solution.height > capacity:
         _line("capacity", f"{capacity}: the height found does not fit; nothing written")
-        return EXIT_NOT_SOLVED
-    return _finish(data, values, solution, output, found_by, capacity)
+        return EXIT_INTERRUPTED if result.cancelled else EXIT_NOT_SOLVED
+    code = _finish(data, values, solution, output, found_by, capacity)
+    return EXIT_INTERRUPTED if result.cancelled else code
 
 
 def _allocator(data: _Input, values: dict[str, object], output: Path | None) -> int:
@@ -797,7 +893,10 @@ def _explain(data: _Input, values: dict[str, object], params: SolverParams,
     # Without --timeout, explain's own default limit applies.
     from minimalloc.explain import explain
 
-    explanation = _timed_run(explain, problem, params, values)
+    progress = Progress("explain")
+    if values["timeout_given"] and values["timeout"] is not None:
+        progress.details = f"time limit {values['timeout']:g} s"
+    explanation = _timed_run(explain, problem, params, values, progress=progress)
     verdict = {True: "yes", False: "no, proven", None: "not decided in time"}
     _line("fits", f"{verdict[explanation.feasible]} (capacity {explanation.capacity}, "
                   f"LOAD {explanation.load}, lower bound {explanation.lower_bound})")

@@ -31,6 +31,17 @@ optimal when it can:
    capacity that the best allocation does not meet yet, each round probes
    that capacity first.
 
+**Big problems.**  The exact search lists every pair of buffers alive
+together, which does not fit in memory on graphs of 10^4 buffers and more,
+and would not finish anyway.  Above :data:`SCALE_THRESHOLD` buffers the
+exact search is skipped: the best baseline is improved by
+:class:`minimalloc.improve.Improver` (the exact engine on small
+neighbourhoods) until the time limit, and the lower bound is
+:func:`minimalloc.bounds.lower_bound` rounded up to the granularity.  Above
+:data:`MIXED_THRESHOLD` buffers the exact search gets only
+:data:`EXACT_SHARE` of the time; if it has not proven its answer optimal by
+then, the improver takes the rest, starting from its best allocation.
+
 **Granularity.**  The search places every buffer at 0, at its fixed offset or
 right on top of another one (then rounded up to its alignment), so when
 every size, window bound and fixed offset is a multiple of ``g`` (and every
@@ -81,8 +92,8 @@ from minimalloc.params import SolverParams, Status
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.stats import SearchStats
 
-__all__ = ["STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe", "granularity", "minimize",
-           "stacking_bound"]
+__all__ = ["STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe", "ProgressCallback",
+           "granularity", "minimize", "stacking_bound"]
 
 #: Share of the time limit given to the first probe, at the lower bound.
 LOWER_BOUND_SHARE = 1 / 3
@@ -90,6 +101,15 @@ LOWER_BOUND_SHARE = 1 / 3
 FIRST_ROUND_SHARE = 1 / 100
 #: No probe is started with less time than this (seconds).
 MIN_PROBE_SECONDS = 0.005
+#: Above this many buffers the exact search is skipped: anytime optimiser only.
+SCALE_THRESHOLD = 5000
+#: Above this many buffers (and up to SCALE_THRESHOLD) the exact search gets
+#: EXACT_SHARE of the time, the anytime optimiser the rest if it is needed.
+MIXED_THRESHOLD = 1500
+EXACT_SHARE = 1 / 2
+
+#: ``on_progress(elapsed seconds, best height, lower bound)``.
+ProgressCallback = Callable[[float, int, int], object]
 
 
 class Probe(NamedTuple):
@@ -118,8 +138,9 @@ class MinimizeResult:
     gap : int
         ``height - lower_bound`` (0 when proven optimal).
     method : str
-        ``"exact"`` if the search produced the solution, else the name of the
-        baseline allocator that did.
+        ``"exact"`` if the search produced the solution, ``"improve"`` if the
+        anytime optimiser (:mod:`minimalloc.improve`) did, else the name of
+        the baseline allocator that did.
     probes : tuple of Probe
         Every exact search, in order: ``(capacity, status, seconds)``.
     stats : SearchStats
@@ -213,7 +234,8 @@ def granularity(problem: Problem) -> int:
 
 def minimize(problem: Problem, timeout: float | None = 60.0,
              params: SolverParams | None = None, *,
-             on_probe: Callable[[Probe], object] | None = None) -> MinimizeResult:
+             on_probe: Callable[[Probe], object] | None = None,
+             on_progress: ProgressCallback | None = None) -> MinimizeResult:
     """The smallest height the buffers fit in, and whether it is proven optimal.
 
     Never returns without an allocation: the best baseline is the answer
@@ -236,6 +258,10 @@ def minimize(problem: Problem, timeout: float | None = 60.0,
         ``minimize_capacity`` are ignored.
     on_probe : callable, optional
         Called with each :class:`Probe` as it finishes (for progress displays).
+    on_progress : callable, optional
+        Called as ``on_progress(elapsed, best_height, lower_bound)`` when the
+        baseline is known and after every exact search or lower height found
+        (for progress displays; the heights it sees never go up).
 
     Returns
     -------
@@ -255,7 +281,8 @@ def minimize(problem: Problem, timeout: float | None = 60.0,
     >>> r.height, r.proven_optimal, r.gap
     (16, True, 0)
     """
-    return Minimizer(params).minimize(problem, timeout, on_probe=on_probe)
+    return Minimizer(params).minimize(problem, timeout, on_probe=on_probe,
+                                      on_progress=on_progress)
 
 
 class Minimizer:
@@ -270,6 +297,8 @@ class Minimizer:
         self.params = params
         self._cancelled = False
         self._run: _Run | None = None
+        self._improver = None  # the running minimalloc.improve.Improver, if any
+        self._limit: Deadline | None = None  # the big-problem path's bounds and baselines
 
     def cancel(self) -> None:
         """Stop a running (or the next) minimisation: the running search is
@@ -279,22 +308,116 @@ class Minimizer:
         if run is not None:
             run.limit.cancel()
             run.exact.cancel()
+        for work in (self._limit, self._improver):
+            if work is not None:
+                work.cancel()
 
     def minimize(self, problem: Problem, timeout: float | None = 60.0, *,
-                 on_probe: Callable[[Probe], object] | None = None) -> MinimizeResult:
+                 on_probe: Callable[[Probe], object] | None = None,
+                 on_progress: ProgressCallback | None = None) -> MinimizeResult:
         """See :func:`minimize`."""
         if timeout is not None and not timeout >= 0:
             raise ProblemError(f"timeout must be >= 0 seconds, got {timeout}")
-        run = _Run(problem, timeout, self.params, on_probe)
+        started = time.perf_counter()
+        if len(problem) > SCALE_THRESHOLD:
+            return self._anytime(problem, timeout, started, on_progress)
+        exact_timeout = timeout
+        if len(problem) > MIXED_THRESHOLD and timeout is not None:
+            exact_timeout = timeout * EXACT_SHARE
+        run = _Run(problem, exact_timeout, self.params, on_probe)
+        if on_progress is not None:
+            _report_searches(run, on_progress)
         self._run = run
         if self._cancelled:
             run.limit.cancel()
             run.exact.cancel()
         try:
             with run.limit:  # its timer stops the kernels of bounds and baselines
-                return run.run()
+                result = run.run()
         finally:
             self._run = None
+        if on_progress is not None:
+            on_progress(result.seconds, result.height, result.lower_bound)
+        if exact_timeout == timeout or result.proven_optimal or self._cancelled:
+            return result
+        return self._polish(problem, result, started, timeout, on_progress)
+
+    def _anytime(self, problem: Problem, timeout: float | None, started: float,
+                 on_progress: ProgressCallback | None) -> MinimizeResult:
+        """Big problems: the best baseline, improved on neighbourhoods."""
+        _check_fixed(problem)
+        # The bound and the baselines stop at the limit (or a cancel) with a
+        # sound bound and a valid, if higher, allocation.
+        limit = Deadline.until(None if timeout is None else started + timeout)
+        self._limit = limit
+        if self._cancelled:
+            limit.cancel()
+        try:
+            with limit:
+                g = granularity(problem)
+                bound = -(-_lower_bound(problem, limit) // g) * g
+                baseline = _best_baseline(problem, problem.capacity, limit)
+        finally:
+            self._limit = None
+        if baseline is None:  # pragma: no cover - only when fixed buffers collide
+            raise ProblemError("no baseline allocation is valid")
+        height = baseline.solution.height
+        result = MinimizeResult(
+            solution=baseline.solution, height=height, lower_bound=min(bound, height),
+            proven_optimal=bound >= height, gap=max(0, height - bound),
+            method=baseline.method, probes=(), stats=SearchStats(),
+            seconds=time.perf_counter() - started, capacity=problem.capacity,
+            baseline_method=baseline.method, baseline_height=height,
+        )
+        if on_progress is not None:
+            on_progress(result.seconds, height, result.lower_bound)
+        return self._polish(problem, result, started, timeout, on_progress)
+
+    def _polish(self, problem: Problem, result: MinimizeResult, started: float,
+                timeout: float | None, on_progress: ProgressCallback | None
+                ) -> MinimizeResult:
+        """``result`` improved by the anytime optimiser for the time left."""
+        from minimalloc.improve import Improver
+
+        left = None if timeout is None else timeout - (time.perf_counter() - started)
+        if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):
+            return replace(result, seconds=time.perf_counter() - started,
+                           cancelled=self._cancelled)
+        improver = Improver(problem, result.solution, lower_bound=result.lower_bound,
+                            granularity=granularity(problem), params=self.params)
+        self._improver = improver
+        if self._cancelled:
+            improver.cancel()
+
+        def on_height(height: int) -> None:
+            if on_progress is not None:
+                on_progress(time.perf_counter() - started, height, result.lower_bound)
+
+        try:
+            solution = improver.run(left, on_height=on_height)
+        finally:
+            self._improver = None
+        if solution.height >= result.height:
+            return replace(result, seconds=time.perf_counter() - started,
+                           cancelled=self._cancelled)
+        return replace(
+            result, solution=solution, height=solution.height,
+            proven_optimal=solution.height <= result.lower_bound,
+            gap=solution.height - result.lower_bound, method="improve",
+            seconds=time.perf_counter() - started, cancelled=self._cancelled,
+        )
+
+
+def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
+    """Make ``run`` report its bounds before each exact search (the first
+    report comes once the baseline is known)."""
+    search = run.exact.solve
+
+    def report_and_search(capacity: int, budget: float | None):
+        on_progress(time.perf_counter() - run.started, run.hi, min(run.lo, run.hi))
+        return search(capacity, budget)
+
+    run.exact.solve = report_and_search
 
 
 class _Exact:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib
+import io
 import os
+import pty
+import re
+import select
+import signal
 import stat
+import struct
 import subprocess
 import sys
+import termios
 import threading
+import time
 from pathlib import Path
 
+import pandas
 import pytest
 from reference_data import BENCHMARKS, needs_shared
 
@@ -485,13 +495,13 @@ def test_minimize_above_the_capacity(capsys, tmp_path):
 def test_minimize_passes_the_time_limit(capsys, monkeypatch):
     minimize_module = importlib.import_module("minimalloc.minimize")
     seen = []
-    real = minimize_module.minimize
+    real = minimize_module.Minimizer.minimize
 
-    def spy(problem, **kwargs):
+    def spy(self, problem, **kwargs):
         seen.append(kwargs)
-        return real(problem, **kwargs)
+        return real(self, problem, **kwargs)
 
-    monkeypatch.setattr(minimize_module, "minimize", spy)
+    monkeypatch.setattr(minimize_module.Minimizer, "minimize", spy)
     for flag in ([], ["--timeout=2s"], ["--timeout=inf"]):
         assert main([f"--input={EXAMPLE}", "--minimize", *flag]) == 0
     capsys.readouterr()
@@ -822,3 +832,128 @@ def test_generate_output_through_a_symlink(capsys, tmp_path):
     assert target.read_text().startswith("id,lower,upper,size")
     assert len(target.read_text().splitlines()) == 8
     capsys.readouterr()
+
+
+# ---------------------------------------------------------------- progress
+
+
+class _Stream(io.StringIO):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_line_only_on_a_terminal(monkeypatch, terminal):
+    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    stream = _Stream(terminal)
+    progress = cli.Progress("minimise", stream=stream)
+    progress.report_bounds(1.0, 1100, 1000)
+    progress.tick()
+    progress.close()
+    text = stream.getvalue()
+    if terminal:
+        assert "minimise" in text
+        assert "best height 1,100" in text and "lower bound 1,000" in text
+        assert "gap 100 (10.00 %)" in text
+    else:
+        assert text == ""
+
+
+def test_short_runs_show_no_progress(monkeypatch):
+    stream = _Stream(True)
+    progress = cli.Progress("search", stream=stream)
+    progress.details = "12 nodes"
+    progress.tick()  # well within PROGRESS_DELAY
+    progress.close()
+    assert stream.getvalue() == ""
+
+
+def test_minimize_prints_no_progress_when_not_on_a_terminal(capsys):
+    code, stdout, stderr = run(capsys, f"--input={HARD}", "--minimize", "--timeout=1.5s")
+    assert code == 0
+    assert stderr == ""
+    assert "minimise" not in stdout and "\r" not in stdout
+
+
+def _in_a_terminal(args: list[str], interrupt_when: bytes | None = None,
+                   timeout: float = 120) -> tuple[int, str]:
+    """Run the command line in a pseudo-terminal; send Ctrl-C (SIGINT) once
+    ``interrupt_when`` has appeared in its output.  Returns the exit status
+    and everything it wrote."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "minimalloc", *args],
+                               stdin=slave, stdout=slave, stderr=slave,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    os.close(slave)
+    output = b""
+    deadline = time.monotonic() + timeout
+    interrupted = False
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the terminal closed: the process is done
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            elif process.poll() is not None:
+                break
+            if interrupt_when is not None and not interrupted and interrupt_when in output:
+                process.send_signal(signal.SIGINT)
+                interrupted = True
+        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    return code, output.decode(errors="replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_minimize_shows_progress_in_a_terminal(tmp_path):
+    code, text = _in_a_terminal([f"--input={HARD}", "--minimize", "--timeout=2s"])
+    assert code == 0, text
+    assert "minimise" in text and "best height" in text and "lower bound" in text
+    assert "height:" in text  # the results follow the cleared progress line
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_ctrl_c_writes_the_best_allocation_so_far(tmp_path):
+    from minimalloc.formats.csv import read_csv
+    from minimalloc.model import Solution
+    from minimalloc.validate import validate
+
+    hard = SHARED / "challenging" / "D.1048576.csv"  # not proven in a minute
+    out = tmp_path / "out.csv"
+    started = time.monotonic()
+    code, text = _in_a_terminal(
+        [f"--input={hard}", "--minimize", "--timeout=60s", f"--output={out}"],
+        interrupt_when=b"best height")
+    assert time.monotonic() - started < 50
+    assert code == cli.EXIT_INTERRUPTED, text
+    assert "interrupted:" in text and "Traceback" not in text
+    assert out.exists()
+    problem = read_csv(hard)
+    frame = pandas.read_csv(out)
+    solution = Solution.from_offsets(problem, frame["offset"].tolist())
+    assert validate(problem.with_capacity(None), solution).ok
+    height = int(re.search(r"height:\s+(\d+)", text).group(1))
+    assert solution.height == height
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_slow_solve_shows_its_nodes_in_a_terminal():
+    hard = SHARED / "challenging" / "D.1048576.csv"  # does not fit 1000000: slow
+    code, text = _in_a_terminal([f"--input={hard}", "--capacity=1000000",
+                                 "--timeout=2s", "--nofallback"])
+    assert code == 1, text
+    assert re.search(r"search +[0-9.]+ s +[0-9,]+ nodes", text), text
+    assert "status:       timeout" in text
