@@ -10,6 +10,7 @@ reference's CSV format, an independent validator, and more.
 """
 
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
+from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.explain import Explanation, explain
 from minimalloc.formats import read_problem
@@ -29,7 +30,8 @@ from minimalloc.formats.torch_snapshot import (
     read_torch_snapshot_with_report,
 )
 from minimalloc.generate import model_trace, perfect_packing, random_problem
-from minimalloc.heuristics import allocate, available_allocators
+from minimalloc.heuristics import allocate, allocate_within, available_allocators
+from minimalloc.improve import Improver, improve
 from minimalloc.minimize import Minimizer, MinimizeResult, Probe, minimize
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
@@ -41,9 +43,11 @@ from minimalloc.validate import ValidationCode, ValidationResult, conflicts, val
 __all__ = [
     "Buffer",
     "CsvLayout",
+    "Deadline",
     "Explanation",
     "Fallback",
     "Gap",
+    "Improver",
     "MinimizeResult",
     "Minimizer",
     "Probe",
@@ -60,6 +64,7 @@ __all__ = [
     "ValidationCode",
     "ValidationResult",
     "allocate",
+    "allocate_within",
     "available_allocators",
     "conflicts",
     "dumps_chrome_trace",
@@ -67,6 +72,7 @@ __all__ = [
     "dumps_text_plan",
     "explain",
     "iis",
+    "improve",
     "list_samples",
     "load_profile",
     "load_sample",

@@ -73,7 +73,7 @@ from minimalloc.minimize import (
     stacking_bound,
 )
 from minimalloc.model import Problem, Solution
-from minimalloc.params import SolverParams, Status
+from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.solver import _best_baseline
 
 __all__ = ["Explanation", "explain"]
@@ -288,8 +288,7 @@ def explain(problem: Problem, timeout: float | None = 10.0,
     >>> e.overloaded, e.min_capacity
     (((2, 4, (0, 1)),), 16)
     """
-    if timeout is not None and not timeout >= 0:
-        raise ProblemError(f"timeout must be >= 0 seconds, got {timeout}")
+    timeout = check_timeout(timeout)  # inf or huge: none; bools refused
     capacity = problem.capacity if capacity is None else capacity
     if capacity is None:
         raise ProblemError("explain needs a capacity: give the problem one")

@@ -808,7 +808,7 @@ def main_generate(argv: list[str]) -> int:
     except OSError as error:
         print(f"minimalloc generate: error: cannot write {args.output}: "
               f"{error.strerror or error}", file=sys.stderr)
-        return 1
+        return 2  # as the solving commands do for an output they cannot write
     where = args.output or "stdout"
     capacity = "" if problem.capacity is None else f" (capacity {problem.capacity})"
     print(f"wrote {len(problem)} buffers to {where}{capacity}", file=sys.stderr)

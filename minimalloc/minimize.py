@@ -88,7 +88,7 @@ from minimalloc.completeness import incomplete_reason
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
-from minimalloc.params import SolverParams, Status
+from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.stats import SearchStats
 
@@ -316,8 +316,7 @@ class Minimizer:
                  on_probe: Callable[[Probe], object] | None = None,
                  on_progress: ProgressCallback | None = None) -> MinimizeResult:
         """See :func:`minimize`."""
-        if timeout is not None and not timeout >= 0:
-            raise ProblemError(f"timeout must be >= 0 seconds, got {timeout}")
+        timeout = check_timeout(timeout)  # inf or huge: none; bools refused
         started = time.perf_counter()
         if len(problem) > SCALE_THRESHOLD:
             return self._anytime(problem, timeout, started, on_progress)

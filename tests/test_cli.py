@@ -957,3 +957,11 @@ def test_a_slow_solve_shows_its_nodes_in_a_terminal():
     assert code == 1, text
     assert re.search(r"search +[0-9.]+ s +[0-9,]+ nodes", text), text
     assert "status:       timeout" in text
+
+
+def test_generate_into_a_missing_folder_exits_2_with_one_line(capsys, tmp_path):
+    out = tmp_path / "missing" / "model.csv"
+    assert main(["generate", "random", "--n", "7", "--output", str(out)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and str(out) in lines[0] and "Traceback" not in lines[0]
+    assert not out.exists()

@@ -33,3 +33,22 @@ def test_bad_time_limits_are_refused(given):
 def test_check_timeout_names_the_setting():
     with pytest.raises(ProblemError, match="budget must be >= 0"):
         check_timeout(-2, "budget")
+
+
+@pytest.mark.parametrize("timeout", [True, -1, float("nan"), "10"])
+def test_minimize_and_explain_refuse_a_time_limit_that_is_no_duration(timeout):
+    from minimalloc import Buffer, Problem, explain, minimize
+
+    problem = Problem([Buffer("a", 0, 2, 4)], capacity=2)
+    with pytest.raises(ProblemError, match="timeout"):
+        minimize(problem, timeout=timeout)
+    with pytest.raises(ProblemError, match="timeout"):
+        explain(problem, timeout=timeout)
+
+
+def test_minimize_and_explain_take_inf_as_no_limit():
+    from minimalloc import Buffer, Problem, explain, minimize
+
+    problem = Problem([Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4)], capacity=6)
+    assert minimize(problem, timeout=float("inf")).proven_optimal
+    assert explain(problem, timeout=10**400).feasible is False
