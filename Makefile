@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) -m minimalloc.bench --ablation
+	$(PY) -m minimalloc.bench --ablation --anytime
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check minimalloc app tests
