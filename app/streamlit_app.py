@@ -430,7 +430,10 @@ def packing_chart(problem, solution, *, result=None, highlight=(), highlight_lab
         modes.remove("partition")
     if ss.color_by not in modes:
         ss.color_by = modes[0]
-    st.radio("Colour by", modes, key="color_by", horizontal=True)
+    left, right = st.columns([3, 2])
+    left.radio("Colour by", modes, key="color_by", horizontal=True)
+    focus = find_buffer(problem, right) if solution is not None else None
+    window = time_window(problem) if solution is not None else None
     from minimalloc import bounds
 
     fig = charts.packing_figure(
@@ -439,10 +442,51 @@ def packing_chart(problem, solution, *, result=None, highlight=(), highlight_lab
         partition_of=None if result is None else result.partition_of,
         highlight=highlight, highlight_label=highlight_label or "highlighted",
         profile=bounds.load_profile(problem), overloaded=overloaded, title=title,
-        revision=id(ss.loaded),
+        window=window, focus=focus,
+        revision=(id(ss.loaded), window, focus),
     )
-    st.plotly_chart(fig, key="packing_chart", config={"scrollZoom": True,
-                                                      "displaylogo": False})
+    if fig.layout.meta["aggregated"]:
+        st.caption(f"{len(problem):,} buffers: drawn as an image (zooming enlarges its "
+                   "pixels); narrow the time window for every buffer's outline.  Hover "
+                   "names the exact buffer either way.")
+    # The wheel scrolls the page (no scroll zoom); the camera button saves SVG.
+    st.plotly_chart(fig, key="packing_chart", config={
+        "scrollZoom": False, "displaylogo": False,
+        "toImageButtonOptions": {"format": "svg", "filename": "packing"}})
+    if solution is not None:
+        st.download_button(
+            "Download the chart (standalone HTML)", lambda: charts.standalone_html(fig),
+            file_name="packing.html", mime="text/html", key="download_chart_html",
+            icon=":material/download:", on_click="ignore")
+
+
+def find_buffer(problem, where) -> int | None:
+    """A box to find a buffer by id: it is highlighted and the chart centred
+    on it.  Its index, or None."""
+    text = where.text_input("Find a buffer by id", key="find_buffer",
+                            placeholder="id, e.g. " + (problem.buffers[0].id
+                                                       if problem.buffers else "b1"))
+    wanted = text.strip()
+    if not wanted:
+        return None
+    index = workflow.buffer_index(problem, wanted)
+    if index is None:
+        where.caption(f"No buffer has id '{wanted}'.")
+    return index
+
+
+def time_window(problem) -> tuple[int, int] | None:
+    """For problems too big to draw every buffer: a slider over time; a
+    window holding few enough buffers is drawn in full detail."""
+    if len(problem) <= charts.DETAIL_LIMIT or not problem.buffers:
+        return None
+    lo = min(b.lower for b in problem.buffers)
+    hi = max(b.upper for b in problem.buffers)
+    window = st.slider("Time window", min_value=lo, max_value=hi, value=(lo, hi),
+                       key="time_window",
+                       help=f"At most {charts.DETAIL_LIMIT:,} buffers in the window: "
+                       "every buffer drawn with its outline.")
+    return None if tuple(window) == (lo, hi) else tuple(window)
 
 
 def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
@@ -660,6 +704,9 @@ def export(problem, export_tab) -> None:
 
 def main() -> None:
     ss.warm_seconds = warm_kernel()
+    # Exact hover on packing charts (a page script: plotly's own hover
+    # names the nearest point, not the rectangle under the pointer).
+    st.html(charts.hover_script(), unsafe_allow_javascript=True, width="content")
     init_state()
     sidebar()
     st.title("MiniMalloc")

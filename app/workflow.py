@@ -640,6 +640,17 @@ def rounds_rows(stats) -> list[dict[str, Any]]:
     ]
 
 
+def buffer_index(problem: Problem, buffer_id: str) -> int | None:
+    """The index of the buffer with ``buffer_id`` (exact, else the only one
+    whose id matches ignoring case), or None."""
+    for i, b in enumerate(problem.buffers):
+        if b.id == buffer_id:
+            return i
+    folded = [i for i, b in enumerate(problem.buffers)
+              if b.id.casefold() == buffer_id.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
 def buffer_ids(problem: Problem, indices: Sequence[int]) -> list[str]:
     return [problem.buffers[i].id for i in indices]
 

@@ -8,6 +8,7 @@ Uses the system Chromium (never downloads one).  Leaves a screenshot in
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -32,14 +33,15 @@ CHROMIUM_ARGS = [
 # The first page load compiles the search kernel unless numba's cache has it.
 STARTUP_SECONDS = 240
 
-# Page coordinates of the first hover point of the packing chart.
-HOVER_POINT_JS = """(gd) => {
-    const i = gd.data.findIndex(t => t.meta && t.meta.role === "hover");
-    if (i < 0) return null;
-    const c = gd.calcdata[i][0];
+# The packing chart's hover index (charts.hover_index) and the page position
+# of its plot area, to aim the pointer at rectangles.
+HOVER_INDEX_JS = """(gd) => {
+    const t = gd.data.find(t => t.meta && t.meta.role === "hover");
+    if (!t) return null;
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
     const box = gd.getBoundingClientRect();
-    return [box.left + xa._offset + xa.c2p(c.x), box.top + ya._offset + ya.c2p(c.y)];
+    return {meta: t.meta, left: box.left + xa._offset, top: box.top + ya._offset,
+            x: xa.range, y: ya.range, width: xa._length, height: ya._length};
 }"""
 
 # CI installs Chromium (.ci/run), so there a missing browser is a failure, not a skip.
@@ -129,10 +131,9 @@ def test_load_solve_and_see_chart_and_statistics(server):
             # The packing polygons were drawn: filled paths in the chart.
             assert chart.locator(".scatterlayer .js-fill").count() >= 1
             # Hovering a buffer names it, with its offset.
-            point = chart.evaluate(HOVER_POINT_JS)
-            assert point is not None
-            page.mouse.move(point[0], point[1])
-            expect(chart.locator(".hovertext").first).to_contain_text("offset")
+            right, _ = hover_hits(page, random.Random(3), 5)
+            assert right == 5
+            expect(page.locator("#minimalloc-hover")).to_contain_text("offset")
 
             page.get_by_role("tab", name="Search statistics").click()
             expect(page.get_by_text("Prunes by rule", exact=True)).to_be_visible()
@@ -143,5 +144,99 @@ def test_load_solve_and_see_chart_and_statistics(server):
             page.get_by_role("tab", name="Packing").click()
             page.wait_for_timeout(800)
             page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def open_app(p, server, width=1500, height=1400):
+    """A page on the app, its first packing chart drawn."""
+    from playwright.sync_api import expect
+
+    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(STARTUP_SECONDS * 1000)
+    page.goto(server)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(
+        timeout=STARTUP_SECONDS * 1000)
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=60_000)
+    return browser, page
+
+
+def choose_sample(page, name):
+    from playwright.sync_api import expect
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_label("Sample problem").click()
+    page.get_by_role("option", name=name, exact=True).click()
+    expect(page.get_by_text(f"Problem: {name}").first).to_be_visible()
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
+    page.wait_for_timeout(800)
+
+
+def hover_hits(page, rng, points):
+    """Hover ``points`` random points, each inside a random buffer's rectangle
+    (at least a pixel from its edges); how many the tooltip named right."""
+    import numpy as np
+
+    from app import charts
+
+    chart = page.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    view = chart.evaluate(HOVER_INDEX_JS)
+    assert view is not None, "the packing chart has no hover index"
+    index = view["meta"]
+    t0, t1, y0, y1 = (np.asarray(charts.unpack(index[k]), dtype=float)
+                      for k in ("t0", "t1", "y0", "y1"))
+    owner = (np.arange(len(t0)) if index["buffer"] is None
+             else np.asarray(charts.unpack(index["buffer"])))
+    (xlo, xhi), (ylo, yhi) = view["x"], view["y"]
+
+    def px(t):
+        return view["left"] + (t - xlo) / (xhi - xlo) * view["width"]
+
+    def py(a):
+        return view["top"] + (yhi - a) / (yhi - ylo) * view["height"]
+
+    # Rectangles at least 4 x 4 pixels: smaller ones have no inside to aim at.
+    big = [k for k in range(len(t0))
+           if px(t1[k]) - px(t0[k]) >= 4 and py(y0[k]) - py(y1[k]) >= 4]
+    assert big
+    right = 0
+    misses = []
+    tip = page.locator("#minimalloc-hover")
+    for _ in range(points):
+        k = rng.choice(big)
+        x = rng.uniform(px(t0[k]) + 1, px(t1[k]) - 1)
+        y = rng.uniform(py(y1[k]) + 1, py(y0[k]) - 1)
+        page.mouse.move(x, y)
+        expected = index["id"][int(owner[k])]
+        shown = tip.get_attribute("data-buffer") if tip.is_visible() else None
+        if shown == expected:
+            right += 1
+        else:
+            misses.append((expected, shown))
+    return right, misses
+
+
+def test_hover_names_the_buffer_under_the_pointer(server):
+    """Random points inside buffers of two samples: the tooltip names the
+    buffer under the pointer (and outlines it)."""
+    import random
+
+    from playwright.sync_api import expect, sync_playwright
+
+    rng = random.Random(11)
+    with sync_playwright() as p:
+        browser, page = open_app(p, server)
+        try:
+            for sample in ("transformer", "fixed_offsets"):
+                choose_sample(page, sample)
+                right, misses = hover_hits(page, rng, 100)
+                assert right >= 98, f"{sample}: wrong buffer named {misses}"
+                expect(page.locator("#minimalloc-outline")).to_be_visible()
+                if sample == "fixed_offsets":
+                    expect(page.locator("#minimalloc-hover")).to_contain_text("offset")
+            page.screenshot(path=str(ARTIFACTS / "app-hover.png"))
         finally:
             browser.close()
