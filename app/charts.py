@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
+from numba import njit
 from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
@@ -51,6 +52,27 @@ class Rects(NamedTuple):
     y1: np.ndarray  # address, exclusive
 
 
+def columns(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every buffer's ``lower, upper, size, alignment`` as int64 arrays (one
+    pass over the buffers; remembered for the last few problems, as a chart
+    needs them several times and big problems have 10^5 buffers)."""
+    key = id(problem)
+    hit = _COLUMNS.get(key)
+    if hit is not None and hit[0] is problem:
+        return hit[1]
+    n = len(problem.buffers)
+    table = np.array([(b.lower, b.upper, b.size, b.alignment) for b in problem.buffers],
+                     dtype=np.int64).reshape(n, 4)
+    found = tuple(np.ascontiguousarray(table[:, k]) for k in range(4))
+    if len(_COLUMNS) >= 4:
+        _COLUMNS.pop(next(iter(_COLUMNS)))
+    _COLUMNS[key] = (problem, found)
+    return found
+
+
+_COLUMNS: dict[int, tuple[Problem, tuple]] = {}
+
+
 def rectangles(problem: Problem, offsets: Sequence[int]) -> Rects:
     """The rectangles that ``problem``'s buffers occupy at ``offsets``.
 
@@ -65,9 +87,7 @@ def rectangles(problem: Problem, offsets: Sequence[int]) -> Rects:
     if len(offsets) != n:
         raise ValueError(f"{len(offsets)} offsets for {n} buffers")
     offs = np.asarray(offsets, dtype=np.int64).reshape(n)
-    lower = np.fromiter((b.lower for b in buffers), np.int64, n)
-    upper = np.fromiter((b.upper for b in buffers), np.int64, n)
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
+    lower, upper, size, _ = columns(problem)
     gapped = [i for i, b in enumerate(buffers) if b.gaps]
     if not gapped:
         return Rects(np.arange(n, dtype=np.int64), lower, upper, offs, offs + size)
@@ -232,7 +252,7 @@ def color_values(
     """The number each buffer is coloured by (NaN: unknown, drawn grey)."""
     n = len(problem.buffers)
     if color_by == "size":
-        return np.fromiter((b.size for b in problem.buffers), float, n)
+        return columns(problem)[2].astype(float)
     if color_by == "placement order":
         values = np.full(n, np.nan)
         if placement_order is not None:
@@ -361,6 +381,8 @@ def hover_index(problem: Problem, rects: Rects, offsets: Sequence[int],
     n = len(buffers)
     if fixed is None:
         fixed = [b.offset is not None for b in buffers]
+    lower, upper, size, alignment = columns(problem)
+    ids = [b.id for b in buffers]
     return {
         "role": "hover",
         "t0": _packed(rects.t0), "t1": _packed(rects.t1),
@@ -368,13 +390,15 @@ def hover_index(problem: Problem, rects: Rects, offsets: Sequence[int],
         # Rectangle k is buffer k unless some buffer has gaps.
         "buffer": None if np.array_equal(rects.buffer, np.arange(n)) else _packed(
             rects.buffer),
-        "id": [b.id for b in buffers],
-        "lower": _packed(np.fromiter((b.lower for b in buffers), np.int64, n)),
-        "upper": _packed(np.fromiter((b.upper for b in buffers), np.int64, n)),
-        "size": _packed(np.fromiter((b.size for b in buffers), np.int64, n)),
+        # One string, not a list: plotly deep-copies a trace's meta, and
+        # copying 10^5 strings takes a large part of a second.
+        "id": "\n".join(ids) if not any("\n" in i for i in ids) else ids,
+        "lower": _packed(lower),
+        "upper": _packed(upper),
+        "size": _packed(size),
         "offset": _packed(np.asarray(offsets, dtype=np.int64).reshape(n)),
-        "alignment": _packed(np.fromiter((b.alignment for b in buffers), np.int64, n)),
-        "fixed": [i for i in range(n) if fixed[i]],
+        "alignment": _packed(alignment),
+        "fixed": np.nonzero(np.asarray(fixed, dtype=bool))[0].tolist(),
         "gaps": {str(i): _gap_text(b) for i, b in enumerate(buffers) if b.gaps},
     }
 
@@ -391,6 +415,12 @@ def standalone_html(fig: go.Figure) -> str:
     the exact hover."""
     html = fig.to_html(include_plotlyjs=True, full_html=True)
     return html.replace("</body>", hover_script() + "</body>", 1)
+
+
+def hover_ids(index: dict) -> list[str]:
+    """The buffer ids of a :func:`hover_index`, in buffer order."""
+    ids = index["id"]
+    return ids.split("\n") if isinstance(ids, str) else list(ids)
 
 
 def lookup(index: dict, t: float, address: float) -> int | None:
@@ -424,9 +454,14 @@ def raster(rects: Rects, value: np.ndarray, x_range: tuple[float, float],
     r1 = np.clip(np.ceil((rects.y1 - y_range[0]) / dy), 0, rows).astype(np.int64)
     c1 = np.maximum(c1, c0 + 1)
     r1 = np.maximum(r1, r0 + 1)
-    for k in range(len(c0)):
-        grid[r0[k]:r1[k], c0[k]:c1[k]] = value[k]
+    _paint(grid, r0, r1, c0, c1, np.asarray(value, dtype=float))
     return grid
+
+
+@njit(cache=True)
+def _paint(grid, r0, r1, c0, c1, value):  # pragma: no cover - compiled
+    for k in range(len(r0)):
+        grid[r0[k]:r1[k], c0[k]:c1[k]] = value[k]
 
 
 def _polygon_trace(rects: Rects, mask, *, name, fillcolor, role, **extra) -> go.Scatter:
@@ -797,7 +832,10 @@ def rounds_figure(stats, title: str | None = "round robin") -> go.Figure:
     spread = max(counts, default=1) / min(counts, default=1)
     fig.update_layout(
         height=300, margin=dict(l=10, r=10, t=30 if title else 10, b=10), title=title,
-        yaxis=dict(title="nodes", type="log" if spread > 100 else "linear"),
+        # Log ticks at powers of ten only, written 10, 100, 1k: plotly's
+        # default labels 2 and 5 between them too ("5 2 1 100k 5 2").
+        yaxis=dict(title="nodes", type="log", dtick=1, tickformat="~s")
+        if spread > 100 else dict(title="nodes", tickformat=",d"),
         xaxis=dict(categoryorder="array", categoryarray=labels), barmode="overlay",
         legend=dict(orientation="h"),
     )

@@ -26,7 +26,8 @@
   function build(meta) {
     const r = {
       t0: decode(meta.t0), t1: decode(meta.t1), y0: decode(meta.y0), y1: decode(meta.y1),
-      buffer: meta.buffer ? decode(meta.buffer) : null, id: meta.id, lower: decode(meta.lower),
+      buffer: meta.buffer ? decode(meta.buffer) : null,
+      id: typeof meta.id === "string" ? meta.id.split("\n") : meta.id, lower: decode(meta.lower),
       upper: decode(meta.upper), size: decode(meta.size), offset: decode(meta.offset),
       alignment: decode(meta.alignment), fixed: new Set(meta.fixed || []),
       gaps: meta.gaps || {}, meta: meta,

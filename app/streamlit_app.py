@@ -38,11 +38,17 @@ TECHNIQUE_GROUPS: dict[str, tuple[str, ...]] = {
     "Decomposition": ("dynamic_decomposition",),
 }
 SOURCES = ("Sample", "Upload or paste", "Generate")
+#: Problems up to this many buffers get an editable table; bigger ones a
+#: read-only one, TABLE_PAGE rows at a time.
+EDIT_LIMIT = 5_000
+#: Problems up to this many buffers are solved as soon as they are loaded.
+AUTO_SOLVE_LIMIT = 10_000
+TABLE_PAGE = 500
 MODES = ("Solve at this capacity", "Minimise the capacity")
 STATUS_TEXT = {
     Status.OK: "solved",
     Status.INFEASIBLE: "does not fit",
-    Status.TIMEOUT: "time limit reached",
+    Status.TIMEOUT: "timed out",
     Status.CANCELLED: "stopped",
 }
 
@@ -100,7 +106,10 @@ def install(loaded: workflow.Loaded) -> None:
     ss.outcome = None
     ss.pop("buffers_editor", None)
     ss.view = "uploaded allocation" if loaded.allocation is not None else "solver"
-    ss.solve_requested = loaded.allocation is None
+    # Big problems wait for Solve: their search and baselines take a while,
+    # and the user may want to minimise instead.
+    ss.solve_requested = (loaded.allocation is None
+                          and len(loaded.problem) <= AUTO_SOLVE_LIMIT)
 
 
 def load_guarded(make) -> None:
@@ -259,6 +268,13 @@ def current_problem(editor_tab):
     """The loaded problem with the table's edits and the capacity applied;
     on a bad edit, the message and the last good problem."""
     loaded: workflow.Loaded = ss.loaded
+    if len(ss.loaded_table) > EDIT_LIMIT:
+        with editor_tab:
+            paged_table(ss.loaded_table)
+        problem = loaded.problem.with_capacity(int(ss.capacity))
+        if problem != ss.problem:
+            ss.problem = problem
+        return ss.problem
     with editor_tab:
         st.caption("Edit cells, add rows at the bottom or delete rows; the chart and "
                    "the next solve use the edited problem.  `gaps`: `lo-hi` or "
@@ -298,6 +314,21 @@ def current_problem(editor_tab):
     return ss.problem
 
 
+def paged_table(table: pd.DataFrame) -> None:
+    """A big problem's buffers a page at a time (sending every row to the
+    browser at once takes seconds and megabytes), read-only."""
+    pages = -(-len(table) // TABLE_PAGE)
+    page = st.number_input(f"Page (of {pages:,})", key="table_page", min_value=1,
+                           max_value=pages, step=1)
+    start = (int(page) - 1) * TABLE_PAGE
+    rows = table.iloc[start:start + TABLE_PAGE].copy()
+    rows.index = range(start + 1, start + 1 + len(rows))  # row numbers from 1
+    st.caption(f"Rows {start + 1:,}–{start + len(rows):,} of {len(table):,}.  Problems "
+               f"of more than {EDIT_LIMIT:,} buffers are shown read-only: edit the "
+               "file and load it again.")
+    st.dataframe(rows, key="buffers_page", height=420)
+
+
 def start_job_if_requested(problem) -> None:
     if not ss.get("solve_requested"):
         return
@@ -328,7 +359,8 @@ def finish_job() -> None:
 
 @st.fragment(run_every=0.5)
 def progress_panel() -> None:
-    """Live progress of a long solve, with a Stop button."""
+    """Live progress of a long solve, with a Stop button; while minimising,
+    the best packing so far on request."""
     job = ss.get("job")
     if job is None:
         return
@@ -337,14 +369,31 @@ def progress_panel() -> None:
         st.rerun()
     shown = job.progress()
     with st.container(border=True):
-        cols = st.columns([3] + [2] * len(shown) + [1])
-        cols[0].markdown(f":material/hourglass_top: **{job.phase.capitalize()}…**")
-        for col, (label, value) in zip(cols[1:], shown.items(), strict=False):
-            col.metric(label, value)
-        if cols[-1].button("Stop", key="stop", type="primary"):
+        head, stop = st.columns([6, 1])
+        head.markdown(f":material/hourglass_top: **{job.phase.capitalize()}…**")
+        if stop.button("Stop", key="stop", type="primary", icon=":material/stop:"):
             job.cancel(wait=3.0)
             finish_job()
             st.rerun()
+        metric_row(shown)
+        state = job.minimizer_progress()
+        if state is not None and state.best is not None:
+            if st.toggle("Show the best packing so far", key="show_best"):
+                fig = charts.packing_figure(job.problem, state.best,
+                                            title=f"Best so far: height "
+                                            f"{state.best.height:,}")
+                st.plotly_chart(fig, key="best_so_far_chart",
+                                config={"scrollZoom": False, "displaylogo": False})
+
+
+def metric_row(shown: dict[str, str]) -> None:
+    """Metrics side by side, wrapping onto new rows of at most four (on a
+    narrow screen Streamlit stacks each row's columns)."""
+    items = list(shown.items())
+    for start in range(0, len(items), 4):
+        cols = st.columns(4)
+        for col, (label, value) in zip(cols, items[start:start + 4], strict=False):
+            col.metric(label, value)
 
 
 def problem_summary(problem) -> None:
@@ -355,9 +404,10 @@ def problem_summary(problem) -> None:
     cols[0].metric("Buffers", f"{len(problem):,}")
     cols[1].metric("LOAD", f"{workflow.load_of(problem):,}",
                    help="The most bytes live at any one moment: no packing is lower.")
-    lower = _lower_bound(problem)
+    lower = best_lower_bound(problem)
     cols[2].metric("Lower bound", f"{lower:,}",
-                   help="LOAD raised by largest buffers, fixed offsets and alignment.")
+                   help="No packing is lower: LOAD raised by the largest buffers, fixed "
+                   "offsets and alignment (and by the minimiser's proofs once it ran).")
     cols[3].metric("Capacity", f"{problem.capacity:,}")
     cols[4].metric("Time span", f"{_span(problem)}")
 
@@ -368,6 +418,16 @@ def _lower_bound(problem) -> int:
     from minimalloc import bounds
 
     return int(bounds.lower_bound(problem))
+
+
+def best_lower_bound(problem) -> int:
+    """The best lower bound known for ``problem``: the minimiser's when it
+    ran on this very problem (it proves more), else the library's bound."""
+    lower = _lower_bound(problem)
+    outcome = ss.get("outcome")
+    if outcome is not None and outcome.problem == problem:
+        lower = max(lower, int(outcome.lower_bound))
+    return lower
 
 
 def _span(problem) -> str:
@@ -453,11 +513,7 @@ def packing_chart(problem, solution, *, result=None, highlight=(), highlight_lab
     st.plotly_chart(fig, key="packing_chart", config={
         "scrollZoom": False, "displaylogo": False,
         "toImageButtonOptions": {"format": "svg", "filename": "packing"}})
-    if solution is not None:
-        st.download_button(
-            "Download the chart (standalone HTML)", lambda: charts.standalone_html(fig),
-            file_name="packing.html", mime="text/html", key="download_chart_html",
-            icon=":material/download:", on_click="ignore")
+    ss.packing_fig = fig  # for the Export tab
 
 
 def find_buffer(problem, where) -> int | None:
@@ -501,15 +557,17 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     shown, shown_label = outcome.shown()
     cols = st.columns(5)
     cols[0].metric("Status", STATUS_TEXT.get(status, "error") if status else "error")
-    if solution is not None:
-        above = workflow.percent_above(solution.height, outcome.lower_bound)
+    drawn = solution if solution is not None else shown
+    if drawn is not None:
+        label = "Height" if solution is not None else "Height (baseline)"
+        above = workflow.percent_above(drawn.height, outcome.lower_bound)
         if above is None:
-            cols[1].metric("Height", f"{solution.height:,}")
+            cols[1].metric(label, f"{drawn.height:,}")
         elif above <= 0:
-            cols[1].metric("Height", f"{solution.height:,}", delta="= lower bound: optimal",
+            cols[1].metric(label, f"{drawn.height:,}", delta="= lower bound: optimal",
                            delta_color="normal", delta_arrow="off")
         else:
-            cols[1].metric("Height", f"{solution.height:,}",
+            cols[1].metric(label, f"{drawn.height:,}",
                            delta=f"{above:+.1f}% vs lower bound", delta_color="inverse")
     else:
         cols[1].metric("Height", "—")
@@ -524,8 +582,8 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         if found is not None:
             by = ("the exact search" if found.method == "exact"
                   else f"baseline {found.method}")
-            how = (f" Found by {by} after {len(found.probes)} probes; the best baseline "
-                   f"reached {found.baseline_height:,}.")
+            how = (f" Found by {by} after {workflow.plural(len(found.probes), 'probe')}; "
+                   f"the best baseline reached {found.baseline_height:,}.")
         if status is Status.CANCELLED:
             how += " Stopped early: this is the best found so far."
         if outcome.proven_optimal:
@@ -543,13 +601,16 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         st.success(f"All {len(outcome.problem):,} buffers fit: height "
                    f"{solution.height:,} within capacity {outcome.problem.capacity:,}.")
     elif status in (Status.TIMEOUT, Status.CANCELLED) and solution is None:
-        how = "was stopped" if status is Status.CANCELLED else "ran out of time"
-        st.warning(f"The search {how} after {stats.nodes:,} nodes without an answer."
-                   + (f" Showing {shown_label} instead." if shown is not None else ""))
+        fallback_verdict(outcome, shown, shown_label)
     highlight = ()
     highlight_label = "minimal infeasible subset"
     overloaded = None
-    if status is Status.INFEASIBLE and outcome.explanation is not None:
+    if ss.pop("explain_requested", False) and outcome.explanation is None:
+        with st.spinner("Explaining why the buffers do not fit…"):
+            outcome.explanation = workflow.explain_infeasible(
+                outcome.problem, outcome.params,
+                outcome.params.timeout or workflow.EXPLAIN_SECONDS)
+    if outcome.explanation is not None and status is not Status.OK:
         highlight, highlight_label, overloaded = explanation_box(outcome, shown_label)
     with chart_tab:
         title = None
@@ -564,13 +625,65 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         comparison(outcome)
 
 
+def fallback_verdict(outcome: workflow.Outcome, shown, shown_label: str) -> None:
+    """After a time-out or Stop: whether the allocation shown instead fits,
+    and the next steps in one click."""
+    status = outcome.status
+    how = "was stopped" if status is Status.CANCELLED else "ran out of time"
+    nodes = outcome.stats.nodes if outcome.stats is not None else 0
+    text = f"The search {how} after {workflow.plural(nodes, 'node')} without an answer."
+    capacity = outcome.problem.capacity
+    fits = shown is not None and (capacity is None or shown.height <= capacity)
+    if shown is None:
+        st.warning(text, icon=":material/timer_off:")
+    elif shown.height <= outcome.lower_bound:
+        st.success(f"{text} Showing {shown_label}: height {shown.height:,} equals the "
+                   f"lower bound, so it is **optimal** and fits the capacity "
+                   f"{capacity:,}.", icon=":material/check_circle:")
+    elif fits:
+        st.success(f"{text} Showing {shown_label}: height {shown.height:,} **fits** "
+                   f"the capacity {capacity:,} (the lower bound is "
+                   f"{outcome.lower_bound:,}).", icon=":material/check_circle:")
+    else:
+        st.error(f"{text} Showing {shown_label}: height {shown.height:,} is **above the "
+                 f"capacity** {capacity:,}, so it does not fit; the buffers above the "
+                 "red line are marked, and the live-bytes chart is red where memory runs "
+                 "over.", icon=":material/error:")
+    if shown is None or not fits or shown.height > outcome.lower_bound:
+        left, right, _ = st.columns([1, 1, 2])
+        left.button("Minimise the capacity", key="act_minimise", icon=":material/compress:",
+                    on_click=on_minimise_now, width="stretch",
+                    help="The smallest capacity these buffers fit in.")
+        right.button("Explain why it does not fit", key="act_explain",
+                     icon=":material/help:", on_click=on_explain_now, width="stretch",
+                     disabled=fits,
+                     help="Where memory runs over or a set of buffers that cannot be "
+                     "packed together.")
+
+
+def on_minimise_now() -> None:
+    ss.mode = MODES[1]
+    on_solve()
+
+
+def on_explain_now() -> None:
+    ss.explain_requested = True
+
+
 def explanation_box(outcome: workflow.Outcome, shown_label: str):
     """The reasons a problem does not fit; returns what to highlight on the
     chart (buffer indices and a label) and the overloaded stretches."""
     ex = outcome.explanation
     problem = outcome.problem
     capacity = problem.capacity
-    lines = [f"**No packing fits capacity {capacity:,}.**"]
+    if ex.feasible:
+        st.success(f"The explanation found an allocation within capacity {capacity:,}: "
+                   "the buffers fit (the search just needed more time).",
+                   icon=":material/check_circle:")
+        return (), "", None
+    lines = [f"**No packing fits capacity {capacity:,}.**" if ex.feasible is False
+             else f"**Not decided in time whether the buffers fit capacity "
+             f"{capacity:,}.** What is known:"]
     highlight: tuple[int, ...] = ()
     label = "minimal infeasible subset"
     if ex.overloaded:
@@ -638,13 +751,16 @@ def statistics(outcome: workflow.Outcome) -> None:
     cols[2].metric("Partitions", f"{stats.partitions:,}")
     cols[3].metric("Sections", f"{stats.sections:,}")
     if outcome.minimize is not None and outcome.minimize.probes:
-        st.markdown("**Probes of the minimiser** (one exact search each)")
-        st.dataframe(
-            pd.DataFrame([{"capacity": p.capacity, "outcome": p.status.value,
-                           "seconds": round(p.seconds, 4)}
-                          for p in outcome.minimize.probes]),
-            hide_index=True, key="probes_table",
-        )
+        st.markdown("**Probes of the minimiser** (exact searches at one capacity, one row "
+                    "per capacity)")
+        st.dataframe(pd.DataFrame(workflow.probe_rows(outcome.minimize.probes)),
+                     hide_index=True, key="probes_table",
+                     column_config={
+                         "capacity": st.column_config.NumberColumn(format="localized"),
+                         "largest budget (s)": st.column_config.NumberColumn(
+                             format="%.2f"),
+                         "seconds": st.column_config.NumberColumn(format="%.3f"),
+                     })
     left, right = st.columns(2)
     with left:
         st.markdown("**Prunes by rule**")
@@ -683,11 +799,19 @@ def comparison(outcome: workflow.Outcome) -> None:
 
 
 def export(problem, export_tab) -> None:
+    """Downloads: the problem and the shown allocation as CSV and JSON, the
+    chart as a standalone HTML page (SVG: the chart's camera button).  Each
+    file is made only when its button is pressed."""
     outcome = ss.get("outcome")
     with export_tab:
-        st.download_button("Download the problem (CSV)", dumps_csv(problem),
-                           file_name="problem.csv", mime="text/csv",
-                           key="download_problem")
+        left, right = st.columns(2)
+        left.download_button("Download the problem (CSV)", lambda: dumps_csv(problem),
+                             file_name="problem.csv", mime="text/csv",
+                             key="download_problem", on_click="ignore")
+        right.download_button("Download the problem (JSON)",
+                              lambda: workflow.to_json(problem),
+                              file_name="problem.json", mime="application/json",
+                              key="download_problem_json", on_click="ignore")
         solution, label = (None, "")
         if outcome is not None and outcome.problem == problem:
             solution, label = outcome.shown()
@@ -695,11 +819,24 @@ def export(problem, export_tab) -> None:
                 problem):
             solution, label = ss.loaded.allocation, "uploaded allocation"
         if solution is not None:
-            st.download_button(f"Download the solution (CSV with offsets; {label})",
-                               dumps_csv(problem, solution), file_name="solution.csv",
-                               mime="text/csv", key="download_solution")
+            left.download_button(f"Download the solution (CSV with offsets; {label})",
+                                 lambda: dumps_csv(problem, solution),
+                                 file_name="solution.csv", mime="text/csv",
+                                 key="download_solution", on_click="ignore")
+            right.download_button(f"Download the result (JSON; {label})",
+                                  lambda: workflow.to_json(problem, solution, label,
+                                                           outcome),
+                                  file_name="result.json", mime="application/json",
+                                  key="download_result_json", on_click="ignore")
         else:
             st.caption("Solve the current problem to download a solution.")
+        fig = ss.get("packing_fig")
+        if fig is not None:
+            st.download_button("Download the packing chart (standalone HTML, works "
+                               "offline, with hover)", lambda: charts.standalone_html(fig),
+                               file_name="packing.html", mime="text/html",
+                               key="download_chart_html", on_click="ignore")
+            st.caption("For SVG, use the camera button at the chart's top right.")
 
 
 def main() -> None:

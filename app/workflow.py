@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import inspect
 import io
+import json
 import os
 import threading
 import time
@@ -338,6 +339,7 @@ class Explanation:
     proven: bool = False
     note: str = ""
     message: str = ""
+    feasible: bool | None = False  # None: not decided in time
 
 
 @dataclass
@@ -429,6 +431,7 @@ def explain_infeasible(
         min_capacity_lower=found.min_capacity_lower,
         proven=proven,
         message=found.message(),
+        feasible=getattr(found, "feasible", False),
     )
 
 
@@ -531,17 +534,24 @@ class Job:
     def progress(self) -> dict[str, str]:
         """What to show while the job runs: label -> value."""
         shown = {"Elapsed": f"{self.elapsed:.1f} s"}
-        if self.probes is not None:
-            shown["Probes"] = f"{len(self.probes):,}"
-            found = [p.capacity for p in self.probes if p.status is Status.OK]
-            proven = [p.capacity for p in self.probes if p.status is Status.INFEASIBLE]
-            if found:
-                shown["Fits in"] = f"{min(found):,}"
-            if proven:
-                shown["Does not fit in"] = f"{max(proven):,}"
-        else:
+        if self.probes is None:
             shown["Nodes so far"] = f"{self.solver.nodes_so_far:,}"
+            return shown
+        state = self.minimizer_progress()
+        if state is not None and state.probing is not None:
+            budget = "" if state.budget is None else f" ({state.budget:,.1f} s budget)"
+            shown["Probing capacity"] = f"{state.probing:,}{budget}"
+        if state is not None and state.best is not None:
+            shown["Best so far"] = f"{state.best.height:,}"
+        if state is not None and state.lower_bound is not None:
+            shown["Lower bound"] = f"{state.lower_bound:,}"
+        shown["Probes done"] = f"{len(self.probes):,}"
         return shown
+
+    def minimizer_progress(self):
+        """The minimiser's :class:`minimalloc.minimize.Progress` (None before
+        and after it runs, or with a library that does not report it)."""
+        return getattr(self.minimizer, "progress", None)
 
     def _minimise(self) -> None:
         """Smallest capacity with :class:`minimalloc.minimize.Minimizer`: bounds,
@@ -631,6 +641,24 @@ def comparison_rows(outcome: Outcome, capacity: int | None) -> list[dict[str, An
     return rows
 
 
+def probe_rows(probes: Sequence[Any]) -> list[dict[str, Any]]:
+    """The minimiser's probes, one row per capacity in the order first
+    probed: the last verdict, how many searches, the largest budget and the
+    total time."""
+    rows: dict[int, dict[str, Any]] = {}
+    for p in probes:
+        row = rows.setdefault(p.capacity, {"capacity": p.capacity, "outcome": "",
+                                           "searches": 0, "largest budget (s)": None,
+                                           "seconds": 0.0})
+        row["outcome"] = p.status.value
+        row["searches"] += 1
+        row["seconds"] += p.seconds
+        budget = getattr(p, "budget", None)
+        if budget is not None:
+            row["largest budget (s)"] = max(row["largest budget (s)"] or 0.0, budget)
+    return list(rows.values())
+
+
 def rounds_rows(stats) -> list[dict[str, Any]]:
     return [
         {"round": r.round, "heuristic": r.heuristic,
@@ -638,6 +666,45 @@ def rounds_rows(stats) -> list[dict[str, Any]]:
          "nodes": r.nodes, "outcome": r.outcome}
         for r in stats.rounds
     ]
+
+
+def to_json(problem: Problem, solution: Solution | None = None, label: str = "",
+            outcome: Outcome | None = None) -> str:
+    """The problem (and an allocation of it) as JSON: ``capacity`` and
+    ``buffers`` (``id, lower, upper, size, alignment``, and ``gaps``,
+    ``offset``, ``hint`` when set); with a solution, ``height``, ``offsets``
+    by id, what the allocation is (``method``) and the run's ``status`` and
+    lower bound."""
+    buffers = []
+    for b in problem.buffers:
+        item: dict[str, Any] = {"id": b.id, "lower": b.lower, "upper": b.upper,
+                                "size": b.size, "alignment": b.alignment}
+        if b.gaps:
+            item["gaps"] = [{"lower": g.lower, "upper": g.upper,
+                             **({"window": list(g.window)} if g.window else {})}
+                            for g in b.gaps]
+        if b.offset is not None:
+            item["offset"] = b.offset
+        if b.hint is not None:
+            item["hint"] = b.hint
+        buffers.append(item)
+    data: dict[str, Any] = {"capacity": problem.capacity, "buffers": buffers}
+    if solution is not None:
+        data["solution"] = {
+            "method": label, "height": solution.height,
+            "offsets": {b.id: int(o) for b, o in zip(problem.buffers, solution.offsets,
+                                                      strict=True)},
+        }
+        if outcome is not None:
+            data["solution"]["status"] = (outcome.status.value if outcome.status
+                                          else None)
+            data["solution"]["lower_bound"] = int(outcome.lower_bound)
+    return json.dumps(data, indent=1)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``"1 probe"``, ``"2 probes"``, ``"1,024 nodes"``."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
 def buffer_index(problem: Problem, buffer_id: str) -> int | None:

@@ -29,7 +29,10 @@ optimal when it can:
    the next (either well under a second or far more), so many short probes
    improve the height faster than a few long ones.  When the problem has a
    capacity that the best allocation does not meet yet, each round probes
-   that capacity first.
+   that capacity first.  Without a time limit probes still get budgets
+   (:data:`UNLIMITED_FIRST_PROBE`, then rounds from
+   :data:`UNLIMITED_FIRST_ROUND`, doubling): one search at one capacity can
+   run for hours while a neighbouring one would have moved a bound.
 
 **Granularity.**  The search places every buffer at 0, at its fixed offset or
 right on top of another one (then rounded up to its alignment), so when
@@ -77,7 +80,7 @@ from minimalloc.params import SolverParams, Status
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.stats import SearchStats
 
-__all__ = ["MinimizeResult", "Minimizer", "Probe", "granularity", "minimize",
+__all__ = ["MinimizeResult", "Minimizer", "Probe", "Progress", "granularity", "minimize",
            "stacking_bound"]
 
 #: Share of the time limit given to the first probe, at the lower bound.
@@ -89,15 +92,33 @@ FIRST_ROUND_SHARE = 1 / 100
 STACK_LIMIT = 16
 #: No probe is started with less time than this (seconds).
 MIN_PROBE_SECONDS = 0.005
+#: Without a time limit, probes still get budgets (a search at one capacity
+#: can run for hours): the lower-bound probe this many seconds, bisection
+#: rounds from the next value up, doubling after rounds that learn nothing.
+UNLIMITED_FIRST_PROBE = 10.0
+UNLIMITED_FIRST_ROUND = 1.0
 
 
 class Probe(NamedTuple):
     """One exact feasibility search: at ``capacity``, what it concluded
-    (OK, INFEASIBLE, TIMEOUT or CANCELLED) and how long it took."""
+    (OK, INFEASIBLE, TIMEOUT or CANCELLED), how long it took and the time it
+    was allowed (``budget``, None: no limit)."""
 
     capacity: int
     status: Status
     seconds: float
+    budget: float | None = None
+
+
+class Progress(NamedTuple):
+    """Where a running :class:`Minimizer` is: the capacity being probed (None
+    between probes) and that probe's budget in seconds, the best allocation
+    so far and the proven lower bound."""
+
+    probing: int | None
+    budget: float | None
+    best: Solution | None
+    lower_bound: int | None
 
 
 @dataclass(frozen=True)
@@ -277,6 +298,16 @@ class Minimizer:
         run = self._run
         if run is not None:
             run.exact.cancel()
+
+    @property
+    def progress(self) -> Progress | None:
+        """Where the running minimisation is (None when none runs); safe to
+        read from another thread."""
+        run = self._run
+        if run is None:
+            return None
+        return Progress(run.probing, run.budget, getattr(run, "best", None),
+                        getattr(run, "lo", None))
 
     def minimize(self, problem: Problem, timeout: float | None = 60.0, *,
                  on_probe: Callable[[Probe], object] | None = None) -> MinimizeResult:
@@ -470,6 +501,8 @@ class _Run:
         self.probes: list[Probe] = []
         self.stats: list[SearchStats] = []
         self.tried: dict[int, float] = {}  # capacity -> largest budget that timed out
+        self.probing: int | None = None  # the capacity under search, for progress
+        self.budget: float | None = None
 
     # -- bounds -----------------------------------------------------------
 
@@ -504,9 +537,11 @@ class _Run:
         if left is not None:
             budget = max(0.0, left if budget is None else min(budget, left))
         started = time.perf_counter()
+        self.probing, self.budget = capacity, budget
         status, solution, stats = self.exact.solve(capacity, budget)
+        self.probing = self.budget = None
         seconds = time.perf_counter() - started
-        probe = Probe(capacity, status, seconds)
+        probe = Probe(capacity, status, seconds, budget)
         self.probes.append(probe)
         self.stats.append(stats)
         if solution is not None:
@@ -572,12 +607,13 @@ class _Run:
         self.lo = self._ceil(bound)
         if not self._done():
             left = self._left()
-            self._probe(self.lo, None if left is None else left * LOWER_BOUND_SHARE)
-        budget = None
+            self._probe(self.lo, UNLIMITED_FIRST_PROBE if left is None
+                        else left * LOWER_BOUND_SHARE)
+        budget = UNLIMITED_FIRST_ROUND
         if not self._done() and self.deadline is not None:
             budget = max(self._left() * FIRST_ROUND_SHARE, MIN_PROBE_SECONDS)
         while not self._done():
-            if not self._round(budget) and budget is not None:
+            if not self._round(budget):
                 budget *= 2  # a round that learnt nothing: give probes more time
         if self.exact.complete:
             # No multiple of g is left in [lo, hi): the best height is optimal.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from app_helpers import (
     EXAMPLE_CSV,
@@ -56,7 +58,7 @@ def test_every_sample_loads_and_solves(at):
         settle(at)
         assert not at.exception, name
         status = metrics(at)["Status"]
-        assert status in ("solved", "time limit reached", "does not fit"), name
+        assert status in ("solved", "timed out", "does not fit"), name
         if status != "does not fit":
             assert not at.error, (name, texts(at, "error"))
         else:
@@ -316,11 +318,17 @@ def test_minimise_mode():
     solve(at)
     assert metric_values(at, "Height")[0] == "6"
     assert "proven optimal" in texts(at, "success")
+    # One lower bound everywhere: the header shows the minimiser's.
+    assert metrics(at)["Lower bound"] == f"{at.session_state['outcome'].lower_bound:,}"
     found = at.session_state["outcome"].minimize
     if found is not None and found.probes:
         probes = table(at, "capacity")
-        assert list(probes.columns) == ["capacity", "outcome", "seconds"]
-        assert len(probes) == len(found.probes)
+        assert list(probes.columns) == ["capacity", "outcome", "searches",
+                                        "largest budget (s)", "seconds"]
+        # One row per capacity, however often it was probed.
+        assert len(probes) == len({p.capacity for p in found.probes})
+        assert probes["capacity"].is_unique
+        assert probes["searches"].sum() == len(found.probes)
 
 
 @needs_shared
@@ -436,7 +444,8 @@ def test_colour_modes():
 def test_downloads():
     at = example_app()
     labels = {b.key: b.label for b in at.download_button}
-    assert set(labels) == {"download_problem", "download_solution"}
+    assert set(labels) >= {"download_problem", "download_solution", "download_problem_json",
+                           "download_result_json", "download_chart_html"}
     outcome = at.session_state["outcome"]
     text = dumps_csv(outcome.problem, outcome.solution)
     loaded = workflow.parse_csv_text(text, "solution.csv")
@@ -448,10 +457,38 @@ def test_time_limit_shows_the_fallback():
     at.number_input(key="timeout").set_value(1.0)
     solve(at)
     assert not at.exception
-    assert metrics(at)["Status"] == "time limit reached"
-    assert "ran out of time" in texts(at, "warning")
+    assert metrics(at)["Status"] == "timed out"
+    said = texts(at, "error") + texts(at, "success")
+    assert "ran out of time" in said
     assert chart_traces(at, "buffers")
-    assert "baseline" in (at.session_state["outcome"].shown()[1])
+    shown, label = at.session_state["outcome"].shown()
+    assert "baseline" in label
+    capacity = at.session_state["problem"].capacity
+    # The page says whether the allocation shown fits, and marks what does not.
+    if shown.height > capacity:
+        assert "does not fit" in texts(at, "error")
+        assert chart_traces(at, "above capacity")
+    else:
+        assert "fits" in texts(at, "success") or "optimal" in texts(at, "success")
+    assert metrics(at)["Height (baseline)"] == f"{shown.height:,}"
+
+
+def test_after_a_time_out_minimise_and_explain_in_one_click():
+    at = _hard_app()
+    at.number_input(key="timeout").set_value(1.0)
+    solve(at)
+    shown, _ = at.session_state["outcome"].shown()
+    if shown.height <= at.session_state["problem"].capacity:
+        pytest.skip("the baseline fits this problem: nothing to explain")
+    at.button(key="act_explain").click().run()
+    assert not at.exception
+    assert at.session_state["outcome"].explanation is not None
+    assert "capacity" in texts(at, "error") + texts(at, "success")
+    at.button(key="act_minimise").click().run()
+    settle(at)
+    assert not at.exception
+    assert at.session_state["mode"] == "Minimise the capacity"
+    assert at.session_state["outcome"].mode == "minimise"
 
 
 def test_long_solve_shows_progress_and_stops():
@@ -465,7 +502,31 @@ def test_long_solve_shows_progress_and_stops():
     assert not at.exception
     assert at.session_state["job"] is None
     assert metrics(at)["Status"] == "stopped"
-    assert "was stopped" in texts(at, "warning")
+    assert "was stopped" in texts(at, "warning") + texts(at, "error") + texts(at, "success")
+
+
+def test_minimise_without_time_limit_probes_with_budgets():
+    """Time limit 0: the panel shows the capacity being probed, with a
+    budget, and the best packing so far; Stop keeps it."""
+    at = _hard_app()
+    at.radio(key="mode").set_value("Minimise the capacity")
+    at.number_input(key="timeout").set_value(0.0)
+    at.button(key="solve").click().run()
+    job = at.session_state["job"]
+    assert job is not None
+    deadline = time.monotonic() + 30
+    while "Probing capacity" not in metrics(at) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    shown = metrics(at)
+    assert "budget" in shown["Probing capacity"]
+    assert "Best so far" in shown and "Lower bound" in shown
+    at.toggle(key="show_best").set_value(True).run()
+    assert chart_traces(at, "hover", key="best_so_far_chart")
+    at.button(key="stop").click().run()
+    settle(at)
+    assert not at.exception
+    assert at.session_state["outcome"].solution is not None
 
 
 def _hard_app():

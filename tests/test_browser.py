@@ -191,6 +191,7 @@ def hover_hits(page, rng, points):
     owner = (np.arange(len(t0)) if index["buffer"] is None
              else np.asarray(charts.unpack(index["buffer"])))
     (xlo, xhi), (ylo, yhi) = view["x"], view["y"]
+    ids = charts.hover_ids(index)
 
     def px(t):
         return view["left"] + (t - xlo) / (xhi - xlo) * view["width"]
@@ -210,7 +211,7 @@ def hover_hits(page, rng, points):
         x = rng.uniform(px(t0[k]) + 1, px(t1[k]) - 1)
         y = rng.uniform(py(y1[k]) + 1, py(y0[k]) - 1)
         page.mouse.move(x, y)
-        expected = index["id"][int(owner[k])]
+        expected = ids[int(owner[k])]
         shown = tip.get_attribute("data-buffer") if tip.is_visible() else None
         if shown == expected:
             right += 1

@@ -95,8 +95,8 @@ def test_hover_carries_buffer_details():
     problem, solution = example()
     (hover,) = traces(charts.packing_figure(problem, solution), "hover")
     index = hover.meta
-    assert index["id"] == [b.id for b in problem.buffers]
-    k = index["id"].index("b2")
+    assert charts.hover_ids(index) == [b.id for b in problem.buffers]
+    k = charts.hover_ids(index).index("b2")
     row = [int(charts.unpack(index[key])[k])
            for key in ("lower", "upper", "size", "offset", "alignment")]
     assert row == [3, 9, 4, 8, 1]
@@ -139,7 +139,7 @@ def test_big_problems_are_aggregated_with_exact_hover_and_load():
     assert not traces(fig, "buffers")
     (image,) = fig.layout.images
     assert image.source.startswith("data:image/png;base64,")
-    assert len(traces(fig, "hover")[0].meta["id"]) == 3_000
+    assert len(charts.hover_ids(traces(fig, "hover")[0].meta)) == 3_000
     times, live = charts.load_profile(problem)
     (load,) = traces(fig, "load")
     assert list(load.y) == list(live.astype(float))  # every step, not a sample
