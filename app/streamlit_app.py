@@ -8,6 +8,7 @@ Layout and widgets only: loading, solving and checking live in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 from pathlib import Path
 
@@ -343,7 +344,9 @@ def start_job_if_requested(problem) -> None:
         return
     ss.param_error = None
     job = workflow.Job(problem, params, mode="minimise" if minimise else "solve",
-                       baselines=ss.baselines, fallback=ss.fallback)
+                       baselines=ss.baselines, fallback=ss.fallback,
+                       after=functools.partial(build_ahead, color_by=ss.color_by,
+                                               revision=id(ss.loaded)))
     ss.job = job.start()
     if job.done:
         finish_job()
@@ -481,6 +484,50 @@ def show_uploaded(problem, chart_tab) -> None:
                       highlight_label="at fault", title="Uploaded allocation")
 
 
+#: Packing figures built ahead (in the solve's thread, while the page waits):
+#: a figure of 60,000 buffers takes a second or two to build.
+_FIGURES: dict[tuple, tuple] = {}
+
+
+def packing_figure(problem, solution, result, **options):
+    """``charts.packing_figure``, taken from :data:`_FIGURES` when a solve
+    built it ahead for the same objects and options."""
+    key = (id(problem), id(solution), id(result),
+           tuple(sorted((k, repr(v)) for k, v in options.items())))
+    hit = _FIGURES.get(key)
+    if hit is not None and hit[0] is problem and hit[1] is solution:
+        return hit[2]
+    from minimalloc import bounds
+
+    fig = charts.packing_figure(
+        problem, solution,
+        placement_order=None if result is None else result.placement_order,
+        partition_of=None if result is None else result.partition_of,
+        profile=bounds.load_profile(problem), **options)
+    while len(_FIGURES) >= 8:
+        _FIGURES.pop(next(iter(_FIGURES)))
+    _FIGURES[key] = (problem, solution, fig)
+    return fig
+
+
+def outcome_title(shown, shown_label: str) -> str | None:
+    if shown is not None and shown_label != "exact":
+        return f"Showing {shown_label}: height {shown.height:,}"
+    return None
+
+
+def build_ahead(outcome: workflow.Outcome, color_by: str, revision) -> None:
+    """In the solve's thread: the packing figure the page will show first."""
+    if outcome.explanation is not None:
+        return  # its highlights are decided while the page is drawn
+    shown, label = outcome.shown()
+    if shown is not None and len(outcome.problem) > 2_000:
+        packing_figure(outcome.problem, shown, outcome.result, color_by=color_by,
+                       highlight=(), highlight_label="minimal infeasible subset",
+                       overloaded=None, title=outcome_title(shown, label),
+                       window=None, focus=None, revision=(revision, None, None))
+
+
 def packing_chart(problem, solution, *, result=None, highlight=(), highlight_label="",
                   overloaded=None, title=None) -> None:
     modes = list(charts.COLOR_MODES)
@@ -494,15 +541,10 @@ def packing_chart(problem, solution, *, result=None, highlight=(), highlight_lab
     left.radio("Colour by", modes, key="color_by", horizontal=True)
     focus = find_buffer(problem, right) if solution is not None else None
     window = time_window(problem) if solution is not None else None
-    from minimalloc import bounds
-
-    fig = charts.packing_figure(
-        problem, solution, color_by=ss.color_by,
-        placement_order=None if result is None else result.placement_order,
-        partition_of=None if result is None else result.partition_of,
-        highlight=highlight, highlight_label=highlight_label or "highlighted",
-        profile=bounds.load_profile(problem), overloaded=overloaded, title=title,
-        window=window, focus=focus,
+    fig = packing_figure(
+        problem, solution, result, color_by=ss.color_by,
+        highlight=tuple(highlight), highlight_label=highlight_label or "highlighted",
+        overloaded=overloaded, title=title, window=window, focus=focus,
         revision=(id(ss.loaded), window, focus),
     )
     if fig.layout.meta["aggregated"]:
@@ -613,9 +655,7 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     if outcome.explanation is not None and status is not Status.OK:
         highlight, highlight_label, overloaded = explanation_box(outcome, shown_label)
     with chart_tab:
-        title = None
-        if shown is not None and shown_label != "exact":
-            title = f"Showing {shown_label}: height {shown.height:,}"
+        title = outcome_title(shown, shown_label)
         packing_chart(outcome.problem, shown, result=outcome.result,
                       highlight=highlight, highlight_label=highlight_label,
                       overloaded=overloaded, title=title)

@@ -15,7 +15,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -461,8 +461,10 @@ class Job:
         mode: str = "solve",
         baselines: Sequence[str] = (),
         fallback: bool = True,
+        after: Callable[[Outcome], object] | None = None,
     ) -> None:
         self.problem = problem
+        self.after = after  # run in the thread on the finished outcome (charts)
         self.params = params
         self.mode = mode
         self.baseline_names = tuple(baselines)
@@ -529,6 +531,12 @@ class Job:
             outcome.error = f"{type(error).__name__}: {error}"
         finally:
             outcome.seconds = time.perf_counter() - self._started
+            if self.after is not None and not outcome.error:
+                self.phase = "drawing"
+                try:
+                    self.after(outcome)
+                except Exception:  # noqa: BLE001 - a head start only; the page redraws
+                    pass
             self.phase = "done"
 
     def progress(self) -> dict[str, str]:
