@@ -294,9 +294,9 @@ def _buckets(values: np.ndarray, color_by: str) -> tuple[np.ndarray, list[str], 
     count = len(edges) - 1
     bucket[known] = np.clip(np.searchsorted(edges, values[known], side="right") - 1, 0,
                             count - 1)
-    # Viridis from 0.15: its darkest purple vanishes on a dark background.
+    # Viridis from 0.25: its darkest purples vanish on a dark background.
     colors = sample_colorscale(
-        "Viridis", [0.15 + 0.85 * k / max(count - 1, 1) for k in range(count)])
+        "Viridis", [0.25 + 0.75 * k / max(count - 1, 1) for k in range(count)])
     labels = []
     noun = "size" if color_by == "size" else "placed"
     shift = 1 if noun == "placed" else 0  # placement order counts from 1
@@ -662,10 +662,12 @@ def packing_figure(
     fig.update_layout(
         title=title,
         height=660,
-        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
+        margin=dict(l=10, r=10, t=110 if title else 80, b=10),
         hovermode="closest",
         dragmode="zoom",
-        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01,
+        # Above the chart, in rows: on a phone a legend at the side took
+        # half the chart's width.
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.0,
                     title=dict(text=f"colour: {color_by}"), font=dict(size=11)),
         uirevision=revision,
         meta={"aggregated": aggregated, "window": [t_min, t_max]},
@@ -824,7 +826,7 @@ def rounds_figure(stats, title: str | None = "round robin") -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
-                marker=dict(symbol="line-ew", size=18, line=dict(width=2, color="#333")),
+                marker=dict(symbol="line-ew", size=18, line=dict(width=2, color="#888")),
                 name="node limit", meta={"role": "node limit"},
             )
         )

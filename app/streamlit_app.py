@@ -884,6 +884,7 @@ def main() -> None:
     # Exact hover on packing charts (a page script: plotly's own hover
     # names the nearest point, not the rectangle under the pointer).
     st.html(charts.hover_script(), unsafe_allow_javascript=True, width="content")
+    st.html(Path(__file__).with_name("narrow.css"))  # metrics on phones
     init_state()
     sidebar()
     st.title("MiniMalloc")

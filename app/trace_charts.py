@@ -145,7 +145,7 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
         title=title, height=440, margin=_MARGIN, legend=dict(orientation="h", y=-0.15),
         xaxis=dict(title="time", range=[t_min, t_max]),
         yaxis=dict(title="offset", range=[0, top * 1.06 + 1], rangemode="tozero"),
-        hovermode="closest", plot_bgcolor="white")
+        hovermode="closest")
     return fig
 
 
@@ -337,7 +337,7 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
             y=[(y[v] + y[parent[v]]) / 2 for v in labelled], mode="text",
             text=[f"{names[tree.buffer[v]] if names else tree.buffer[v]}@{tree.offset[v]}"
                   for v in labelled],
-            textfont=dict(size=10, color="#555"), hoverinfo="skip", showlegend=False,
+            textfont=dict(size=10, color="#888"), hoverinfo="skip", showlegend=False,
             meta={"role": "edge labels"}))
     if current is not None and 0 <= current < len(tree) and drawn[current]:
         fig.add_trace(go.Scatter(
@@ -345,7 +345,7 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
             marker=dict(size=18, symbol="circle-open", color="#000", line=dict(width=2.5)),
             hoverinfo="skip", meta={"role": "current"}))
     fig.update_layout(
-        title=title, height=460, margin=_MARGIN, plot_bgcolor="white",
+        title=title, height=460, margin=_MARGIN,
         legend=dict(orientation="h", y=-0.08),
         xaxis=dict(visible=False),
         yaxis=dict(title="depth (buffers placed)", autorange="reversed", dtick=1,
@@ -446,7 +446,7 @@ def runs_figure(over: OverTime, title: str | None = "round-robin runs") -> go.Fi
     if limits:
         fig.add_trace(go.Scatter(
             x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
-            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color="#333")),
+            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color="#888")),
             name="node budget", meta={"role": "budget"}))
     fig.update_layout(title=title, height=320, margin=_MARGIN, yaxis_title="nodes",
                       xaxis=dict(categoryorder="array", categoryarray=labels,
@@ -488,6 +488,5 @@ def ablation_figure(rows: Sequence[AblationRow], timeout: float | None = None,
         fig.add_vline(x=max(timeout, 1e-5), line=dict(color=CAPACITY_COLOR, dash="dash"),
                       row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_layout(title=title, height=120 + 32 * len(rows), margin=_MARGIN,
-                      plot_bgcolor="white")
+    fig.update_layout(title=title, height=120 + 32 * len(rows), margin=_MARGIN)
     return fig

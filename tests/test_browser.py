@@ -320,3 +320,54 @@ def test_sixty_thousand_buffers(server, tmp_path):
             expect(page.get_by_text("Rows 1–500 of 60,000").first).to_be_visible()
         finally:
             browser.close()
+
+
+def _luminance(color: str) -> float:
+    """0 (black) to 1 (white) for a CSS ``rgb()``/``rgba()``/hex colour."""
+    color = color.strip()
+    if color.startswith("#"):
+        r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (float(v) for v in color[color.index("(") + 1:-1].split(",")[:3])
+    return (0.299 * r + 0.587 * g + 0.114 * b) / 255
+
+
+def test_dark_mode_and_a_phone_screen(server):
+    """Dark mode: plot areas follow the theme (no white boxes).  390 px wide:
+    the legend sits above the chart, metrics two to a row.  Leaves the
+    screenshots that docs/ shows."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1300},
+                                    color_scheme="dark")
+            page.goto(server)
+            chart = page.locator(".js-plotly-plot").first
+            expect(chart).to_be_visible(timeout=STARTUP_SECONDS * 1000)
+            page.wait_for_timeout(1500)
+            colors = chart.evaluate("(gd) => [gd._fullLayout.plot_bgcolor, "
+                                    "gd._fullLayout.paper_bgcolor, "
+                                    "gd._fullLayout.font.color]")
+            assert _luminance(colors[0]) < 0.3 and _luminance(colors[1]) < 0.3, colors
+            assert _luminance(colors[2]) > 0.6, colors  # light text on it
+            page.screenshot(path=str(ARTIFACTS / "app-dark.png"))
+
+            page = browser.new_page(viewport={"width": 390, "height": 1400},
+                                    device_scale_factor=2)
+            page.goto(server)
+            chart = page.locator(".js-plotly-plot").first
+            expect(chart).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(1500)
+            assert chart.evaluate("(gd) => gd._fullLayout.legend.orientation") == "h"
+            plot_width = chart.evaluate("(gd) => gd._fullLayout.xaxis._length")
+            assert plot_width > 250  # the legend no longer takes half of it
+            tops = page.locator('[data-testid="stMetric"]').evaluate_all(
+                "(ms) => ms.slice(0, 2).map("
+                "m => Math.round(m.getBoundingClientRect().top))")
+            assert tops[0] == tops[1]  # two metrics side by side
+            assert chart.evaluate("(gd) => gd.getBoundingClientRect().top") < 1300
+            page.screenshot(path=str(ARTIFACTS / "app-narrow.png"))
+        finally:
+            browser.close()
