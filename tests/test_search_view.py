@@ -107,6 +107,13 @@ def test_stepping_changes_the_step_and_the_explanation():
     assert at.slider(key="sv_step").value == 15
     assert headline(at).startswith("**Step 15 of 19 · place** — Place b1 at offset 0")
 
+    # Next with a kind that has no later event says so, and stays put.
+    at.selectbox(key="sv_jump").set_value("decomposition")
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 15
+    assert any("No later decomposition event" in i.value for i in at.info)
+
 
 def test_play_advances_and_stops():
     at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
@@ -114,7 +121,8 @@ def test_play_advances_and_stops():
     run(at)
     assert at.session_state["sv_playing"]
     assert at.slider(key="sv_step").value == 1  # one step per run while playing
-    assert at.button(key="sv_play").label == "⏸ Pause"
+    assert at.button(key="sv_play").label == "Pause"
+    assert at.select_slider(key="sv_speed").value == 0.8  # seconds per step
     at.button(key="sv_play").click()
     run(at)
     assert not at.session_state["sv_playing"]
