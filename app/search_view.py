@@ -317,8 +317,17 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
                 st.session_state[f"{kp}_playing"] = False
                 return
 
-    fig = trace_charts.tree_figure(tree, problem, show_prunes=show)
+    fig = trace_charts.tree_figure(tree, problem, show_prunes=show,
+                                   current=_current_vertex(tree, st.session_state.get(
+                                       f"{kp}_step", 0)))
     st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
+
+
+def _current_vertex(tree: TreeData, step: int) -> int | None:
+    """The search node the stepper is at: the last one reached by ``step``."""
+    reached = np.flatnonzero((tree.step >= 0) & (tree.step <= int(step))
+                             & (np.array(tree.kind, dtype=object) == "node"))
+    return int(reached[-1]) if len(reached) else None
 
 
 def _over_time_panel(kp: str, run: TracedRun) -> None:

@@ -29,6 +29,8 @@ from minimalloc.errors import ProblemError  # noqa: E402
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
 
 ss = st.session_state
+#: Numbers in tables as elsewhere on the page: 8,732, not 8732.
+LOCALIZED = st.column_config.NumberColumn(format="localized")
 SEARCH_TAB = "Search view"
 
 #: The search techniques, grouped as the page shows them.
@@ -44,6 +46,8 @@ SOURCES = ("Sample", "Upload or paste", "Generate")
 EDIT_LIMIT = 5_000
 #: Problems up to this many buffers are solved as soon as they are loaded.
 AUTO_SOLVE_LIMIT = 10_000
+#: Problems up to this many buffers solve again when the capacity changes.
+RESOLVE_LIMIT = 1_000
 TABLE_PAGE = 500
 MODES = ("Solve at this capacity", "Minimise the capacity")
 STATUS_TEXT = {
@@ -148,6 +152,12 @@ def on_generate() -> None:
     load_guarded(lambda: workflow.generate_problem(name, ss.gen_seed, values))
 
 
+def on_capacity() -> None:
+    """Small problems solve again at once when the capacity changes."""
+    if len(ss.loaded.problem) <= RESOLVE_LIMIT and ss.loaded.allocation is None:
+        on_solve()
+
+
 def on_solve() -> None:
     ss.solve_requested = True
     ss.view = "solver"
@@ -191,6 +201,7 @@ def sidebar() -> None:
     problem = ss.problem
     load = workflow.load_of(problem)
     sb.number_input("Capacity", key="capacity", min_value=1, step=1,
+                    on_change=on_capacity,
                     help="Default: the source's capacity, else the smallest power of "
                     "two ≥ LOAD.")
     sb.caption(f"LOAD (peak live bytes) = **{load:,}** · smallest power of two ≥ LOAD = "
@@ -244,10 +255,12 @@ def generator_widgets(sb) -> None:
             sb.number_input(label, key=key, step=0.5)
         elif p.kind == "optional int":
             ss.setdefault(key, 0)
-            sb.number_input(f"{label} (0 = default)", key=key, min_value=0, step=1)
+            sb.number_input(f"{label} (0 = {workflow.DEFAULT_TEXT.get(p.name, 'default')})",
+                            key=key, min_value=0, step=1)
         elif p.kind == "optional float":
             ss.setdefault(key, 0.0)
-            sb.number_input(f"{label} (0 = default)", key=key, min_value=0.0, step=1.0)
+            sb.number_input(f"{label} (0 = {workflow.DEFAULT_TEXT.get(p.name, 'default')})",
+                            key=key, min_value=0.0, step=1.0)
         elif p.kind == "probability":
             ss.setdefault(key, float(p.default))
             sb.slider(label, key=key, min_value=0.0, max_value=1.0, step=0.05)
@@ -308,7 +321,8 @@ def current_problem(editor_tab):
             problem = problem_from_dataframe(edited, capacity)
             ss.edit_error = None
         except ProblemError as error:
-            ss.edit_error = f"This edit is not a valid problem: {error}"
+            ss.edit_error = "This edit is not a valid problem: " + workflow.as_table_row(
+                error)
             problem = ss.problem.with_capacity(capacity)
     if problem != ss.problem:
         ss.problem = problem
@@ -590,8 +604,11 @@ def time_window(problem) -> tuple[int, int] | None:
 def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     chart_tab, stats_tab, compare_tab = tabs[:3]
     if outcome.problem != problem:
-        st.warning("The problem changed since this result (an edit or the capacity): "
-                   "press **Solve** to update it.", icon=":material/update:")
+        # In the Packing tab, not above the tabs: appearing there mid-edit it
+        # moved the buffers table under the pointer.
+        chart_tab.warning("The problem changed since this result (an edit or the "
+                          "capacity): press **Solve** to update it.",
+                          icon=":material/update:")
     if outcome.error:
         st.error(f"The run failed: {outcome.error}")
     status = outcome.status
@@ -796,7 +813,7 @@ def statistics(outcome: workflow.Outcome) -> None:
         st.dataframe(pd.DataFrame(workflow.probe_rows(outcome.minimize.probes)),
                      hide_index=True, key="probes_table",
                      column_config={
-                         "capacity": st.column_config.NumberColumn(format="localized"),
+                         "capacity": LOCALIZED,
                          "largest budget (s)": st.column_config.NumberColumn(
                              format="%.2f"),
                          "seconds": st.column_config.NumberColumn(format="%.3f"),
@@ -808,6 +825,7 @@ def statistics(outcome: workflow.Outcome) -> None:
             pd.DataFrame({"rule": [r.replace("_", " ") for r in stats.prunes],
                           "times": list(stats.prunes.values())}),
             hide_index=True, key="prunes_table",
+            column_config={"times": LOCALIZED},
         )
         if any(stats.prunes.values()):
             st.plotly_chart(charts.prunes_figure(stats, title=None), key="prunes_chart")
@@ -819,7 +837,8 @@ def statistics(outcome: workflow.Outcome) -> None:
         rows = workflow.rounds_rows(stats)
         st.dataframe(pd.DataFrame(rows, columns=["round", "heuristic", "node limit",
                                                  "nodes", "outcome"]),
-                     hide_index=True, key="rounds_table")
+                     hide_index=True, key="rounds_table",
+                     column_config={"node limit": LOCALIZED, "nodes": LOCALIZED})
         st.plotly_chart(charts.rounds_figure(stats, title=None), key="rounds_chart")
 
 
@@ -828,11 +847,29 @@ def comparison(outcome: workflow.Outcome) -> None:
     rows = workflow.comparison_rows(outcome, capacity)
     st.markdown(f"Lower bound: **{outcome.lower_bound:,}** · capacity {capacity:,}")
     df = pd.DataFrame(rows).drop(columns=["exact"])
-    st.dataframe(df, hide_index=True, key="comparison_table",
-                 column_config={
-                     "above lower bound %": st.column_config.NumberColumn(format="%.1f%%"),
-                     "time (ms)": st.column_config.NumberColumn(format="%.2f"),
-                 })
+    event = st.dataframe(df, hide_index=True, key="comparison_table",
+                         on_select="rerun", selection_mode="single-row",
+                         column_config={
+                             "height": LOCALIZED,
+                             "above lower bound %": st.column_config.NumberColumn(
+                                 format="%.1f%%"),
+                             "time (ms)": st.column_config.NumberColumn(format="%.2f"),
+                         })
+    chosen = event.selection.rows if event is not None else []
+    if not chosen:
+        st.caption("Click a row to see that method's packing.")
+    else:
+        method = rows[chosen[0]]["method"]
+        solution = (outcome.solution if rows[chosen[0]]["exact"] else next(
+            (b.solution for b in outcome.baselines if b.method == method), None))
+        if solution is None:
+            st.info(f"{method} has no allocation to show.")
+        else:
+            fig = charts.packing_figure(outcome.problem, solution,
+                                        title=f"{method}: height {solution.height:,}",
+                                        revision=("comparison", method))
+            st.plotly_chart(fig, key="comparison_packing_chart",
+                            config={"scrollZoom": False, "displaylogo": False})
     st.plotly_chart(charts.comparison_figure(rows, outcome.lower_bound, capacity,
                                              title="Height by method"),
                     key="comparison_chart")

@@ -110,6 +110,7 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
                 "cannot be decoded", file=name, line=line,
             ) from None
     text = text.removeprefix("\ufeff")
+    text, note = _comma_separated(text)
     stripped, offsets = _split_allocation(text, name)
     try:
         problem = read_csv(io.StringIO(stripped))
@@ -118,7 +119,29 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
     allocation = None
     if offsets is not None:
         allocation = Solution.from_offsets(problem, offsets)
-    return Loaded(problem, name, allocation)
+    return Loaded(problem, name, allocation, description=note)
+
+
+_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "bar"}
+
+
+def _comma_separated(text: str) -> tuple[str, str]:
+    """``text`` with commas between fields, and a note when it had another
+    delimiter (a header such as ``id;lower;upper;size`` or tab-separated, as
+    spreadsheets export): the reference format wants commas, but the
+    meaning is plain."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in header:
+        return text, ""
+    found = [d for d in _DELIMITERS if d in header]
+    if len(found) != 1:
+        return text, ""
+    delimiter = found[0]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        writer.writerow(row)
+    return out.getvalue(), f"read as {_DELIMITERS[delimiter]}-separated values"
 
 
 def _renamed(error: ProblemError, name: str) -> ProblemError:
@@ -708,6 +731,25 @@ def to_json(problem: Problem, solution: Solution | None = None, label: str = "",
                                           else None)
             data["solution"]["lower_bound"] = int(outcome.lower_bound)
     return json.dumps(data, indent=1)
+
+
+#: What a generator's optional parameter defaults to (the page says it).
+DEFAULT_TEXT = {
+    "horizon": "max(n, 8)",
+    "mean_lifetime": "min(horizon / 4, 32)",
+}
+
+
+def as_table_row(error: ProblemError) -> str:
+    """An error about the buffers table in the table's terms: ``row 2`` (the
+    second row the user sees) where the CSV reader says ``line 3`` (the
+    header is line 1)."""
+    parts = []
+    if error.line is not None:
+        parts.append(f"row {error.line - 1}")
+    if error.column is not None:
+        parts.append(f"column '{error.column}'")
+    return (", ".join(parts) + ": " if parts else "") + error.message
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

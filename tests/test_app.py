@@ -85,8 +85,7 @@ def test_pasted_problem_is_solved_and_drawn():
 def test_reference_answer_at_capacity_12():
     at = example_app()
     at.number_input(key="capacity").set_value(12).run()
-    assert "changed" in texts(at, "warning")
-    solve(at)
+    settle(at)  # a small problem solves again on its own
     assert metrics(at)["Height"] == "12"
     assert at.session_state["outcome"].solution.offsets == (8, 8, 4, 4, 0)
     assert not at.warning
@@ -212,8 +211,26 @@ def test_bad_edit_keeps_last_good_problem():
     assert not at.exception
     errors = texts(at, "error")
     assert "not a valid problem" in errors and "upper" in errors
+    assert "row 2" in errors  # the second row, as the table shows it
     assert metrics(at)["LOAD"] == "12"
     assert at.session_state["problem"].buffers[1].upper == 9
+
+
+def test_small_problems_solve_again_when_the_capacity_changes():
+    at = example_app()
+    at.number_input(key="capacity").set_value(16).run()
+    settle(at)
+    assert not at.exception
+    assert at.session_state["outcome"].problem.capacity == 16
+    assert "changed" not in texts(at, "warning")
+
+
+def test_generator_defaults_are_stated():
+    at = new_app()
+    at.radio(key="source").set_value("Generate").run()
+    at.selectbox(key="generator").set_value("random").run()
+    labels = [n.label for n in at.sidebar.number_input]
+    assert any("max(n, 8)" in label for label in labels), labels
 
 
 def test_capacity_default_and_load_shown():

@@ -174,3 +174,12 @@ def test_words_and_lookup():
     assert workflow.buffer_index(problem, "x") == 1
     assert workflow.buffer_index(problem, "conv1") == 0
     assert workflow.buffer_index(problem, "nope") is None
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read(delimiter):
+    text = EXAMPLE_CSV.replace(",", delimiter)
+    loaded = workflow.parse_csv_text(text, "spreadsheet.csv")
+    assert [b.id for b in loaded.problem.buffers] == ["b1", "b2", "b3", "b4", "b5"]
+    assert loaded.problem.buffers[4].upper == 21
+    assert "separated" in loaded.description

@@ -244,3 +244,46 @@ def test_ablation_figure_uses_log_scales():
     nodes = next(t for t in fig.data if t.meta["role"] == "nodes")
     assert list(nodes.x) == [10, 50_000] and nodes.text[1].startswith("≥ 50,000")
     assert list(nodes.marker.pattern.shape) == ["", "/"]
+
+
+def test_tree_marks_where_the_stepper_is_and_keeps_its_colours():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.slider(key="sv_step").set_value(3)
+    run(at)
+    tree = chart(at, "sv_tree_chart")
+    assert "current" in tree["roles"]
+    here = next(t for t in tree["spec"]["data"] if (t.get("meta") or {}).get("role")
+                == "current")
+    assert here["text"] == ["you are here"]
+    vertices = [t for t in tree["spec"]["data"]
+                if (t.get("meta") or {}).get("role") == "vertices"]
+    # Clicking a vertex selects it; the rest must not fade.
+    assert all(t["unselected"]["marker"]["opacity"] == 1 for t in vertices)
+    axis = tree["spec"]["layout"]["yaxis"]
+    assert axis.get("dtick") == 1  # a shallow tree: every level
+
+
+def test_solution_stars_only_in_runs_that_were_not_aborted():
+    import dataclasses
+
+    from app import trace_charts
+    from minimalloc import Buffer, Problem, SolverParams
+    from minimalloc.solver import solve
+    from minimalloc.trace import search_tree
+
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=12)
+    params = SolverParams()
+    tree = search_tree(solve(problem, params, trace=10_000), params)
+
+    def stars(tree):
+        fig = trace_charts.tree_figure(tree, problem)
+        return [t for t in fig.data if (t.meta or {}).get("outcome") == "solution"]
+
+    assert stars(tree)  # solved: its leaf is a star
+    # The same run marked aborted (as a round robin's node limit does).
+    outcome = list(tree.outcome)
+    outcome[next(i for i, o in enumerate(outcome) if o == "backtracked"
+                 or o == "solved")] = "aborted"
+    assert not stars(dataclasses.replace(tree, outcome=tuple(outcome)))
