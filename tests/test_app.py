@@ -7,6 +7,7 @@ import time
 import pytest
 from app_helpers import (
     EXAMPLE_CSV,
+    chart,
     chart_traces,
     drawn,
     metric_values,
@@ -21,7 +22,7 @@ from app_helpers import (
 )
 from reference_data import BENCHMARKS, needs_shared
 
-from app import workflow
+from app import charts, workflow
 from minimalloc.csvio import dumps_csv
 from minimalloc.params import TECHNIQUES
 
@@ -581,3 +582,22 @@ def test_size_zero_buffers_fit():
     paste(at, "id,lower,upper,size\na,0,3,0\nb,1,2,4\n")
     assert not at.exception
     assert metrics(at)["Status"] != "does not fit"
+
+
+def test_clicking_a_comparison_row_shows_that_packing():
+    at = example_app()
+    at.session_state["main_tabs"] = "Comparison"
+    at.run()
+    rows = workflow.comparison_rows(at.session_state["outcome"],
+                                    at.session_state["problem"].capacity)
+    at.session_state["comparison_table"] = {
+        "selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    spec = chart(at, "comparison_packing_chart")
+    assert spec["layout"]["title"]["text"].startswith(rows[1]["method"])
+    baseline = next(b for b in at.session_state["outcome"].baselines
+                    if b.method == rows[1]["method"])
+    hover = chart_traces(at, "hover", key="comparison_packing_chart")[0]
+    offsets = charts.unpack(hover["meta"]["offset"]).tolist()
+    assert offsets == list(baseline.solution.offsets)
