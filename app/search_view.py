@@ -249,6 +249,18 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
                    icon=":material/skip_next:",
                    width="stretch")
+    marks = landmarks(run.kinds)
+
+    def go() -> None:
+        chosen = ss.get(f"{kp}_landmark")
+        if chosen in marks:
+            ss[step_key] = marks[chosen]
+            ss[f"{kp}_playing"] = False
+
+    st.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
+                 on_change=go, placeholder="first backtrack, each round, the end…",
+                 help="Long traces: the moments worth a look, without dragging "
+                 "the slider over thousands of steps.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
     snap = replay.snapshot(step)
@@ -321,6 +333,24 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
                                    current=_current_vertex(tree, st.session_state.get(
                                        f"{kp}_step", 0)))
     st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
+
+
+def landmarks(kinds: tuple[str, ...]) -> dict[str, int]:
+    """Steps worth jumping to in a long trace, by label: the start of each
+    round-robin run, the first decomposition, backtrack and prune, and the
+    end.  Step ``k`` is the state after ``k`` events."""
+    marks: dict[str, int] = {"the start": 0}
+    rounds = 0
+    firsts = {"decompose": "first decomposition", "backtrack": "first backtrack",
+              "prune": "first prune", "leaf": "first leaf (all buffers placed)"}
+    for k, kind in enumerate(kinds, start=1):
+        if kind == "round":
+            rounds += 1
+            marks[f"round-robin run {rounds}"] = k
+        elif kind in firsts and firsts[kind] not in marks:
+            marks[firsts[kind]] = k
+    marks["the end"] = len(kinds)
+    return dict(sorted(marks.items(), key=lambda item: item[1]))
 
 
 def _current_vertex(tree: TreeData, step: int) -> int | None:

@@ -287,3 +287,20 @@ def test_solution_stars_only_in_runs_that_were_not_aborted():
     outcome[next(i for i, o in enumerate(outcome) if o == "backtracked"
                  or o == "solved")] = "aborted"
     assert not stars(dataclasses.replace(tree, outcome=tuple(outcome)))
+
+
+def test_landmarks_reach_the_interesting_steps():
+    from app.search_view import landmarks
+
+    kinds = ("round", "node", "place", "prune", "backtrack", "round", "node",
+             "decompose", "place", "backtrack", "leaf")
+    marks = landmarks(kinds)
+    assert marks["the start"] == 0 and marks["the end"] == len(kinds)
+    assert marks["round-robin run 1"] == 1 and marks["round-robin run 2"] == 6
+    assert marks["first prune"] == 4 and marks["first backtrack"] == 5
+    assert marks["first decomposition"] == 8
+    assert list(marks.values()) == sorted(marks.values())
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.selectbox(key="sv_landmark").set_value("the end")
+    run(at)
+    assert at.slider(key="sv_step").value == at.slider(key="sv_step").max > 0
