@@ -12,10 +12,13 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
+from numba import njit
 from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
@@ -25,7 +28,8 @@ from minimalloc.model import Problem, Solution
 COLOR_MODES: tuple[str, ...] = ("size", "placement order", "partition")
 
 CAPACITY_COLOR = "#d62728"
-HEIGHT_COLOR = "#1f3b73"
+#: Mid-tones: legible on a light and on a dark background.
+HEIGHT_COLOR = "#7b6cf6"
 LOAD_COLOR = "#4c78a8"
 HIGHLIGHT_COLOR = "#e4002b"
 MISSING_COLOR = "#b0b0b0"
@@ -48,6 +52,27 @@ class Rects(NamedTuple):
     y1: np.ndarray  # address, exclusive
 
 
+def columns(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every buffer's ``lower, upper, size, alignment`` as int64 arrays (one
+    pass over the buffers; remembered for the last few problems, as a chart
+    needs them several times and big problems have 10^5 buffers)."""
+    key = id(problem)
+    hit = _COLUMNS.get(key)
+    if hit is not None and hit[0] is problem:
+        return hit[1]
+    n = len(problem.buffers)
+    table = np.array([(b.lower, b.upper, b.size, b.alignment) for b in problem.buffers],
+                     dtype=np.int64).reshape(n, 4)
+    found = tuple(np.ascontiguousarray(table[:, k]) for k in range(4))
+    if len(_COLUMNS) >= 4:
+        _COLUMNS.pop(next(iter(_COLUMNS)))
+    _COLUMNS[key] = (problem, found)
+    return found
+
+
+_COLUMNS: dict[int, tuple[Problem, tuple]] = {}
+
+
 def rectangles(problem: Problem, offsets: Sequence[int]) -> Rects:
     """The rectangles that ``problem``'s buffers occupy at ``offsets``.
 
@@ -62,9 +87,7 @@ def rectangles(problem: Problem, offsets: Sequence[int]) -> Rects:
     if len(offsets) != n:
         raise ValueError(f"{len(offsets)} offsets for {n} buffers")
     offs = np.asarray(offsets, dtype=np.int64).reshape(n)
-    lower = np.fromiter((b.lower for b in buffers), np.int64, n)
-    upper = np.fromiter((b.upper for b in buffers), np.int64, n)
-    size = np.fromiter((b.size for b in buffers), np.int64, n)
+    lower, upper, size, _ = columns(problem)
     gapped = [i for i, b in enumerate(buffers) if b.gaps]
     if not gapped:
         return Rects(np.arange(n, dtype=np.int64), lower, upper, offs, offs + size)
@@ -229,7 +252,7 @@ def color_values(
     """The number each buffer is coloured by (NaN: unknown, drawn grey)."""
     n = len(problem.buffers)
     if color_by == "size":
-        return np.fromiter((b.size for b in problem.buffers), float, n)
+        return columns(problem)[2].astype(float)
     if color_by == "placement order":
         values = np.full(n, np.nan)
         if placement_order is not None:
@@ -271,7 +294,9 @@ def _buckets(values: np.ndarray, color_by: str) -> tuple[np.ndarray, list[str], 
     count = len(edges) - 1
     bucket[known] = np.clip(np.searchsorted(edges, values[known], side="right") - 1, 0,
                             count - 1)
-    colors = sample_colorscale("Viridis", [k / max(count - 1, 1) for k in range(count)])
+    # Viridis from 0.25: its darkest purples vanish on a dark background.
+    colors = sample_colorscale(
+        "Viridis", [0.25 + 0.75 * k / max(count - 1, 1) for k in range(count)])
     labels = []
     noun = "size" if color_by == "size" else "placed"
     shift = 1 if noun == "placed" else 0  # placement order counts from 1
@@ -318,34 +343,128 @@ def _gap_text(buffer) -> str:
     return " ".join(parts)
 
 
-def _hover_points(problem: Problem, rects: Rects, offsets: Sequence[int], span: float):
-    """Invisible markers along each rectangle's middle line that carry the
-    hover text: one per rectangle, a few more along long ones."""
-    width = (rects.t1 - rects.t0).astype(float)
-    step = max(span / 40.0, 1.0)
-    count = np.clip(np.ceil(width / step), 1, 8).astype(np.int64)
-    which = np.repeat(np.arange(len(rects.buffer)), count)
-    first = np.cumsum(count) - count
-    k = np.arange(len(which)) - np.repeat(first, count)
-    frac = (k + 0.5) / np.repeat(count, count)
-    x = rects.t0[which] + frac * width[which]
-    y = (rects.y0[which] + rects.y1[which]) / 2.0
-    buf = rects.buffer[which]
-    info = np.array(
-        [
-            [b.id, b.lower, b.upper, b.size, int(o), b.alignment, _gap_text(b)]
-            for b, o in zip(problem.buffers, offsets, strict=True)
-        ],
-        dtype=object,
-    ).reshape(-1, 7)
-    return x, y, info[buf], buf
+#: Above this many rectangles the packing is drawn as an image (one colour per
+#: pixel) instead of polygons: SVG paths of 60,000 rectangles take ten seconds
+#: or more to draw, the image a fraction of one.  Hover stays exact either way
+#: (it looks rectangles up, it does not depend on what is drawn).
+DETAIL_LIMIT = 15_000
+#: Pixels of the aggregated image (about a wide chart's plot area).
+RASTER_SHAPE = (560, 1400)  # rows (address), columns (time)
 
 
-HOVER_TEMPLATE = (
-    "<b>%{customdata[0]}</b><br>lifespan [%{customdata[1]}, %{customdata[2]})"
-    "<br>size %{customdata[3]:,}<br>offset %{customdata[4]:,}"
-    "<br>alignment %{customdata[5]}<br>gaps %{customdata[6]}<extra></extra>"
-)
+def _packed(values: np.ndarray) -> dict:
+    """A numeric array in plotly's typed-array form (int32 when it fits):
+    a fraction of the size of a JSON list, decoded by the page's script."""
+    values = np.asarray(values)
+    small = values.size == 0 or (
+        np.issubdtype(values.dtype, np.integer)
+        and -(2**31) <= int(values.min()) and int(values.max()) < 2**31
+    )
+    data = values.astype("<i4" if small else "<f8")
+    return {"dtype": "i4" if small else "f8",
+            "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def unpack(value: object) -> np.ndarray:
+    """The inverse of :func:`_packed` (also accepts plain lists)."""
+    return np.asarray(array_values(value))
+
+
+def hover_index(problem: Problem, rects: Rects, offsets: Sequence[int],
+                fixed: Sequence[bool] | None = None) -> dict:
+    """What the page's hover script needs to name the buffer under the
+    pointer exactly: every rectangle (``t0, t1, y0, y1`` and its buffer) and
+    every buffer's details.  Sent as the ``meta`` of an empty trace whose
+    role is ``"hover"``; ``hover.js`` builds a lookup grid over time from it.
+    """
+    buffers = problem.buffers
+    n = len(buffers)
+    if fixed is None:
+        fixed = [b.offset is not None for b in buffers]
+    lower, upper, size, alignment = columns(problem)
+    ids = [b.id for b in buffers]
+    return {
+        "role": "hover",
+        "t0": _packed(rects.t0), "t1": _packed(rects.t1),
+        "y0": _packed(rects.y0), "y1": _packed(rects.y1),
+        # Rectangle k is buffer k unless some buffer has gaps.
+        "buffer": None if np.array_equal(rects.buffer, np.arange(n)) else _packed(
+            rects.buffer),
+        # One string, not a list: plotly deep-copies a trace's meta, and
+        # copying 10^5 strings takes a large part of a second.
+        "id": "\n".join(ids) if not any("\n" in i for i in ids) else ids,
+        "lower": _packed(lower),
+        "upper": _packed(upper),
+        "size": _packed(size),
+        "offset": _packed(np.asarray(offsets, dtype=np.int64).reshape(n)),
+        "alignment": _packed(alignment),
+        "fixed": np.nonzero(np.asarray(fixed, dtype=bool))[0].tolist(),
+        "gaps": {str(i): _gap_text(b) for i, b in enumerate(buffers) if b.gaps},
+        # Where a buffer comes from: an imported tensor's op and readers, an
+        # allocation's stack frame.
+        "label": {str(i): b.label for i, b in enumerate(buffers) if b.label},
+    }
+
+
+@cache
+def hover_script() -> str:
+    """The page script that shows the exact hover of packing charts (a page
+    runs it once; see ``hover.js``)."""
+    return "<script>" + (Path(__file__).with_name("hover.js")).read_text() + "</script>"
+
+
+def standalone_html(fig: go.Figure) -> str:
+    """``fig`` as one HTML file that works offline (plotly.js inlined) with
+    the exact hover."""
+    html = fig.to_html(include_plotlyjs=True, full_html=True)
+    return html.replace("</body>", hover_script() + "</body>", 1)
+
+
+def hover_ids(index: dict) -> list[str]:
+    """The buffer ids of a :func:`hover_index`, in buffer order."""
+    ids = index["id"]
+    return ids.split("\n") if isinstance(ids, str) else list(ids)
+
+
+def lookup(index: dict, t: float, address: float) -> int | None:
+    """The buffer whose rectangle holds the point ``(t, address)`` according to
+    a :func:`hover_index` (the script does the same in the browser)."""
+    t0, t1, y0, y1 = (unpack(index[k]) for k in ("t0", "t1", "y0", "y1"))
+    inside = (t0 <= t) & (t < t1) & (y0 <= address) & (address < y1)
+    hits = np.nonzero(inside)[0]
+    if not len(hits):
+        return None
+    k = int(hits[-1])
+    return k if index["buffer"] is None else int(unpack(index["buffer"])[k])
+
+
+def raster(rects: Rects, value: np.ndarray, x_range: tuple[float, float],
+           y_range: tuple[float, float], shape: tuple[int, int] = RASTER_SHAPE
+           ) -> np.ndarray:
+    """The rectangles painted on a ``shape`` grid of cells (rows: address
+    upwards, columns: time): each cell holds the ``value`` of the last
+    rectangle that touches it, NaN where none does.  A rectangle narrower
+    than a cell still gets one, so thin buffers stay visible."""
+    rows, cols = shape
+    grid = np.full(shape, np.nan)
+    if not len(rects.t0):
+        return grid
+    dx = max((x_range[1] - x_range[0]) / cols, 1e-12)
+    dy = max((y_range[1] - y_range[0]) / rows, 1e-12)
+    c0 = np.clip(np.floor((rects.t0 - x_range[0]) / dx), 0, cols - 1).astype(np.int64)
+    c1 = np.clip(np.ceil((rects.t1 - x_range[0]) / dx), 0, cols).astype(np.int64)
+    r0 = np.clip(np.floor((rects.y0 - y_range[0]) / dy), 0, rows - 1).astype(np.int64)
+    r1 = np.clip(np.ceil((rects.y1 - y_range[0]) / dy), 0, rows).astype(np.int64)
+    c1 = np.maximum(c1, c0 + 1)
+    r1 = np.maximum(r1, r0 + 1)
+    _paint(grid, r0, r1, c0, c1, np.asarray(value, dtype=float))
+    return grid
+
+
+@njit(cache=True)
+def _paint(grid, r0, r1, c0, c1, value):  # pragma: no cover - compiled
+    for k in range(len(r0)):
+        grid[r0[k]:r1[k], c0[k]:c1[k]] = value[k]
 
 
 def _polygon_trace(rects: Rects, mask, *, name, fillcolor, role, **extra) -> go.Scatter:
@@ -381,6 +500,9 @@ def packing_figure(
     title: str | None = None,
     label_limit: int = 60,
     outline_limit: int = 2000,
+    detail_limit: int = DETAIL_LIMIT,
+    window: tuple[float, float] | None = None,
+    focus: int | None = None,
     revision: object = None,
 ) -> go.Figure:
     """The packing chart over the live-bytes chart, on one time axis.
@@ -389,11 +511,20 @@ def packing_figure(
     time on x and address on y, coloured by ``color_by`` (one of
     :data:`COLOR_MODES`) in at most ten buckets, one trace each; the capacity
     and the solution's height as lines; the buffers in ``highlight`` (indices)
-    drawn in red on top.  Bottom: the live bytes at each moment (their maximum
-    is the LOAD lower bound) against the capacity and the height.  Stretches
-    in ``overloaded`` ``(start, end, peak)``, where memory runs over, are
-    shaded in both.  Rectangles get outlines up to ``outline_limit`` of them
-    and id labels up to ``label_limit`` buffers.  ``stats`` is accepted for a
+    drawn in red on top; buffers with a fixed offset cross-hatched; the part
+    of any buffer above the capacity in red.  Bottom: the live bytes at each
+    moment (their maximum is the LOAD lower bound, drawn exactly however
+    many buffers there are) against the capacity and the height, red where
+    they exceed the capacity.  Stretches in ``overloaded`` ``(start, end,
+    peak)``, where memory runs over, are shaded.
+
+    ``window`` ``(t0, t1)`` shows only that stretch of time.  When more than
+    ``detail_limit`` rectangles are in view they are painted as an image
+    (:func:`raster`); fewer are polygons.  Rectangles get outlines up to
+    ``outline_limit`` of them and id labels up to ``label_limit`` buffers.
+    ``focus`` (a buffer index) is highlighted and the view centred on it.
+    Hover is the page script's (``hover.js``), from the trace with role
+    ``"hover"``: exact whatever is drawn.  ``stats`` is accepted for a
     uniform signature and not used.  Every trace's ``meta["role"]`` says what
     it is.
     """
@@ -410,12 +541,22 @@ def packing_figure(
     n = len(problem.buffers)
     t_min = float(min((b.lower for b in problem.buffers), default=0))
     t_max = float(max((b.upper for b in problem.buffers), default=1))
+    if window is not None:
+        t_min, t_max = max(t_min, float(window[0])), min(t_max, float(window[1]))
+        t_max = max(t_max, t_min + 1)
     top = float(capacity or 0)
-    highlight = sorted({int(i) for i in highlight if 0 <= int(i) < n})
+    highlight = {int(i) for i in highlight if 0 <= int(i) < n}
+    if focus is not None and 0 <= focus < n:
+        highlight.add(int(focus))
+    highlight = sorted(highlight)
+    aggregated = False
     if solution is not None and n:
         offsets = solution.offsets
         rects = rectangles(problem, offsets)
         top = max(top, float(rects.y1.max()))
+        if window is not None:
+            keep = (rects.t1 > t_min) & (rects.t0 < t_max)
+            rects = Rects(*(a[keep] for a in rects))
         values = color_values(
             problem, color_by, placement_order=placement_order, partition_of=partition_of
         )
@@ -427,42 +568,55 @@ def packing_figure(
         groups = [(k, colors[k], labels[k]) for k in range(len(colors))]
         if (rect_bucket == -1).any():
             groups.append((-1, MISSING_COLOR, f"{color_by} unknown"))
-        for k, color, label in groups:
-            mask = rect_bucket == k
-            if mask.any():
+        aggregated = len(rects.t0) > detail_limit
+        if aggregated:
+            _raster_traces(fig, rects, rect_bucket, groups, alpha, (t_min, t_max),
+                           (0.0, top * 1.02 or 1.0))
+        else:
+            for k, color, label in groups:
+                mask = rect_bucket == k
+                if mask.any():
+                    fig.add_trace(
+                        _polygon_trace(rects, mask, name=label,
+                                       fillcolor=_fill(color, alpha), role="buffers",
+                                       legendgroup="buffers"),
+                        row=1, col=1,
+                    )
+            if len(rects.buffer) <= outline_limit:
                 fig.add_trace(
-                    _polygon_trace(rects, mask, name=label, fillcolor=_fill(color, alpha),
-                                   role="buffers", legendgroup="buffers"),
+                    _outline_trace(rects, None, color="rgba(20,20,40,0.55)", width=0.8,
+                                   role="outline"),
                     row=1, col=1,
                 )
-        if len(rects.buffer) <= outline_limit:
-            fig.add_trace(
-                _outline_trace(rects, None, color="rgba(20,20,40,0.55)", width=0.8,
-                               role="outline"),
-                row=1, col=1,
-            )
+        fixed = np.array([b.offset is not None for b in problem.buffers], dtype=bool)
+        _mark(fig, rects, fixed[rects.buffer], name="fixed offset (pinned)",
+              fillcolor="rgba(0,0,0,0)", role="fixed",
+              fillpattern=dict(shape="x", fgcolor="#888", bgcolor="rgba(0,0,0,0)",
+                               size=7, solidity=0.3))
+        if capacity is not None and (rects.y1 > capacity).any():
+            above = rects.y1 > capacity
+            part = Rects(rects.buffer, rects.t0, rects.t1,
+                         np.maximum(rects.y0, capacity), rects.y1)
+            _mark(fig, part, above, name="above the capacity",
+                  fillcolor=_fill(HIGHLIGHT_COLOR, 0.75), role="above capacity")
         if highlight:
             mask = marked[rects.buffer]
-            fig.add_trace(
-                _polygon_trace(rects, mask, name=highlight_label,
-                               fillcolor=_fill(HIGHLIGHT_COLOR, 0.6), role="highlight"),
-                row=1, col=1,
-            )
-            fig.add_trace(
-                _outline_trace(rects, mask, color=HIGHLIGHT_COLOR, width=2.5,
-                               role="highlight outline"),
-                row=1, col=1,
-            )
-        hx, hy, info, _ = _hover_points(problem, rects, offsets, t_max - t_min)
-        # Hover needs points, not drawn markers: mode "none" keeps the DOM small.
+            _mark(fig, rects, mask, name=highlight_label,
+                  fillcolor=_fill(HIGHLIGHT_COLOR, 0.6), role="highlight")
+            if mask.any():
+                fig.add_trace(
+                    _outline_trace(rects, mask, color=HIGHLIGHT_COLOR, width=2.5,
+                                   role="highlight outline"),
+                    row=1, col=1,
+                )
+        # Hover: an empty trace carrying the lookup data for hover.js.
         fig.add_trace(
-            go.Scatter(
-                x=hx, y=hy, customdata=info, hovertemplate=HOVER_TEMPLATE, mode="none",
-                hoveron="points", showlegend=False, name="buffers", meta={"role": "hover"},
-            ),
+            # Hidden: plotly then leaves its (large) meta alone.
+            go.Scatter(x=[], y=[], visible=False, showlegend=False, name="hover",
+                       meta=hover_index(problem, rects, offsets, fixed)),
             row=1, col=1,
         )
-        if n <= label_limit:
+        if n <= label_limit and not aggregated:
             cx = (rects.t0 + rects.t1) / 2.0
             cy = (rects.y0 + rects.y1) / 2.0
             first = np.unique(rects.buffer, return_index=True)[1]
@@ -483,7 +637,7 @@ def packing_figure(
     else:
         fig.add_annotation(
             text="no allocation to show", xref="x domain", yref="y domain", x=0.5, y=0.5,
-            showarrow=False, font=dict(size=16, color="#666"), row=1, col=1,
+            showarrow=False, font=dict(size=16), row=1, col=1,
         )
     if capacity is not None:
         _hline(fig, capacity, f"capacity {capacity:,}", CAPACITY_COLOR, "solid", 1,
@@ -505,13 +659,95 @@ def packing_figure(
                                             solidity=0.15)),
             row=1, col=1,
         )
-    # Bottom panel: the load profile.
+    _load_panel(fig, times, live, capacity, solution, t_min, t_max)
+    peak = float(live.max()) if len(live) else 0.0
+    y_max = max(top, peak, 1.0) * 1.05
+    fig.update_layout(
+        title=title,
+        height=660,
+        margin=dict(l=10, r=10, t=110 if title else 80, b=10),
+        hovermode="closest",
+        dragmode="zoom",
+        # Above the chart, in rows: on a phone a legend at the side took
+        # half the chart's width.
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.0,
+                    title=dict(text=f"colour: {color_by}"), font=dict(size=11)),
+        uirevision=revision,
+        meta={"aggregated": aggregated, "window": [t_min, t_max]},
+    )
+    # Zooming out stops at the data (and at address 0).
+    fig.update_xaxes(minallowed=t_min, maxallowed=t_max)
+    fig.update_xaxes(title_text="time", row=2, col=1)
+    fig.update_yaxes(title_text="address", rangemode="tozero", minallowed=0,
+                     maxallowed=y_max, row=1, col=1)
+    fig.update_yaxes(title_text="live bytes", rangemode="tozero", minallowed=0,
+                     maxallowed=y_max, row=2, col=1)
+    if focus is not None and solution is not None and 0 <= focus < n:
+        b = problem.buffers[focus]
+        reach = max(b.upper - b.lower, (t_max - t_min) / 20)
+        fig.update_xaxes(range=[max(t_min, b.lower - reach), min(t_max, b.upper + reach)])
+    fig.add_annotation(
+        text=f"live bytes over time; peak (LOAD lower bound) {peak:,.0f}",
+        xref="x2 domain", yref="y2 domain", x=0.0, y=1.0, xanchor="left",
+        yanchor="bottom", showarrow=False, font=dict(size=12),
+    )
+    return fig
+
+
+def _raster_traces(fig, rects: Rects, rect_bucket: np.ndarray, groups, alpha: float,
+                   x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+    """The aggregated view: the rectangles painted into a PNG (the browser
+    decodes it natively: a heatmap of as many cells takes seconds to draw)
+    placed under the data, and an empty trace per colour for the legend."""
+    order = {k: j + 1 for j, (k, _, _) in enumerate(groups)}
+    value = np.array([order.get(int(k), 0) for k in rect_bucket], dtype=float)
+    cells = np.nan_to_num(raster(rects, value, x_range, y_range)).astype(np.uint8)
+    palette = np.zeros((len(groups) + 1, 4), dtype=np.uint8)  # 0: empty, transparent
+    for j, (_, color, _) in enumerate(groups, start=1):
+        r, g, b = (int(float(v)) for v in _fill(color, 1)[5:-1].split(",")[:3])
+        palette[j] = (r, g, b, round(255 * alpha))
+    fig.add_layout_image(
+        source=_png(palette[cells[::-1]]), xref="x", yref="y", x=x_range[0],
+        y=y_range[1], sizex=x_range[1] - x_range[0], sizey=y_range[1] - y_range[0],
+        sizing="stretch", layer="below", name="aggregated",
+    )
+    for _, color, label in groups:
+        fig.add_trace(
+            go.Scatter(x=[None], y=[None], mode="markers", name=label,
+                       marker=dict(symbol="square", size=10, color=_fill(color, alpha)),
+                       hoverinfo="skip", legendgroup="buffers",
+                       meta={"role": "aggregated", "rects": int(len(rects.t0))}),
+            row=1, col=1,
+        )
+
+
+def _png(rgba: np.ndarray) -> str:
+    """An RGBA array as a PNG data URI."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _mark(fig, rects: Rects, mask: np.ndarray, *, name: str, fillcolor: str, role: str,
+          **extra) -> None:
+    """A polygon overlay of the rectangles in ``mask`` (if any)."""
+    if mask.any():
+        fig.add_trace(_polygon_trace(rects, mask, name=name, fillcolor=fillcolor,
+                                     role=role, **extra), row=1, col=1)
+
+
+def _load_panel(fig, times, live, capacity, solution, t_min, t_max) -> None:
+    """Bottom panel: the live bytes, exact (every step of the profile)."""
     fig.add_trace(
         go.Scatter(
             x=times, y=live, mode="lines",
             line=dict(shape="hv", color=LOAD_COLOR, width=1.5),
             fill="tozeroy", fillcolor=_fill(LOAD_COLOR, 0.25), name="live bytes",
-            hovertemplate="t=%{x}<br>live %{y:,} bytes<extra></extra>",
+            hovertemplate="t=%{x:,}<br>live %{y:,} bytes<extra></extra>",
             meta={"role": "load"},
         ),
         row=2, col=1,
@@ -520,7 +756,7 @@ def packing_figure(
         over = [
             (times[k], times[k + 1] if k + 1 < len(times) else times[k] + 1,
              capacity, live[k])
-            for k in range(len(times)) if live[k] > capacity
+            for k in np.nonzero(live > capacity)[0]
         ]
         arr = np.array(over, dtype=float).reshape(-1, 4)
         band = Rects(np.zeros(len(arr)), arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
@@ -533,26 +769,6 @@ def packing_figure(
         _hline(fig, capacity, None, CAPACITY_COLOR, "solid", 2, t_min, t_max, "capacity")
     if solution is not None and solution.height:
         _hline(fig, solution.height, None, HEIGHT_COLOR, "dash", 2, t_min, t_max, "height")
-    peak = float(live.max()) if len(live) else 0.0
-    fig.update_layout(
-        title=title,
-        height=660,
-        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
-        hovermode="closest",
-        dragmode="zoom",
-        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.01,
-                    title=dict(text=f"colour: {color_by}"), font=dict(size=11)),
-        uirevision=revision,
-    )
-    fig.update_xaxes(title_text="time", row=2, col=1)
-    fig.update_yaxes(title_text="address", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="live bytes", rangemode="tozero", row=2, col=1)
-    fig.add_annotation(
-        text=f"live bytes over time; peak (LOAD lower bound) {peak:,.0f}",
-        xref="x2 domain", yref="y2 domain", x=0.0, y=1.0, xanchor="left",
-        yanchor="bottom", showarrow=False, font=dict(size=11, color="#333"),
-    )
-    return fig
 
 
 def _hline(fig, y, label, color, dash, row, t0, t1, role):
@@ -562,6 +778,8 @@ def _hline(fig, y, label, color, dash, row, t0, t1, role):
             x=[t0, t1], y=[y, y], mode="lines", line=dict(color=color, dash=dash, width=2),
             name=label or role, showlegend=label is not None and row == 1,
             hovertemplate=f"{role} {y:,}<extra></extra>", meta={"role": role},
+            # On the packing panel the page's hover names buffers instead.
+            hoverinfo="skip" if row == 1 else None,
         ),
         row=row, col=1,
     )
@@ -611,7 +829,7 @@ def rounds_figure(stats, title: str | None = "round robin") -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
-                marker=dict(symbol="line-ew", size=18, line=dict(width=2, color="#333")),
+                marker=dict(symbol="line-ew", size=18, line=dict(width=2, color="#888")),
                 name="node limit", meta={"role": "node limit"},
             )
         )
@@ -619,7 +837,10 @@ def rounds_figure(stats, title: str | None = "round robin") -> go.Figure:
     spread = max(counts, default=1) / min(counts, default=1)
     fig.update_layout(
         height=300, margin=dict(l=10, r=10, t=30 if title else 10, b=10), title=title,
-        yaxis=dict(title="nodes", type="log" if spread > 100 else "linear"),
+        # Log ticks at powers of ten only, written 10, 100, 1k: plotly's
+        # default labels 2 and 5 between them too ("5 2 1 100k 5 2").
+        yaxis=dict(title="nodes", type="log", dtick=1, tickformat="~s")
+        if spread > 100 else dict(title="nodes", tickformat=",d"),
         xaxis=dict(categoryorder="array", categoryarray=labels), barmode="overlay",
         legend=dict(orientation="h"),
     )
@@ -662,35 +883,6 @@ def comparison_figure(
 # Imported models and snapshots
 
 RESERVED_COLOR = "#ff7f0e"
-
-
-def with_labels(fig: go.Figure, problem: Problem) -> go.Figure:
-    """The packing figure with each buffer's label (an imported tensor's op
-    and readers, an allocation's stack frame) added to its hover text.
-
-    Unchanged when no buffer has a label or the figure has no hover trace.
-    """
-    labels = {b.id: b.label for b in problem.buffers if b.label}
-    if not labels:
-        return fig
-    for trace in fig.data:
-        meta = trace.meta if isinstance(trace.meta, dict) else {}
-        if meta.get("role") != "hover" or trace.customdata is None:
-            continue
-        rows = [list(row) for row in trace.customdata]
-        column = len(rows[0]) if rows else 0
-        data = np.empty((len(rows), column + 1), dtype=object)
-        for i, row in enumerate(rows):
-            data[i, :column] = row
-            data[i, column] = labels.get(str(row[0]), "")
-        template = trace.hovertemplate or ""
-        extra = f"<br>%{{customdata[{column}]}}"
-        if "<extra>" in template:
-            template = template.replace("<extra>", extra + "<extra>", 1)
-        else:
-            template += extra
-        trace.update(customdata=data, hovertemplate=template)
-    return fig
 
 
 def reserved_figure(report, problem: Problem, solution: Solution | None = None,

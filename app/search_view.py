@@ -39,8 +39,10 @@ TRACE_CAP = 200_000
 TREE_LIMIT = 5_000
 #: Time limit of the traced solve when the parameters set none (seconds).
 DEFAULT_SECONDS = 10.0
-#: Seconds between steps while playing.
+#: Seconds between steps while playing (the default of the speed control).
 PLAY_INTERVAL = 0.8
+#: The speeds Play offers: seconds per step.
+PLAY_SPEEDS = (0.2, 0.4, 0.8, 1.5, 3.0)
 #: What the "previous" and "next" buttons can jump to.
 JUMP_KINDS: dict[str, tuple[str, ...]] = {
     "any event": tuple(EVENT_KINDS.values()),
@@ -130,7 +132,8 @@ def render_search_view(problem: Problem, params: SolverParams,
     _play_button(kp, run)
     replay, start, end = _replay(kp, run_key, problem, run)
     playing = bool(st.session_state.get(f"{kp}_playing"))
-    stepper = st.fragment(_stepper, run_every=PLAY_INTERVAL if playing else None,
+    interval = float(st.session_state.get(f"{kp}_speed", PLAY_INTERVAL))
+    stepper = st.fragment(_stepper, run_every=interval if playing else None,
                           key=f"{kp}_stepper")
     stepper(kp, problem, run, replay, start, end)
     st.subheader("The search tree")
@@ -182,10 +185,15 @@ def _play_button(kp: str, run: TracedRun) -> None:
     def toggle() -> None:
         ss[f"{kp}_playing"] = not ss.get(f"{kp}_playing")
 
-    st.button("⏸ Pause" if playing else "▶ Play", key=f"{kp}_play", on_click=toggle,
-              disabled=not run.kinds,
-              help="Advance one step (of the kind chosen below) every "
-                   f"{PLAY_INTERVAL:g} s.")
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    # Material icons, not emoji: without an emoji font they show as boxes.
+    left.button("Pause" if playing else "Play", key=f"{kp}_play", on_click=toggle,
+                icon=":material/pause:" if playing else ":material/play_arrow:",
+                disabled=not run.kinds, width="stretch",
+                help="Advance to the next event of the kind chosen below, again and "
+                     "again.")
+    right.select_slider("Seconds per step", options=PLAY_SPEEDS, value=PLAY_INTERVAL,
+                        key=f"{kp}_speed", format_func=lambda s: f"{s:g} s")
 
 
 def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
@@ -221,17 +229,38 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
             ss[step_key] = following
 
     def move(direction: int) -> None:
-        kind = JUMP_KINDS.get(ss.get(f"{kp}_jump", "any event"), JUMP_KINDS["any event"])
+        name = ss.get(f"{kp}_jump", "any event")
+        kind = JUMP_KINDS.get(name, JUMP_KINDS["any event"])
         target = _next_step(run.kinds, int(ss.get(step_key, 0)), kind, direction)
         if target is not None:
             ss[step_key] = target
+            ss[f"{kp}_notice"] = None
+        else:  # say so rather than do nothing
+            where = "later" if direction > 0 else "earlier"
+            ss[f"{kp}_notice"] = f"No {where} {name} event: this is the last of its kind."
 
     back, choose, forward = st.columns([1, 2, 1], vertical_alignment="bottom")
-    back.button("◀ Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
+    back.button("Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
+                icon=":material/skip_previous:",
                 width="stretch")
     choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
-    forward.button("Next ▶", key=f"{kp}_next", on_click=move, args=(+1,),
+    if ss.get(f"{kp}_notice"):
+        st.info(ss[f"{kp}_notice"], icon=":material/info:")
+    forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
+                   icon=":material/skip_next:",
                    width="stretch")
+    marks = landmarks(run.kinds)
+
+    def go() -> None:
+        chosen = ss.get(f"{kp}_landmark")
+        if chosen in marks:
+            ss[step_key] = marks[chosen]
+            ss[f"{kp}_playing"] = False
+
+    st.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
+                 on_change=go, placeholder="first backtrack, each round, the end…",
+                 help="Long traces: the moments worth a look, without dragging "
+                 "the slider over thousands of steps.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
     snap = replay.snapshot(step)
@@ -245,7 +274,9 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         where.append(f"node {snap.node} of the tree, depth {snap.depth}")
     if snap.section_range is not None:
         lo, hi = snap.section_range
-        where.append(f"piece over sections {lo}–{hi - 1} ({len(snap.context)} buffers)")
+        count = len(snap.context)
+        where.append(f"piece over sections {lo}–{hi - 1} "
+                     f"({count} buffer{'' if count == 1 else 's'})")
     if snap.heuristic:
         where.append(f"heuristic {snap.heuristic}")
     if where:
@@ -298,8 +329,35 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
                 st.session_state[f"{kp}_playing"] = False
                 return
 
-    fig = trace_charts.tree_figure(tree, problem, show_prunes=show)
+    fig = trace_charts.tree_figure(tree, problem, show_prunes=show,
+                                   current=_current_vertex(tree, st.session_state.get(
+                                       f"{kp}_step", 0)))
     st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
+
+
+def landmarks(kinds: tuple[str, ...]) -> dict[str, int]:
+    """Steps worth jumping to in a long trace, by label: the start of each
+    round-robin run, the first decomposition, backtrack and prune, and the
+    end.  Step ``k`` is the state after ``k`` events."""
+    marks: dict[str, int] = {"the start": 0}
+    rounds = 0
+    firsts = {"decompose": "first decomposition", "backtrack": "first backtrack",
+              "prune": "first prune", "leaf": "first leaf (all buffers placed)"}
+    for k, kind in enumerate(kinds, start=1):
+        if kind == "round":
+            rounds += 1
+            marks[f"round-robin run {rounds}"] = k
+        elif kind in firsts and firsts[kind] not in marks:
+            marks[firsts[kind]] = k
+    marks["the end"] = len(kinds)
+    return dict(sorted(marks.items(), key=lambda item: item[1]))
+
+
+def _current_vertex(tree: TreeData, step: int) -> int | None:
+    """The search node the stepper is at: the last one reached by ``step``."""
+    reached = np.flatnonzero((tree.step >= 0) & (tree.step <= int(step))
+                             & (np.array(tree.kind, dtype=object) == "node"))
+    return int(reached[-1]) if len(reached) else None
 
 
 def _over_time_panel(kp: str, run: TracedRun) -> None:

@@ -8,6 +8,7 @@ Layout and widgets only: loading, solving and checking live in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from minimalloc.model import MAX_TOTAL, MAX_VALUE  # noqa: E402
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
 
 ss = st.session_state
+#: Numbers in tables as elsewhere on the page: 8,732, not 8732.
+LOCALIZED = st.column_config.NumberColumn(format="localized")
 SEARCH_TAB = "Search view"
 
 #: The search techniques, grouped as the page shows them.
@@ -39,11 +42,19 @@ TECHNIQUE_GROUPS: dict[str, tuple[str, ...]] = {
     "Decomposition": ("dynamic_decomposition",),
 }
 SOURCES = ("Sample", "Upload or paste", "Generate", "Batch results")
+#: Problems up to this many buffers get an editable table; bigger ones a
+#: read-only one, TABLE_PAGE rows at a time.
+EDIT_LIMIT = 5_000
+#: Problems up to this many buffers are solved as soon as they are loaded.
+AUTO_SOLVE_LIMIT = 10_000
+#: Problems up to this many buffers solve again when the capacity changes.
+RESOLVE_LIMIT = 1_000
+TABLE_PAGE = 500
 MODES = ("Solve at this capacity", "Minimise the capacity")
 STATUS_TEXT = {
     Status.OK: "solved",
     Status.INFEASIBLE: "does not fit",
-    Status.TIMEOUT: "time limit reached",
+    Status.TIMEOUT: "timed out",
     Status.CANCELLED: "stopped",
     Status.UNDECIDED: "undecided",
 }
@@ -102,7 +113,10 @@ def install(loaded: workflow.Loaded) -> None:
     ss.outcome = None
     ss.pop("buffers_editor", None)
     ss.view = "uploaded allocation" if loaded.allocation is not None else "solver"
-    ss.solve_requested = loaded.allocation is None
+    # Big problems wait for Solve: their search and baselines take a while,
+    # and the user may want to minimise instead.
+    ss.solve_requested = (loaded.allocation is None
+                          and len(loaded.problem) <= AUTO_SOLVE_LIMIT)
 
 
 def load_guarded(make) -> None:
@@ -138,6 +152,12 @@ def on_generate() -> None:
             value = None
         values[p.name] = value
     load_guarded(lambda: workflow.generate_problem(name, ss.gen_seed, values))
+
+
+def on_capacity() -> None:
+    """Small problems solve again at once when the capacity changes."""
+    if len(ss.loaded.problem) <= RESOLVE_LIMIT and ss.loaded.allocation is None:
+        on_solve()
 
 
 def on_solve() -> None:
@@ -187,6 +207,7 @@ def sidebar() -> None:
     problem = ss.problem
     load = workflow.load_of(problem)
     sb.number_input("Capacity", key="capacity", min_value=1, step=1,
+                    on_change=on_capacity,
                     help="Default: the source's capacity, else the smallest power of "
                     "two ≥ LOAD.")
     sb.caption(f"LOAD (peak live bytes) = **{load:,}** · smallest power of two ≥ LOAD = "
@@ -290,10 +311,12 @@ def generator_widgets(sb) -> None:
             sb.number_input(label, key=key, step=0.5)
         elif p.kind == "optional int":
             ss.setdefault(key, 0)
-            sb.number_input(f"{label} (0 = default)", key=key, min_value=0, step=1)
+            sb.number_input(f"{label} (0 = {workflow.DEFAULT_TEXT.get(p.name, 'default')})",
+                            key=key, min_value=0, step=1)
         elif p.kind == "optional float":
             ss.setdefault(key, 0.0)
-            sb.number_input(f"{label} (0 = default)", key=key, min_value=0.0, step=1.0)
+            sb.number_input(f"{label} (0 = {workflow.DEFAULT_TEXT.get(p.name, 'default')})",
+                            key=key, min_value=0.0, step=1.0)
         elif p.kind == "probability":
             ss.setdefault(key, float(p.default))
             sb.slider(label, key=key, min_value=0.0, max_value=1.0, step=0.05)
@@ -315,6 +338,13 @@ def current_problem(editor_tab):
     """The loaded problem with the table's edits and the capacity applied;
     on a bad edit, the message and the last good problem."""
     loaded: workflow.Loaded = ss.loaded
+    if len(ss.loaded_table) > EDIT_LIMIT:
+        with editor_tab:
+            paged_table(ss.loaded_table)
+        problem = loaded.problem.with_capacity(int(ss.capacity))
+        if problem != ss.problem:
+            ss.problem = problem
+        return ss.problem
     with editor_tab:
         st.caption("Edit cells, add rows at the bottom or delete rows; the chart and "
                    "the next solve use the edited problem.  `gaps`: `lo-hi` or "
@@ -353,11 +383,27 @@ def current_problem(editor_tab):
             problem = problem_from_dataframe(edited, capacity)
             ss.edit_error = None
         except ProblemError as error:
-            ss.edit_error = f"This edit is not a valid problem: {error}"
+            ss.edit_error = "This edit is not a valid problem: " + workflow.as_table_row(
+                error)
             problem = ss.problem.with_capacity(capacity)
     if problem != ss.problem:
         ss.problem = problem
     return ss.problem
+
+
+def paged_table(table: pd.DataFrame) -> None:
+    """A big problem's buffers a page at a time (sending every row to the
+    browser at once takes seconds and megabytes), read-only."""
+    pages = -(-len(table) // TABLE_PAGE)
+    page = st.number_input(f"Page (of {pages:,})", key="table_page", min_value=1,
+                           max_value=pages, step=1)
+    start = (int(page) - 1) * TABLE_PAGE
+    rows = table.iloc[start:start + TABLE_PAGE].copy()
+    rows.index = range(start + 1, start + 1 + len(rows))  # row numbers from 1
+    st.caption(f"Rows {start + 1:,}–{start + len(rows):,} of {len(table):,}.  Problems "
+               f"of more than {EDIT_LIMIT:,} buffers are shown read-only: edit the "
+               "file and load it again.")
+    st.dataframe(rows, key="buffers_page", height=420)
 
 
 def start_job_if_requested(problem) -> None:
@@ -374,7 +420,9 @@ def start_job_if_requested(problem) -> None:
         return
     ss.param_error = None
     job = workflow.Job(problem, params, mode="minimise" if minimise else "solve",
-                       baselines=ss.baselines, fallback=ss.fallback)
+                       baselines=ss.baselines, fallback=ss.fallback,
+                       after=functools.partial(build_ahead, color_by=ss.color_by,
+                                               revision=id(ss.loaded)))
     ss.job = job.start()
     if job.done:
         finish_job()
@@ -390,7 +438,8 @@ def finish_job() -> None:
 
 @st.fragment(run_every=0.5)
 def progress_panel() -> None:
-    """Live progress of a long solve, with a Stop button."""
+    """Live progress of a long solve, with a Stop button; while minimising,
+    the best packing so far on request."""
     job = ss.get("job")
     if job is None:
         return
@@ -399,14 +448,31 @@ def progress_panel() -> None:
         st.rerun()
     shown = job.progress()
     with st.container(border=True):
-        cols = st.columns([3] + [2] * len(shown) + [1])
-        cols[0].markdown(f":material/hourglass_top: **{job.phase.capitalize()}…**")
-        for col, (label, value) in zip(cols[1:], shown.items(), strict=False):
-            col.metric(label, value)
-        if cols[-1].button("Stop", key="stop", type="primary"):
+        head, stop = st.columns([6, 1])
+        head.markdown(f":material/hourglass_top: **{job.phase.capitalize()}…**")
+        if stop.button("Stop", key="stop", type="primary", icon=":material/stop:"):
             job.cancel(wait=3.0)
             finish_job()
             st.rerun()
+        metric_row(shown)
+        state = job.minimizer_progress()
+        if state is not None and state.best is not None:
+            if st.toggle("Show the best packing so far", key="show_best"):
+                fig = charts.packing_figure(job.problem, state.best,
+                                            title=f"Best so far: height "
+                                            f"{state.best.height:,}")
+                st.plotly_chart(fig, key="best_so_far_chart",
+                                config={"scrollZoom": False, "displaylogo": False})
+
+
+def metric_row(shown: dict[str, str]) -> None:
+    """Metrics side by side, wrapping onto new rows of at most four (on a
+    narrow screen Streamlit stacks each row's columns)."""
+    items = list(shown.items())
+    for start in range(0, len(items), 4):
+        cols = st.columns(4)
+        for col, (label, value) in zip(cols, items[start:start + 4], strict=False):
+            col.metric(label, value)
 
 
 def problem_summary(problem) -> None:
@@ -417,9 +483,10 @@ def problem_summary(problem) -> None:
     cols[0].metric("Buffers", f"{len(problem):,}")
     cols[1].metric("LOAD", f"{workflow.load_of(problem):,}",
                    help="The most bytes live at any one moment: no packing is lower.")
-    lower = _lower_bound(problem)
+    lower = best_lower_bound(problem)
     cols[2].metric("Lower bound", f"{lower:,}",
-                   help="LOAD raised by largest buffers, fixed offsets and alignment.")
+                   help="No packing is lower: LOAD raised by the largest buffers, fixed "
+                   "offsets and alignment (and by the minimiser's proofs once it ran).")
     cols[3].metric("Capacity", f"{problem.capacity:,}")
     cols[4].metric("Time span", f"{_span(problem)}")
 
@@ -430,6 +497,16 @@ def _lower_bound(problem) -> int:
     from minimalloc import bounds
 
     return int(bounds.lower_bound(problem))
+
+
+def best_lower_bound(problem) -> int:
+    """The best lower bound known for ``problem``: the minimiser's when it
+    ran on this very problem (it proves more), else the library's bound."""
+    lower = _lower_bound(problem)
+    outcome = ss.get("outcome")
+    if outcome is not None and outcome.problem == problem:
+        lower = max(lower, int(outcome.lower_bound))
+    return lower
 
 
 def _span(problem) -> str:
@@ -483,6 +560,50 @@ def show_uploaded(problem, chart_tab) -> None:
                       highlight_label="at fault", title="Uploaded allocation")
 
 
+#: Packing figures built ahead (in the solve's thread, while the page waits):
+#: a figure of 60,000 buffers takes a second or two to build.
+_FIGURES: dict[tuple, tuple] = {}
+
+
+def packing_figure(problem, solution, result, **options):
+    """``charts.packing_figure``, taken from :data:`_FIGURES` when a solve
+    built it ahead for the same objects and options."""
+    key = (id(problem), id(solution), id(result),
+           tuple(sorted((k, repr(v)) for k, v in options.items())))
+    hit = _FIGURES.get(key)
+    if hit is not None and hit[0] is problem and hit[1] is solution:
+        return hit[2]
+    from minimalloc import bounds
+
+    fig = charts.packing_figure(
+        problem, solution,
+        placement_order=None if result is None else result.placement_order,
+        partition_of=None if result is None else result.partition_of,
+        profile=bounds.load_profile(problem), **options)
+    while len(_FIGURES) >= 8:
+        _FIGURES.pop(next(iter(_FIGURES)))
+    _FIGURES[key] = (problem, solution, fig)
+    return fig
+
+
+def outcome_title(shown, shown_label: str) -> str | None:
+    if shown is not None and shown_label != "exact":
+        return f"Showing {shown_label}: height {shown.height:,}"
+    return None
+
+
+def build_ahead(outcome: workflow.Outcome, color_by: str, revision) -> None:
+    """In the solve's thread: the packing figure the page will show first."""
+    if outcome.explanation is not None:
+        return  # its highlights are decided while the page is drawn
+    shown, label = outcome.shown()
+    if shown is not None and len(outcome.problem) > 2_000:
+        packing_figure(outcome.problem, shown, outcome.result, color_by=color_by,
+                       highlight=(), highlight_label="minimal infeasible subset",
+                       overloaded=None, title=outcome_title(shown, label),
+                       window=None, focus=None, revision=(revision, None, None))
+
+
 def packing_chart(problem, solution, *, result=None, highlight=(), highlight_label="",
                   overloaded=None, title=None) -> None:
     modes = list(charts.COLOR_MODES)
@@ -492,27 +613,64 @@ def packing_chart(problem, solution, *, result=None, highlight=(), highlight_lab
         modes.remove("partition")
     if ss.color_by not in modes:
         ss.color_by = modes[0]
-    st.radio("Colour by", modes, key="color_by", horizontal=True)
-    from minimalloc import bounds
-
-    fig = charts.packing_figure(
-        problem, solution, color_by=ss.color_by,
-        placement_order=None if result is None else result.placement_order,
-        partition_of=None if result is None else result.partition_of,
-        highlight=highlight, highlight_label=highlight_label or "highlighted",
-        profile=bounds.load_profile(problem), overloaded=overloaded, title=title,
-        revision=id(ss.loaded),
+    left, right = st.columns([3, 2])
+    left.radio("Colour by", modes, key="color_by", horizontal=True)
+    focus = find_buffer(problem, right) if solution is not None else None
+    window = time_window(problem) if solution is not None else None
+    fig = packing_figure(
+        problem, solution, result, color_by=ss.color_by,
+        highlight=tuple(highlight), highlight_label=highlight_label or "highlighted",
+        overloaded=overloaded, title=title, window=window, focus=focus,
+        revision=(id(ss.loaded), window, focus),
     )
-    fig = charts.with_labels(fig, problem)  # an imported tensor's op and readers
-    st.plotly_chart(fig, key="packing_chart", config={"scrollZoom": True,
-                                                      "displaylogo": False})
+    if fig.layout.meta["aggregated"]:
+        st.caption(f"{len(problem):,} buffers: drawn as an image (zooming enlarges its "
+                   "pixels); narrow the time window for every buffer's outline.  Hover "
+                   "names the exact buffer either way.")
+    # The wheel scrolls the page (no scroll zoom); the camera button saves SVG.
+    st.plotly_chart(fig, key="packing_chart", config={
+        "scrollZoom": False, "displaylogo": False,
+        "toImageButtonOptions": {"format": "svg", "filename": "packing"}})
+    ss.packing_fig = fig  # for the Export tab
+
+
+def find_buffer(problem, where) -> int | None:
+    """A box to find a buffer by id: it is highlighted and the chart centred
+    on it.  Its index, or None."""
+    text = where.text_input("Find a buffer by id", key="find_buffer",
+                            placeholder="id, e.g. " + (problem.buffers[0].id
+                                                       if problem.buffers else "b1"))
+    wanted = text.strip()
+    if not wanted:
+        return None
+    index = workflow.buffer_index(problem, wanted)
+    if index is None:
+        where.caption(f"No buffer has id '{wanted}'.")
+    return index
+
+
+def time_window(problem) -> tuple[int, int] | None:
+    """For problems too big to draw every buffer: a slider over time; a
+    window holding few enough buffers is drawn in full detail."""
+    if len(problem) <= charts.DETAIL_LIMIT or not problem.buffers:
+        return None
+    lo = min(b.lower for b in problem.buffers)
+    hi = max(b.upper for b in problem.buffers)
+    window = st.slider("Time window", min_value=lo, max_value=hi, value=(lo, hi),
+                       key="time_window",
+                       help=f"At most {charts.DETAIL_LIMIT:,} buffers in the window: "
+                       "every buffer drawn with its outline.")
+    return None if tuple(window) == (lo, hi) else tuple(window)
 
 
 def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     chart_tab, stats_tab, compare_tab = tabs[:3]
     if outcome.problem != problem:
-        st.warning("The problem changed since this result (an edit or the capacity): "
-                   "press **Solve** to update it.", icon=":material/update:")
+        # In the Packing tab, not above the tabs: appearing there mid-edit it
+        # moved the buffers table under the pointer.
+        chart_tab.warning("The problem changed since this result (an edit or the "
+                          "capacity): press **Solve** to update it.",
+                          icon=":material/update:")
     if outcome.error:
         st.error(f"The run failed: {outcome.error}")
     status = outcome.status
@@ -520,15 +678,17 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
     shown, shown_label = outcome.shown()
     cols = st.columns(5)
     cols[0].metric("Status", STATUS_TEXT.get(status, "error") if status else "error")
-    if solution is not None:
-        above = workflow.percent_above(solution.height, outcome.lower_bound)
+    drawn = solution if solution is not None else shown
+    if drawn is not None:
+        label = "Height" if solution is not None else "Height (baseline)"
+        above = workflow.percent_above(drawn.height, outcome.lower_bound)
         if above is None:
-            cols[1].metric("Height", f"{solution.height:,}")
+            cols[1].metric(label, f"{drawn.height:,}")
         elif above <= 0:
-            cols[1].metric("Height", f"{solution.height:,}", delta="= lower bound: optimal",
+            cols[1].metric(label, f"{drawn.height:,}", delta="= lower bound: optimal",
                            delta_color="normal", delta_arrow="off")
         else:
-            cols[1].metric("Height", f"{solution.height:,}",
+            cols[1].metric(label, f"{drawn.height:,}",
                            delta=f"{above:+.1f}% vs lower bound", delta_color="inverse")
     else:
         cols[1].metric("Height", "—")
@@ -543,8 +703,8 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         if found is not None:
             by = ("the exact search" if found.method == "exact"
                   else f"baseline {found.method}")
-            how = (f" Found by {by} after {len(found.probes)} probes; the best baseline "
-                   f"reached {found.baseline_height:,}.")
+            how = (f" Found by {by} after {workflow.plural(len(found.probes), 'probe')}; "
+                   f"the best baseline reached {found.baseline_height:,}.")
         if status is Status.CANCELLED:
             how += " Stopped early: this is the best found so far."
         if outcome.proven_optimal:
@@ -566,18 +726,19 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         st.warning(f"No allocation found, and none proven impossible: {reason}; "
                    "the search does not try such placements.")
     elif status in (Status.TIMEOUT, Status.CANCELLED) and solution is None:
-        how = "was stopped" if status is Status.CANCELLED else "ran out of time"
-        st.warning(f"The search {how} after {stats.nodes:,} nodes without an answer."
-                   + (f" Showing {shown_label} instead." if shown is not None else ""))
+        fallback_verdict(outcome, shown, shown_label)
     highlight = ()
     highlight_label = "minimal infeasible subset"
     overloaded = None
-    if status is Status.INFEASIBLE and outcome.explanation is not None:
+    if ss.pop("explain_requested", False) and outcome.explanation is None:
+        with st.spinner("Explaining why the buffers do not fit…"):
+            outcome.explanation = workflow.explain_infeasible(
+                outcome.problem, outcome.params,
+                outcome.params.timeout or workflow.EXPLAIN_SECONDS)
+    if outcome.explanation is not None and status is not Status.OK:
         highlight, highlight_label, overloaded = explanation_box(outcome, shown_label)
     with chart_tab:
-        title = None
-        if shown is not None and shown_label != "exact":
-            title = f"Showing {shown_label}: height {shown.height:,}"
+        title = outcome_title(shown, shown_label)
         packing_chart(outcome.problem, shown, result=outcome.result,
                       highlight=highlight, highlight_label=highlight_label,
                       overloaded=overloaded, title=title)
@@ -587,13 +748,65 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         comparison(outcome)
 
 
+def fallback_verdict(outcome: workflow.Outcome, shown, shown_label: str) -> None:
+    """After a time-out or Stop: whether the allocation shown instead fits,
+    and the next steps in one click."""
+    status = outcome.status
+    how = "was stopped" if status is Status.CANCELLED else "ran out of time"
+    nodes = outcome.stats.nodes if outcome.stats is not None else 0
+    text = f"The search {how} after {workflow.plural(nodes, 'node')} without an answer."
+    capacity = outcome.problem.capacity
+    fits = shown is not None and (capacity is None or shown.height <= capacity)
+    if shown is None:
+        st.warning(text, icon=":material/timer_off:")
+    elif shown.height <= outcome.lower_bound:
+        st.success(f"{text} Showing {shown_label}: height {shown.height:,} equals the "
+                   f"lower bound, so it is **optimal** and fits the capacity "
+                   f"{capacity:,}.", icon=":material/check_circle:")
+    elif fits:
+        st.success(f"{text} Showing {shown_label}: height {shown.height:,} **fits** "
+                   f"the capacity {capacity:,} (the lower bound is "
+                   f"{outcome.lower_bound:,}).", icon=":material/check_circle:")
+    else:
+        st.error(f"{text} Showing {shown_label}: height {shown.height:,} is **above the "
+                 f"capacity** {capacity:,}, so it does not fit; the buffers above the "
+                 "red line are marked, and the live-bytes chart is red where memory runs "
+                 "over.", icon=":material/error:")
+    if shown is None or not fits or shown.height > outcome.lower_bound:
+        left, right, _ = st.columns([1, 1, 2])
+        left.button("Minimise the capacity", key="act_minimise", icon=":material/compress:",
+                    on_click=on_minimise_now, width="stretch",
+                    help="The smallest capacity these buffers fit in.")
+        right.button("Explain why it does not fit", key="act_explain",
+                     icon=":material/help:", on_click=on_explain_now, width="stretch",
+                     disabled=fits,
+                     help="Where memory runs over or a set of buffers that cannot be "
+                     "packed together.")
+
+
+def on_minimise_now() -> None:
+    ss.mode = MODES[1]
+    on_solve()
+
+
+def on_explain_now() -> None:
+    ss.explain_requested = True
+
+
 def explanation_box(outcome: workflow.Outcome, shown_label: str):
     """The reasons a problem does not fit; returns what to highlight on the
     chart (buffer indices and a label) and the overloaded stretches."""
     ex = outcome.explanation
     problem = outcome.problem
     capacity = problem.capacity
-    lines = [f"**No packing fits capacity {capacity:,}.**"]
+    if ex.feasible:
+        st.success(f"The explanation found an allocation within capacity {capacity:,}: "
+                   "the buffers fit (the search just needed more time).",
+                   icon=":material/check_circle:")
+        return (), "", None
+    lines = [f"**No packing fits capacity {capacity:,}.**" if ex.feasible is False
+             else f"**Not decided in time whether the buffers fit capacity "
+             f"{capacity:,}.** What is known:"]
     highlight: tuple[int, ...] = ()
     label = "minimal infeasible subset"
     if ex.overloaded:
@@ -661,13 +874,16 @@ def statistics(outcome: workflow.Outcome) -> None:
     cols[2].metric("Partitions", f"{stats.partitions:,}")
     cols[3].metric("Sections", f"{stats.sections:,}")
     if outcome.minimize is not None and outcome.minimize.probes:
-        st.markdown("**Probes of the minimiser** (one exact search each)")
-        st.dataframe(
-            pd.DataFrame([{"capacity": p.capacity, "outcome": p.status.value,
-                           "seconds": round(p.seconds, 4)}
-                          for p in outcome.minimize.probes]),
-            hide_index=True, key="probes_table",
-        )
+        st.markdown("**Probes of the minimiser** (exact searches at one capacity, one row "
+                    "per capacity)")
+        st.dataframe(pd.DataFrame(workflow.probe_rows(outcome.minimize.probes)),
+                     hide_index=True, key="probes_table",
+                     column_config={
+                         "capacity": LOCALIZED,
+                         "largest budget (s)": st.column_config.NumberColumn(
+                             format="%.2f"),
+                         "seconds": st.column_config.NumberColumn(format="%.3f"),
+                     })
     left, right = st.columns(2)
     with left:
         st.markdown("**Prunes by rule**")
@@ -675,6 +891,7 @@ def statistics(outcome: workflow.Outcome) -> None:
             pd.DataFrame({"rule": [r.replace("_", " ") for r in stats.prunes],
                           "times": list(stats.prunes.values())}),
             hide_index=True, key="prunes_table",
+            column_config={"times": LOCALIZED},
         )
         if any(stats.prunes.values()):
             st.plotly_chart(charts.prunes_figure(stats, title=None), key="prunes_chart")
@@ -686,7 +903,8 @@ def statistics(outcome: workflow.Outcome) -> None:
         rows = workflow.rounds_rows(stats)
         st.dataframe(pd.DataFrame(rows, columns=["round", "heuristic", "node limit",
                                                  "nodes", "outcome"]),
-                     hide_index=True, key="rounds_table")
+                     hide_index=True, key="rounds_table",
+                     column_config={"node limit": LOCALIZED, "nodes": LOCALIZED})
         st.plotly_chart(charts.rounds_figure(stats, title=None), key="rounds_chart")
 
 
@@ -695,22 +913,48 @@ def comparison(outcome: workflow.Outcome) -> None:
     rows = workflow.comparison_rows(outcome, capacity)
     st.markdown(f"Lower bound: **{outcome.lower_bound:,}** · capacity {capacity:,}")
     df = pd.DataFrame(rows).drop(columns=["exact"])
-    st.dataframe(df, hide_index=True, key="comparison_table",
-                 column_config={
-                     "above lower bound %": st.column_config.NumberColumn(format="%.1f%%"),
-                     "time (ms)": st.column_config.NumberColumn(format="%.2f"),
-                 })
+    event = st.dataframe(df, hide_index=True, key="comparison_table",
+                         on_select="rerun", selection_mode="single-row",
+                         column_config={
+                             "height": LOCALIZED,
+                             "above lower bound %": st.column_config.NumberColumn(
+                                 format="%.1f%%"),
+                             "time (ms)": st.column_config.NumberColumn(format="%.2f"),
+                         })
+    chosen = event.selection.rows if event is not None else []
+    if not chosen:
+        st.caption("Click a row to see that method's packing.")
+    else:
+        method = rows[chosen[0]]["method"]
+        solution = (outcome.solution if rows[chosen[0]]["exact"] else next(
+            (b.solution for b in outcome.baselines if b.method == method), None))
+        if solution is None:
+            st.info(f"{method} has no allocation to show.")
+        else:
+            fig = charts.packing_figure(outcome.problem, solution,
+                                        title=f"{method}: height {solution.height:,}",
+                                        revision=("comparison", method))
+            st.plotly_chart(fig, key="comparison_packing_chart",
+                            config={"scrollZoom": False, "displaylogo": False})
     st.plotly_chart(charts.comparison_figure(rows, outcome.lower_bound, capacity,
                                              title="Height by method"),
                     key="comparison_chart")
 
 
 def export(problem, export_tab) -> None:
+    """Downloads: the problem and the shown allocation as CSV and JSON, the
+    chart as a standalone HTML page (SVG: the chart's camera button).  Each
+    file is made only when its button is pressed."""
     outcome = ss.get("outcome")
     with export_tab:
-        st.download_button("Download the problem (CSV)", dumps_csv(problem),
-                           file_name="problem.csv", mime="text/csv",
-                           key="download_problem")
+        left, right = st.columns(2)
+        left.download_button("Download the problem (CSV)", lambda: dumps_csv(problem),
+                             file_name="problem.csv", mime="text/csv",
+                             key="download_problem", on_click="ignore")
+        right.download_button("Download the problem (JSON)",
+                              lambda: workflow.to_json(problem),
+                              file_name="problem.json", mime="application/json",
+                              key="download_problem_json", on_click="ignore")
         solution, label = (None, "")
         if outcome is not None and outcome.problem == problem:
             solution, label = outcome.shown()
@@ -718,15 +962,32 @@ def export(problem, export_tab) -> None:
                 problem):
             solution, label = ss.loaded.allocation, "uploaded allocation"
         if solution is not None:
-            st.download_button(f"Download the solution (CSV with offsets; {label})",
-                               dumps_csv(problem, solution), file_name="solution.csv",
-                               mime="text/csv", key="download_solution")
+            left.download_button(f"Download the solution (CSV with offsets; {label})",
+                                 lambda: dumps_csv(problem, solution),
+                                 file_name="solution.csv", mime="text/csv",
+                                 key="download_solution", on_click="ignore")
+            right.download_button(f"Download the result (JSON; {label})",
+                                  lambda: workflow.to_json(problem, solution, label,
+                                                           outcome),
+                                  file_name="result.json", mime="application/json",
+                                  key="download_result_json", on_click="ignore")
         else:
             st.caption("Solve the current problem to download a solution.")
+        fig = ss.get("packing_fig")
+        if fig is not None:
+            st.download_button("Download the packing chart (standalone HTML, works "
+                               "offline, with hover)", lambda: charts.standalone_html(fig),
+                               file_name="packing.html", mime="text/html",
+                               key="download_chart_html", on_click="ignore")
+            st.caption("For SVG, use the camera button at the chart's top right.")
 
 
 def main() -> None:
     ss.warm_seconds = warm_kernel()
+    # Exact hover on packing charts (a page script: plotly's own hover
+    # names the nearest point, not the rectangle under the pointer).
+    st.html(charts.hover_script(), unsafe_allow_javascript=True, width="content")
+    st.html(Path(__file__).with_name("narrow.css"))  # metrics on phones
     init_state()
     sidebar()
     st.title("MiniMalloc")

@@ -145,7 +145,7 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
         title=title, height=440, margin=_MARGIN, legend=dict(orientation="h", y=-0.15),
         xaxis=dict(title="time", range=[t_min, t_max]),
         yaxis=dict(title="offset", range=[0, top * 1.06 + 1], rangemode="tozero"),
-        hovermode="closest", plot_bgcolor="white")
+        hovermode="closest")
     return fig
 
 
@@ -318,6 +318,12 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
     big = int(np.count_nonzero(drawn)) > 3000
     scatter = go.Scattergl if big else go.Scatter
     outcome = np.array(tree.outcome, dtype=object)
+    # A run the round robin aborted found no solution, whatever its pieces
+    # did: their leaves are "solved", not solution stars.
+    for run in np.unique(tree.run):
+        in_run = tree.run == run
+        if (outcome[in_run] == "aborted").any():
+            outcome[in_run & (outcome == "solution")] = "solved"
     for name, (color, symbol) in TREE_STYLE.items():
         idx = np.flatnonzero(drawn & (outcome == name))
         if not len(idx):
@@ -329,6 +335,9 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
                         line=dict(width=1, color=color if prune else "white")),
             text=[_vertex_text(tree, int(v), names) for v in idx],
             customdata=idx, hovertemplate="%{text}<extra></extra>",
+            # Clicking a vertex selects it: keep the others at full colour.
+            selected=dict(marker=dict(opacity=1)),
+            unselected=dict(marker=dict(opacity=1)),
             meta={"role": "vertices", "outcome": name, "count": int(len(idx))}))
     labelled = np.flatnonzero(drawn & (tree.buffer >= 0))
     if 0 < len(labelled) <= 80:  # small trees: name the placement on each edge
@@ -337,20 +346,41 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
             y=[(y[v] + y[parent[v]]) / 2 for v in labelled], mode="text",
             text=[f"{names[tree.buffer[v]] if names else tree.buffer[v]}@{tree.offset[v]}"
                   for v in labelled],
-            textfont=dict(size=10, color="#555"), hoverinfo="skip", showlegend=False,
+            textfont=dict(size=10, color="#888"), hoverinfo="skip", showlegend=False,
             meta={"role": "edge labels"}))
     if current is not None and 0 <= current < len(tree) and drawn[current]:
         fig.add_trace(go.Scatter(
-            x=[x[current]], y=[y[current]], mode="markers", name="current node",
-            marker=dict(size=18, symbol="circle-open", color="#000", line=dict(width=2.5)),
+            x=[x[current]], y=[y[current]], mode="markers+text", name="you are here",
+            text=["you are here"], textposition="middle right",
+            textfont=dict(color=CAPACITY_COLOR, size=12),
+            marker=dict(size=20, symbol="circle-open", color=CAPACITY_COLOR,
+                        line=dict(width=3)),
             hoverinfo="skip", meta={"role": "current"}))
+    _label_runs(fig, tree, x, y, drawn)
+    deepest = float(y[drawn].max()) if drawn.any() else 0.0
     fig.update_layout(
-        title=title, height=460, margin=_MARGIN, plot_bgcolor="white",
+        title=title, height=460, margin=_MARGIN,
         legend=dict(orientation="h", y=-0.08),
         xaxis=dict(visible=False),
-        yaxis=dict(title="depth (buffers placed)", autorange="reversed", dtick=1,
-                   zeroline=False))
+        # A tick per level on shallow trees; about ten on deep ones.
+        yaxis=dict(title="depth (buffers placed)", autorange="reversed",
+                   dtick=1 if deepest <= 15 else None, nticks=None if deepest <= 15 else 10,
+                   tickformat="d", zeroline=False))
     return fig
+
+
+def _label_runs(fig, tree: TreeData, x, y, drawn) -> None:
+    """Name each round-robin run above its part of the tree."""
+    runs = [r for r in np.unique(tree.run[drawn]) if r > 0]
+    if len(runs) < 2:
+        return
+    top = float(y[drawn].min()) - 0.8
+    for r in runs:
+        members = drawn & (tree.run == r)
+        heuristic = tree.runs[r - 1] if 0 < r <= len(tree.runs) else ""
+        fig.add_annotation(x=float(x[members].mean()), y=top,
+                           text=f"run {r}" + (f": {heuristic}" if heuristic else ""),
+                           showarrow=False, font=dict(size=11), yanchor="bottom")
 
 
 def _vertex_text(tree: TreeData, v: int, names: list[str] | None) -> str:
@@ -446,7 +476,7 @@ def runs_figure(over: OverTime, title: str | None = "round-robin runs") -> go.Fi
     if limits:
         fig.add_trace(go.Scatter(
             x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
-            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color="#333")),
+            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color="#888")),
             name="node budget", meta={"role": "budget"}))
     fig.update_layout(title=title, height=320, margin=_MARGIN, yaxis_title="nodes",
                       xaxis=dict(categoryorder="array", categoryarray=labels,
@@ -488,6 +518,5 @@ def ablation_figure(rows: Sequence[AblationRow], timeout: float | None = None,
         fig.add_vline(x=max(timeout, 1e-5), line=dict(color=CAPACITY_COLOR, dash="dash"),
                       row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_layout(title=title, height=120 + 32 * len(rows), margin=_MARGIN,
-                      plot_bgcolor="white")
+    fig.update_layout(title=title, height=120 + 32 * len(rows), margin=_MARGIN)
     return fig

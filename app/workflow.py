@@ -11,10 +11,11 @@ import csv
 import dataclasses
 import inspect
 import io
+import json
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,7 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
                 "cannot be decoded", file=name, line=line,
             ) from None
     text = text.removeprefix("\ufeff")
+    text, note = _comma_separated(text)
     stripped, offsets = _split_allocation(text, name)
     try:
         problem = read_csv(io.StringIO(stripped))
@@ -127,7 +129,29 @@ def parse_csv_text(text: str | bytes, name: str = "pasted CSV") -> Loaded:
     allocation = None
     if offsets is not None:
         allocation = Solution.from_offsets(problem, offsets)
-    return Loaded(problem, name, allocation)
+    return Loaded(problem, name, allocation, description=note)
+
+
+_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "bar"}
+
+
+def _comma_separated(text: str) -> tuple[str, str]:
+    """``text`` with commas between fields, and a note when it had another
+    delimiter (a header such as ``id;lower;upper;size`` or tab-separated, as
+    spreadsheets export): the reference format wants commas, but the
+    meaning is plain."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in header:
+        return text, ""
+    found = [d for d in _DELIMITERS if d in header]
+    if len(found) != 1:
+        return text, ""
+    delimiter = found[0]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        writer.writerow(row)
+    return out.getvalue(), f"read as {_DELIMITERS[delimiter]}-separated values"
 
 
 def _renamed(error: ProblemError, name: str) -> ProblemError:
@@ -357,6 +381,7 @@ class Explanation:
     proven: bool = False
     note: str = ""
     message: str = ""
+    feasible: bool | None = False  # None: not decided in time
 
 
 @dataclass
@@ -448,6 +473,7 @@ def explain_infeasible(
         min_capacity_lower=found.min_capacity_lower,
         proven=proven,
         message=found.message(),
+        feasible=getattr(found, "feasible", False),
     )
 
 
@@ -477,8 +503,10 @@ class Job:
         mode: str = "solve",
         baselines: Sequence[str] = (),
         fallback: bool = True,
+        after: Callable[[Outcome], object] | None = None,
     ) -> None:
         self.problem = problem
+        self.after = after  # run in the thread on the finished outcome (charts)
         self.params = params
         self.mode = mode
         self.baseline_names = tuple(baselines)
@@ -545,22 +573,35 @@ class Job:
             outcome.error = f"{type(error).__name__}: {error}"
         finally:
             outcome.seconds = time.perf_counter() - self._started
+            if self.after is not None and not outcome.error:
+                self.phase = "drawing"
+                try:
+                    self.after(outcome)
+                except Exception:  # noqa: BLE001 - a head start only; the page redraws
+                    pass
             self.phase = "done"
 
     def progress(self) -> dict[str, str]:
         """What to show while the job runs: label -> value."""
         shown = {"Elapsed": f"{self.elapsed:.1f} s"}
-        if self.probes is not None:
-            shown["Probes"] = f"{len(self.probes):,}"
-            found = [p.capacity for p in self.probes if p.status is Status.OK]
-            proven = [p.capacity for p in self.probes if p.status is Status.INFEASIBLE]
-            if found:
-                shown["Fits in"] = f"{min(found):,}"
-            if proven:
-                shown["Does not fit in"] = f"{max(proven):,}"
-        else:
+        if self.probes is None:
             shown["Nodes so far"] = f"{self.solver.nodes_so_far:,}"
+            return shown
+        state = self.minimizer_progress()
+        if state is not None and state.probing is not None:
+            budget = "" if state.budget is None else f" ({state.budget:,.1f} s budget)"
+            shown["Probing capacity"] = f"{state.probing:,}{budget}"
+        if state is not None and state.best is not None:
+            shown["Best so far"] = f"{state.best.height:,}"
+        if state is not None and state.lower_bound is not None:
+            shown["Lower bound"] = f"{state.lower_bound:,}"
+        shown["Probes done"] = f"{len(self.probes):,}"
         return shown
+
+    def minimizer_progress(self):
+        """The minimiser's :class:`minimalloc.minimize.Progress` (None before
+        and after it runs, or with a library that does not report it)."""
+        return getattr(self.minimizer, "progress", None)
 
     def _minimise(self) -> None:
         """Smallest capacity with :class:`minimalloc.minimize.Minimizer`: bounds,
@@ -650,6 +691,24 @@ def comparison_rows(outcome: Outcome, capacity: int | None) -> list[dict[str, An
     return rows
 
 
+def probe_rows(probes: Sequence[Any]) -> list[dict[str, Any]]:
+    """The minimiser's probes, one row per capacity in the order first
+    probed: the last verdict, how many searches, the largest budget and the
+    total time."""
+    rows: dict[int, dict[str, Any]] = {}
+    for p in probes:
+        row = rows.setdefault(p.capacity, {"capacity": p.capacity, "outcome": "",
+                                           "searches": 0, "largest budget (s)": None,
+                                           "seconds": 0.0})
+        row["outcome"] = p.status.value
+        row["searches"] += 1
+        row["seconds"] += p.seconds
+        budget = getattr(p, "budget", None)
+        if budget is not None:
+            row["largest budget (s)"] = max(row["largest budget (s)"] or 0.0, budget)
+    return list(rows.values())
+
+
 def rounds_rows(stats) -> list[dict[str, Any]]:
     return [
         {"round": r.round, "heuristic": r.heuristic,
@@ -657,6 +716,75 @@ def rounds_rows(stats) -> list[dict[str, Any]]:
          "nodes": r.nodes, "outcome": r.outcome}
         for r in stats.rounds
     ]
+
+
+def to_json(problem: Problem, solution: Solution | None = None, label: str = "",
+            outcome: Outcome | None = None) -> str:
+    """The problem (and an allocation of it) as JSON: ``capacity`` and
+    ``buffers`` (``id, lower, upper, size, alignment``, and ``gaps``,
+    ``offset``, ``hint`` when set); with a solution, ``height``, ``offsets``
+    by id, what the allocation is (``method``) and the run's ``status`` and
+    lower bound."""
+    buffers = []
+    for b in problem.buffers:
+        item: dict[str, Any] = {"id": b.id, "lower": b.lower, "upper": b.upper,
+                                "size": b.size, "alignment": b.alignment}
+        if b.gaps:
+            item["gaps"] = [{"lower": g.lower, "upper": g.upper,
+                             **({"window": list(g.window)} if g.window else {})}
+                            for g in b.gaps]
+        if b.offset is not None:
+            item["offset"] = b.offset
+        if b.hint is not None:
+            item["hint"] = b.hint
+        buffers.append(item)
+    data: dict[str, Any] = {"capacity": problem.capacity, "buffers": buffers}
+    if solution is not None:
+        data["solution"] = {
+            "method": label, "height": solution.height,
+            "offsets": {b.id: int(o) for b, o in zip(problem.buffers, solution.offsets,
+                                                      strict=True)},
+        }
+        if outcome is not None:
+            data["solution"]["status"] = (outcome.status.value if outcome.status
+                                          else None)
+            data["solution"]["lower_bound"] = int(outcome.lower_bound)
+    return json.dumps(data, indent=1)
+
+
+#: What a generator's optional parameter defaults to (the page says it).
+DEFAULT_TEXT = {
+    "horizon": "max(n, 8)",
+    "mean_lifetime": "min(horizon / 4, 32)",
+}
+
+
+def as_table_row(error: ProblemError) -> str:
+    """An error about the buffers table in the table's terms: ``row 2`` (the
+    second row the user sees) where the CSV reader says ``line 3`` (the
+    header is line 1)."""
+    parts = []
+    if error.line is not None:
+        parts.append(f"row {error.line - 1}")
+    if error.column is not None:
+        parts.append(f"column '{error.column}'")
+    return (", ".join(parts) + ": " if parts else "") + error.message
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``"1 probe"``, ``"2 probes"``, ``"1,024 nodes"``."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
+
+
+def buffer_index(problem: Problem, buffer_id: str) -> int | None:
+    """The index of the buffer with ``buffer_id`` (exact, else the only one
+    whose id matches ignoring case), or None."""
+    for i, b in enumerate(problem.buffers):
+        if b.id == buffer_id:
+            return i
+    folded = [i for i, b in enumerate(problem.buffers)
+              if b.id.casefold() == buffer_id.casefold()]
+    return folded[0] if len(folded) == 1 else None
 
 
 def buffer_ids(problem: Problem, indices: Sequence[int]) -> list[str]:

@@ -29,7 +29,10 @@ optimal when it can:
    the next (either well under a second or far more), so many short probes
    improve the height faster than a few long ones.  When the problem has a
    capacity that the best allocation does not meet yet, each round probes
-   that capacity first.
+   that capacity first.  Without a time limit probes still get budgets
+   (:data:`UNLIMITED_FIRST_PROBE`, then rounds from
+   :data:`UNLIMITED_FIRST_ROUND`, doubling): one search at one capacity can
+   run for hours while a neighbouring one would have moved a bound.
 
 **Big problems.**  The exact search lists every pair of buffers alive
 together, which does not fit in memory on graphs of 10^4 buffers and more,
@@ -92,8 +95,8 @@ from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.stats import SearchStats
 
-__all__ = ["STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe", "ProgressCallback",
-           "granularity", "minimize", "stacking_bound"]
+__all__ = ["STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe", "Progress",
+           "ProgressCallback", "granularity", "minimize", "stacking_bound"]
 
 #: Share of the time limit given to the first probe, at the lower bound.
 LOWER_BOUND_SHARE = 1 / 3
@@ -110,15 +113,33 @@ EXACT_SHARE = 1 / 2
 
 #: ``on_progress(elapsed seconds, best height, lower bound)``.
 ProgressCallback = Callable[[float, int, int], object]
+#: Without a time limit, probes still get budgets (a search at one capacity
+#: can run for hours): the lower-bound probe this many seconds, bisection
+#: rounds from the next value up, doubling after rounds that learn nothing.
+UNLIMITED_FIRST_PROBE = 10.0
+UNLIMITED_FIRST_ROUND = 1.0
 
 
 class Probe(NamedTuple):
     """One exact feasibility search: at ``capacity``, what it concluded
-    (OK, INFEASIBLE, TIMEOUT or CANCELLED) and how long it took."""
+    (OK, INFEASIBLE, TIMEOUT or CANCELLED), how long it took and the time it
+    was allowed (``budget``, None: no limit)."""
 
     capacity: int
     status: Status
     seconds: float
+    budget: float | None = None
+
+
+class Progress(NamedTuple):
+    """Where a running :class:`Minimizer` is: the capacity being probed (None
+    between probes) and that probe's budget in seconds, the best allocation
+    so far and the proven lower bound."""
+
+    probing: int | None
+    budget: float | None
+    best: Solution | None
+    lower_bound: int | None
 
 
 @dataclass(frozen=True)
@@ -311,6 +332,18 @@ class Minimizer:
         for work in (self._limit, self._improver):
             if work is not None:
                 work.cancel()
+
+    @property
+    def progress(self) -> Progress | None:
+        """Where the running minimisation is (None when none runs); safe to
+        read from another thread."""
+        run, improver = self._run, self._improver
+        if run is not None:
+            return Progress(run.probing, run.budget, getattr(run, "best", None),
+                            getattr(run, "lo", None))
+        if improver is not None:  # big problems: re-packing neighbourhoods
+            return Progress(None, None, improver.solution(), improver.lower_bound)
+        return None
 
     def minimize(self, problem: Problem, timeout: float | None = 60.0, *,
                  on_probe: Callable[[Probe], object] | None = None,
@@ -558,6 +591,8 @@ class _Run:
         self.probes: list[Probe] = []
         self.stats: list[SearchStats] = []
         self.tried: dict[int, float] = {}  # capacity -> largest budget that timed out
+        self.probing: int | None = None  # the capacity under search, for progress
+        self.budget: float | None = None
 
     # -- bounds -----------------------------------------------------------
 
@@ -592,9 +627,11 @@ class _Run:
         if left is not None:
             budget = max(0.0, left if budget is None else min(budget, left))
         started = time.perf_counter()
+        self.probing, self.budget = capacity, budget
         status, solution, stats = self.exact.solve(capacity, budget)
+        self.probing = self.budget = None
         seconds = time.perf_counter() - started
-        probe = Probe(capacity, status, seconds)
+        probe = Probe(capacity, status, seconds, budget)
         self.probes.append(probe)
         self.stats.append(stats)
         if solution is not None:
@@ -664,8 +701,9 @@ class _Run:
         self.lo = self._ceil(bound)
         if not self._done():
             left = self._left()
-            self._probe(self.lo, None if left is None else left * LOWER_BOUND_SHARE)
-        budget = None
+            self._probe(self.lo, UNLIMITED_FIRST_PROBE if left is None
+                        else left * LOWER_BOUND_SHARE)
+        budget = UNLIMITED_FIRST_ROUND
         if not self._done() and self.deadline is not None:
             budget = max(self._left() * FIRST_ROUND_SHARE, MIN_PROBE_SECONDS)
         while not self._done():
@@ -674,7 +712,7 @@ class _Run:
             if len(self.probes) == count and all(
                     seconds == math.inf for seconds in self.tried.values()):
                 break  # every capacity left is undecided or out of reach
-            if not moved and budget is not None:
+            if not moved:
                 budget *= 2  # a round that learnt nothing: give probes more time
         lo = min(bound, self.hi)  # the bound itself is always a proof
         if (self.lo > self._top() or self.lo > lo) and self.exact.complete:

@@ -410,7 +410,8 @@ class _Machine:
         self.decompositions = 0
         self.partition = 0
         self.run = 0  # round-robin runs started (0: a single heuristic)
-        self.heuristic = params.preordering_heuristics[-1]
+        # Round 1 runs the first heuristic (a single one is also the first).
+        self.heuristic = params.preordering_heuristics[0]
         self.depth = 0
         self.note = _Note()
         self.mismatches: list[str] = []

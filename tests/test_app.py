@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from app_helpers import (
     EXAMPLE_CSV,
+    chart,
     chart_traces,
     drawn,
     metric_values,
@@ -19,7 +22,7 @@ from app_helpers import (
 )
 from reference_data import BENCHMARKS, needs_shared
 
-from app import workflow
+from app import charts, workflow
 from minimalloc.formats.csv import dumps_csv
 from minimalloc.params import TECHNIQUES
 
@@ -56,7 +59,7 @@ def test_every_sample_loads_and_solves(at):
         settle(at)
         assert not at.exception, name
         status = metrics(at)["Status"]
-        assert status in ("solved", "time limit reached", "does not fit"), name
+        assert status in ("solved", "timed out", "does not fit"), name
         if status != "does not fit":
             assert not at.error, (name, texts(at, "error"))
         else:
@@ -83,8 +86,7 @@ def test_pasted_problem_is_solved_and_drawn():
 def test_reference_answer_at_capacity_12():
     at = example_app()
     at.number_input(key="capacity").set_value(12).run()
-    assert "changed" in texts(at, "warning")
-    solve(at)
+    settle(at)  # a small problem solves again on its own
     assert metrics(at)["Height"] == "12"
     assert at.session_state["outcome"].solution.offsets == (8, 8, 4, 4, 0)
     assert not at.warning
@@ -210,8 +212,26 @@ def test_bad_edit_keeps_last_good_problem():
     assert not at.exception
     errors = texts(at, "error")
     assert "not a valid problem" in errors and "upper" in errors
+    assert "row 2" in errors  # the second row, as the table shows it
     assert metrics(at)["LOAD"] == "12"
     assert at.session_state["problem"].buffers[1].upper == 9
+
+
+def test_small_problems_solve_again_when_the_capacity_changes():
+    at = example_app()
+    at.number_input(key="capacity").set_value(16).run()
+    settle(at)
+    assert not at.exception
+    assert at.session_state["outcome"].problem.capacity == 16
+    assert "changed" not in texts(at, "warning")
+
+
+def test_generator_defaults_are_stated():
+    at = new_app()
+    at.radio(key="source").set_value("Generate").run()
+    at.selectbox(key="generator").set_value("random").run()
+    labels = [n.label for n in at.sidebar.number_input]
+    assert any("max(n, 8)" in label for label in labels), labels
 
 
 def test_capacity_default_and_load_shown():
@@ -316,11 +336,17 @@ def test_minimise_mode():
     solve(at)
     assert metric_values(at, "Height")[0] == "6"
     assert "proven optimal" in texts(at, "success")
+    # One lower bound everywhere: the header shows the minimiser's.
+    assert metrics(at)["Lower bound"] == f"{at.session_state['outcome'].lower_bound:,}"
     found = at.session_state["outcome"].minimize
     if found is not None and found.probes:
         probes = table(at, "capacity")
-        assert list(probes.columns) == ["capacity", "outcome", "seconds"]
-        assert len(probes) == len(found.probes)
+        assert list(probes.columns) == ["capacity", "outcome", "searches",
+                                        "largest budget (s)", "seconds"]
+        # One row per capacity, however often it was probed.
+        assert len(probes) == len({p.capacity for p in found.probes})
+        assert probes["capacity"].is_unique
+        assert probes["searches"].sum() == len(found.probes)
 
 
 @needs_shared
@@ -436,7 +462,8 @@ def test_colour_modes():
 def test_downloads():
     at = example_app()
     labels = {b.key: b.label for b in at.download_button}
-    assert set(labels) == {"download_problem", "download_solution"}
+    assert set(labels) >= {"download_problem", "download_solution", "download_problem_json",
+                           "download_result_json", "download_chart_html"}
     outcome = at.session_state["outcome"]
     text = dumps_csv(outcome.problem, outcome.solution)
     loaded = workflow.parse_csv_text(text, "solution.csv")
@@ -448,10 +475,38 @@ def test_time_limit_shows_the_fallback():
     at.number_input(key="timeout").set_value(1.0)
     solve(at)
     assert not at.exception
-    assert metrics(at)["Status"] == "time limit reached"
-    assert "ran out of time" in texts(at, "warning")
+    assert metrics(at)["Status"] == "timed out"
+    said = texts(at, "error") + texts(at, "success")
+    assert "ran out of time" in said
     assert chart_traces(at, "buffers")
-    assert "baseline" in (at.session_state["outcome"].shown()[1])
+    shown, label = at.session_state["outcome"].shown()
+    assert "baseline" in label
+    capacity = at.session_state["problem"].capacity
+    # The page says whether the allocation shown fits, and marks what does not.
+    if shown.height > capacity:
+        assert "does not fit" in texts(at, "error")
+        assert chart_traces(at, "above capacity")
+    else:
+        assert "fits" in texts(at, "success") or "optimal" in texts(at, "success")
+    assert metrics(at)["Height (baseline)"] == f"{shown.height:,}"
+
+
+def test_after_a_time_out_minimise_and_explain_in_one_click():
+    at = _hard_app()
+    at.number_input(key="timeout").set_value(1.0)
+    solve(at)
+    shown, _ = at.session_state["outcome"].shown()
+    if shown.height <= at.session_state["problem"].capacity:
+        pytest.skip("the baseline fits this problem: nothing to explain")
+    at.button(key="act_explain").click().run()
+    assert not at.exception
+    assert at.session_state["outcome"].explanation is not None
+    assert "capacity" in texts(at, "error") + texts(at, "success")
+    at.button(key="act_minimise").click().run()
+    settle(at)
+    assert not at.exception
+    assert at.session_state["mode"] == "Minimise the capacity"
+    assert at.session_state["outcome"].mode == "minimise"
 
 
 def test_long_solve_shows_progress_and_stops():
@@ -465,7 +520,31 @@ def test_long_solve_shows_progress_and_stops():
     assert not at.exception
     assert at.session_state["job"] is None
     assert metrics(at)["Status"] == "stopped"
-    assert "was stopped" in texts(at, "warning")
+    assert "was stopped" in texts(at, "warning") + texts(at, "error") + texts(at, "success")
+
+
+def test_minimise_without_time_limit_probes_with_budgets():
+    """Time limit 0: the panel shows the capacity being probed, with a
+    budget, and the best packing so far; Stop keeps it."""
+    at = _hard_app()
+    at.radio(key="mode").set_value("Minimise the capacity")
+    at.number_input(key="timeout").set_value(0.0)
+    at.button(key="solve").click().run()
+    job = at.session_state["job"]
+    assert job is not None
+    deadline = time.monotonic() + 30
+    while "Probing capacity" not in metrics(at) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+    shown = metrics(at)
+    assert "budget" in shown["Probing capacity"]
+    assert "Best so far" in shown and "Lower bound" in shown
+    at.toggle(key="show_best").set_value(True).run()
+    assert chart_traces(at, "hover", key="best_so_far_chart")
+    at.button(key="stop").click().run()
+    settle(at)
+    assert not at.exception
+    assert at.session_state["outcome"].solution is not None
 
 
 def _hard_app():
@@ -559,3 +638,22 @@ def test_a_number_beyond_64_bits_in_the_editor_is_ignored(edit):
     assert not at.exception
     assert at.session_state["problem"].buffers[1].size == 4
     assert metrics(at)["LOAD"] == "12"
+
+
+def test_clicking_a_comparison_row_shows_that_packing():
+    at = example_app()
+    at.session_state["main_tabs"] = "Comparison"
+    at.run()
+    rows = workflow.comparison_rows(at.session_state["outcome"],
+                                    at.session_state["problem"].capacity)
+    at.session_state["comparison_table"] = {
+        "selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    spec = chart(at, "comparison_packing_chart")
+    assert spec["layout"]["title"]["text"].startswith(rows[1]["method"])
+    baseline = next(b for b in at.session_state["outcome"].baselines
+                    if b.method == rows[1]["method"])
+    hover = chart_traces(at, "hover", key="comparison_packing_chart")[0]
+    offsets = charts.unpack(hover["meta"]["offset"]).tolist()
+    assert offsets == list(baseline.solution.offsets)

@@ -160,3 +160,54 @@ def test_a_header_only_file_holds_no_buffers(text):
     with pytest.raises(ProblemError, match="holds no buffers") as caught:
         workflow.parse_csv_text(text, "empty.csv")
     assert str(caught.value).startswith("empty.csv: ")
+
+
+def test_json_export_round_trips_the_problem_and_offsets():
+    import json
+
+    from minimalloc.model import Buffer, Gap, Problem, Solution
+
+    problem = Problem((Buffer("a", 0, 4, 8, alignment=4, gaps=(Gap(1, 2, (0, 4)),)),
+                       Buffer("b", 2, 6, 4, offset=8, hint=3)), 16)
+    solution = Solution.from_offsets(problem, (0, 8))
+    data = json.loads(workflow.to_json(problem, solution, "exact"))
+    assert data["capacity"] == 16
+    a, b = data["buffers"]
+    assert a == {"id": "a", "lower": 0, "upper": 4, "size": 8, "alignment": 4,
+                 "gaps": [{"lower": 1, "upper": 2, "window": [0, 4]}]}
+    assert b["offset"] == 8 and b["hint"] == 3
+    assert data["solution"] == {"method": "exact", "height": 12,
+                                "offsets": {"a": 0, "b": 8}}
+
+
+def test_probe_rows_one_per_capacity_with_budget():
+    from minimalloc.minimize import Probe
+    from minimalloc.params import Status
+
+    probes = [Probe(100, Status.TIMEOUT, 0.5, 0.5), Probe(120, Status.OK, 0.1, 0.5),
+              Probe(100, Status.INFEASIBLE, 0.9, 1.0)]
+    rows = workflow.probe_rows(probes)
+    assert [r["capacity"] for r in rows] == [100, 120]
+    assert rows[0]["outcome"] == Status.INFEASIBLE.value and rows[0]["searches"] == 2
+    assert rows[0]["largest budget (s)"] == 1.0
+    assert rows[0]["seconds"] == pytest.approx(1.4)
+
+
+def test_words_and_lookup():
+    from minimalloc.model import Buffer, Problem
+
+    assert workflow.plural(1, "probe") == "1 probe"
+    assert workflow.plural(1200, "buffer") == "1,200 buffers"
+    problem = Problem((Buffer("Conv1", 0, 2, 4), Buffer("x", 0, 2, 4)))
+    assert workflow.buffer_index(problem, "x") == 1
+    assert workflow.buffer_index(problem, "conv1") == 0
+    assert workflow.buffer_index(problem, "nope") is None
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read(delimiter):
+    text = EXAMPLE_CSV.replace(",", delimiter)
+    loaded = workflow.parse_csv_text(text, "spreadsheet.csv")
+    assert [b.id for b in loaded.problem.buffers] == ["b1", "b2", "b3", "b4", "b5"]
+    assert loaded.problem.buffers[4].upper == 21
+    assert "separated" in loaded.description

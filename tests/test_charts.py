@@ -94,11 +94,91 @@ def test_joined_path_has_no_area_outside_rectangles():
 def test_hover_carries_buffer_details():
     problem, solution = example()
     (hover,) = traces(charts.packing_figure(problem, solution), "hover")
-    ids = {row[0] for row in hover.customdata}
-    assert ids == {b.id for b in problem.buffers}
-    row = next(r for r in hover.customdata if r[0] == "b2")
-    assert list(row[:6]) == ["b2", 3, 9, 4, 8, 1]
-    assert "offset" in hover.hovertemplate and "alignment" in hover.hovertemplate
+    index = hover.meta
+    assert charts.hover_ids(index) == [b.id for b in problem.buffers]
+    k = charts.hover_ids(index).index("b2")
+    row = [int(charts.unpack(index[key])[k])
+           for key in ("lower", "upper", "size", "offset", "alignment")]
+    assert row == [3, 9, 4, 8, 1]
+    assert index["fixed"] == [] and index["gaps"] == {}
+
+
+def test_hover_index_names_the_buffer_under_any_point():
+    """Any point inside a rectangle looks up that rectangle's buffer, with
+    gaps (several rectangles per buffer) and 10,000 buffers alike; points in
+    a hole of a gap find nothing."""
+    rng = random.Random(7)
+    buffers = (
+        Buffer("g", 0, 10, 8, gaps=(Gap(2, 4), Gap(6, 8, (2, 5)))),
+        Buffer("h", 0, 10, 2),
+    )
+    gapped = Problem(buffers, 16)
+    cases = [(gapped, Solution.from_offsets(gapped, (2, 0)))]
+    from minimalloc import heuristics
+    big, _ = random_problem(10_000, seed=3)
+    cases.append((big, heuristics.allocate(big, "greedy_by_size")))
+    for problem, solution in cases:
+        fig = charts.packing_figure(problem, solution)
+        (hover,) = traces(fig, "hover")
+        rects = charts.rectangles(problem, solution.offsets)
+        for _ in range(300):
+            k = rng.randrange(len(rects.t0))
+            t = rng.uniform(rects.t0[k], rects.t1[k] - 1e-6)
+            y = rng.uniform(rects.y0[k], rects.y1[k] - 1e-6)
+            assert charts.lookup(hover.meta, t, y) == rects.buffer[k]
+    assert charts.lookup(traces(charts.packing_figure(*cases[0]), "hover")[0].meta,
+                         3.0, 5.0) is None  # g's hole during [2, 4)
+
+
+def test_big_problems_are_aggregated_with_exact_hover_and_load():
+    from minimalloc import heuristics
+    problem, _ = random_problem(3_000, seed=5)
+    solution = heuristics.allocate(problem, "best_fit")
+    fig = charts.packing_figure(problem, solution, detail_limit=1_000)
+    assert fig.layout.meta["aggregated"] is True
+    assert not traces(fig, "buffers")
+    (image,) = fig.layout.images
+    assert image.source.startswith("data:image/png;base64,")
+    assert len(charts.hover_ids(traces(fig, "hover")[0].meta)) == 3_000
+    times, live = charts.load_profile(problem)
+    (load,) = traces(fig, "load")
+    assert list(load.y) == list(live.astype(float))  # every step, not a sample
+    # A window with few rectangles is drawn in detail.
+    narrow = charts.packing_figure(problem, solution, detail_limit=1_000,
+                                   window=(1000, 1100))
+    assert narrow.layout.meta["aggregated"] is False
+    assert traces(narrow, "buffers")
+    inside = [b for b in problem.buffers if b.upper > 1000 and b.lower < 1100]
+    assert len(drawn(narrow)) == len(inside)
+
+
+def test_raster_paints_every_rectangle():
+    rects = charts.Rects(np.array([0, 1]), np.array([0.0, 5.0]), np.array([5.0, 10.0]),
+                         np.array([0.0, 0.0]), np.array([10.0, 1.0]))
+    grid = charts.raster(rects, np.array([1.0, 2.0]), (0, 10), (0, 10), shape=(10, 10))
+    assert (grid[:, :5] == 1).all()
+    assert (grid[0, 5:] == 2).all()  # thin, still one row of cells
+    assert np.isnan(grid[1:, 5:]).all()
+
+
+def test_fixed_buffers_and_parts_above_capacity_are_marked():
+    buffers = (Buffer("a", 0, 4, 4, offset=0), Buffer("b", 0, 4, 4), Buffer("c", 4, 8, 2))
+    problem = Problem(buffers, 6)
+    solution = Solution.from_offsets(problem, (0, 4, 0))
+    fig = charts.packing_figure(problem, solution)
+    assert drawn(fig, "fixed") == [(0, 4, 0, 4)]
+    assert drawn(fig, "above capacity") == [(0, 4, 6, 8)]
+    assert traces(fig, "hover")[0].meta["fixed"] == [0]
+
+
+def test_zoom_stops_at_the_data_and_focus_centres():
+    problem, solution = example()
+    fig = charts.packing_figure(problem, solution, focus=1)
+    assert fig.layout.xaxis.minallowed == 0 and fig.layout.xaxis.maxallowed == 21
+    assert fig.layout.yaxis.minallowed == 0
+    assert drawn(fig, "highlight") == [(3, 9, 8, 12)]
+    lo, hi = fig.layout.xaxis2.range or fig.layout.xaxis.range
+    assert lo <= 3 and hi >= 9 and (lo > 0 or hi < 21)
 
 
 def test_capacity_and_height_lines_on_both_panels():
@@ -165,7 +245,7 @@ def test_ten_thousand_buffers_make_few_traces():
     started = time.perf_counter()
     fig = charts.packing_figure(problem, solution)
     built = time.perf_counter() - started
-    assert len(fig.data) <= 20
+    assert len(fig.data) <= 24
     assert sum(t.meta["rects"] for t in traces(fig, "buffers")) == 10_000
     assert not traces(fig, "outline")  # too many rectangles for outlines
     assert built < 5.0
@@ -197,3 +277,14 @@ def test_statistics_figures():
             {"method": "best_fit", "height": 16}]
     fig = charts.comparison_figure(rows, lower_bound=12, capacity=16)
     assert list(fig.data[0].y) == [12, 16]
+
+
+def test_hover_script_survives_the_html_sanitizer():
+    """Streamlit's sanitizer drops a script whose text has '<' before a letter
+    or '/' (it looks like markup): the hover script must have none."""
+    import re
+
+    script = charts.hover_script()
+    body = script.removeprefix("<script>").removesuffix("</script>")
+    assert "minimallocHover" in body
+    assert not re.search(r"<[/\w]", body)

@@ -85,10 +85,11 @@ def test_peak_rows_are_the_buffers_alive_at_the_peak_largest_first():
 def test_hover_shows_the_label_and_the_reserved_chart_draws_the_plan():
     problem = workflow.parse_upload(SNAPSHOT, "snap.pickle").problem
     solution = allocate(problem, "best_fit")
-    fig = charts.with_labels(charts.packing_figure(problem, solution), problem)
+    fig = charts.packing_figure(problem, solution)
     hover = [t for t in fig.data if (t.meta or {}).get("role") == "hover"][0]
-    assert "train.py:3 main" in {row[-1] for row in hover.customdata}
-    assert hover.hovertemplate.count("customdata[7]") == 1
+    labels = hover.meta["label"]
+    assert "train.py:3 main" in labels.values()
+    assert all(labels[str(i)] == b.label for i, b in enumerate(problem.buffers) if b.label)
     report = workflow.parse_upload(SNAPSHOT, "snap.pickle").report
     fig = charts.reserved_figure(report, problem, solution)
     roles = {t.meta["role"]: t for t in fig.data}

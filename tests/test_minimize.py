@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import threading
 
@@ -351,3 +352,55 @@ def test_stacking_bound_beats_the_load_with_alignment():
     result = minimize(problem, timeout=None)
     assert result.height == 17 and result.proven_optimal and result.probes == ()
     assert stacking_bound(Problem([Buffer("a", 0, 2, 3)])) == (0, [])
+
+
+def test_probes_have_budgets_without_a_time_limit(monkeypatch):
+    """timeout=None: no probe may run unbounded (one hard capacity would
+    stall the whole run), and the answer is still proven."""
+    minimize_module = importlib.import_module("minimalloc.minimize")
+    from minimalloc import samples
+    from minimalloc.params import Status
+    from minimalloc.stats import SearchStats
+
+    problem = samples.load_sample("load_not_enough")
+    budgets = []
+    real = minimize_module._Exact.solve
+
+    def record(self, capacity, budget):
+        budgets.append(budget)
+        if len(budgets) <= 2:  # the first two searches "run out of time"
+            return Status.TIMEOUT, None, SearchStats()
+        return real(self, capacity, budget)
+
+    monkeypatch.setattr(minimize_module._Exact, "solve", record)
+    result = minimize_module.minimize(problem, timeout=None)
+    assert budgets and all(b is not None and b > 0 for b in budgets)
+    assert budgets[0] == minimize_module.UNLIMITED_FIRST_PROBE
+    assert result.height == 6 and result.proven_optimal
+
+
+def test_progress_names_the_capacity_being_probed():
+    import threading
+
+    minimize_module = importlib.import_module("minimalloc.minimize")
+    from minimalloc import samples
+
+    problem = samples.load_sample("load_not_enough")
+    minimizer = minimize_module.Minimizer()
+    seen = []
+    original = minimize_module._Exact.solve
+
+    def spy(self, capacity, budget):
+        seen.append(minimizer.progress)
+        return original(self, capacity, budget)
+
+    minimize_module._Exact.solve = spy
+    try:
+        thread = threading.Thread(target=minimizer.minimize, args=(problem, None))
+        thread.start()
+        thread.join(60)
+    finally:
+        minimize_module._Exact.solve = original
+    assert seen and all(p.probing is not None and p.budget is not None for p in seen)
+    assert all(p.best is not None and p.lower_bound is not None for p in seen)
+    assert minimizer.progress is None  # nothing runs any more

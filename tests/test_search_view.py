@@ -107,6 +107,13 @@ def test_stepping_changes_the_step_and_the_explanation():
     assert at.slider(key="sv_step").value == 15
     assert headline(at).startswith("**Step 15 of 19 · place** — Place b1 at offset 0")
 
+    # Next with a kind that has no later event says so, and stays put.
+    at.selectbox(key="sv_jump").set_value("decomposition")
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 15
+    assert any("No later decomposition event" in i.value for i in at.info)
+
 
 def test_play_advances_and_stops():
     at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
@@ -114,7 +121,8 @@ def test_play_advances_and_stops():
     run(at)
     assert at.session_state["sv_playing"]
     assert at.slider(key="sv_step").value == 1  # one step per run while playing
-    assert at.button(key="sv_play").label == "⏸ Pause"
+    assert at.button(key="sv_play").label == "Pause"
+    assert at.select_slider(key="sv_speed").value == 0.8  # seconds per step
     at.button(key="sv_play").click()
     run(at)
     assert not at.session_state["sv_playing"]
@@ -236,3 +244,63 @@ def test_ablation_figure_uses_log_scales():
     nodes = next(t for t in fig.data if t.meta["role"] == "nodes")
     assert list(nodes.x) == [10, 50_000] and nodes.text[1].startswith("≥ 50,000")
     assert list(nodes.marker.pattern.shape) == ["", "/"]
+
+
+def test_tree_marks_where_the_stepper_is_and_keeps_its_colours():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.slider(key="sv_step").set_value(3)
+    run(at)
+    tree = chart(at, "sv_tree_chart")
+    assert "current" in tree["roles"]
+    here = next(t for t in tree["spec"]["data"] if (t.get("meta") or {}).get("role")
+                == "current")
+    assert here["text"] == ["you are here"]
+    vertices = [t for t in tree["spec"]["data"]
+                if (t.get("meta") or {}).get("role") == "vertices"]
+    # Clicking a vertex selects it; the rest must not fade.
+    assert all(t["unselected"]["marker"]["opacity"] == 1 for t in vertices)
+    axis = tree["spec"]["layout"]["yaxis"]
+    assert axis.get("dtick") == 1  # a shallow tree: every level
+
+
+def test_solution_stars_only_in_runs_that_were_not_aborted():
+    import dataclasses
+
+    from app import trace_charts
+    from minimalloc import Buffer, Problem, SolverParams
+    from minimalloc.solver import solve
+    from minimalloc.trace import search_tree
+
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=12)
+    params = SolverParams()
+    tree = search_tree(solve(problem, params, trace=10_000), params)
+
+    def stars(tree):
+        fig = trace_charts.tree_figure(tree, problem)
+        return [t for t in fig.data if (t.meta or {}).get("outcome") == "solution"]
+
+    assert stars(tree)  # solved: its leaf is a star
+    # The same run marked aborted (as a round robin's node limit does).
+    outcome = list(tree.outcome)
+    outcome[next(i for i, o in enumerate(outcome) if o == "backtracked"
+                 or o == "solved")] = "aborted"
+    assert not stars(dataclasses.replace(tree, outcome=tuple(outcome)))
+
+
+def test_landmarks_reach_the_interesting_steps():
+    from app.search_view import landmarks
+
+    kinds = ("round", "node", "place", "prune", "backtrack", "round", "node",
+             "decompose", "place", "backtrack", "leaf")
+    marks = landmarks(kinds)
+    assert marks["the start"] == 0 and marks["the end"] == len(kinds)
+    assert marks["round-robin run 1"] == 1 and marks["round-robin run 2"] == 6
+    assert marks["first prune"] == 4 and marks["first backtrack"] == 5
+    assert marks["first decomposition"] == 8
+    assert list(marks.values()) == sorted(marks.values())
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.selectbox(key="sv_landmark").set_value("the end")
+    run(at)
+    assert at.slider(key="sv_step").value == at.slider(key="sv_step").max > 0

@@ -353,3 +353,12 @@ def test_section_times():
     two = Problem([Buffer("a", 0, 2, 1), Buffer("b", 5, 9, 1), Buffer("c", 6, 8, 1)])
     start, end = section_times(two)
     assert start.tolist() == [0, 5, 8] and end.tolist() == [2, 8, 9]
+
+
+def test_step_zero_names_the_heuristic_of_round_one():
+    """Before the first event the replay already names the heuristic the
+    round robin starts with (the first), not the last."""
+    params = SolverParams(preordering_heuristics=("WAT", "TAW", "TWA"))
+    result = solve(EXAMPLE, params, trace=10_000)
+    run = TraceReplay(EXAMPLE, result, params)
+    assert run.snapshot(0).heuristic == "WAT"
