@@ -619,7 +619,7 @@ def test_a_huge_number_in_the_editor_keeps_the_last_good_problem(edit):
     at.run()
     assert not at.exception
     errors = texts(at, "error")
-    assert "not a valid problem" in errors and "line 3" in errors
+    assert "not a valid problem" in errors and "row 2" in errors
     assert "overflow" in errors or "over the limit" in errors
     assert at.session_state["problem"].buffers[1].size == 4
     at.run()
