@@ -26,6 +26,7 @@ from minimalloc.solver import SolveResult, solve
 from minimalloc.trace import (
     EVENT_KINDS,
     OverTime,
+    Snapshot,
     TraceReplay,
     TreeData,
     over_time,
@@ -130,11 +131,10 @@ def render_search_view(problem: Problem, params: SolverParams,
     _play_button(kp, run)
     replay, start, end = _replay(kp, run_key, problem, run)
     playing = bool(st.session_state.get(f"{kp}_playing"))
+    st.session_state[f"{kp}_timer"] = playing  # whether the fragment below ticks
     stepper = st.fragment(_stepper, run_every=PLAY_INTERVAL if playing else None,
                           key=f"{kp}_stepper")
     stepper(kp, problem, run, replay, start, end)
-    st.subheader("The search tree")
-    _tree_panel(kp, problem, run)
     st.subheader("Over time")
     _over_time_panel(kp, run)
     st.subheader("Ablation: each technique switched off in turn")
@@ -212,6 +212,8 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         return
     wanted = JUMP_KINDS.get(ss.get(f"{kp}_jump", "any event"), JUMP_KINDS["any event"])
     ss[step_key] = min(max(int(ss.get(step_key, 0)), 0), total)
+    if ss.get(f"{kp}_timer") and not ss.get(f"{kp}_playing"):
+        st.rerun(scope="app")  # paused from inside the fragment: stop its timer
     if ss.get(f"{kp}_playing"):
         following = _next_step(run.kinds, ss[step_key], wanted, +1)
         if following is None:  # the end: stop the timer
@@ -253,6 +255,14 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     fig = trace_charts.step_figure(problem.with_capacity(replay.capacity), snap, start, end,
                                    monotonic_floor=run.params.monotonic_floor)
     st.plotly_chart(fig, key=f"{kp}_step_chart")
+    _step_details(kp, problem, snap)
+    # The tree lives in the stepper's fragment so that its "you are here"
+    # marker follows the steps while playing.
+    st.subheader("The search tree")
+    _tree_panel(kp, problem, run, snap.node)
+
+
+def _step_details(kp: str, problem: Problem, snap: Snapshot) -> None:
     with st.expander("Candidates and sections at this step"):
         names = [b.id for b in problem.buffers]
         left, right = st.columns(2)
@@ -268,7 +278,7 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
             hide_index=True, key=f"{kp}_sections")
 
 
-def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
+def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) -> None:
     tree = run.tree
     if tree is None:
         st.info(f"The recorded search visited {run.nodes:,} nodes; the tree is drawn for "
@@ -280,7 +290,8 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
     st.caption(f"{tree.num_nodes:,} search nodes and {len(tree) - tree.num_nodes:,} "
                f"placements rejected by a check: {shown}. Dashed edges lead into the "
                "pieces of a decomposition (all must be solved); solid edges are "
-               "alternatives. Click a vertex to step to it.")
+               "alternatives. The pink ring marks the current step's node; click a "
+               "vertex to step to it.")
     if tree.truncated:
         st.caption("The trace was cut: this is the beginning of the tree.")
     show = st.checkbox("Show rejected placements", value=len(tree) <= 600,
@@ -298,7 +309,8 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
                 st.session_state[f"{kp}_playing"] = False
                 return
 
-    fig = trace_charts.tree_figure(tree, problem, show_prunes=show)
+    fig = trace_charts.tree_figure(tree, problem, show_prunes=show, current=current,
+                                   runs=run.over.runs)
     st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
 
 

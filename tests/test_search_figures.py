@@ -1,0 +1,107 @@
+"""The Search view's figures as a student reads them: where the search is,
+which run is which, which leaves are real solutions, readable axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.trace_charts import display_outcomes, tree_figure, tree_layout
+from minimalloc import SolverParams, solve
+from minimalloc.samples import load_sample
+from minimalloc.trace import TraceReplay, over_time, search_tree
+
+GIVEN_UP = "piece solved, later given up"
+
+
+@pytest.fixture(scope="module")
+def alignment():
+    """40 buffers: five round-robin runs run out of budget, the sixth solves."""
+    problem = load_sample("alignment")
+    params = SolverParams(timeout=30)
+    result = solve(problem, params, trace=200_000)
+    assert not result.trace_truncated
+    return problem, result, search_tree(result, params), over_time(result)
+
+
+def _roles(fig, role):
+    return [t for t in fig.data if (t.meta or {}).get("role") == role]
+
+
+def test_the_current_vertex_is_marked_you_are_here(alignment):
+    problem, result, tree, over = alignment
+    replay = TraceReplay(problem, result, SolverParams(timeout=30))
+    snap = replay.snapshot(len(replay) // 2)
+    assert snap.node is not None
+    fig = tree_figure(tree, problem, current=snap.node, runs=over.runs)
+    (marker,) = _roles(fig, "current")
+    assert marker.meta["vertex"] == snap.node
+    assert list(marker.text) == ["you are here"]
+    x, y, _ = tree_layout(tree)
+    assert (marker.x[0], marker.y[0]) == (x[snap.node], y[snap.node])
+    # The replay's node is the tree's vertex: same depth.
+    assert tree.depth[snap.node] == snap.node_depth
+
+
+def test_clicking_does_not_fade_the_tree(alignment):
+    problem, _, tree, over = alignment
+    fig = tree_figure(tree, problem, runs=over.runs)
+    for trace in _roles(fig, "vertices"):
+        assert trace.unselected.marker.opacity == 1
+
+
+def test_round_robin_runs_are_labelled_and_separated(alignment):
+    problem, _, tree, over = alignment
+    fig = tree_figure(tree, problem, runs=over.runs)
+    labels = list(fig.layout.xaxis.ticktext)
+    assert fig.layout.xaxis.visible
+    assert len(labels) == len(over.runs) == 6
+    assert labels[0] == f"round 1 · {over.runs[0].heuristic}<br>node limit"
+    assert labels[-1].endswith("solved")
+    # The labels sit under their runs, left to right, with a line between runs.
+    x, _, drawn = tree_layout(tree)
+    ticks = list(fig.layout.xaxis.tickvals)
+    assert ticks == sorted(ticks)
+    for run, tick in zip(range(1, 7), ticks):
+        xs = x[drawn & (tree.run == run)]
+        assert xs.min() <= tick <= xs.max()
+    assert len(fig.layout.shapes) == 5
+
+
+def test_depth_axis_has_about_ten_labels_within_the_tree(alignment):
+    problem, _, tree, over = alignment
+    fig = tree_figure(tree, problem, runs=over.runs)
+    deepest = int(tree.depth.max())
+    assert deepest == 37
+    axis = fig.layout.yaxis
+    assert tuple(axis.range) == (deepest + 0.6, -0.6)  # reversed, no -2 or 38
+    assert axis.dtick == 5  # 0, 5, ..., 35
+    small = tree_figure(search_tree(solve(load_sample("five_buffers"), trace=1000)))
+    assert small.layout.yaxis.dtick == 1
+
+
+def test_no_solution_star_inside_an_aborted_run(alignment):
+    problem, result, tree, over = alignment
+    shown = display_outcomes(tree)
+    raw = np.array(tree.outcome, dtype=object)
+    assert np.count_nonzero(raw == "solution") == 4  # leaves of solved pieces
+    stars = np.flatnonzero(shown == "solution")
+    assert len(stars) == 1
+    solved_run = next(r.run for r in over.runs if r.outcome == "solved")
+    assert all(tree.run[v] == solved_run for v in stars)
+    given_up = np.flatnonzero(shown == GIVEN_UP)
+    assert len(given_up) == 3 and all(tree.run[v] != solved_run for v in given_up)
+    fig = tree_figure(tree, problem, runs=over.runs)
+    by_outcome = {t.meta["outcome"]: t for t in _roles(fig, "vertices")}
+    assert by_outcome["solution"].meta["count"] == 1
+    assert by_outcome[GIVEN_UP].marker.symbol == "star-open"
+    assert all(GIVEN_UP in text for text in by_outcome[GIVEN_UP].text)
+
+
+def test_an_infeasible_search_draws_no_solution():
+    problem = load_sample("load_not_enough")
+    result = solve(problem, trace=10_000)
+    assert result.status.value == "infeasible"
+    shown = display_outcomes(search_tree(result))
+    assert not np.any(shown == "solution")
+    assert np.any(shown == GIVEN_UP)
