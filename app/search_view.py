@@ -40,8 +40,10 @@ TRACE_CAP = 200_000
 TREE_LIMIT = 5_000
 #: Time limit of the traced solve when the parameters set none (seconds).
 DEFAULT_SECONDS = 10.0
-#: Seconds between steps while playing.
-PLAY_INTERVAL = 0.8
+#: Play speeds: label -> seconds between steps.
+PLAY_SPEEDS: dict[str, float] = {"3 s": 3.0, "1.5 s": 1.5, "0.8 s": 0.8, "0.4 s": 0.4,
+                                 "0.2 s": 0.2, "0.1 s": 0.1}
+DEFAULT_SPEED = "0.8 s"
 #: What the "previous" and "next" buttons can jump to.
 JUMP_KINDS: dict[str, tuple[str, ...]] = {
     "any event": tuple(EVENT_KINDS.values()),
@@ -131,8 +133,9 @@ def render_search_view(problem: Problem, params: SolverParams,
     _play_button(kp, run)
     replay, start, end = _replay(kp, run_key, problem, run)
     playing = bool(st.session_state.get(f"{kp}_playing"))
-    st.session_state[f"{kp}_timer"] = playing  # whether the fragment below ticks
-    stepper = st.fragment(_stepper, run_every=PLAY_INTERVAL if playing else None,
+    interval = play_interval(kp) if playing else None
+    st.session_state[f"{kp}_timer"] = interval  # how often the fragment below ticks
+    stepper = st.fragment(_stepper, run_every=interval,
                           key=f"{kp}_stepper")
     stepper(kp, problem, run, replay, start, end)
     st.subheader("Over time")
@@ -182,10 +185,22 @@ def _play_button(kp: str, run: TracedRun) -> None:
     def toggle() -> None:
         ss[f"{kp}_playing"] = not ss.get(f"{kp}_playing")
 
-    st.button("⏸ Pause" if playing else "▶ Play", key=f"{kp}_play", on_click=toggle,
-              disabled=not run.kinds,
-              help="Advance one step (of the kind chosen below) every "
-                   f"{PLAY_INTERVAL:g} s.")
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    left.button("Pause" if playing else "Play", key=f"{kp}_play", on_click=toggle,
+                icon=":material/pause:" if playing else ":material/play_arrow:",
+                disabled=not run.kinds, width="stretch",
+                help="Advance one step of the kind chosen below at the chosen speed.")
+    right.select_slider("Speed (seconds per step while playing)", list(PLAY_SPEEDS),
+                        value=DEFAULT_SPEED, key=f"{kp}_speed",
+                        help="Large problems take longer to draw than the fastest "
+                             "speeds allow: play by round or backtrack instead, or jump "
+                             "to a landmark.")
+
+
+def play_interval(kp: str) -> float:
+    """Seconds between steps while playing, as chosen with the speed slider."""
+    return PLAY_SPEEDS.get(st.session_state.get(f"{kp}_speed", DEFAULT_SPEED),
+                           PLAY_SPEEDS[DEFAULT_SPEED])
 
 
 def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
@@ -200,6 +215,47 @@ def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
     if direction < 0 and step > 0:
         return 0
     return None
+
+
+def landmarks(kinds: tuple[str, ...], over: OverTime,
+              decompositions: int = 20) -> dict[str, int]:
+    """The interesting steps of a trace, label -> step, in step order: the
+    first prune and backtrack, each round-robin run's start and end, the first
+    ``decompositions`` decompositions, the first and last leaf and the end."""
+    found: list[tuple[int, str]] = []
+    firsts = {"prune": "first prune (section inference)", "backtrack": "first backtrack",
+              "hatless": "first hatless cut", "leaf": "first leaf (a piece solved)"}
+    seen: set[str] = set()
+    split = 0
+    for step, kind in enumerate(kinds, start=1):
+        if kind in firsts and kind not in seen:
+            seen.add(kind)
+            found.append((step, firsts[kind]))
+        if kind == "decompose" and split < decompositions:
+            split += 1
+            found.append((step, f"decomposition {split}"))
+    for span in over.runs:
+        if span.node_limit < 0:
+            continue
+        name = f"round {span.round} · {span.heuristic}"
+        found.append((span.first_step, f"{name} starts"))
+        if span.last_step > 0:
+            found.append((span.last_step, f"{name} ends: {span.outcome}"))
+    leaves = [k for k, kind in enumerate(kinds, start=1) if kind == "leaf"]
+    if len(leaves) > 1:
+        found.append((leaves[-1], "last leaf"))
+    found.append((len(kinds), "the end"))
+    found.sort()
+    return {f"step {step:,}: {label}": step for step, label in found}
+
+
+def _nothing_more(choice: str, step: int, direction: int) -> str:
+    """What to tell when there is no event of the chosen kind to jump to."""
+    what = "event" if choice == "any event" else choice
+    if direction > 0:
+        return (f"No {what} after step {step:,}: this is the last one. Choose another "
+                "kind to jump to, or a landmark.")
+    return f"No {what} before step {step:,}."
 
 
 def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
@@ -218,22 +274,49 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         following = _next_step(run.kinds, ss[step_key], wanted, +1)
         if following is None:  # the end: stop the timer
             ss[f"{kp}_playing"] = False
+            ss[f"{kp}_notice"] = _nothing_more(ss.get(f"{kp}_jump", "any event"),
+                                               ss[step_key], +1)
             st.rerun(scope="app")
         else:
             ss[step_key] = following
 
     def move(direction: int) -> None:
-        kind = JUMP_KINDS.get(ss.get(f"{kp}_jump", "any event"), JUMP_KINDS["any event"])
-        target = _next_step(run.kinds, int(ss.get(step_key, 0)), kind, direction)
-        if target is not None:
+        choice = ss.get(f"{kp}_jump", "any event")
+        kind = JUMP_KINDS.get(choice, JUMP_KINDS["any event"])
+        here = int(ss.get(step_key, 0))
+        target = _next_step(run.kinds, here, kind, direction)
+        if target is None:
+            ss[f"{kp}_notice"] = _nothing_more(choice, here, direction)
+        else:
             ss[step_key] = target
 
+    def go_to_landmark() -> None:
+        label = ss.get(f"{kp}_landmark")
+        if label in marks:
+            ss[step_key] = marks[label]
+            ss[f"{kp}_playing"] = False
+        ss[f"{kp}_landmark"] = None  # choosing the same landmark again works too
+
+    def go_to_step() -> None:
+        ss[step_key] = min(max(int(ss.get(f"{kp}_goto") or 0), 0), total)
+        ss[f"{kp}_playing"] = False
+
+    marks = landmarks(run.kinds, run.over)
     back, choose, forward = st.columns([1, 2, 1], vertical_alignment="bottom")
-    back.button("◀ Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
-                width="stretch")
+    back.button("Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
+                icon=":material/skip_previous:", width="stretch")
     choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
-    forward.button("Next ▶", key=f"{kp}_next", on_click=move, args=(+1,),
-                   width="stretch")
+    forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
+                   icon=":material/skip_next:", width="stretch")
+    mark, goto = st.columns([3, 1], vertical_alignment="bottom")
+    mark.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
+                   placeholder=f"{len(marks)} landmarks: first backtrack, rounds, "
+                               "decompositions, leaves…", on_change=go_to_landmark)
+    goto.number_input("Go to step", min_value=0, max_value=total, value=None, step=1,
+                      key=f"{kp}_goto", on_change=go_to_step, placeholder="step number")
+    notice = ss.pop(f"{kp}_notice", None)
+    if notice:
+        st.info(notice, icon=":material/block:")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
     snap = replay.snapshot(step)
@@ -244,7 +327,7 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         st.caption(f"*{snap.rule.replace('_', ' ')}*: {snap.rule_text}")
     where = []
     if snap.node is not None:
-        where.append(f"node {snap.node} of the tree, depth {snap.depth}")
+        where.append(f"at node {snap.node} of the tree (depth {snap.node_depth})")
     if snap.section_range is not None:
         lo, hi = snap.section_range
         where.append(f"piece over sections {lo}–{hi - 1} ({len(snap.context)} buffers)")

@@ -105,3 +105,38 @@ def test_an_infeasible_search_draws_no_solution():
     shown = display_outcomes(search_tree(result))
     assert not np.any(shown == "solution")
     assert np.any(shown == GIVEN_UP)
+
+
+def test_jumps_land_on_the_next_event_of_their_kind(alignment):
+    from app.search_view import JUMP_KINDS, _next_step
+    from minimalloc.trace import EVENT_KINDS
+
+    _, result, _, _ = alignment
+    kinds = tuple(EVENT_KINDS[c] for c in result.trace[:, 0].tolist())
+    for choice in ("node", "backtrack", "decomposition", "round", "leaf"):
+        wanted = JUMP_KINDS[choice]
+        steps = [k for k, kind in enumerate(kinds, start=1) if kind in wanted]
+        assert len(steps) >= 2, choice
+        here = 0
+        for expected in steps:
+            here = _next_step(kinds, here, wanted, +1)
+            assert here == expected
+        assert _next_step(kinds, here, wanted, +1) is None  # nothing later: None
+        assert _next_step(kinds, steps[-1], wanted, -1) == steps[-2]
+
+
+def test_landmarks_reach_the_interesting_parts(alignment):
+    from app.search_view import landmarks
+    from minimalloc.trace import EVENT_KINDS
+
+    _, result, _, over = alignment
+    kinds = tuple(EVENT_KINDS[c] for c in result.trace[:, 0].tolist())
+    marks = landmarks(kinds, over)
+    steps = list(marks.values())
+    assert steps == sorted(steps)
+    assert marks[f"step {kinds.index('backtrack') + 1:,}: first backtrack"] > 0
+    for span in over.runs:  # every run's start and end
+        assert span.first_step in steps and span.last_step in steps
+    split = [s for label, s in marks.items() if "decomposition" in label]
+    assert split and all(kinds[s - 1] == "decompose" for s in split)
+    assert steps[-1] == len(kinds)

@@ -114,11 +114,74 @@ def test_play_advances_and_stops():
     run(at)
     assert at.session_state["sv_playing"]
     assert at.slider(key="sv_step").value == 1  # one step per run while playing
-    assert at.button(key="sv_play").label == "⏸ Pause"
+    assert at.button(key="sv_play").label == "Pause"
+    assert at.session_state["sv_timer"] == 0.8  # the default speed
     at.button(key="sv_play").click()
     run(at)
     assert not at.session_state["sv_playing"]
     assert at.slider(key="sv_step").value == 1
+
+
+def test_next_with_nothing_later_says_so():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.selectbox(key="sv_jump").set_value("backtrack")
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 18
+    assert not at.info
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 18  # stays, and says why
+    assert any("No backtrack after step 18: this is the last one" in i.value
+               for i in at.info)
+    at.button(key="sv_prev").click()  # the message goes with the next action
+    run(at)
+    assert not any("No backtrack" in i.value for i in at.info)
+
+
+def test_step_zero_names_the_heuristic_round_one_uses():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    assert any("heuristic WAT" in c.value for c in at.caption)
+    at.slider(key="sv_step").set_value(1)
+    run(at)
+    assert "Round 1: heuristic WAT" in headline(at)
+    assert any("heuristic WAT" in c.value for c in at.caption)
+
+
+def test_the_caption_gives_the_node_depth_not_the_path_length():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.slider(key="sv_step").set_value(3)  # the root node has placed b5
+    run(at)
+    assert "Place b5" in headline(at)
+    assert any("at node 0 of the tree (depth 0)" in c.value for c in at.caption)
+
+
+def test_speed_landmarks_and_go_to_step():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.select_slider(key="sv_speed").set_value("0.2 s")
+    at.button(key="sv_play").click()
+    run(at)
+    assert at.session_state["sv_timer"] == 0.2
+    at.button(key="sv_play").click()
+    run(at)
+    assert at.session_state["sv_timer"] is None
+
+    marks = at.selectbox(key="sv_landmark")
+    labels = list(marks.options)
+    assert labels[0] == "step 1: round 1 · WAT starts"
+    assert "step 4: first prune (section inference)" in labels
+    assert "step 18: first backtrack" in labels
+    assert labels[-1] == "step 19: round 1 · WAT ends: infeasible" or \
+        labels[-1] == "step 19: the end"
+    marks.set_value("step 18: first backtrack")
+    run(at)
+    assert at.slider(key="sv_step").value == 18 and "backtrack" in headline(at)
+    assert at.selectbox(key="sv_landmark").value is None  # ready for the next one
+
+    at.number_input(key="sv_goto").set_value(7)
+    run(at)
+    assert at.slider(key="sv_step").value == 7
+    assert headline(at).startswith("**Step 7 of 19")
 
 
 def test_tree_and_counters_are_drawn():
