@@ -38,6 +38,7 @@ TREE_STYLE: dict[str, tuple[str, str]] = {
     "fixed offset": ("#8c564b", "x-thin-open"),
 }
 
+# No plot_bgcolor anywhere: the figures take the page's theme (light or dark).
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 #: The ring around the stepper's current vertex: a colour no outcome uses, and
 #: visible on light and dark backgrounds.
@@ -151,7 +152,7 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
         title=title, height=440, margin=_MARGIN, legend=dict(orientation="h", y=-0.15),
         xaxis=dict(title="time", range=[t_min, t_max]),
         yaxis=dict(title="offset", range=[0, top * 1.06 + 1], rangemode="tozero"),
-        hovermode="closest", plot_bgcolor="white")
+        hovermode="closest")
     return fig
 
 
@@ -533,7 +534,7 @@ def runs_figure(over: OverTime, title: str | None = "round-robin runs") -> go.Fi
     if limits:
         fig.add_trace(go.Scatter(
             x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
-            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color="#333")),
+            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color=NEUTRAL_COLOR)),
             name="node budget", meta={"role": "budget"}))
     fig.update_layout(title=title, height=320, margin=_MARGIN, yaxis_title="nodes",
                       xaxis=dict(categoryorder="array", categoryarray=labels,
@@ -575,6 +576,5 @@ def ablation_figure(rows: Sequence[AblationRow], timeout: float | None = None,
         fig.add_vline(x=max(timeout, 1e-5), line=dict(color=CAPACITY_COLOR, dash="dash"),
                       row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_layout(title=title, height=120 + 32 * len(rows), margin=_MARGIN,
-                      plot_bgcolor="white")
+    fig.update_layout(title=title, height=120 + 32 * len(rows), margin=_MARGIN)
     return fig

@@ -140,3 +140,25 @@ def test_landmarks_reach_the_interesting_parts(alignment):
     split = [s for label, s in marks.items() if "decomposition" in label]
     assert split and all(kinds[s - 1] == "decompose" for s in split)
     assert steps[-1] == len(kinds)
+
+
+def test_figures_leave_the_background_to_the_theme(alignment):
+    """No white plot area in dark mode: no figure fixes its backgrounds."""
+    from app import trace_charts
+    from minimalloc.ablation import BASELINE, AblationRow
+    from minimalloc.params import Status
+    from minimalloc.trace import section_times
+
+    problem, result, tree, over = alignment
+    replay = TraceReplay(problem, result, SolverParams(timeout=30))
+    start, end = section_times(problem, replay.sweep)
+    figures = [
+        trace_charts.step_figure(problem, replay.snapshot(100), start, end),
+        trace_charts.tree_figure(tree, problem, current=3, runs=over.runs),
+        trace_charts.nodes_per_depth_figure(over),
+        trace_charts.progress_figure(over),
+        trace_charts.runs_figure(over),
+        trace_charts.ablation_figure([AblationRow(BASELINE, Status.OK, 0.01, 10, 0)]),
+    ]
+    for fig in figures:
+        assert fig.layout.plot_bgcolor is None and fig.layout.paper_bgcolor is None
