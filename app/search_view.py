@@ -330,7 +330,9 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         where.append(f"at node {snap.node} of the tree (depth {snap.node_depth})")
     if snap.section_range is not None:
         lo, hi = snap.section_range
-        where.append(f"piece over sections {lo}–{hi - 1} ({len(snap.context)} buffers)")
+        span = f"section {lo}" if hi - lo == 1 else f"sections {lo}–{hi - 1}"
+        count = len(snap.context)
+        where.append(f"piece over {span} ({count} buffer{'s' if count != 1 else ''})")
     if snap.heuristic:
         where.append(f"heuristic {snap.heuristic}")
     if where:

@@ -336,7 +336,7 @@ def _run_labels(tree: TreeData, x: np.ndarray, drawn: np.ndarray,
         bounds.append((lo, hi))
         span = spans.get(run)
         if span is not None:
-            labels.append(f"round {span.round} · {span.heuristic}<br>{span.outcome}")
+            labels.append(f"round {span.round}<br>{span.heuristic}<br>{span.outcome}")
         else:
             name = tree.runs[run - 1] if run - 1 < len(tree.runs) else "?"
             labels.append(f"run {run} · {name}")
@@ -419,21 +419,27 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
             showlegend=False, meta={"role": "edge labels"}))
     if current is not None and 0 <= current < len(tree) and drawn[current]:
         fig.add_trace(go.Scatter(
-            x=[x[current]], y=[y[current]], mode="markers+text", name="you are here",
+            x=[x[current]], y=[y[current]], mode="markers", name="you are here",
             marker=dict(size=20, symbol="circle-open", color=CURRENT_COLOR,
                         line=dict(width=3)),
-            text=["you are here"], textposition="middle right",
-            textfont=dict(color=CURRENT_COLOR, size=12),
             hovertemplate=f"you are here: vertex {current}<extra></extra>",
             meta={"role": "current", "vertex": int(current)}))
+        # A label on its own background, so that it reads over a dense tree.
+        fig.add_annotation(x=x[current], y=y[current], text="you are here", ax=36, ay=-28,
+                           showarrow=True, arrowcolor=CURRENT_COLOR, arrowwidth=2,
+                           bgcolor=CURRENT_COLOR, font=dict(color="white", size=12),
+                           name="current")
     centres, labels, gaps = _run_labels(tree, x, drawn, runs)
     for gap in gaps:
         fig.add_vline(x=gap, line=dict(color=NEUTRAL_COLOR, width=1, dash="dot"))
     deepest = int(y[drawn].max()) if drawn.any() else 0
     fig.update_layout(
-        title=title, height=480 if labels else 460, margin=_MARGIN,
-        legend=dict(orientation="h", y=-0.16 if labels else -0.08),
+        title=title, height=520 if labels else 460, margin=_MARGIN,
+        legend=dict(orientation="h", y=-0.2 if labels else -0.08),
+        # Short stacked labels stay upright under a handful of runs; with many
+        # runs plotly tilts them as it needs.
         xaxis=dict(visible=bool(labels), tickvals=centres, ticktext=labels,
+                   tickangle=0 if len(labels) <= 8 else None, tickfont=dict(size=10),
                    showgrid=False, zeroline=False, title=None),
         yaxis=dict(title="depth (buffers placed)", range=[deepest + 0.6, -0.6],
                    tick0=0, dtick=_depth_ticks(deepest), zeroline=False))

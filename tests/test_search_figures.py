@@ -36,7 +36,9 @@ def test_the_current_vertex_is_marked_you_are_here(alignment):
     fig = tree_figure(tree, problem, current=snap.node, runs=over.runs)
     (marker,) = _roles(fig, "current")
     assert marker.meta["vertex"] == snap.node
-    assert list(marker.text) == ["you are here"]
+    (label,) = [a for a in fig.layout.annotations if a.name == "current"]
+    assert label.text == "you are here" and label.showarrow
+    assert (label.x, label.y) == (marker.x[0], marker.y[0])
     x, y, _ = tree_layout(tree)
     assert (marker.x[0], marker.y[0]) == (x[snap.node], y[snap.node])
     # The replay's node is the tree's vertex: same depth.
@@ -56,7 +58,7 @@ def test_round_robin_runs_are_labelled_and_separated(alignment):
     labels = list(fig.layout.xaxis.ticktext)
     assert fig.layout.xaxis.visible
     assert len(labels) == len(over.runs) == 6
-    assert labels[0] == f"round 1 · {over.runs[0].heuristic}<br>node limit"
+    assert labels[0] == f"round 1<br>{over.runs[0].heuristic}<br>node limit"
     assert labels[-1].endswith("solved")
     # The labels sit under their runs, left to right, with a line between runs.
     x, _, drawn = tree_layout(tree)
