@@ -10,6 +10,7 @@ Every widget's key starts with ``key_prefix``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -44,6 +45,9 @@ DEFAULT_SECONDS = 10.0
 PLAY_SPEEDS: dict[str, float] = {"3 s": 3.0, "1.5 s": 1.5, "0.8 s": 0.8, "0.4 s": 0.4,
                                  "0.2 s": 0.2, "0.1 s": 0.1}
 DEFAULT_SPEED = "0.8 s"
+#: Play waits at least this many times as long as the server took to draw a
+#: step (the browser then draws it too), so that every step gets shown.
+DRAW_MARGIN = 2.5
 #: What the "previous" and "next" buttons can jump to.
 JUMP_KINDS: dict[str, tuple[str, ...]] = {
     "any event": tuple(EVENT_KINDS.values()),
@@ -198,9 +202,13 @@ def _play_button(kp: str, run: TracedRun) -> None:
 
 
 def play_interval(kp: str) -> float:
-    """Seconds between steps while playing, as chosen with the speed slider."""
-    return PLAY_SPEEDS.get(st.session_state.get(f"{kp}_speed", DEFAULT_SPEED),
-                           PLAY_SPEEDS[DEFAULT_SPEED])
+    """Seconds between steps while playing: the chosen speed, slowed down to
+    what drawing a step takes here.  A tick that comes before the previous
+    step is drawn interrupts it, so play would show (almost) nothing."""
+    chosen = PLAY_SPEEDS.get(st.session_state.get(f"{kp}_speed", DEFAULT_SPEED),
+                             PLAY_SPEEDS[DEFAULT_SPEED])
+    drawing = float(st.session_state.get(f"{kp}_draw_seconds", 0.0))
+    return max(chosen, round(DRAW_MARGIN * drawing, 1))
 
 
 def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
@@ -260,6 +268,17 @@ def _nothing_more(choice: str, step: int, direction: int) -> str:
 
 def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
              start: np.ndarray, end: np.ndarray) -> None:
+    began = time.perf_counter()
+    _draw_step(kp, problem, run, replay, start, end)
+    ss = st.session_state
+    ss[f"{kp}_draw_seconds"] = time.perf_counter() - began
+    timer = ss.get(f"{kp}_timer")
+    if timer and ss.get(f"{kp}_playing") and play_interval(kp) > 1.3 * timer:
+        st.rerun(scope="app")  # drawing is slower than the timer: slow it down
+
+
+def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
+               start: np.ndarray, end: np.ndarray) -> None:
     ss = st.session_state
     step_key = f"{kp}_step"
     total = len(run.kinds)
@@ -317,6 +336,12 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     notice = ss.pop(f"{kp}_notice", None)
     if notice:
         st.info(notice, icon=":material/block:")
+    chosen = PLAY_SPEEDS.get(ss.get(f"{kp}_speed", DEFAULT_SPEED), 0.0)
+    if ss.get(f"{kp}_playing") and play_interval(kp) > chosen:
+        st.caption(f"Drawing a step of this problem takes "
+                   f"{ss.get(f'{kp}_draw_seconds', 0.0):.1f} s, so play shows one step "
+                   f"every {play_interval(kp):g} s. To cover more ground, play by "
+                   "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
     snap = replay.snapshot(step)
@@ -348,7 +373,9 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
 
 
 def _step_details(kp: str, problem: Problem, snap: Snapshot) -> None:
-    with st.expander("Candidates and sections at this step"):
+    # A toggle rather than an expander: a collapsed expander still sends its
+    # tables (thousands of rows on large problems) at every step.
+    if st.toggle("Show the candidates and sections at this step", key=f"{kp}_details"):
         names = [b.id for b in problem.buffers]
         left, right = st.columns(2)
         left.dataframe(pd.DataFrame(

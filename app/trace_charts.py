@@ -43,6 +43,9 @@ _MARGIN = dict(l=10, r=10, t=40, b=10)
 #: The ring around the stepper's current vertex: a colour no outcome uses, and
 #: visible on light and dark backgrounds.
 CURRENT_COLOR = "#e377c2"
+#: Above this many unplaced buffers the step chart shades them rather than
+#: drawing each one's dotted outline (one SVG path instead of thousands).
+OUTLINE_LIMIT = 1000
 #: Faint line colour that reads on light and dark backgrounds.
 NEUTRAL_COLOR = "#8c8c8c"
 
@@ -125,8 +128,13 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
                                 color=PLACED_COLOR, alpha=0.85, role="placed"))
         fig.add_trace(_outlines(rects, m_placed | m_settled, name="outlines", color="white",
                                 dash="solid", width=1, role="outlines", legend=False))
-        fig.add_trace(_outlines(rects, m_lowest, name="unplaced, at its lowest offset",
-                                color=LOWEST_COLOR, dash="dot", width=1.2, role="lowest"))
+        if np.count_nonzero(m_lowest) <= OUTLINE_LIMIT:
+            fig.add_trace(_outlines(rects, m_lowest, name="unplaced, at its lowest offset",
+                                    color=LOWEST_COLOR, dash="dot", width=1.2,
+                                    role="lowest"))
+        else:  # one faint filled path: thousands of dotted outlines draw slowly
+            fig.add_trace(_polygons(rects, m_lowest, name="unplaced, at its lowest offset",
+                                    color=LOWEST_COLOR, alpha=0.18, role="lowest"))
         if 0 <= cand < n:
             offset = snap.candidate_offset
             if offset is None:

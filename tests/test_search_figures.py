@@ -164,3 +164,20 @@ def test_figures_leave_the_background_to_the_theme(alignment):
     ]
     for fig in figures:
         assert fig.layout.plot_bgcolor is None and fig.layout.paper_bgcolor is None
+
+
+def test_many_unplaced_buffers_are_shaded_not_outlined(monkeypatch):
+    """Thousands of dotted outlines draw slowly: above the limit, one path."""
+    from app import trace_charts
+    from minimalloc.trace import section_times
+
+    problem = load_sample("five_buffers")
+    result = solve(problem, trace=1000)
+    replay = TraceReplay(problem, result)
+    start, end = section_times(problem, replay.sweep)
+    snap = replay.snapshot(2)  # the root node: all five unplaced
+    (outline,) = _roles(trace_charts.step_figure(problem, snap, start, end), "lowest")
+    assert outline.fill is None and outline.line.dash == "dot"
+    monkeypatch.setattr(trace_charts, "OUTLINE_LIMIT", 3)
+    (shade,) = _roles(trace_charts.step_figure(problem, snap, start, end), "lowest")
+    assert shade.fill == "toself" and shade.meta["rects"] == 5  # the five buffers

@@ -158,10 +158,13 @@ def test_the_caption_gives_the_node_depth_not_the_path_length():
 
 def test_speed_landmarks_and_go_to_step():
     at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
-    at.select_slider(key="sv_speed").set_value("0.2 s")
+    at.select_slider(key="sv_speed").set_value("0.4 s")
     at.button(key="sv_play").click()
     run(at)
-    assert at.session_state["sv_timer"] == 0.2
+    assert at.session_state["sv_timer"] == 0.4
+    at.select_slider(key="sv_speed").set_value("3 s")
+    run(at)
+    assert at.session_state["sv_timer"] == 3.0
     at.button(key="sv_play").click()
     run(at)
     assert at.session_state["sv_timer"] is None
@@ -182,6 +185,31 @@ def test_speed_landmarks_and_go_to_step():
     run(at)
     assert at.slider(key="sv_step").value == 7
     assert headline(at).startswith("**Step 7 of 19")
+
+
+def slow_drawing_script():
+    """The example, pretending that drawing a step is slow."""
+    import app.search_view as view
+    from minimalloc import Buffer, Problem, SolverParams
+
+    view.DRAW_MARGIN = 200.0
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=11)
+    view.render_search_view(problem, SolverParams(), key_prefix="sv")
+
+
+def test_play_slows_down_to_the_drawing_time_and_says_so():
+    at = run(AppTest.from_function(slow_drawing_script, default_timeout=TIMEOUT))
+    at.select_slider(key="sv_speed").set_value("0.1 s")
+    at.button(key="sv_play").click()
+    run(at)
+    drawing = at.session_state["sv_draw_seconds"]
+    assert drawing > 0
+    assert at.session_state["sv_timer"] >= 0.1
+    run(at)  # the next tick uses the measured drawing time
+    assert at.session_state["sv_timer"] > 0.1
+    assert any("so play shows one step every" in c.value for c in at.caption)
 
 
 def test_tree_and_counters_are_drawn():
