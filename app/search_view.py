@@ -344,7 +344,10 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
                    "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
-    snap = replay.snapshot(step)
+    # The replay walks every event from its nearest checkpoint in Python: a
+    # first jump far ahead on a large problem takes a while, say so.
+    with st.spinner(f"Replaying the search up to step {step:,}…", show_time=True):
+        snap = replay.snapshot(step)
     kind = snap.event.kind.replace("_", " ") if snap.event else "start"
     st.markdown(f"**Step {step:,} of {total:,} · {kind}** — "
                 f"{snap.explanation or 'Nothing placed yet.'}")
