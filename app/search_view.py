@@ -400,8 +400,10 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) 
                 f"runs up to {TREE_LIMIT:,} nodes. Try a smaller problem, a larger "
                 "capacity, or look at the counters below.", icon=":material/account_tree:")
         return
-    counts = tree.outcome_counts()
-    shown = ", ".join(f"{n:,} {o}" for o, n in counts.items() if n)
+    # Counted as drawn: a leaf under a run that was given up is no solution.
+    outcomes = trace_charts.display_outcomes(tree).tolist()
+    shown = ", ".join(f"{outcomes.count(o):,} {o}" for o in trace_charts.TREE_STYLE
+                      if o in outcomes)
     st.caption(f"{tree.num_nodes:,} search nodes and {len(tree) - tree.num_nodes:,} "
                f"placements rejected by a check: {shown}. Dashed edges lead into the "
                "pieces of a decomposition (all must be solved); solid edges are "

@@ -212,6 +212,19 @@ def test_play_slows_down_to_the_drawing_time_and_says_so():
     assert any("so play shows one step every" in c.value for c in at.caption)
 
 
+def test_the_tree_marks_where_the_stepper_is():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    tree = chart(at, "sv_tree_chart")
+    assert "current" not in tree["roles"]  # step 0: no node yet
+    at.slider(key="sv_step").set_value(4)  # a prune at the root node
+    run(at)
+    tree = chart(at, "sv_tree_chart")
+    (current,) = [t for t in tree["spec"]["data"] if t["meta"]["role"] == "current"]
+    assert current["meta"]["vertex"] == 0
+    labels = [a["text"] for a in tree["spec"]["layout"]["annotations"]]
+    assert "you are here" in labels
+
+
 def test_tree_and_counters_are_drawn():
     at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
     tree = chart(at, "sv_tree_chart")
