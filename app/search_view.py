@@ -327,12 +327,26 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
     forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
                    icon=":material/skip_next:", width="stretch")
-    mark, goto = st.columns([3, 1], vertical_alignment="bottom")
+    def go_to_node() -> None:
+        tree = run.tree
+        vertex = ss.get(f"{kp}_goto_node")
+        if tree is not None and vertex is not None and 0 <= int(vertex) < len(tree):
+            ss[step_key] = int(tree.step[int(vertex)])
+            ss[f"{kp}_playing"] = False
+
+    mark, goto, node = st.columns([4, 1, 1], vertical_alignment="bottom")
     mark.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
                    placeholder=f"{len(marks)} landmarks: first backtrack, rounds, "
                                "decompositions, leaves…", on_change=go_to_landmark)
     goto.number_input("Go to step", min_value=0, max_value=total, value=None, step=1,
                       key=f"{kp}_goto", on_change=go_to_step, placeholder="step number")
+    vertices = len(run.tree) if run.tree is not None else 0
+    node.number_input("Go to tree node", min_value=0, max_value=max(vertices - 1, 0),
+                      value=None, step=1, key=f"{kp}_goto_node", on_change=go_to_node,
+                      placeholder="node number", disabled=run.tree is None,
+                      help="The step at which the search reached this node of the tree "
+                           "below (its number is in its tooltip)." if run.tree is not None
+                      else "The tree is not drawn for this run.")
     notice = ss.pop(f"{kp}_notice", None)
     if notice:
         st.info(notice, icon=":material/block:")

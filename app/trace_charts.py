@@ -430,7 +430,7 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
             x=[x[current]], y=[y[current]], mode="markers", name="you are here",
             marker=dict(size=20, symbol="circle-open", color=CURRENT_COLOR,
                         line=dict(width=3)),
-            hovertemplate=f"you are here: vertex {current}<extra></extra>",
+            hovertemplate=f"you are here: node {current}<extra></extra>",
             meta={"role": "current", "vertex": int(current)}))
         # A label on its own background, so that it reads over a dense tree.
         fig.add_annotation(x=x[current], y=y[current], text="you are here", ax=36, ay=-28,
@@ -458,7 +458,7 @@ def _vertex_text(tree: TreeData, v: int, names: list[str] | None,
                  outcome: str | None = None) -> str:
     b = int(tree.buffer[v])
     label = "root" if b < 0 else (names[b] if names else f"buffer {b}")
-    lines = [f"<b>vertex {v}</b> · depth {int(tree.depth[v])}"]
+    lines = [f"<b>node {v}</b> · depth {int(tree.depth[v])}"]
     if b >= 0:
         lines.append(f"{label} at {int(tree.offset[v])}")
     else:

@@ -186,6 +186,11 @@ def test_speed_landmarks_and_go_to_step():
     assert at.slider(key="sv_step").value == 7
     assert headline(at).startswith("**Step 7 of 19")
 
+    at.number_input(key="sv_goto_node").set_value(1)  # the first rejected placement
+    run(at)
+    assert at.slider(key="sv_step").value == 4
+    assert headline(at).startswith("**Step 4 of 19 · prune**")
+
 
 def slow_drawing_script():
     """The example, pretending that drawing a step is slow."""
