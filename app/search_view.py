@@ -263,7 +263,8 @@ def _nothing_more(choice: str, step: int, direction: int) -> str:
     if direction > 0:
         return (f"No {what} after step {step:,}: this is the last one. Choose another "
                 "kind to jump to, or a landmark.")
-    return f"No {what} before step {step:,}."
+    # Going back always stops at step 0, so this is the start.
+    return "This is the start of the search: there is nothing before step 0."
 
 
 def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,

@@ -137,6 +137,11 @@ def test_next_with_nothing_later_says_so():
     at.button(key="sv_prev").click()  # the message goes with the next action
     run(at)
     assert not any("No backtrack" in i.value for i in at.info)
+    at.slider(key="sv_step").set_value(0)
+    run(at)
+    at.button(key="sv_prev").click()
+    run(at)
+    assert any("nothing before step 0" in i.value for i in at.info)
 
 
 def test_step_zero_names_the_heuristic_round_one_uses():
