@@ -10,6 +10,7 @@ Every widget's key starts with ``key_prefix``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
@@ -26,6 +27,7 @@ from minimalloc.solver import SolveResult, solve
 from minimalloc.trace import (
     EVENT_KINDS,
     OverTime,
+    Snapshot,
     TraceReplay,
     TreeData,
     over_time,
@@ -39,10 +41,13 @@ TRACE_CAP = 200_000
 TREE_LIMIT = 5_000
 #: Time limit of the traced solve when the parameters set none (seconds).
 DEFAULT_SECONDS = 10.0
-#: Seconds between steps while playing (the default of the speed control).
-PLAY_INTERVAL = 0.8
-#: The speeds Play offers: seconds per step.
-PLAY_SPEEDS = (0.2, 0.4, 0.8, 1.5, 3.0)
+#: Play speeds: label -> seconds between steps.
+PLAY_SPEEDS: dict[str, float] = {"3 s": 3.0, "1.5 s": 1.5, "0.8 s": 0.8, "0.4 s": 0.4,
+                                 "0.2 s": 0.2, "0.1 s": 0.1}
+DEFAULT_SPEED = "0.8 s"
+#: Play waits at least this many times as long as the server took to draw a
+#: step (the browser then draws it too), so that every step gets shown.
+DRAW_MARGIN = 2.5
 #: What the "previous" and "next" buttons can jump to.
 JUMP_KINDS: dict[str, tuple[str, ...]] = {
     "any event": tuple(EVENT_KINDS.values()),
@@ -132,12 +137,11 @@ def render_search_view(problem: Problem, params: SolverParams,
     _play_button(kp, run)
     replay, start, end = _replay(kp, run_key, problem, run)
     playing = bool(st.session_state.get(f"{kp}_playing"))
-    interval = float(st.session_state.get(f"{kp}_speed", PLAY_INTERVAL))
-    stepper = st.fragment(_stepper, run_every=interval if playing else None,
+    interval = play_interval(kp) if playing else None
+    st.session_state[f"{kp}_timer"] = interval  # how often the fragment below ticks
+    stepper = st.fragment(_stepper, run_every=interval,
                           key=f"{kp}_stepper")
     stepper(kp, problem, run, replay, start, end)
-    st.subheader("The search tree")
-    _tree_panel(kp, problem, run)
     st.subheader("Over time")
     _over_time_panel(kp, run)
     st.subheader("Ablation: each technique switched off in turn")
@@ -186,14 +190,25 @@ def _play_button(kp: str, run: TracedRun) -> None:
         ss[f"{kp}_playing"] = not ss.get(f"{kp}_playing")
 
     left, right = st.columns([1, 3], vertical_alignment="bottom")
-    # Material icons, not emoji: without an emoji font they show as boxes.
     left.button("Pause" if playing else "Play", key=f"{kp}_play", on_click=toggle,
                 icon=":material/pause:" if playing else ":material/play_arrow:",
                 disabled=not run.kinds, width="stretch",
-                help="Advance to the next event of the kind chosen below, again and "
-                     "again.")
-    right.select_slider("Seconds per step", options=PLAY_SPEEDS, value=PLAY_INTERVAL,
-                        key=f"{kp}_speed", format_func=lambda s: f"{s:g} s")
+                help="Advance one step of the kind chosen below at the chosen speed.")
+    right.select_slider("Speed (seconds per step while playing)", list(PLAY_SPEEDS),
+                        value=DEFAULT_SPEED, key=f"{kp}_speed",
+                        help="Large problems take longer to draw than the fastest "
+                             "speeds allow: play by round or backtrack instead, or jump "
+                             "to a landmark.")
+
+
+def play_interval(kp: str) -> float:
+    """Seconds between steps while playing: the chosen speed, slowed down to
+    what drawing a step takes here.  A tick that comes before the previous
+    step is drawn interrupts it, so play would show (almost) nothing."""
+    chosen = PLAY_SPEEDS.get(st.session_state.get(f"{kp}_speed", DEFAULT_SPEED),
+                             PLAY_SPEEDS[DEFAULT_SPEED])
+    drawing = float(st.session_state.get(f"{kp}_draw_seconds", 0.0))
+    return max(chosen, round(DRAW_MARGIN * drawing, 1))
 
 
 def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
@@ -210,8 +225,61 @@ def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
     return None
 
 
+def landmarks(kinds: tuple[str, ...], over: OverTime,
+              decompositions: int = 20) -> dict[str, int]:
+    """The interesting steps of a trace, label -> step, in step order: the
+    first prune and backtrack, each round-robin run's start and end, the first
+    ``decompositions`` decompositions, the first and last leaf and the end."""
+    found: list[tuple[int, str]] = []
+    firsts = {"prune": "first prune (section inference)", "backtrack": "first backtrack",
+              "hatless": "first hatless cut", "leaf": "first leaf (a piece solved)"}
+    seen: set[str] = set()
+    split = 0
+    for step, kind in enumerate(kinds, start=1):
+        if kind in firsts and kind not in seen:
+            seen.add(kind)
+            found.append((step, firsts[kind]))
+        if kind == "decompose" and split < decompositions:
+            split += 1
+            found.append((step, f"decomposition {split}"))
+    for span in over.runs:
+        if span.node_limit < 0:
+            continue
+        name = f"round {span.round} · {span.heuristic}"
+        found.append((span.first_step, f"{name} starts"))
+        if span.last_step > 0:
+            found.append((span.last_step, f"{name} ends: {span.outcome}"))
+    leaves = [k for k, kind in enumerate(kinds, start=1) if kind == "leaf"]
+    if len(leaves) > 1:
+        found.append((leaves[-1], "last leaf"))
+    found.append((len(kinds), "the end"))
+    found.sort()
+    return {f"step {step:,}: {label}": step for step, label in found}
+
+
+def _nothing_more(choice: str, step: int, direction: int) -> str:
+    """What to tell when there is no event of the chosen kind to jump to."""
+    what = "event" if choice == "any event" else choice
+    if direction > 0:
+        return (f"No {what} after step {step:,}: this is the last one. Choose another "
+                "kind to jump to, or a landmark.")
+    # Going back always stops at step 0, so this is the start.
+    return "This is the start of the search: there is nothing before step 0."
+
+
 def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
              start: np.ndarray, end: np.ndarray) -> None:
+    began = time.perf_counter()
+    _draw_step(kp, problem, run, replay, start, end)
+    ss = st.session_state
+    ss[f"{kp}_draw_seconds"] = time.perf_counter() - began
+    timer = ss.get(f"{kp}_timer")
+    if timer and ss.get(f"{kp}_playing") and play_interval(kp) > 1.3 * timer:
+        st.rerun(scope="app")  # drawing is slower than the timer: slow it down
+
+
+def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
+               start: np.ndarray, end: np.ndarray) -> None:
     ss = st.session_state
     step_key = f"{kp}_step"
     total = len(run.kinds)
@@ -220,50 +288,81 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         return
     wanted = JUMP_KINDS.get(ss.get(f"{kp}_jump", "any event"), JUMP_KINDS["any event"])
     ss[step_key] = min(max(int(ss.get(step_key, 0)), 0), total)
+    if ss.get(f"{kp}_timer") and not ss.get(f"{kp}_playing"):
+        st.rerun(scope="app")  # paused from inside the fragment: stop its timer
     if ss.get(f"{kp}_playing"):
         following = _next_step(run.kinds, ss[step_key], wanted, +1)
         if following is None:  # the end: stop the timer
             ss[f"{kp}_playing"] = False
+            ss[f"{kp}_notice"] = _nothing_more(ss.get(f"{kp}_jump", "any event"),
+                                               ss[step_key], +1)
             st.rerun(scope="app")
         else:
             ss[step_key] = following
 
     def move(direction: int) -> None:
-        name = ss.get(f"{kp}_jump", "any event")
-        kind = JUMP_KINDS.get(name, JUMP_KINDS["any event"])
-        target = _next_step(run.kinds, int(ss.get(step_key, 0)), kind, direction)
-        if target is not None:
+        choice = ss.get(f"{kp}_jump", "any event")
+        kind = JUMP_KINDS.get(choice, JUMP_KINDS["any event"])
+        here = int(ss.get(step_key, 0))
+        target = _next_step(run.kinds, here, kind, direction)
+        if target is None:
+            ss[f"{kp}_notice"] = _nothing_more(choice, here, direction)
+        else:
             ss[step_key] = target
-            ss[f"{kp}_notice"] = None
-        else:  # say so rather than do nothing
-            where = "later" if direction > 0 else "earlier"
-            ss[f"{kp}_notice"] = f"No {where} {name} event: this is the last of its kind."
 
+    def go_to_landmark() -> None:
+        label = ss.get(f"{kp}_landmark")
+        if label in marks:
+            ss[step_key] = marks[label]
+            ss[f"{kp}_playing"] = False
+        ss[f"{kp}_landmark"] = None  # choosing the same landmark again works too
+
+    def go_to_step() -> None:
+        ss[step_key] = min(max(int(ss.get(f"{kp}_goto") or 0), 0), total)
+        ss[f"{kp}_playing"] = False
+
+    marks = landmarks(run.kinds, run.over)
     back, choose, forward = st.columns([1, 2, 1], vertical_alignment="bottom")
     back.button("Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
-                icon=":material/skip_previous:",
-                width="stretch")
+                icon=":material/skip_previous:", width="stretch")
     choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
-    if ss.get(f"{kp}_notice"):
-        st.info(ss[f"{kp}_notice"], icon=":material/info:")
     forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
-                   icon=":material/skip_next:",
-                   width="stretch")
-    marks = landmarks(run.kinds)
-
-    def go() -> None:
-        chosen = ss.get(f"{kp}_landmark")
-        if chosen in marks:
-            ss[step_key] = marks[chosen]
+                   icon=":material/skip_next:", width="stretch")
+    def go_to_node() -> None:
+        tree = run.tree
+        vertex = ss.get(f"{kp}_goto_node")
+        if tree is not None and vertex is not None and 0 <= int(vertex) < len(tree):
+            ss[step_key] = int(tree.step[int(vertex)])
             ss[f"{kp}_playing"] = False
 
-    st.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
-                 on_change=go, placeholder="first backtrack, each round, the end…",
-                 help="Long traces: the moments worth a look, without dragging "
-                 "the slider over thousands of steps.")
+    mark, goto, node = st.columns([4, 1, 1], vertical_alignment="bottom")
+    mark.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
+                   placeholder=f"{len(marks)} landmarks: first backtrack, rounds, "
+                               "decompositions, leaves…", on_change=go_to_landmark)
+    goto.number_input("Go to step", min_value=0, max_value=total, value=None, step=1,
+                      key=f"{kp}_goto", on_change=go_to_step, placeholder="step number")
+    vertices = len(run.tree) if run.tree is not None else 0
+    node.number_input("Go to tree node", min_value=0, max_value=max(vertices - 1, 0),
+                      value=None, step=1, key=f"{kp}_goto_node", on_change=go_to_node,
+                      placeholder="node number", disabled=run.tree is None,
+                      help="The step at which the search reached this node of the tree "
+                           "below (its number is in its tooltip)." if run.tree is not None
+                      else "The tree is not drawn for this run.")
+    notice = ss.pop(f"{kp}_notice", None)
+    if notice:
+        st.info(notice, icon=":material/block:")
+    chosen = PLAY_SPEEDS.get(ss.get(f"{kp}_speed", DEFAULT_SPEED), 0.0)
+    if ss.get(f"{kp}_playing") and play_interval(kp) > chosen:
+        st.caption(f"Drawing a step of this problem takes "
+                   f"{ss.get(f'{kp}_draw_seconds', 0.0):.1f} s, so play shows one step "
+                   f"every {play_interval(kp):g} s. To cover more ground, play by "
+                   "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
-    snap = replay.snapshot(step)
+    # The replay walks every event from its nearest checkpoint in Python: a
+    # first jump far ahead on a large problem takes a while, say so.
+    with st.spinner(f"Replaying the search up to step {step:,}…", show_time=True):
+        snap = replay.snapshot(step)
     kind = snap.event.kind.replace("_", " ") if snap.event else "start"
     st.markdown(f"**Step {step:,} of {total:,} · {kind}** — "
                 f"{snap.explanation or 'Nothing placed yet.'}")
@@ -271,12 +370,12 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         st.caption(f"*{snap.rule.replace('_', ' ')}*: {snap.rule_text}")
     where = []
     if snap.node is not None:
-        where.append(f"node {snap.node} of the tree, depth {snap.depth}")
+        where.append(f"at node {snap.node} of the tree (depth {snap.node_depth})")
     if snap.section_range is not None:
         lo, hi = snap.section_range
+        span = f"section {lo}" if hi - lo == 1 else f"sections {lo}–{hi - 1}"
         count = len(snap.context)
-        where.append(f"piece over sections {lo}–{hi - 1} "
-                     f"({count} buffer{'' if count == 1 else 's'})")
+        where.append(f"piece over {span} ({count} buffer{'s' if count != 1 else ''})")
     if snap.heuristic:
         where.append(f"heuristic {snap.heuristic}")
     if where:
@@ -284,7 +383,17 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     fig = trace_charts.step_figure(problem.with_capacity(replay.capacity), snap, start, end,
                                    monotonic_floor=run.params.monotonic_floor)
     st.plotly_chart(fig, key=f"{kp}_step_chart")
-    with st.expander("Candidates and sections at this step"):
+    _step_details(kp, problem, snap)
+    # The tree lives in the stepper's fragment so that its "you are here"
+    # marker follows the steps while playing.
+    st.subheader("The search tree")
+    _tree_panel(kp, problem, run, snap.node)
+
+
+def _step_details(kp: str, problem: Problem, snap: Snapshot) -> None:
+    # A toggle rather than an expander: a collapsed expander still sends its
+    # tables (thousands of rows on large problems) at every step.
+    if st.toggle("Show the candidates and sections at this step", key=f"{kp}_details"):
         names = [b.id for b in problem.buffers]
         left, right = st.columns(2)
         left.dataframe(pd.DataFrame(
@@ -299,19 +408,22 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
             hide_index=True, key=f"{kp}_sections")
 
 
-def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
+def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) -> None:
     tree = run.tree
     if tree is None:
         st.info(f"The recorded search visited {run.nodes:,} nodes; the tree is drawn for "
                 f"runs up to {TREE_LIMIT:,} nodes. Try a smaller problem, a larger "
                 "capacity, or look at the counters below.", icon=":material/account_tree:")
         return
-    counts = tree.outcome_counts()
-    shown = ", ".join(f"{n:,} {o}" for o, n in counts.items() if n)
+    # Counted as drawn: a leaf under a run that was given up is no solution.
+    outcomes = trace_charts.display_outcomes(tree).tolist()
+    shown = ", ".join(f"{outcomes.count(o):,} {o}" for o in trace_charts.TREE_STYLE
+                      if o in outcomes)
     st.caption(f"{tree.num_nodes:,} search nodes and {len(tree) - tree.num_nodes:,} "
                f"placements rejected by a check: {shown}. Dashed edges lead into the "
                "pieces of a decomposition (all must be solved); solid edges are "
-               "alternatives. Click a vertex to step to it.")
+               "alternatives. The pink ring marks the current step's node; click a "
+               "vertex to step to it.")
     if tree.truncated:
         st.caption("The trace was cut: this is the beginning of the tree.")
     show = st.checkbox("Show rejected placements", value=len(tree) <= 600,
@@ -329,35 +441,9 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun) -> None:
                 st.session_state[f"{kp}_playing"] = False
                 return
 
-    fig = trace_charts.tree_figure(tree, problem, show_prunes=show,
-                                   current=_current_vertex(tree, st.session_state.get(
-                                       f"{kp}_step", 0)))
+    fig = trace_charts.tree_figure(tree, problem, show_prunes=show, current=current,
+                                   runs=run.over.runs)
     st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
-
-
-def landmarks(kinds: tuple[str, ...]) -> dict[str, int]:
-    """Steps worth jumping to in a long trace, by label: the start of each
-    round-robin run, the first decomposition, backtrack and prune, and the
-    end.  Step ``k`` is the state after ``k`` events."""
-    marks: dict[str, int] = {"the start": 0}
-    rounds = 0
-    firsts = {"decompose": "first decomposition", "backtrack": "first backtrack",
-              "prune": "first prune", "leaf": "first leaf (all buffers placed)"}
-    for k, kind in enumerate(kinds, start=1):
-        if kind == "round":
-            rounds += 1
-            marks[f"round-robin run {rounds}"] = k
-        elif kind in firsts and firsts[kind] not in marks:
-            marks[firsts[kind]] = k
-    marks["the end"] = len(kinds)
-    return dict(sorted(marks.items(), key=lambda item: item[1]))
-
-
-def _current_vertex(tree: TreeData, step: int) -> int | None:
-    """The search node the stepper is at: the last one reached by ``step``."""
-    reached = np.flatnonzero((tree.step >= 0) & (tree.step <= int(step))
-                             & (np.array(tree.kind, dtype=object) == "node"))
-    return int(reached[-1]) if len(reached) else None
 
 
 def _over_time_panel(kp: str, run: TracedRun) -> None:

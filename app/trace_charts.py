@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from app.charts import CAPACITY_COLOR, OUTCOME_COLORS, Rects, polygon_xy, rectangles
 from minimalloc.ablation import BASELINE, AblationRow
 from minimalloc.model import Problem
-from minimalloc.trace import OverTime, Snapshot, TreeData
+from minimalloc.trace import OverTime, RunSpan, Snapshot, TreeData
 
 SETTLED_COLOR = "#b9c6d6"
 PLACED_COLOR = "#4c78a8"
@@ -28,6 +28,7 @@ PRUNE_COLOR = "#d62728"
 #: Colour and marker of each vertex outcome of the search tree.
 TREE_STYLE: dict[str, tuple[str, str]] = {
     "solution": ("#2ca02c", "star"),
+    "piece solved, later given up": ("#2ca02c", "star-open"),
     "solved": ("#98df8a", "circle"),
     "backtracked": ("#7f7f7f", "circle"),
     "hatless": ("#9467bd", "circle"),
@@ -37,7 +38,16 @@ TREE_STYLE: dict[str, tuple[str, str]] = {
     "fixed offset": ("#8c564b", "x-thin-open"),
 }
 
+# No plot_bgcolor anywhere: the figures take the page's theme (light or dark).
 _MARGIN = dict(l=10, r=10, t=40, b=10)
+#: The ring around the stepper's current vertex: a colour no outcome uses, and
+#: visible on light and dark backgrounds.
+CURRENT_COLOR = "#e377c2"
+#: Above this many unplaced buffers the step chart shades them rather than
+#: drawing each one's dotted outline (one SVG path instead of thousands).
+OUTLINE_LIMIT = 1000
+#: Faint line colour that reads on light and dark backgrounds.
+NEUTRAL_COLOR = "#8c8c8c"
 
 
 def _fill(color: str, alpha: float) -> str:
@@ -118,8 +128,13 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
                                 color=PLACED_COLOR, alpha=0.85, role="placed"))
         fig.add_trace(_outlines(rects, m_placed | m_settled, name="outlines", color="white",
                                 dash="solid", width=1, role="outlines", legend=False))
-        fig.add_trace(_outlines(rects, m_lowest, name="unplaced, at its lowest offset",
-                                color=LOWEST_COLOR, dash="dot", width=1.2, role="lowest"))
+        if np.count_nonzero(m_lowest) <= OUTLINE_LIMIT:
+            fig.add_trace(_outlines(rects, m_lowest, name="unplaced, at its lowest offset",
+                                    color=LOWEST_COLOR, dash="dot", width=1.2,
+                                    role="lowest"))
+        else:  # one faint filled path: thousands of dotted outlines draw slowly
+            fig.add_trace(_polygons(rects, m_lowest, name="unplaced, at its lowest offset",
+                                    color=LOWEST_COLOR, alpha=0.18, role="lowest"))
         if 0 <= cand < n:
             offset = snap.candidate_offset
             if offset is None:
@@ -273,8 +288,73 @@ def tree_layout(tree: TreeData, show_prunes: bool = True) -> tuple[np.ndarray, n
     return x, tree.depth.astype(float), drawn
 
 
+def display_outcomes(tree: TreeData) -> np.ndarray:
+    """Each vertex's outcome as drawn.
+
+    A leaf solves its piece, but that piece belongs to the answer only if
+    every vertex above it ends solved.  Leaves under a vertex that was later
+    backtracked or stopped (an aborted round-robin run, a sibling piece that
+    failed) are drawn as "piece solved, later given up", not as solutions.
+    """
+    outcome = np.array(tree.outcome, dtype=object)
+    parent = tree.parent
+    kept: dict[int, bool] = {-1: True}  # vertex -> every vertex up to the root solved
+
+    def on_solved_path(v: int) -> bool:
+        chain = []
+        while v not in kept:
+            chain.append(v)
+            v = int(parent[v])
+        ok = kept[v]
+        for u in reversed(chain):
+            ok = ok and outcome[u] == "solved"
+            kept[u] = ok
+        return ok
+
+    for v in np.flatnonzero(outcome == "solution"):
+        if not on_solved_path(int(parent[v])):
+            outcome[v] = "piece solved, later given up"
+    return outcome
+
+
+def _depth_ticks(deepest: int) -> int:
+    """A tick step giving at most about ten labels on the depth axis."""
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        if deepest / step <= 10:
+            return step
+    return 10_000
+
+
+def _run_labels(tree: TreeData, x: np.ndarray, drawn: np.ndarray,
+                runs: Sequence[RunSpan] | None
+                ) -> tuple[list[float], list[str], list[float]]:
+    """Centre and label of each round-robin run drawn, and the x positions
+    between consecutive runs."""
+    spans = {r.run: r for r in runs or ()}
+    centres: list[float] = []
+    labels: list[str] = []
+    bounds: list[tuple[float, float]] = []
+    run_ids = tree.run[drawn]
+    for run in dict.fromkeys(run_ids.tolist()):
+        if run <= 0:
+            continue
+        xs = x[drawn][run_ids == run]
+        lo, hi = float(xs.min()), float(xs.max())
+        centres.append((lo + hi) / 2)
+        bounds.append((lo, hi))
+        span = spans.get(run)
+        if span is not None:
+            labels.append(f"round {span.round}<br>{span.heuristic}<br>{span.outcome}")
+        else:
+            name = tree.runs[run - 1] if run - 1 < len(tree.runs) else "?"
+            labels.append(f"run {run} · {name}")
+    gaps = [(bounds[k][1] + bounds[k + 1][0]) / 2 for k in range(len(bounds) - 1)]
+    return centres, labels, gaps
+
+
 def tree_figure(tree: TreeData, problem: Problem | None = None, *,
                 show_prunes: bool = True, current: int | None = None,
+                runs: Sequence[RunSpan] | None = None,
                 title: str | None = None) -> go.Figure:
     """The explored search tree: one marker per vertex coloured by outcome,
     edges as one line trace (dashed into the pieces of a decomposition).
@@ -288,7 +368,10 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
     show_prunes : bool
         Draw the placements rejected by a check as small crosses.
     current : int, optional
-        A vertex to ring (the stepper's current node).
+        A vertex to ring and label "you are here" (the stepper's current node).
+    runs : sequence of RunSpan, optional
+        The round robin's runs (:attr:`minimalloc.trace.OverTime.runs`), to
+        label each run under the tree with its round, heuristic and outcome.
     title : str, optional
 
     Returns
@@ -312,18 +395,12 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
         if ex:
             fig.add_trace(go.Scatter(
                 x=ex, y=ey, mode="lines", hoverinfo="skip", name=label,
-                line=dict(color="#9a9a9a" if not dashed else "#4c78a8", width=1,
+                line=dict(color=NEUTRAL_COLOR if not dashed else "#4c78a8", width=1,
                           dash="dash" if dashed else "solid"),
                 meta={"role": role}))
     big = int(np.count_nonzero(drawn)) > 3000
     scatter = go.Scattergl if big else go.Scatter
-    outcome = np.array(tree.outcome, dtype=object)
-    # A run the round robin aborted found no solution, whatever its pieces
-    # did: their leaves are "solved", not solution stars.
-    for run in np.unique(tree.run):
-        in_run = tree.run == run
-        if (outcome[in_run] == "aborted").any():
-            outcome[in_run & (outcome == "solution")] = "solved"
+    outcome = display_outcomes(tree)
     for name, (color, symbol) in TREE_STYLE.items():
         idx = np.flatnonzero(drawn & (outcome == name))
         if not len(idx):
@@ -332,12 +409,12 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
         fig.add_trace(scatter(
             x=x[idx], y=y[idx], mode="markers", name=name,
             marker=dict(color=color, symbol=symbol, size=6 if prune else 9,
-                        line=dict(width=1, color=color if prune else "white")),
-            text=[_vertex_text(tree, int(v), names) for v in idx],
-            customdata=idx, hovertemplate="%{text}<extra></extra>",
-            # Clicking a vertex selects it: keep the others at full colour.
-            selected=dict(marker=dict(opacity=1)),
+                        line=dict(width=1, color=color)),
+            # A click selects a point; keep the others at full strength rather
+            # than fading the whole tree until the selection is cleared.
             unselected=dict(marker=dict(opacity=1)),
+            text=[_vertex_text(tree, int(v), names, outcome[v]) for v in idx],
+            customdata=idx, hovertemplate="%{text}<extra></extra>",
             meta={"role": "vertices", "outcome": name, "count": int(len(idx))}))
     labelled = np.flatnonzero(drawn & (tree.buffer >= 0))
     if 0 < len(labelled) <= 80:  # small trees: name the placement on each edge
@@ -346,47 +423,42 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
             y=[(y[v] + y[parent[v]]) / 2 for v in labelled], mode="text",
             text=[f"{names[tree.buffer[v]] if names else tree.buffer[v]}@{tree.offset[v]}"
                   for v in labelled],
-            textfont=dict(size=10, color="#888"), hoverinfo="skip", showlegend=False,
-            meta={"role": "edge labels"}))
+            textfont=dict(size=10, color=NEUTRAL_COLOR), hoverinfo="skip",
+            showlegend=False, meta={"role": "edge labels"}))
     if current is not None and 0 <= current < len(tree) and drawn[current]:
         fig.add_trace(go.Scatter(
-            x=[x[current]], y=[y[current]], mode="markers+text", name="you are here",
-            text=["you are here"], textposition="middle right",
-            textfont=dict(color=CAPACITY_COLOR, size=12),
-            marker=dict(size=20, symbol="circle-open", color=CAPACITY_COLOR,
+            x=[x[current]], y=[y[current]], mode="markers", name="you are here",
+            marker=dict(size=20, symbol="circle-open", color=CURRENT_COLOR,
                         line=dict(width=3)),
-            hoverinfo="skip", meta={"role": "current"}))
-    _label_runs(fig, tree, x, y, drawn)
-    deepest = float(y[drawn].max()) if drawn.any() else 0.0
+            hovertemplate=f"you are here: node {current}<extra></extra>",
+            meta={"role": "current", "vertex": int(current)}))
+        # A label on its own background, so that it reads over a dense tree.
+        fig.add_annotation(x=x[current], y=y[current], text="you are here", ax=36, ay=-28,
+                           showarrow=True, arrowcolor=CURRENT_COLOR, arrowwidth=2,
+                           bgcolor=CURRENT_COLOR, font=dict(color="white", size=12),
+                           name="current")
+    centres, labels, gaps = _run_labels(tree, x, drawn, runs)
+    for gap in gaps:
+        fig.add_vline(x=gap, line=dict(color=NEUTRAL_COLOR, width=1, dash="dot"))
+    deepest = int(y[drawn].max()) if drawn.any() else 0
     fig.update_layout(
-        title=title, height=460, margin=_MARGIN,
-        legend=dict(orientation="h", y=-0.08),
-        xaxis=dict(visible=False),
-        # A tick per level on shallow trees; about ten on deep ones.
-        yaxis=dict(title="depth (buffers placed)", autorange="reversed",
-                   dtick=1 if deepest <= 15 else None, nticks=None if deepest <= 15 else 10,
-                   tickformat="d", zeroline=False))
+        title=title, height=520 if labels else 460, margin=_MARGIN,
+        legend=dict(orientation="h", y=-0.2 if labels else -0.08),
+        # Short stacked labels stay upright under a handful of runs; with many
+        # runs plotly tilts them as it needs.
+        xaxis=dict(visible=bool(labels), tickvals=centres, ticktext=labels,
+                   tickangle=0 if len(labels) <= 8 else None, tickfont=dict(size=10),
+                   showgrid=False, zeroline=False, title=None),
+        yaxis=dict(title="depth (buffers placed)", range=[deepest + 0.6, -0.6],
+                   tick0=0, dtick=_depth_ticks(deepest), zeroline=False))
     return fig
 
 
-def _label_runs(fig, tree: TreeData, x, y, drawn) -> None:
-    """Name each round-robin run above its part of the tree."""
-    runs = [r for r in np.unique(tree.run[drawn]) if r > 0]
-    if len(runs) < 2:
-        return
-    top = float(y[drawn].min()) - 0.8
-    for r in runs:
-        members = drawn & (tree.run == r)
-        heuristic = tree.runs[r - 1] if 0 < r <= len(tree.runs) else ""
-        fig.add_annotation(x=float(x[members].mean()), y=top,
-                           text=f"run {r}" + (f": {heuristic}" if heuristic else ""),
-                           showarrow=False, font=dict(size=11), yanchor="bottom")
-
-
-def _vertex_text(tree: TreeData, v: int, names: list[str] | None) -> str:
+def _vertex_text(tree: TreeData, v: int, names: list[str] | None,
+                 outcome: str | None = None) -> str:
     b = int(tree.buffer[v])
     label = "root" if b < 0 else (names[b] if names else f"buffer {b}")
-    lines = [f"<b>vertex {v}</b> · depth {int(tree.depth[v])}"]
+    lines = [f"<b>node {v}</b> · depth {int(tree.depth[v])}"]
     if b >= 0:
         lines.append(f"{label} at {int(tree.offset[v])}")
     else:
@@ -395,7 +467,7 @@ def _vertex_text(tree: TreeData, v: int, names: list[str] | None) -> str:
         lines.append(f"piece {int(tree.piece[v]) + 1} of decomposition "
                      f"{int(tree.group[v])}: sections {int(tree.piece_lo[v])}-"
                      f"{int(tree.piece_hi[v]) - 1}")
-    outcome = tree.outcome[v]
+    outcome = outcome if outcome is not None else tree.outcome[v]
     if outcome == "inference":
         outcome += f" (section {int(tree.section[v])})"
     lines.append(outcome)
@@ -476,7 +548,7 @@ def runs_figure(over: OverTime, title: str | None = "round-robin runs") -> go.Fi
     if limits:
         fig.add_trace(go.Scatter(
             x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
-            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color="#888")),
+            marker=dict(symbol="line-ew", size=22, line=dict(width=2, color=NEUTRAL_COLOR)),
             name="node budget", meta={"role": "budget"}))
     fig.update_layout(title=title, height=320, margin=_MARGIN, yaxis_title="nodes",
                       xaxis=dict(categoryorder="array", categoryarray=labels,

@@ -294,6 +294,9 @@ class Snapshot:
         tries them.
     node : int or None
         The current node's vertex in :func:`search_tree` (None outside a node).
+    node_depth : int or None
+        That node's depth (:attr:`depth` is one more while its candidate is
+        placed).
     heuristic : str or None
         The preordering heuristic of the current run.
     rule : str or None
@@ -319,6 +322,7 @@ class Snapshot:
     context: tuple[int, ...] = ()
     candidates: tuple[tuple[int, int], ...] = ()
     node: int | None = None
+    node_depth: int | None = None
     heuristic: str | None = None
     rule: str | None = None
     explanation: str = ""
@@ -990,6 +994,7 @@ class _Machine:
             context=ctx.members if ctx is not None else (),
             candidates=frame.candidates if frame is not None else (),
             node=frame.vertex if frame is not None else None,
+            node_depth=frame.depth if frame is not None else None,
             heuristic=self.heuristic,
             rule=self.note.rule,
             explanation=self.note.explanation,

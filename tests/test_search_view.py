@@ -19,8 +19,13 @@ def compiled():
 
 def example_script():
     """Five buffers at capacity 11: the root's five candidates are all pruned."""
+    import app.search_view as view
     from app.search_view import render_search_view
     from minimalloc import Buffer, Problem, SolverParams
+
+    # Play at exactly the chosen speed, however loaded the machine is (the
+    # module is shared by every script of this file).
+    view.DRAW_MARGIN = 0.0
 
     problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
                        Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
@@ -107,13 +112,6 @@ def test_stepping_changes_the_step_and_the_explanation():
     assert at.slider(key="sv_step").value == 15
     assert headline(at).startswith("**Step 15 of 19 · place** — Place b1 at offset 0")
 
-    # Next with a kind that has no later event says so, and stays put.
-    at.selectbox(key="sv_jump").set_value("decomposition")
-    at.button(key="sv_next").click()
-    run(at)
-    assert at.slider(key="sv_step").value == 15
-    assert any("No later decomposition event" in i.value for i in at.info)
-
 
 def test_play_advances_and_stops():
     at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
@@ -122,11 +120,124 @@ def test_play_advances_and_stops():
     assert at.session_state["sv_playing"]
     assert at.slider(key="sv_step").value == 1  # one step per run while playing
     assert at.button(key="sv_play").label == "Pause"
-    assert at.select_slider(key="sv_speed").value == 0.8  # seconds per step
+    assert at.session_state["sv_timer"] == 0.8  # the default speed
     at.button(key="sv_play").click()
     run(at)
     assert not at.session_state["sv_playing"]
     assert at.slider(key="sv_step").value == 1
+
+
+def test_next_with_nothing_later_says_so():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.selectbox(key="sv_jump").set_value("backtrack")
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 18
+    assert not at.info
+    at.button(key="sv_next").click()
+    run(at)
+    assert at.slider(key="sv_step").value == 18  # stays, and says why
+    assert any("No backtrack after step 18: this is the last one" in i.value
+               for i in at.info)
+    at.button(key="sv_prev").click()  # the message goes with the next action
+    run(at)
+    assert not any("No backtrack" in i.value for i in at.info)
+    at.slider(key="sv_step").set_value(0)
+    run(at)
+    at.button(key="sv_prev").click()
+    run(at)
+    assert any("nothing before step 0" in i.value for i in at.info)
+
+
+def test_step_zero_names_the_heuristic_round_one_uses():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    assert any("heuristic WAT" in c.value for c in at.caption)
+    at.slider(key="sv_step").set_value(1)
+    run(at)
+    assert "Round 1: heuristic WAT" in headline(at)
+    assert any("heuristic WAT" in c.value for c in at.caption)
+
+
+def test_the_caption_gives_the_node_depth_not_the_path_length():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.slider(key="sv_step").set_value(3)  # the root node has placed b5
+    run(at)
+    assert "Place b5" in headline(at)
+    assert any("at node 0 of the tree (depth 0)" in c.value for c in at.caption)
+
+
+def test_speed_landmarks_and_go_to_step():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.select_slider(key="sv_speed").set_value("0.4 s")
+    at.button(key="sv_play").click()
+    run(at)
+    assert at.session_state["sv_timer"] == 0.4
+    at.select_slider(key="sv_speed").set_value("3 s")
+    run(at)
+    assert at.session_state["sv_timer"] == 3.0
+    at.button(key="sv_play").click()
+    run(at)
+    assert at.session_state["sv_timer"] is None
+
+    marks = at.selectbox(key="sv_landmark")
+    labels = list(marks.options)
+    assert labels[0] == "step 1: round 1 · WAT starts"
+    assert "step 4: first prune (section inference)" in labels
+    assert "step 18: first backtrack" in labels
+    assert labels[-1] == "step 19: round 1 · WAT ends: infeasible" or \
+        labels[-1] == "step 19: the end"
+    marks.set_value("step 18: first backtrack")
+    run(at)
+    assert at.slider(key="sv_step").value == 18 and "backtrack" in headline(at)
+    assert at.selectbox(key="sv_landmark").value is None  # ready for the next one
+
+    at.number_input(key="sv_goto").set_value(7)
+    run(at)
+    assert at.slider(key="sv_step").value == 7
+    assert headline(at).startswith("**Step 7 of 19")
+
+    at.number_input(key="sv_goto_node").set_value(1)  # the first rejected placement
+    run(at)
+    assert at.slider(key="sv_step").value == 4
+    assert headline(at).startswith("**Step 4 of 19 · prune**")
+
+
+def slow_drawing_script():
+    """The example, pretending that drawing a step is slow."""
+    import app.search_view as view
+    from minimalloc import Buffer, Problem, SolverParams
+
+    view.DRAW_MARGIN = 200.0
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=11)
+    view.render_search_view(problem, SolverParams(), key_prefix="sv")
+
+
+def test_play_slows_down_to_the_drawing_time_and_says_so():
+    at = run(AppTest.from_function(slow_drawing_script, default_timeout=TIMEOUT))
+    at.select_slider(key="sv_speed").set_value("0.1 s")
+    at.button(key="sv_play").click()
+    run(at)
+    drawing = at.session_state["sv_draw_seconds"]
+    assert drawing > 0
+    assert at.session_state["sv_timer"] >= 0.1
+    run(at)  # the next tick uses the measured drawing time
+    assert at.session_state["sv_timer"] > 0.1
+    assert any("so play shows one step every" in c.value for c in at.caption)
+
+
+def test_the_tree_marks_where_the_stepper_is():
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    tree = chart(at, "sv_tree_chart")
+    assert "current" not in tree["roles"]  # step 0: no node yet
+    at.slider(key="sv_step").set_value(4)  # a prune at the root node
+    run(at)
+    tree = chart(at, "sv_tree_chart")
+    (current,) = [t for t in tree["spec"]["data"] if t["meta"]["role"] == "current"]
+    assert current["meta"]["vertex"] == 0
+    labels = [a["text"] for a in tree["spec"]["layout"]["annotations"]]
+    assert "you are here" in labels
 
 
 def test_tree_and_counters_are_drawn():
@@ -244,63 +355,3 @@ def test_ablation_figure_uses_log_scales():
     nodes = next(t for t in fig.data if t.meta["role"] == "nodes")
     assert list(nodes.x) == [10, 50_000] and nodes.text[1].startswith("≥ 50,000")
     assert list(nodes.marker.pattern.shape) == ["", "/"]
-
-
-def test_tree_marks_where_the_stepper_is_and_keeps_its_colours():
-    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
-    at.slider(key="sv_step").set_value(3)
-    run(at)
-    tree = chart(at, "sv_tree_chart")
-    assert "current" in tree["roles"]
-    here = next(t for t in tree["spec"]["data"] if (t.get("meta") or {}).get("role")
-                == "current")
-    assert here["text"] == ["you are here"]
-    vertices = [t for t in tree["spec"]["data"]
-                if (t.get("meta") or {}).get("role") == "vertices"]
-    # Clicking a vertex selects it; the rest must not fade.
-    assert all(t["unselected"]["marker"]["opacity"] == 1 for t in vertices)
-    axis = tree["spec"]["layout"]["yaxis"]
-    assert axis.get("dtick") == 1  # a shallow tree: every level
-
-
-def test_solution_stars_only_in_runs_that_were_not_aborted():
-    import dataclasses
-
-    from app import trace_charts
-    from minimalloc import Buffer, Problem, SolverParams
-    from minimalloc.solver import solve
-    from minimalloc.trace import search_tree
-
-    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
-                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
-                       Buffer("b5", 0, 21, 4)], capacity=12)
-    params = SolverParams()
-    tree = search_tree(solve(problem, params, trace=10_000), params)
-
-    def stars(tree):
-        fig = trace_charts.tree_figure(tree, problem)
-        return [t for t in fig.data if (t.meta or {}).get("outcome") == "solution"]
-
-    assert stars(tree)  # solved: its leaf is a star
-    # The same run marked aborted (as a round robin's node limit does).
-    outcome = list(tree.outcome)
-    outcome[next(i for i, o in enumerate(outcome) if o == "backtracked"
-                 or o == "solved")] = "aborted"
-    assert not stars(dataclasses.replace(tree, outcome=tuple(outcome)))
-
-
-def test_landmarks_reach_the_interesting_steps():
-    from app.search_view import landmarks
-
-    kinds = ("round", "node", "place", "prune", "backtrack", "round", "node",
-             "decompose", "place", "backtrack", "leaf")
-    marks = landmarks(kinds)
-    assert marks["the start"] == 0 and marks["the end"] == len(kinds)
-    assert marks["round-robin run 1"] == 1 and marks["round-robin run 2"] == 6
-    assert marks["first prune"] == 4 and marks["first backtrack"] == 5
-    assert marks["first decomposition"] == 8
-    assert list(marks.values()) == sorted(marks.values())
-    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
-    at.selectbox(key="sv_landmark").set_value("the end")
-    run(at)
-    assert at.slider(key="sv_step").value == at.slider(key="sv_step").max > 0
