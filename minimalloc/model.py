@@ -307,7 +307,12 @@ class Solution:
                 f"expected a sequence of offsets, got {self.offsets!r:.60}", column="offset"
             )
         limit = 10**4000  # larger ones cannot even be printed in an error
-        offsets = tuple(_as_int(o, "offset", limit) for o in self.offsets)
+        offsets = tuple(self.offsets)
+        # Plain ints in range (the usual case, a million of them from a
+        # baseline) need no conversion: check them in C-speed passes.
+        if offsets and not (set(map(type, offsets)) == {int}
+                            and -limit <= min(offsets) and max(offsets) <= limit):
+            offsets = tuple(_as_int(o, "offset", limit) for o in offsets)
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "height", _as_int(self.height, "height", limit))
 
