@@ -95,6 +95,8 @@ BREAKAGES = [
     ("alignment", " "), ("offset", "3"), ("offset", "-8"), ("offset", "0x10"),
     ("hint", str(MAX_VALUE + 1)), ("id", ""), ("id", "  "), ("id", "b0"),
     ("id", '"quoted"'), ("size", "5\f"), ("upper", "١٢"),
+    ("lower", str(-(2**63))), ("size", str(-(2**63))), ("offset", str(-(2**63))),
+    ("lower", str(2**63)),
 ]
 
 
@@ -115,6 +117,7 @@ def test_malformed_files_give_the_same_error(
 
 
 @pytest.mark.parametrize("text", [
+    "\n\nid,lower,upper,size\na,0,3,4\n\nb,1,2,4\n",  # blank lines first
     "id,lower,upper,size\na,0,3,4\nb,1,2\n",  # too few cells
     "id,lower,upper,size\na,0,3,4,5\n",  # too many
     "id,lower,upper,size,gaps\na,0,9,4,1-2\n",  # gaps with content: row by row

@@ -154,13 +154,15 @@ def _checked_problem(frame, layout: CsvLayout, capacity: int | None) -> Problem 
     fixed = _integers(frame, "offset", -1)
     has_offset = frame["offset"].notna().to_numpy() if "offset" in frame else None
     hint = _integers(frame, "hint", -1)
+    # Bounds on both sides, not np.abs: abs(-2^63) overflows to -2^63.
     value_ok = (
-        (np.abs(lower) <= MAX_VALUE) & (upper >= -MAX_VALUE) & (upper <= MAX_VALUE - addend)
-        & (np.abs(size) <= MAX_TOTAL) & (np.abs(alignment) <= MAX_TOTAL)
-        & (hint <= MAX_VALUE)
+        (lower >= -MAX_VALUE) & (lower <= MAX_VALUE)
+        & (upper >= -MAX_VALUE) & (upper <= MAX_VALUE - addend)
+        & (size >= -MAX_TOTAL) & (size <= MAX_TOTAL)
+        & (alignment >= -MAX_TOTAL) & (alignment <= MAX_TOTAL) & (hint <= MAX_VALUE)
     )
     if has_offset is not None:
-        value_ok &= ~has_offset | (np.abs(fixed) <= MAX_VALUE)
+        value_ok &= ~has_offset | ((fixed >= -MAX_VALUE) & (fixed <= MAX_VALUE))
     if not value_ok.all():  # checked first: the arithmetic below cannot overflow
         return None
     upper = upper + addend
