@@ -17,9 +17,16 @@ import pytest
 from minimalloc.columns import buffer_columns, clear_cache
 from minimalloc.errors import ProblemError
 from minimalloc.formats import csv as csvio
+from minimalloc.formats import csv_fast
 from minimalloc.formats.csv import CsvLayout, read_csv_with_layout
 from minimalloc.formats.csv_fast import read_plain
 from minimalloc.model import MAX_TOTAL, MAX_VALUE
+
+
+@pytest.fixture(autouse=True)
+def fast_path_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These files are small; take the fast path all the same."""
+    monkeypatch.setattr(csv_fast, "MIN_CHARS", 0)
 
 
 def read_both(text: str, monkeypatch: pytest.MonkeyPatch, capacity: int | None = None):
@@ -135,6 +142,13 @@ def test_total_size_limit_gives_the_same_error(monkeypatch: pytest.MonkeyPatch) 
     fast, slow = read_both(text, monkeypatch)
     assert isinstance(fast, str) and "over the limit" in fast
     assert fast == slow
+
+
+def test_small_files_are_read_row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(csv_fast, "MIN_CHARS", 100)
+    text = "id,lower,upper,size\na,0,3,4\n"
+    assert not takes_fast_path(text)
+    assert takes_fast_path(text + "".join(f"b{i},0,3,4\n" for i in range(20)))
 
 
 def test_reader_hands_its_columns_to_the_cache() -> None:

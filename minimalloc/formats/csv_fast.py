@@ -30,7 +30,7 @@ from minimalloc.model import MAX_TOTAL, MAX_VALUE, Buffer, Problem
 if TYPE_CHECKING:
     from minimalloc.formats.csv import CsvLayout
 
-__all__ = ["read_plain"]
+__all__ = ["MIN_CHARS", "read_plain"]
 
 _INTEGER_COLUMNS = ("lower", "upper", "size", "alignment", "hint", "offset")
 _OPTIONAL = frozenset({"alignment", "hint", "offset"})
@@ -39,6 +39,9 @@ _TEXT_COLUMNS = ("id", "label", "gaps")
 #: the rarer whitespace (form feed, vertical tab) pandas may read differently.
 _INTEGER_BYTES = np.zeros(256, dtype=bool)
 _INTEGER_BYTES[list(b"0123456789+- \t,\n")] = True
+#: Shorter files are read row by row: the fast path's first use imports
+#: pandas (most of a second), more than a few thousand rows take that way.
+MIN_CHARS = 100_000
 #: Below this total of sizes plus alignments, the float64 sum cannot hide a
 #: total above :data:`MAX_TOTAL` (its relative error is far below 1%).
 _SAFE_TOTAL = 0.99 * MAX_TOTAL
@@ -48,6 +51,8 @@ def read_plain(text: str, layout: CsvLayout, capacity: int | None) -> Problem | 
     """The problem a plain file's ``text`` (header included) describes, or
     None if the file is not plain or breaks any rule (then read it row by
     row).  ``capacity`` must already be checked."""
+    if len(text) < MIN_CHARS:
+        return None
     if '"' in text or "\r" in text or "\x00" in text:
         return None
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
