@@ -25,7 +25,7 @@ import numpy as np
 
 from minimalloc.model import Buffer
 
-__all__ = ["Columns", "buffer_columns", "clear_cache", "derived"]
+__all__ = ["Columns", "buffer_columns", "clear_cache", "derived", "seed"]
 
 #: How many buffer tuples keep their columns.
 CACHE_SIZE = 2
@@ -85,3 +85,16 @@ def derived(buffers: tuple[Buffer, ...], key: str, compute: Callable[[], T]) -> 
 def clear_cache() -> None:
     """Forget every kept column (to measure a computation from scratch)."""
     _cache.clear()
+
+
+def seed(buffers: tuple[Buffer, ...], columns: Columns) -> None:
+    """Keep ``columns`` as those of ``buffers`` (a reader that built the
+    buffers from these arrays saves reading them back from the objects).
+
+    The caller vouches that ``columns`` hold exactly the buffers' values;
+    the arrays are made read-only here.
+    """
+    for array in columns:
+        array.flags.writeable = False
+    _cache.insert(0, (buffers, columns, {}))
+    del _cache[CACHE_SIZE:]

@@ -23,6 +23,7 @@ capacity stays below 5 * 2^60 < 2^63.  Time differences stay below 2^61.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -155,6 +156,47 @@ class Buffer:
                     column="gaps",
                 )
 
+    @classmethod
+    def _from_checked(
+        cls,
+        ids: Sequence[str],
+        lower: Sequence[int],
+        upper: Sequence[int],
+        size: Sequence[int],
+        alignment: Sequence[int],
+        offset: Sequence[int | None],
+        hint: Sequence[int | None],
+        label: Sequence[str | None],
+    ) -> list[Buffer]:
+        """Gapless buffers from columns of values already checked as
+        ``__post_init__`` would (Python ints and strs, every range and
+        relation above, hints already None where negative).
+
+        Internal: for readers that validate whole columns at once (a million
+        rows in a fraction of the time the per-buffer checks take).  Nothing
+        is checked here, so a caller that skips a check builds a buffer that
+        ``Buffer(...)`` would have refused.
+        """
+        new = object.__new__
+        assign = object.__setattr__
+        buffers = []
+        append = buffers.append
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # a million new objects would trigger full collections
+        try:
+            rows = zip(ids, lower, upper, size, alignment, offset, hint, label)
+            for i, lo, hi, sz, al, off, hn, lb in rows:
+                buffer = new(cls)
+                assign(buffer, "__dict__", {  # a literal: twice as fast as dict(zip())
+                    "id": i, "lower": lo, "upper": hi, "size": sz, "alignment": al,
+                    "gaps": (), "offset": off, "hint": hn, "label": lb,
+                })
+                append(buffer)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        return buffers
+
     @property
     def width(self) -> int:
         """Length of the lifespan, ``upper - lower``."""
@@ -205,6 +247,17 @@ class Problem:
                 )
             seen[buffer.id] = index
 
+    @classmethod
+    def _from_checked(cls, buffers: tuple[Buffer, ...], capacity: int | None) -> Problem:
+        """A problem whose buffers and capacity are already known to pass
+        ``__post_init__`` (distinct ids, stacked sizes within
+        :data:`MAX_TOTAL`, a checked capacity).  Internal: see
+        :meth:`Buffer._from_checked`."""
+        problem = object.__new__(cls)
+        object.__setattr__(problem, "buffers", buffers)
+        object.__setattr__(problem, "capacity", capacity)
+        return problem
+
     def __len__(self) -> int:
         return len(self.buffers)
 
@@ -254,7 +307,12 @@ class Solution:
                 f"expected a sequence of offsets, got {self.offsets!r:.60}", column="offset"
             )
         limit = 10**4000  # larger ones cannot even be printed in an error
-        offsets = tuple(_as_int(o, "offset", limit) for o in self.offsets)
+        offsets = tuple(self.offsets)
+        # Plain ints in range (the usual case, a million of them from a
+        # baseline) need no conversion: check them in C-speed passes.
+        if offsets and not (set(map(type, offsets)) == {int}
+                            and -limit <= min(offsets) and max(offsets) <= limit):
+            offsets = tuple(_as_int(o, "offset", limit) for o in offsets)
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "height", _as_int(self.height, "height", limit))
 

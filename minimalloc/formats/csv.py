@@ -69,7 +69,15 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Gap, Problem, Solution, add_to_stack
+from minimalloc.formats.csv_fast import read_plain
+from minimalloc.model import (
+    Buffer,
+    Gap,
+    Problem,
+    Solution,
+    add_to_stack,
+    check_capacity,
+)
 from minimalloc.outputs import write_output
 
 if TYPE_CHECKING:
@@ -270,7 +278,12 @@ def read_csv_with_layout(
         )
     header_line, header_cells = header
     layout = CsvLayout.from_headers(header_cells, file=file, line=header_line)
-    return _build_problem(rows, layout, capacity, file), layout
+    if capacity is not None:
+        capacity = check_capacity(capacity)
+    problem = read_plain(text, layout, capacity)  # None unless plain and valid
+    if problem is None:
+        problem = _build_problem(rows, layout, capacity, file)
+    return problem, layout
 
 
 def _read_text(source: Source) -> tuple[str, str]:
