@@ -701,10 +701,14 @@ def show_outcome(outcome: workflow.Outcome, problem, tabs) -> None:
         found = outcome.minimize
         how = ""
         if found is not None:
-            by = ("the exact search" if found.method == "exact"
-                  else f"baseline {found.method}")
-            how = (f" Found by {by} after {workflow.plural(len(found.probes), 'probe')}; "
-                   f"the best baseline reached {found.baseline_height:,}.")
+            if found.method == "improve":
+                by = "re-packing neighbourhoods of the best baseline exactly"
+            elif found.method == "exact":
+                by = (f"the exact search after "
+                      f"{workflow.plural(len(found.probes), 'probe')}")
+            else:
+                by = f"baseline {found.method}"
+            how = f" Found by {by}; the best baseline reached {found.baseline_height:,}."
         if status is Status.CANCELLED:
             how += " Stopped early: this is the best found so far."
         if outcome.proven_optimal:

@@ -268,7 +268,10 @@ def test_sixty_thousand_buffers(server, tmp_path):
     from minimalloc.formats.csv import dumps_csv
 
     # About 8 buffers alive at once: the baselines take seconds, not minutes.
-    problem = generate.generate("random", n=60_000, seed=1, mean_lifetime=8.0)
+    # Aligned, so that the optimiser cannot prove its answer and runs for the
+    # whole time limit: long enough to see its progress.
+    problem = generate.generate("random", n=60_000, seed=1, mean_lifetime=8.0,
+                                alignment=64)
     path = tmp_path / "big.csv"
     path.write_text(dumps_csv(problem))
     with sync_playwright() as p:
