@@ -413,7 +413,8 @@ def warmup(trace: bool = True) -> float:
     Solves a tiny problem that goes through every path of the kernel:
     decomposition, backtracking, the round robin and gaps; with ``trace``,
     also the version of the kernel that records events.  Runs the lower
-    bound and the baseline allocators on it too.
+    bound, the baseline allocators and the anytime optimiser's moves on it
+    too.
     """
     from minimalloc.model import Gap
 
@@ -435,6 +436,10 @@ def warmup(trace: bool = True) -> float:
     aligned = Problem([Buffer("a", 0, 2, 3, alignment=4),
                        Buffer("b", 1, 3, 3, alignment=4)])
     stacking_bound(aligned)  # the stacking bound's sweep kernel
+    from minimalloc.improve import Improver
+
+    start = allocate(problem, "first_fit")  # the anytime optimiser's moves
+    Improver(problem, start).recreate(start.height - 1, 0.0)
     return time.perf_counter() - started
 
 
