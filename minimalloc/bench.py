@@ -483,7 +483,8 @@ def report_ablation(shared: Path, names: list[str], reference_text: str,
 #: :func:`minimalloc.generate.random_problem` with ``horizon = buffers``, so
 #: about ``mean lifetime`` buffers are alive at once; their best baselines are
 #: 3-7 % above LOAD.
-ANYTIME_CASES = ((10_000, 2, 300.0), (10_000, 1, 100.0), (20_000, 3, 300.0))
+ANYTIME_CASES = ((10_000, 2, 300.0), (10_000, 1, 100.0), (20_000, 3, 300.0),
+                 (20_000, 5, 300.0), (60_000, 4, 150.0))
 
 _ANYTIME_CODE = """
 import json, resource, sys, time
@@ -566,9 +567,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
-    parser.add_argument("--only", choices=("ablation", "scale"),
+    parser.add_argument("--only", choices=("ablation", "scale", "anytime"),
                         help="run only this section (ablation: the paper's table; "
-                             "scale: 10^4-10^6-buffer traces)")
+                             "scale: 10^4-10^6-buffer traces; anytime: the optimiser "
+                             "on random traces)")
     parser.add_argument("--no-scale", action="store_true",
                         help="skip the scale section (it takes several minutes)")
     parser.add_argument("--scale-sizes", default="10000,100000,1000000",
@@ -588,7 +590,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ablation-output", type=Path, default=None,
                         help="keep the ablation's results CSV here; rerunning resumes it")
     parser.add_argument("--anytime", action="store_true",
-                        help="also run the anytime optimiser on 10^4-2x10^4-buffer "
+                        help="also run the anytime optimiser on 10^4-6x10^4-buffer "
                              "random traces (several minutes)")
     return parser
 
@@ -632,6 +634,9 @@ def _bench(args: argparse.Namespace) -> int:
 
     if args.only == "scale":
         return _scale(args)
+    if args.only == "anytime":
+        report_anytime(args.minimize_timeout)
+        return 0
 
     names = _instances(args.instances)
     runs = 1 if args.quick else args.runs
