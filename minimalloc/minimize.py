@@ -37,9 +37,11 @@ optimal when it can:
 **Big problems.**  The exact search lists every pair of buffers alive
 together, which does not fit in memory on graphs of 10^4 buffers and more,
 and would not finish anyway.  Above :data:`SCALE_THRESHOLD` buffers the
-exact search is skipped: the best baseline is improved by
-:class:`minimalloc.improve.Improver` (the exact engine on small
-neighbourhoods) until the time limit, and the lower bound is
+exact search is skipped: after the baselines,
+:class:`minimalloc.improve.Improver` (greedy moves and the exact engine on
+small neighbourhoods) improves the allocation of
+:func:`minimalloc.heuristics.peak_first` until the time limit (the answer is
+the lower of its result and the best baseline), and the lower bound is
 :func:`minimalloc.bounds.lower_bound` rounded up to the granularity.  Above
 :data:`MIXED_THRESHOLD` buffers the exact search gets only
 :data:`EXACT_SHARE` of the time; if it has not proven its answer optimal by
@@ -90,6 +92,7 @@ from minimalloc.columns import buffer_columns
 from minimalloc.completeness import incomplete_reason
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
+from minimalloc.heuristics import peak_first
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
@@ -320,6 +323,7 @@ class Minimizer:
         self._run: _Run | None = None
         self._improver = None  # the running minimalloc.improve.Improver, if any
         self._limit: Deadline | None = None  # the big-problem path's bounds and baselines
+        self._best: Solution | None = None  # the lowest allocation while polishing
 
     def cancel(self) -> None:
         """Stop a running (or the next) minimisation: the running search is
@@ -342,7 +346,7 @@ class Minimizer:
             return Progress(run.probing, run.budget, getattr(run, "best", None),
                             getattr(run, "lo", None))
         if improver is not None:  # big problems: re-packing neighbourhoods
-            return Progress(None, None, improver.solution(), improver.lower_bound)
+            return Progress(None, None, self._best, improver.lower_bound)
         return None
 
     def minimize(self, problem: Problem, timeout: float | None = 60.0, *,
@@ -389,6 +393,10 @@ class Minimizer:
                 g = granularity(problem)
                 bound = -(-_lower_bound(problem, limit) // g) * g
                 baseline = _best_baseline(problem, problem.capacity, limit)
+                start = None
+                if baseline is not None and baseline.solution.height > bound:
+                    start, finished = peak_first(problem, limit)
+                    start = start if finished else None
         finally:
             self._limit = None
         if baseline is None:  # pragma: no cover - only when fixed buffers collide
@@ -403,28 +411,37 @@ class Minimizer:
         )
         if on_progress is not None:
             on_progress(result.seconds, height, result.lower_bound)
-        return self._polish(problem, result, started, timeout, on_progress)
+        return self._polish(problem, result, started, timeout, on_progress, start)
 
     def _polish(self, problem: Problem, result: MinimizeResult, started: float,
-                timeout: float | None, on_progress: ProgressCallback | None
-                ) -> MinimizeResult:
-        """``result`` improved by the anytime optimiser for the time left."""
+                timeout: float | None, on_progress: ProgressCallback | None,
+                start: Solution | None = None) -> MinimizeResult:
+        """``result`` improved by the anytime optimiser for the time left,
+        from ``start`` (a valid allocation; by default ``result``'s)."""
         from minimalloc.improve import Improver
 
         left = None if timeout is None else timeout - (time.perf_counter() - started)
         if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):
             return replace(result, seconds=time.perf_counter() - started,
                            cancelled=self._cancelled)
-        improver = Improver(problem, result.solution, lower_bound=result.lower_bound,
+        improver = Improver(problem, start or result.solution,
+                            lower_bound=result.lower_bound,
                             granularity=granularity(problem), params=self.params)
         self._improver = improver
+        self._best = result.solution
         if self._cancelled:
             improver.cancel()
 
         def on_height(height: int) -> None:
-            if on_progress is not None:
-                on_progress(time.perf_counter() - started, height, result.lower_bound)
+            # The start may be higher than the best so far: report only what
+            # beats it.
+            if height < self._best.height:
+                self._best = improver.solution()
+                if on_progress is not None:
+                    on_progress(time.perf_counter() - started, height,
+                                result.lower_bound)
 
+        on_height(improver.height)  # a start below the best so far
         try:
             solution = improver.run(left, on_height=on_height)
         finally:
