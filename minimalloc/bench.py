@@ -482,9 +482,11 @@ def report_ablation(shared: Path, names: list[str], reference_text: str,
 #: The anytime optimiser's cases: (buffers, seed, mean lifetime) of
 #: :func:`minimalloc.generate.random_problem` with ``horizon = buffers``, so
 #: about ``mean lifetime`` buffers are alive at once; their best baselines are
-#: 3-7 % above LOAD.
+#: 3-7 % above LOAD.  The last has about as many pairs alive together per
+#: buffer as the densest graph of the scale issue (28,526 buffers, 4.3 x 10^7
+#: pairs).
 ANYTIME_CASES = ((10_000, 2, 300.0), (10_000, 1, 100.0), (20_000, 3, 300.0),
-                 (20_000, 5, 300.0), (60_000, 4, 150.0))
+                 (20_000, 5, 300.0), (60_000, 4, 150.0), (28_000, 1, 750.0))
 
 _ANYTIME_CODE = """
 import json, resource, sys, time

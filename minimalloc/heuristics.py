@@ -564,9 +564,18 @@ def peak_first(problem: Problem,
     (Solution(offsets=(3, 0, 3), height=7), True)
     """
     columns = buffer_columns(problem.buffers)
-    lower, upper = columns.lower, columns.upper
-    heaviest = _heaviest_moment(lower, upper, columns.size)
-    return _run_within(problem, [-(upper - lower), -heaviest], _FIRST_FIT, deadline)
+    rank = peak_first_rank(columns.lower, columns.upper, columns.size)
+    return _run_within(problem, [rank], _FIRST_FIT, deadline)
+
+
+def peak_first_rank(lower: np.ndarray, upper: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Each buffer's position in the order of :func:`peak_first` (ties by
+    index), from its lifespan ``[lower, upper)`` and size."""
+    heaviest = _heaviest_moment(lower, upper, size)
+    order = np.lexsort((np.arange(len(lower)), -(upper - lower), -heaviest))
+    rank = np.empty(len(lower), np.int64)
+    rank[order] = np.arange(len(lower), dtype=np.int64)
+    return rank
 
 
 def _heaviest_moment(lower: np.ndarray, upper: np.ndarray, size: np.ndarray) -> np.ndarray:

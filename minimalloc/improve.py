@@ -71,6 +71,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from minimalloc.heuristics import peak_first_rank
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.ruin import recreate_moves, scratch, time_index
@@ -190,6 +191,7 @@ class Improver:
         self._solver: Solver | None = None
         self._index = None  # the time index of the ruin-and-recreate moves
         self._work = None
+        self._rank = None  # their order of re-insertion (peak_first's)
 
     # -- state ------------------------------------------------------------
 
@@ -313,6 +315,7 @@ class Improver:
         if self._index is None:
             self._index = time_index(self.lower, self.upper, int(self.typical_width))
             self._work = scratch(len(self.lower))
+            self._rank = peak_first_rank(self.lower, self.upper, self.size)
         if not np.all(self.movable[self.top > target]):
             return False  # a buffer the problem fixes sticks out above target
         cap = self.height
@@ -324,7 +327,7 @@ class Improver:
             seed = int(self.rng.integers(2**31))
             if recreate_moves(self.lower, self.upper, self.size, self.alignment,
                               self.movable, self.offset, self._index, self._work,
-                              target, cap, RECREATE_MOVES, seed) == 0:
+                              target, cap, RECREATE_MOVES, seed, self._rank) == 0:
                 break
             if time.perf_counter() >= end:
                 break

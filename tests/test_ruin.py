@@ -58,8 +58,9 @@ def test_moves_keep_the_allocation_valid_and_never_above_the_cap(n, seed, cut, g
     offset = np.array(start.offsets, np.int64)
     target = int(start.height * cut)
     index = time_index(c["lower"], c["upper"], 5)
+    priority = np.random.default_rng(seed).permutation(n).astype(np.int64)
     recreate_moves(c["lower"], c["upper"], c["size"], c["alignment"], c["movable"],
-                   offset, index, scratch(n), target, start.height, 200, seed)
+                   offset, index, scratch(n), target, start.height, 200, seed, priority)
     solution = Solution.from_offsets(problem, offset.tolist())
     check = validate(problem.with_capacity(None), solution)
     assert check.ok, check.message  # also checks alignments and fixed offsets
