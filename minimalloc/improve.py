@@ -214,9 +214,11 @@ class Improver:
     # -- the schedule -----------------------------------------------------
 
     def run(self, timeout: float | None = None, *,
-            on_height: Callable[[int], object] | None = None) -> Solution:
+            on_height: Callable[[int], object] | None = None,
+            patience: float | None = None) -> Solution:
         """Improve until ``timeout`` seconds pass (None: until no target can
-        be reached any more), the lower bound is reached, or :meth:`cancel`.
+        be reached any more), the lower bound is reached, :meth:`cancel`, or
+        ``patience`` seconds pass without a lower height.
 
         ``on_height`` is called with each new, lower height.  Returns the
         current (lowest) allocation.
@@ -225,16 +227,22 @@ class Improver:
         floor = self._ceil(self.lower_bound)
         step = self._ceil(max(self.g, (self.height - floor) // 8))
         stuck = 0  # failed targets in a row one granule below the height
+        lowest, lowered_at = self.height, time.perf_counter()
         while not self._stop(deadline):
             height = self.height
             if height <= floor:
                 break
+            if patience is not None and time.perf_counter() - lowered_at > patience:
+                break
             target = max(floor, (height - step) // self.g * self.g)
-            if self._lower_to(target, deadline, effort=min(stuck, len(LADDER) - 1)):
+            reached = self._lower_to(target, deadline, effort=min(stuck, len(LADDER) - 1))
+            if self.height < lowest:  # also when only some clusters came down
+                lowest, lowered_at = self.height, time.perf_counter()
+                if on_height is not None:
+                    on_height(lowest)
+            if reached:
                 stuck = 0
                 step *= 2
-                if on_height is not None and self.height < height:
-                    on_height(self.height)
             elif step > self.g:
                 step = max(self.g, step // 2 // self.g * self.g)
             else:
