@@ -5,10 +5,10 @@ optimally, but each costs a search; once the allocation is within a few per
 cent of its lower bound the buffers that stick out above a target are
 spread over many places, and fixing them one search at a time is too slow.
 A *ruin and recreate* move (Schrimpf et al., 2000) is a thousand times
-cheaper, so the optimiser interleaves the two (measured on random traces of
-10^4-6 x 10^4 buffers, ``make bench --anytime``: the exact steps alone stop
-at 1.006-1.020 x LOAD in 60 s, with these moves first 1.000-1.004 on three
-of the four):
+cheaper, so the optimiser interleaves the two (measured from the best
+baseline on random traces of 10^4-6 x 10^4 buffers, ``make bench
+--anytime``: the exact steps alone stop at 1.006-1.020 x LOAD in 60 s, with
+these moves first 1.000-1.007 on three of the four):
 
 1. **Pick** a buffer ``b`` whose top is above the target ``c``.
 2. **Ruin**: take ``b`` out together with a few dozen of its neighbours in
