@@ -51,6 +51,8 @@ class Deadline:
                    else now + max(float(timeout), 0.0))
         self._timer: threading.Timer | None = None
         self._depth = 0  # nested ``with`` blocks share one timer
+        # Threads working to one deadline enter and leave it concurrently.
+        self._lock = threading.Lock()
 
     @classmethod
     def until(cls, at: float | None) -> Deadline:
@@ -80,22 +82,24 @@ class Deadline:
 
     def __enter__(self) -> Deadline:
         """Start the timer that sets the flag at the deadline (for kernels)."""
-        self._depth += 1
-        left = self.left()
-        if self._depth == 1 and left is not None and left < _LONGEST_TIMER:
-            if left <= 0:
-                self.flag[0] = 1
-            else:
-                self._timer = threading.Timer(left, self.cancel)
-                self._timer.daemon = True
-                self._timer.start()
+        with self._lock:
+            self._depth += 1
+            left = self.left()
+            if self._depth == 1 and left is not None and left < _LONGEST_TIMER:
+                if left <= 0:
+                    self.flag[0] = 1
+                else:
+                    self._timer = threading.Timer(left, self.cancel)
+                    self._timer.daemon = True
+                    self._timer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
 
 
 def as_deadline(deadline: Deadline | float | None) -> Deadline:

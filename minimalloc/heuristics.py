@@ -343,9 +343,17 @@ def _run_within(problem: Problem, keys: list[np.ndarray], mode: int,
     order = np.lexsort([np.arange(n)] + keys).astype(np.int64)
     limit = as_deadline(deadline)
     with limit:
-        line = derived(buffers, "timeline", lambda: _timeline(problem))
+        line = prepare(problem)
         offset, complete = _place(order, fixed, size, align, tuple(line), mode, limit.flag)
     return Solution(tuple(offset.tolist()), int((offset + size).max())), bool(complete)
+
+
+def prepare(problem: Problem) -> _Timeline:
+    """Build (once) and keep with the buffers what every built-in allocator
+    reads: their columns and the pieces indexed by time.  Threads that run
+    allocators on one problem share it when it is built before they start."""
+    buffer_columns(problem.buffers)
+    return derived(problem.buffers, "timeline", lambda: _timeline(problem))
 
 
 def _order_keys(problem: Problem, name: str) -> tuple[list[np.ndarray], int]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,12 @@ from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
 from minimalloc.sweep import BufferArrays, SweepResult, SweepStopped, sweep
+from minimalloc.threads import thread_count
+
+#: From this many buffers on, the baselines run on several threads
+#: (:func:`minimalloc.threads.thread_count`); below, a thread costs more
+#: than it saves.
+PARALLEL_BASELINES = 2000
 
 _STOP_CANCEL = 1
 _STOP_TIMEOUT = 2
@@ -644,17 +651,26 @@ def _best_baseline(problem: Problem, capacity: int | None,
     functions are validated.  None if no answer is valid.
     """
     from minimalloc.deadline import as_deadline
-    from minimalloc.heuristics import allocate_within, available_allocators, built_in
+    from minimalloc.heuristics import available_allocators, built_in, prepare
     from minimalloc.validate import validate
 
     limit = as_deadline(deadline)
-    candidates = []
+    names = list(enumerate(available_allocators()))
     with limit:
-        for rank, name in enumerate(available_allocators()):
-            if candidates and limit.expired():
-                break
-            solution, _ = allocate_within(problem, name, limit)
-            candidates.append((solution.height, rank, name, solution))
+        if len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
+            prepare(problem)  # shared by the threads, built once
+            # The built-in allocators release the GIL: on threads; functions
+            # registered by users run here, one at a time (they may not be
+            # thread-safe).
+            with ThreadPoolExecutor(thread_count()) as pool:
+                futures = [pool.submit(_run_baseline, problem, rank, name, limit)
+                           for rank, name in names if built_in(name)]
+                others = [_run_baseline(problem, rank, name, limit)
+                          for rank, name in names if not built_in(name)]
+                found = [future.result() for future in futures] + others
+        else:
+            found = [_run_baseline(problem, rank, name, limit) for rank, name in names]
+    candidates = [c for c in found if c is not None]
     fixed_ok: bool | None = None
     for height, _, name, solution in sorted(candidates, key=lambda c: c[:2]):
         if built_in(name):
@@ -666,6 +682,18 @@ def _best_baseline(problem: Problem, capacity: int | None,
         if valid:
             return Fallback(name, solution, capacity is None or height <= capacity)
     return None
+
+
+def _run_baseline(problem: Problem, rank: int, name: str,
+                  limit: Deadline) -> tuple[int, int, str, Solution] | None:
+    """One allocator's answer as ``(height, rank, name, solution)``; None
+    if the limit passed before it started (the first one always runs)."""
+    from minimalloc.heuristics import allocate_within
+
+    if rank and limit.expired():
+        return None
+    solution, _ = allocate_within(problem, name, limit)
+    return solution.height, rank, name, solution
 
 
 def _fixed_buffers_fit(problem: Problem) -> bool:

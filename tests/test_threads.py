@@ -1,0 +1,67 @@
+"""Work spread over threads gives the same answers as on one thread, and
+the number of threads can be set."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from minimalloc import solver as solver_module
+from minimalloc.deadline import Deadline
+from minimalloc.generate import random_problem
+from minimalloc.heuristics import allocate, available_allocators
+from minimalloc.solver import _best_baseline
+from minimalloc.threads import MAX_THREADS, THREADS_VARIABLE, thread_count
+
+
+def test_the_variable_sets_the_number_of_threads(monkeypatch):
+    monkeypatch.setenv(THREADS_VARIABLE, "3")
+    assert thread_count() == 3
+    monkeypatch.delenv(THREADS_VARIABLE)
+    assert 1 <= thread_count() <= MAX_THREADS
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "1.5"])
+def test_a_bad_number_of_threads_is_named_in_the_error(monkeypatch, value):
+    monkeypatch.setenv(THREADS_VARIABLE, value)
+    with pytest.raises(ValueError, match=THREADS_VARIABLE):
+        thread_count()
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "4"])
+def test_baselines_on_threads_pick_the_same_allocation(monkeypatch, threads):
+    monkeypatch.setattr(solver_module, "PARALLEL_BASELINES", 0)
+    monkeypatch.setenv(THREADS_VARIABLE, threads)
+    problem = random_problem(600, seed=4, mean_lifetime=60, alignment=(1, 8),
+                             gap_probability=0.2, window_probability=0.5)
+    best = _best_baseline(problem, None)
+    heights = {name: allocate(problem, name).height for name in available_allocators()}
+    lowest = min(heights.values())
+    assert best.solution.height == lowest
+    # ties go to the allocator registered first, as on one thread
+    assert best.method == next(n for n, h in heights.items() if h == lowest)
+    assert best.solution == allocate(problem, best.method)
+
+
+def test_threads_entering_one_deadline_keep_its_timer(monkeypatch):
+    # The timer must stay armed while any thread is still inside.
+    deadline = Deadline(0.3)
+    barrier = threading.Barrier(8)
+
+    def enter_and_leave():
+        barrier.wait()
+        for _ in range(2000):
+            with deadline:
+                pass
+
+    with deadline:
+        workers = [threading.Thread(target=enter_and_leave) for _ in range(8)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert deadline._timer is not None
+        threading.Event().wait(0.5)
+        assert deadline.flag[0] == 1  # the timer fired
+    assert deadline._timer is None
