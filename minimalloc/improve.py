@@ -67,6 +67,7 @@ True
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -78,9 +79,10 @@ from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.ruin import recreate_moves, scratch, time_index
 from minimalloc.solver import Solver
+from minimalloc.threads import thread_count
 from minimalloc.validate import validate
 
-__all__ = ["Improver", "Neighbourhood", "Step", "improve"]
+__all__ = ["Improver", "Neighbourhood", "Runs", "Step", "improve"]
 
 
 @dataclass(frozen=True)
@@ -479,6 +481,134 @@ class Improver:
         if self.on_step is not None:
             self.on_step(Step(tuple(released.tolist()), tuple(old.tolist()),
                               tuple(new.tolist()), capacity, self.height))
+
+
+class Runs:
+    """Runs of the :class:`Improver` from one start on several threads, the
+    lowest allocation of all of them kept.
+
+    Each thread starts a run, and when a run has found nothing lower for
+    ``patience`` seconds it starts another from the same allocation with
+    other random choices (run ``k`` of thread ``w`` has seed
+    ``k * threads + w``).  The runs' searches and moves release the GIL, so
+    two threads on two cores make about twice the steps of one (measured on
+    a 2 x 10^4-buffer random trace: 218 exact steps in 40 s against 117),
+    and the best of two runs is lower on average than one run: a single
+    run's end varies by about 0.5 % of the height on such traces.
+
+    Parameters
+    ----------
+    problem, start, lower_bound, granularity, params
+        As for :class:`Improver`; ``start`` is where every run begins.
+    best : Solution, optional
+        The allocation to beat (``start`` by default; it may be higher).
+    threads : int, optional
+        :func:`minimalloc.threads.thread_count` by default.
+    patience : float, optional
+        Seconds without a lower height before a run is started again
+        (None: one run per thread, until no target can be reached).
+    """
+
+    def __init__(self, problem: Problem, start: Solution, *, lower_bound: int = 0,
+                 granularity: int = 1, params: SolverParams | None = None,
+                 best: Solution | None = None, threads: int | None = None,
+                 patience: float | None = None) -> None:
+        self.problem = problem
+        self.start = start
+        self.lower_bound = int(lower_bound)
+        self.granularity = granularity
+        self.params = params
+        self.best = best if best is not None and best.height < start.height else start
+        self.threads = max(1, threads if threads is not None else thread_count())
+        self.patience = patience
+        self.runs = 0  #: runs started so far
+        self._lock = threading.Lock()
+        self._running: set[Improver] = set()
+        self._cancelled = False
+        self._error: BaseException | None = None
+
+    def cancel(self) -> None:
+        """Stop every run (from any thread): :meth:`run` returns the best so far."""
+        with self._lock:
+            self._cancelled = True
+            running = list(self._running)
+        for improver in running:
+            improver.cancel()
+
+    def run(self, timeout: float | None = None, *,
+            on_best: Callable[[Solution], object] | None = None,
+            poll: float = 0.1) -> Solution:
+        """Run until ``timeout`` seconds pass, the lower bound is reached, or
+        :meth:`cancel`; returns the lowest allocation.  ``on_best`` is called
+        on the calling thread (within ``poll`` seconds) with each lower one."""
+        deadline = None if timeout is None else time.perf_counter() + timeout
+        workers = [threading.Thread(target=self._work, args=(w, deadline),
+                                    name=f"minimalloc-improve-{w}", daemon=True)
+                   for w in range(self.threads)]
+        reported = self.best.height
+        try:
+            for worker in workers:
+                worker.start()
+            alive = workers
+            while alive:
+                alive[0].join(poll)
+                alive = [worker for worker in alive if worker.is_alive()]
+                reported = self._report(reported, on_best)
+        except BaseException:  # Ctrl-C while waiting: stop the threads first
+            self.cancel()
+            for worker in workers:
+                worker.join()
+            raise
+        self._report(reported, on_best)
+        if self._error is not None:
+            raise self._error
+        return self.best
+
+    def _report(self, reported: int, on_best: Callable[[Solution], object] | None) -> int:
+        best = self.best
+        if best.height < reported and on_best is not None:
+            on_best(best)
+        return min(reported, best.height)
+
+    def _work(self, worker: int, deadline: float | None) -> None:
+        try:
+            seed = worker
+            while not self._done(deadline):
+                self._one_run(seed, deadline)
+                seed += self.threads
+                if deadline is None:
+                    break  # without a time limit, a run ends when it is stuck
+        except BaseException as error:  # pragma: no cover - re-raised by run()
+            self._error = error
+            self.cancel()
+
+    def _done(self, deadline: float | None) -> bool:
+        return (self._cancelled or self.best.height <= self.lower_bound
+                or (deadline is not None and time.perf_counter() >= deadline))
+
+    def _one_run(self, seed: int, deadline: float | None) -> None:
+        improver = Improver(self.problem, self.start, lower_bound=self.lower_bound,
+                            granularity=self.granularity, params=self.params, seed=seed)
+        with self._lock:
+            if self._cancelled:
+                return
+            self._running.add(improver)
+            self.runs += 1
+
+        def offer(height: int) -> None:
+            with self._lock:
+                if height < self.best.height:
+                    self.best = improver.solution()
+                    if height <= self.lower_bound:  # the others cannot beat it
+                        for other in self._running:
+                            other.cancel()
+
+        try:
+            left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+            improver.run(left, on_height=offer, patience=self.patience)
+        finally:
+            with self._lock:
+                self._running.discard(improver)
 
 
 def improve(problem: Problem, solution: Solution, timeout: float | None = 10.0, *,

@@ -326,9 +326,8 @@ class Minimizer:
         self.params = params
         self._cancelled = False
         self._run: _Run | None = None
-        self._improver = None  # the running minimalloc.improve.Improver, if any
+        self._runs = None  # the running minimalloc.improve.Runs, if any
         self._limit: Deadline | None = None  # the big-problem path's bounds and baselines
-        self._best: Solution | None = None  # the lowest allocation while polishing
 
     def cancel(self) -> None:
         """Stop a running (or the next) minimisation: the running search is
@@ -338,7 +337,7 @@ class Minimizer:
         if run is not None:
             run.limit.cancel()
             run.exact.cancel()
-        for work in (self._limit, self._improver):
+        for work in (self._limit, self._runs):
             if work is not None:
                 work.cancel()
 
@@ -346,12 +345,12 @@ class Minimizer:
     def progress(self) -> Progress | None:
         """Where the running minimisation is (None when none runs); safe to
         read from another thread."""
-        run, improver = self._run, self._improver
+        run, runs = self._run, self._runs
         if run is not None:
             return Progress(run.probing, run.budget, getattr(run, "best", None),
                             getattr(run, "lo", None))
-        if improver is not None:  # big problems: re-packing neighbourhoods
-            return Progress(None, None, self._best, improver.lower_bound)
+        if runs is not None:  # big problems: re-packing neighbourhoods
+            return Progress(None, None, runs.best, runs.lower_bound)
         return None
 
     def minimize(self, problem: Problem, timeout: float | None = 60.0, *,
@@ -423,48 +422,33 @@ class Minimizer:
                 start: Solution | None = None) -> MinimizeResult:
         """``result`` improved by the anytime optimiser for the time left,
         from ``start`` (a valid allocation; by default ``result``'s)."""
-        from minimalloc.improve import Improver
+        from minimalloc.improve import Runs
 
         left = None if timeout is None else timeout - (time.perf_counter() - started)
         if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):
             return replace(result, seconds=time.perf_counter() - started,
                            cancelled=self._cancelled)
-        self._best = result.solution
-        attempt = 0
-        # Each run stops when it has found nothing lower for RESTART_PATIENCE
-        # seconds; the next starts again from ``start`` with other random
-        # choices (only with a time limit: without one, a run ends when no
+        # Runs on every thread; each starts again from ``start`` with other
+        # random choices after RESTART_PATIENCE seconds without a lower
+        # height (only with a time limit: without one, a run ends when no
         # target can be reached).
-        while True:
-            improver = Improver(problem, start or result.solution,
-                                lower_bound=result.lower_bound,
-                                granularity=granularity(problem), params=self.params,
-                                seed=attempt)
-            self._improver = improver
-            if self._cancelled:
-                improver.cancel()
+        runs = Runs(problem, start or result.solution, lower_bound=result.lower_bound,
+                    granularity=granularity(problem), params=self.params,
+                    best=result.solution,
+                    patience=None if left is None else RESTART_PATIENCE)
+        self._runs = runs
+        if self._cancelled:
+            runs.cancel()
 
-            def on_height(height: int, improver: Improver = improver) -> None:
-                # A start may be higher than the best so far: report only
-                # what beats it.
-                if height < self._best.height:
-                    self._best = improver.solution()
-                    if on_progress is not None:
-                        on_progress(time.perf_counter() - started, height,
-                                    result.lower_bound)
+        def on_best(solution: Solution) -> None:
+            if on_progress is not None:
+                on_progress(time.perf_counter() - started, solution.height,
+                            result.lower_bound)
 
-            on_height(improver.height)  # a start below the best so far
-            try:
-                improver.run(left, on_height=on_height,
-                             patience=None if left is None else RESTART_PATIENCE)
-            finally:
-                self._improver = None
-            attempt += 1
-            left = None if timeout is None else timeout - (time.perf_counter() - started)
-            if (left is None or left <= MIN_PROBE_SECONDS or self._cancelled
-                    or self._best.height <= result.lower_bound):
-                break
-        solution = self._best
+        try:
+            solution = runs.run(left, on_best=on_best)
+        finally:
+            self._runs = None
         if solution.height >= result.height:
             return replace(result, seconds=time.perf_counter() - started,
                            cancelled=self._cancelled)

@@ -9,10 +9,12 @@ import pytest
 
 from minimalloc import solver as solver_module
 from minimalloc.deadline import Deadline
-from minimalloc.generate import random_problem
+from minimalloc.generate import perfect_packing, random_problem
 from minimalloc.heuristics import allocate, available_allocators
+from minimalloc.improve import Runs
 from minimalloc.solver import _best_baseline
 from minimalloc.threads import MAX_THREADS, THREADS_VARIABLE, thread_count
+from minimalloc.validate import validate
 
 
 def test_the_variable_sets_the_number_of_threads(monkeypatch):
@@ -65,3 +67,45 @@ def test_threads_entering_one_deadline_keep_its_timer(monkeypatch):
         threading.Event().wait(0.5)
         assert deadline.flag[0] == 1  # the timer fired
     assert deadline._timer is None
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_runs_on_threads_reach_a_known_optimum(threads):
+    # The pieces tile a 40 x 100 rectangle: the optimum is 100.
+    problem = perfect_packing(60, seed=2, width=40, height=100).with_capacity(None)
+    start = _best_baseline(problem, None).solution
+    assert start.height > 100
+    runs = Runs(problem, start, lower_bound=100, threads=threads, patience=10.0)
+    seen: list[int] = []
+    solution = runs.run(60, on_best=lambda s: seen.append(s.height))
+    assert solution.height == 100
+    assert validate(problem, solution).ok
+    assert seen == sorted(seen, reverse=True) and seen[-1] == 100
+    assert 1 <= runs.runs
+
+
+def test_runs_never_return_above_the_allocation_to_beat():
+    problem = random_problem(300, seed=2, mean_lifetime=40).with_capacity(None)
+    start = allocate(problem, "first_fit")  # high
+    best = _best_baseline(problem, None).solution
+    runs = Runs(problem, start, best=best, threads=2, patience=0.2)
+    solution = runs.run(1.0)
+    assert solution.height <= best.height
+    assert validate(problem, solution).ok
+
+
+def test_cancel_stops_every_thread_with_the_best_so_far():
+    problem = random_problem(3000, seed=9, mean_lifetime=150).with_capacity(None)
+    start = allocate(problem, "first_fit")
+    runs = Runs(problem, start, threads=2, patience=5.0)
+    found: list = []
+    worker = threading.Thread(target=lambda: found.append(runs.run(120)))
+    worker.start()
+    threading.Event().wait(1.0)
+    runs.cancel()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert validate(problem, found[0]).ok
+    assert found[0].height <= start.height
+    names = {t.name for t in threading.enumerate()}
+    assert not any(name.startswith("minimalloc-improve") for name in names)
