@@ -48,8 +48,8 @@ with 300 buffers alive at once, where dense spots need an exact re-packing;
 the exact steps alone stall at 1.02 with 100 alive, where the spots above
 the target are too many to fix one search at a time; together they reach
 1.000-1.007 on three of the four traces.  :func:`minimalloc.minimize.minimize`
-starts from :func:`minimalloc.heuristics.peak_first` instead, which does
-better still.
+starts from :func:`minimalloc.peak_window.peak_window_start` instead, which
+does better still.
 
 Costs: each exact step is a few numpy passes over the buffers (``O(n)`` with
 a small constant: time-overlap masks) plus a search on the sub-problem; a

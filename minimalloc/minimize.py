@@ -40,8 +40,11 @@ and would not finish anyway.  Above :data:`SCALE_THRESHOLD` buffers the
 exact search is skipped: after the baselines,
 :class:`minimalloc.improve.Improver` (greedy moves and the exact engine on
 small neighbourhoods) improves the allocation of
-:func:`minimalloc.heuristics.peak_first` until the time limit (the answer is
-the lower of its result and the best baseline), and the lower bound is
+:func:`minimalloc.peak_window.peak_window_start` (or of
+:func:`minimalloc.heuristics.peak_first` if no window around the heaviest
+moment could be packed) until the time limit, one run per core
+(:class:`minimalloc.improve.Runs`); the answer is the lower of its result
+and the best baseline, and the lower bound is
 :func:`minimalloc.bounds.lower_bound` rounded up to the granularity.  Above
 :data:`MIXED_THRESHOLD` buffers the exact search gets only
 :data:`EXACT_SHARE` of the time; if it has not proven its answer optimal by
@@ -95,6 +98,7 @@ from minimalloc.errors import ProblemError
 from minimalloc.heuristics import peak_first
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
+from minimalloc.peak_window import peak_window_start
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.stats import SearchStats
 
@@ -399,8 +403,10 @@ class Minimizer:
                 baseline = _best_baseline(problem, problem.capacity, limit)
                 start = None
                 if baseline is not None and baseline.solution.height > bound:
-                    start, finished = peak_first(problem, limit)
-                    start = start if finished else None
+                    start = peak_window_start(problem, bound, limit)
+                    if start is None:
+                        start, finished = peak_first(problem, limit)
+                        start = start if finished else None
         finally:
             self._limit = None
         if baseline is None:  # pragma: no cover - only when fixed buffers collide

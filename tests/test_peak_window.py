@@ -1,0 +1,92 @@
+"""The start packed exactly around the heaviest moment: valid, packed within
+the bound there, and never late."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minimalloc.peak_window as peak_window
+from minimalloc.bounds import lower_bound
+from minimalloc.columns import buffer_columns
+from minimalloc.deadline import Deadline
+from minimalloc.generate import random_problem
+from minimalloc.model import Buffer, Problem
+from minimalloc.peak_window import heaviest_moment, peak_window_start
+from minimalloc.validate import ValidationCode, validate
+
+lifespans = st.tuples(st.integers(-20, 20), st.integers(1, 15), st.integers(0, 9))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(lifespans, min_size=1, max_size=25))
+def test_the_heaviest_moment_is_the_first_with_the_most_bytes_alive(rows):
+    lower = np.array([lo for lo, _, _ in rows], np.int64)
+    upper = np.array([lo + w for lo, w, _ in rows], np.int64)
+    size = np.array([s for _, _, s in rows], np.int64)
+    moments = range(int(lower.min()), int(upper.max()))
+    live = [int(size[(lower <= t) & (upper > t)].sum()) for t in moments]
+    assert heaviest_moment(lower, upper, size) == moments[int(np.argmax(live))]
+
+
+def _top_at(problem: Problem, offsets, moment: int) -> int:
+    columns = buffer_columns(problem.buffers)
+    alive = (columns.lower <= moment) & (columns.upper > moment)
+    return int((np.array(offsets) + columns.size)[alive].max())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_window_is_packed_within_the_bound(seed):
+    problem = random_problem(3000, seed=seed, horizon=3000, mean_lifetime=100)
+    bound = lower_bound(problem)
+    start = peak_window_start(problem, bound)
+    assert start is not None
+    assert validate(problem.with_capacity(None), start).ok
+    columns = buffer_columns(problem.buffers)
+    moment = heaviest_moment(columns.lower, columns.upper, columns.size)
+    # Where the live bytes peak, the start wastes nothing.
+    assert _top_at(problem, start.offsets, moment) == bound
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 150), seed=st.integers(0, 10**6), gaps=st.booleans(),
+       fixed=st.booleans())
+def test_the_start_is_valid_with_gaps_alignment_and_fixed_offsets(n, seed, gaps, fixed):
+    problem = random_problem(n, seed=seed, mean_lifetime=12, alignment=(1, 4),
+                             gap_probability=0.4 if gaps else 0.0, window_probability=0.5,
+                             fixed_probability=0.1 if fixed else 0.0).with_capacity(None)
+    with pytest.MonkeyPatch.context() as patch:  # searches that fail, briefly
+        patch.setattr(peak_window, "WINDOW_SECONDS", 0.1)
+        start = peak_window_start(problem, lower_bound(problem))
+    if start is None:
+        return  # no window packed within the bound: the caller falls back
+    check = validate(problem, start)
+    # Fixed buffers that collide with each other are the only way to fail.
+    assert check.ok or check.code is ValidationCode.BAD_OVERLAP
+    for buffer, offset in zip(problem.buffers, start.offsets):
+        if buffer.offset is not None:
+            assert offset == buffer.offset
+
+
+def test_no_window_below_a_bound_that_cannot_be_met():
+    # Two buffers alive together need 8 bytes: no window packs within 7.
+    problem = Problem((Buffer("a", 0, 4, 4), Buffer("b", 1, 5, 4)))
+    assert peak_window_start(problem, 7) is None
+    start = peak_window_start(problem, 8)
+    assert start is not None and start.height == 8
+
+
+def test_a_fixed_buffer_above_the_bound_leaves_no_window():
+    problem = Problem((Buffer("a", 0, 4, 4), Buffer("b", 1, 5, 4, offset=10)))
+    assert peak_window_start(problem, 8) is None
+
+
+def test_a_deadline_that_has_passed_tries_no_window(monkeypatch):
+    tried: list[int] = []
+    monkeypatch.setattr(peak_window, "_pack_window",
+                        lambda *args: tried.append(1))
+    problem = random_problem(500, seed=4, mean_lifetime=50)
+    assert peak_window_start(problem, lower_bound(problem), Deadline(0.0)) is None
+    assert tried == []
