@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,7 @@ from minimalloc.bounds import lower_bound
 from minimalloc.generate import random_problem
 from minimalloc.heuristics import _heaviest_moment, peak_first
 from minimalloc.model import Buffer, Problem
+from minimalloc.peak_window import heaviest_moment
 from minimalloc.validate import validate
 
 lifespans = st.tuples(st.integers(-20, 20), st.integers(1, 15), st.integers(0, 9))
@@ -18,22 +20,38 @@ lifespans = st.tuples(st.integers(-20, 20), st.integers(1, 15), st.integers(0, 9
 @settings(max_examples=80, deadline=None)
 @given(st.lists(lifespans, min_size=1, max_size=25))
 def test_each_buffer_gets_the_most_bytes_alive_during_its_life(rows):
+    lower, upper, size = _columns(rows)
+    expected = [max(_live(lower, upper, size, t) for t in range(lower[i], upper[i]))
+                for i in range(len(rows))]
+    assert _heaviest_moment(lower, upper, size).tolist() == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(lifespans, min_size=1, max_size=25))
+def test_the_window_start_centres_on_the_first_moment_with_the_most_bytes(rows):
+    lower, upper, size = _columns(rows)
+    moments = range(int(lower.min()), int(upper.max()))
+    live = [_live(lower, upper, size, t) for t in moments]
+    assert heaviest_moment(lower, upper, size) == moments[int(np.argmax(live))]
+
+
+def _columns(rows: list[tuple[int, int, int]]) -> tuple[np.ndarray, ...]:
+    """Lifespans ``[lower, lower + width)`` and sizes from ``rows``."""
     lower = np.array([lo for lo, _, _ in rows], np.int64)
     upper = np.array([lo + w for lo, w, _ in rows], np.int64)
     size = np.array([s for _, _, s in rows], np.int64)
-    expected = [max(int(size[(lower <= t) & (upper > t)].sum())
-                    for t in range(lower[i], upper[i])) for i in range(len(rows))]
-    assert _heaviest_moment(lower, upper, size).tolist() == expected
+    return lower, upper, size
+
+
+def _live(lower: np.ndarray, upper: np.ndarray, size: np.ndarray, moment: int) -> int:
+    return int(size[(lower <= moment) & (upper > moment)].sum())
 
 
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(1, 120), seed=st.integers(0, 10**6), gaps=st.booleans(),
        fixed=st.booleans())
 def test_the_start_is_a_valid_allocation(n, seed, gaps, fixed):
-    problem = random_problem(n, seed=seed, mean_lifetime=10, alignment=(1, 4),
-                             gap_probability=0.4 if gaps else 0.0, window_probability=0.5,
-                             fixed_probability=0.1 if fixed else 0.0)
-    problem = problem.with_capacity(None)
+    problem = awkward_problem(n, seed, gaps=gaps, fixed=fixed, mean_lifetime=10)
     solution, finished = peak_first(problem)
     assert finished
     check = validate(problem, solution)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,19 +17,6 @@ from minimalloc.generate import random_problem
 from minimalloc.model import Buffer, Problem
 from minimalloc.peak_window import heaviest_moment, peak_window_start
 from minimalloc.validate import ValidationCode, validate
-
-lifespans = st.tuples(st.integers(-20, 20), st.integers(1, 15), st.integers(0, 9))
-
-
-@settings(max_examples=80, deadline=None)
-@given(st.lists(lifespans, min_size=1, max_size=25))
-def test_the_heaviest_moment_is_the_first_with_the_most_bytes_alive(rows):
-    lower = np.array([lo for lo, _, _ in rows], np.int64)
-    upper = np.array([lo + w for lo, w, _ in rows], np.int64)
-    size = np.array([s for _, _, s in rows], np.int64)
-    moments = range(int(lower.min()), int(upper.max()))
-    live = [int(size[(lower <= t) & (upper > t)].sum()) for t in moments]
-    assert heaviest_moment(lower, upper, size) == moments[int(np.argmax(live))]
 
 
 def _top_at(problem: Problem, offsets, moment: int) -> int:
@@ -54,9 +42,7 @@ def test_the_window_is_packed_within_the_bound(seed):
 @given(n=st.integers(1, 150), seed=st.integers(0, 10**6), gaps=st.booleans(),
        fixed=st.booleans())
 def test_the_start_is_valid_with_gaps_alignment_and_fixed_offsets(n, seed, gaps, fixed):
-    problem = random_problem(n, seed=seed, mean_lifetime=12, alignment=(1, 4),
-                             gap_probability=0.4 if gaps else 0.0, window_probability=0.5,
-                             fixed_probability=0.1 if fixed else 0.0).with_capacity(None)
+    problem = awkward_problem(n, seed, gaps=gaps, fixed=fixed)
     with pytest.MonkeyPatch.context() as patch:  # searches that fail, briefly
         patch.setattr(peak_window, "WINDOW_SECONDS", 0.1)
         start = peak_window_start(problem, lower_bound(problem))

@@ -4,6 +4,7 @@ able to lower an allocation that has room below."""
 from __future__ import annotations
 
 import numpy as np
+from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,10 +48,7 @@ def test_the_time_index_finds_exactly_the_buffers_alive_in_a_window(n, seed, wid
        cut=st.floats(0.5, 1.0), gaps=st.booleans(), fixed=st.booleans())
 def test_moves_keep_the_allocation_valid_and_never_above_the_cap(n, seed, cut, gaps,
                                                                   fixed):
-    problem = random_problem(n, seed=seed, mean_lifetime=12, alignment=(1, 2, 8),
-                             gap_probability=0.4 if gaps else 0.0,
-                             window_probability=0.5,
-                             fixed_probability=0.1 if fixed else 0.0)
+    problem = awkward_problem(n, seed, gaps=gaps, fixed=fixed, alignment=(1, 2, 8))
     start = allocate(problem.with_capacity(None), "first_fit")
     if not validate(problem.with_capacity(None), start).ok:
         return  # fixed buffers that collide: no valid start to improve
