@@ -494,7 +494,7 @@ class Runs:
     two threads on two cores make about twice the steps of one (measured on
     a 2 x 10^4-buffer random trace: 218 exact steps in 40 s against 117),
     and the best of two runs is lower on average than one run: a single
-    run's end varies by about 0.5 % of the height on such traces.
+    run's end varies by up to 1 % of the height on such traces.
 
     Parameters
     ----------

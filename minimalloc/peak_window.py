@@ -17,10 +17,10 @@ The search's difficulty does not grow smoothly with the width (measured: a
 window of 507 buffers not packed in 10 s where one of 607 took 1.3 s), so a
 failed width does not end the trials.
 
-Measured with :class:`minimalloc.improve.Runs` for 25 s on random traces
-(height / LOAD): 2.8 x 10^4 buffers with 750 alive at once, 1.007-1.013
-from this start against 1.013-1.015 from peak-first alone; 2 x 10^4
-buffers with 300 alive, 1.000-1.004 against 1.008-1.011.
+Measured with :class:`minimalloc.improve.Runs` on random traces (height /
+LOAD): 2.8 x 10^4 buffers with 750 alive at once, 1.007-1.014 in 25 s from
+this start against 1.013-1.015 from peak-first alone; 2 x 10^4 buffers with
+300 alive, LOAD in under 4 s against 1.008-1.011 in 60 s.
 
 Memory: the window's sub-problem (its pairs, for the exact search) plus
 ``O(n)``; the window holds at most :data:`MAX_WINDOW_BUFFERS` buffers.
