@@ -4,7 +4,7 @@ its counters over time, and the ablation study.
 Entry point: :func:`render_search_view`, to call inside a tab or container of
 the main app.  It runs its own traced solve (cached on the problem's CSV text
 and the parameters), replays the recorded events with
-:class:`minimalloc.trace.TraceReplay` and draws with :mod:`app.trace_charts`.
+:class:`minimalloc.search.trace.TraceReplay` and draws with :mod:`app.trace_charts`.
 Every widget's key starts with ``key_prefix``.
 """
 
@@ -18,13 +18,13 @@ import pandas as pd
 import streamlit as st
 
 from app import trace_charts
-from minimalloc import _search
 from minimalloc.ablation import ablation_table, run_ablation
 from minimalloc.formats.csv import dumps_csv
 from minimalloc.model import Problem
 from minimalloc.params import TECHNIQUES, SolverParams
-from minimalloc.solver import SolveResult, solve
-from minimalloc.trace import (
+from minimalloc.search import kernel as _search
+from minimalloc.search.solver import SolveResult, solve
+from minimalloc.search.trace import (
     EVENT_KINDS,
     OverTime,
     Snapshot,

@@ -23,11 +23,12 @@ st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layou
 import pandas as pd  # noqa: E402
 
 from app import charts, model_view, search_view, workflow  # noqa: E402
-from minimalloc import heuristics, solver  # noqa: E402
+from minimalloc import heuristics  # noqa: E402
 from minimalloc.errors import ProblemError  # noqa: E402
 from minimalloc.formats.csv import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
 from minimalloc.model import MAX_TOTAL, MAX_VALUE  # noqa: E402
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES, Status  # noqa: E402
+from minimalloc.search import solver  # noqa: E402
 
 ss = st.session_state
 #: Numbers in tables as elsewhere on the page: 8,732, not 8732.

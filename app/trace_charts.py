@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from app.charts import CAPACITY_COLOR, OUTCOME_COLORS, Rects, polygon_xy, rectangles
 from minimalloc.ablation import BASELINE, AblationRow
 from minimalloc.model import Problem
-from minimalloc.trace import OverTime, RunSpan, Snapshot, TreeData
+from minimalloc.search.trace import OverTime, RunSpan, Snapshot, TreeData
 
 SETTLED_COLOR = "#b9c6d6"
 PLACED_COLOR = "#4c78a8"
@@ -90,9 +90,9 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
     ----------
     problem : Problem
     snap : Snapshot
-        From :class:`minimalloc.trace.TraceReplay`.
+        From :class:`minimalloc.search.trace.TraceReplay`.
     section_start, section_end : numpy.ndarray
-        Each section's time range (:func:`minimalloc.trace.section_times`).
+        Each section's time range (:func:`minimalloc.search.trace.section_times`).
     monotonic_floor : bool
         Whether the solve used the monotonic floor (the prune's stack then
         starts at least at the candidate's offset).
@@ -362,7 +362,7 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
     Parameters
     ----------
     tree : TreeData
-        From :func:`minimalloc.trace.search_tree`.
+        From :func:`minimalloc.search.trace.search_tree`.
     problem : Problem, optional
         For buffer ids in the hover text.
     show_prunes : bool
@@ -370,7 +370,7 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
     current : int, optional
         A vertex to ring and label "you are here" (the stepper's current node).
     runs : sequence of RunSpan, optional
-        The round robin's runs (:attr:`minimalloc.trace.OverTime.runs`), to
+        The round robin's runs (:attr:`minimalloc.search.trace.OverTime.runs`), to
         label each run under the tree with its round, heuristic and outcome.
     title : str, optional
 

@@ -29,7 +29,7 @@ from minimalloc.formats.csv import read_csv
 from minimalloc.minimize import Minimizer
 from minimalloc.model import MAX_VALUE, Buffer, Problem, Solution, describe_integer
 from minimalloc.params import SolverParams, Status
-from minimalloc.solver import Solver, SolveResult
+from minimalloc.search.solver import Solver, SolveResult
 from minimalloc.validate import ValidationResult, conflicts, validate
 
 ROOT = Path(__file__).resolve().parents[1]

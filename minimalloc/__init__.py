@@ -36,8 +36,8 @@ from minimalloc.minimize import Minimizer, MinimizeResult, Probe, minimize
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.samples import list_samples, load_sample
-from minimalloc.solver import Fallback, Solver, SolveResult, iis, solve, warmup
-from minimalloc.stats import RoundRecord, SearchStats
+from minimalloc.search.solver import Fallback, Solver, SolveResult, iis, solve, warmup
+from minimalloc.search.stats import RoundRecord, SearchStats
 from minimalloc.validate import ValidationCode, ValidationResult, conflicts, validate
 
 __all__ = [

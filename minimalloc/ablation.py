@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import TECHNIQUES, SolverParams, Status
-from minimalloc.solver import Solver, warmup
+from minimalloc.search.solver import Solver, warmup
 
 #: The variant with every technique on.
 BASELINE = "all on"

@@ -313,7 +313,7 @@ def _judge(row: dict[str, object], problem: Problem, height: int, bound: int,
 
 def _solve(task: Task, problem: Problem, row: dict[str, object]) -> Solution | None:
     from minimalloc.bounds import lower_bound
-    from minimalloc.solver import Solver
+    from minimalloc.search.solver import Solver
 
     _need_capacity(problem, "solve")
     result = Solver(replace(task.params, timeout=task.timeout)).solve(problem)
@@ -520,7 +520,7 @@ class WarmupPlugin(WorkerPlugin):
     name = "minimalloc-warmup"
 
     async def setup(self, worker: Any) -> None:
-        from minimalloc.solver import warmup
+        from minimalloc.search.solver import warmup
 
         await asyncio.get_running_loop().run_in_executor(None, warmup, False)
 

@@ -179,7 +179,7 @@ def _paths(shared: Path, name: str) -> tuple[Path, Path]:
 
 
 def _timed_solve(problem, trace: int = 0):
-    from minimalloc.solver import Solver
+    from minimalloc.search.solver import Solver
 
     started = time.perf_counter()
     result = Solver().solve(problem, trace=trace)
@@ -493,7 +493,7 @@ import json, resource, sys, time
 from minimalloc.bounds import lower_bound
 from minimalloc.generate import random_problem
 from minimalloc.minimize import minimize
-from minimalloc.solver import warmup
+from minimalloc.search.solver import warmup
 from minimalloc.validate import validate
 n, seed, life, timeout = {n}, {seed}, {life}, {timeout}
 warmup(trace=False)
@@ -632,7 +632,7 @@ def _scale(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from minimalloc.solver import warmup
+    from minimalloc.search.solver import warmup
 
     if args.only == "scale":
         return _scale(args)

@@ -108,7 +108,7 @@ def _measure(path: str, timeout: float) -> dict[str, object]:
     from minimalloc.formats.csv import read_csv
     from minimalloc.heuristics import allocate, available_allocators
     from minimalloc.minimize import minimize
-    from minimalloc.solver import warmup
+    from minimalloc.search.solver import warmup
     from minimalloc.validate import validate
 
     warmup()  # compiled kernels come from the cache; not part of any phase

@@ -59,7 +59,7 @@ from minimalloc.params import TECHNIQUES, SolverParams, Status, check_timeout
 if TYPE_CHECKING:
     from minimalloc.formats.csv import CsvLayout
     from minimalloc.model import Problem
-    from minimalloc.solver import Fallback
+    from minimalloc.search.solver import Fallback
 
 __all__ = ["main", "parse_bool", "parse_duration"]
 
@@ -594,7 +594,7 @@ def _line(label: str, value: object) -> None:
 
 def _solve(data: _Input, values: dict[str, object], params: SolverParams,
            output: Path | None) -> int:
-    from minimalloc.solver import Solver, warmup
+    from minimalloc.search.solver import Solver, warmup
 
     problem = data.problem
     capacity = problem.capacity
@@ -654,7 +654,7 @@ def best_baseline(problem: Problem, capacity: int | None) -> Fallback | None:
     """The lowest valid allocation among the baseline allocators (ties: the
     one registered first), or None if none is valid."""
     from minimalloc.heuristics import allocate, available_allocators
-    from minimalloc.solver import Fallback
+    from minimalloc.search.solver import Fallback
     from minimalloc.validate import validate
 
     unlimited = problem.with_capacity(None)
@@ -804,7 +804,7 @@ def _timed_run(function: Callable, problem: Problem, params: SolverParams,
                finish_on_cancel: bool = False):
     """Run ``minimize`` or ``explain`` (Ctrl-C stops it) with --timeout if
     given, else the function's own default, and print the time it took."""
-    from minimalloc.solver import warmup
+    from minimalloc.search.solver import warmup
 
     warmup(trace=False)  # compile or load the kernels first: not part of the time
     kwargs = {"timeout": values["timeout"]} if values["timeout_given"] else {}

@@ -14,10 +14,10 @@
   subset.
 
 Finding the subset faster than the reference's one-by-one deletion filter
-(:func:`minimalloc.solver.iis`, one search per buffer):
+(:func:`minimalloc.search.solver.iis`, one search per buffer):
 
 1. **Partitions.**  Buffers that never live at the same time as the rest
-   form independent partitions (:mod:`minimalloc.sweep`); a problem is
+   form independent partitions (:mod:`minimalloc.search.sweep`); a problem is
    infeasible exactly when one of its partitions is, so the subset is looked
    for inside one partition that fails on its own.  Partitions whose lower
    bound exceeds the capacity are taken first (no search needed).
@@ -36,7 +36,7 @@ buffer was proven necessary.
 
 Buffers of size 0 occupy nothing and are never part of a subset.  "Does not
 fit" is always proven: where windowed gaps let buffers nest in a way the
-search cannot see (:mod:`minimalloc.completeness`), a failed search counts
+search cannot see (:mod:`minimalloc.search.completeness`), a failed search counts
 as unknown, never as a proof.
 
 >>> from minimalloc.model import Buffer, Problem
@@ -74,7 +74,7 @@ from minimalloc.minimize import (
 )
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.solver import _best_baseline
+from minimalloc.search.solver import _best_baseline
 
 __all__ = ["Explanation", "explain"]
 

@@ -1,6 +1,6 @@
 """The anytime optimiser for problems too big for the exact search.
 
-The exact search (:mod:`minimalloc.solver`) builds the list of every pair of
+The exact search (:mod:`minimalloc.search.solver`) builds the list of every pair of
 buffers alive together; on a graph with 10^4-10^6 buffers that list alone
 does not fit in memory, and no complete search would finish anyway.  The
 :class:`Improver` starts from a valid allocation (the best baseline) and
@@ -78,7 +78,7 @@ from minimalloc.heuristics import peak_first_rank
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.ruin import recreate_moves, scratch, time_index
-from minimalloc.solver import Solver
+from minimalloc.search.solver import Solver
 from minimalloc.threads import thread_count
 from minimalloc.validate import validate
 

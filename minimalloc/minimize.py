@@ -64,7 +64,7 @@ infeasible because the search explores every canonical solution
 That holds without windowed gaps; with them, a buffer can sit inside
 another's window or two can interleave (one above the other in one stretch,
 below it in the next), placements the search does not reach
-(:mod:`minimalloc.completeness`; such probes answer UNDECIDED).  So for such
+(:mod:`minimalloc.search.completeness`; such probes answer UNDECIDED).  So for such
 a problem only the lower bound itself counts as a proof: ``proven_optimal``
 means the height equals it.  Buffers of size 0 occupy
 nothing; they are left out of the searches and put at offset 0 (or their
@@ -92,15 +92,15 @@ from minimalloc.bounds import STACK_LIMIT, active_pieces
 from minimalloc.bounds import lower_bound as _lower_bound
 from minimalloc.bounds import stacking_bound as _stacking_bound
 from minimalloc.columns import buffer_columns
-from minimalloc.completeness import incomplete_reason
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.heuristics import peak_first
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.peak_window import peak_window_start
-from minimalloc.solver import Solver, _best_baseline, _sum_stats
-from minimalloc.stats import SearchStats
+from minimalloc.search.completeness import incomplete_reason
+from minimalloc.search.solver import Solver, _best_baseline, _sum_stats
+from minimalloc.search.stats import SearchStats
 
 __all__ = ["STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe", "Progress",
            "ProgressCallback", "granularity", "minimize", "stacking_bound"]

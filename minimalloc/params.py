@@ -82,7 +82,7 @@ class Status(enum.Enum):
     CANCELLED = "cancelled"  #: cancelled from another thread
     #: the search found no solution, but it cannot see every placement of
     #: this problem (windowed gaps that let buffers nest or interleave; see
-    #: :func:`minimalloc.completeness.incomplete_reason`): no proof either way
+    #: :func:`minimalloc.search.completeness.incomplete_reason`): no proof either way
     UNDECIDED = "undecided"
 
 

@@ -39,7 +39,7 @@ from minimalloc.deadline import Deadline
 from minimalloc.heuristics import peak_first
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.solver import Solver
+from minimalloc.search.solver import Solver
 from minimalloc.validate import validate
 
 __all__ = ["MAX_WINDOW_BUFFERS", "MIN_WINDOW_SECONDS", "WINDOW_SECONDS", "WINDOW_SHARE",

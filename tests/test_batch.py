@@ -23,7 +23,7 @@ from minimalloc import batch
 from minimalloc.bounds import lower_bound
 from minimalloc.formats.csv import read_csv, write_csv
 from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.solver import warmup
+from minimalloc.search.solver import warmup
 from minimalloc.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]

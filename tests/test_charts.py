@@ -9,7 +9,7 @@ import pytest
 
 from app import charts
 from minimalloc.model import Buffer, Gap, Problem, Solution
-from minimalloc.stats import RoundRecord, SearchStats
+from minimalloc.search.stats import RoundRecord, SearchStats
 
 
 def example() -> tuple[Problem, Solution]:

@@ -132,10 +132,10 @@ def test_timeout_with_fallback_that_does_not_fit(capsys, tmp_path):
 def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
     """When the search times out but a baseline fits, the baseline is written,
     clearly labelled, and the exit status is 0."""
-    solver_module = importlib.import_module("minimalloc.solver")
+    solver_module = importlib.import_module("minimalloc.search.solver")
     from minimalloc.params import Status
-    from minimalloc.solver import SolveResult
-    from minimalloc.stats import SearchStats
+    from minimalloc.search.solver import SolveResult
+    from minimalloc.search.stats import SearchStats
 
     def timed_out(self, problem, *, fallback=False, trace=0, capacity=None):
         return SolveResult(Status.TIMEOUT, None, SearchStats(), problem.capacity)

@@ -21,7 +21,7 @@ from minimalloc.explain import explain
 from minimalloc.generate import random_problem
 from minimalloc.minimize import Minimizer, minimize
 from minimalloc.params import SolverParams, Status
-from minimalloc.solver import Solver, warmup
+from minimalloc.search.solver import Solver, warmup
 from minimalloc.validate import validate
 
 #: Far above what a phase that watches its limit needs, far below what the

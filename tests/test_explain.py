@@ -15,7 +15,7 @@ from minimalloc.explain import Explanation, explain
 from minimalloc.generate import perfect_packing, random_problem
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import Status
-from minimalloc.solver import solve
+from minimalloc.search.solver import solve
 from minimalloc.validate import validate
 
 ALIGNED = Problem((Buffer("a", 0, 2, 5, alignment=8), Buffer("b", 0, 2, 1, alignment=8),
@@ -249,7 +249,7 @@ def test_partitions_without_listing_overlaps_match_the_sweep():
     # must be the sweep's, gaps and all.
     from minimalloc.explain import _Explainer
     from minimalloc.generate import random_problem
-    from minimalloc.sweep import sweep
+    from minimalloc.search.sweep import sweep
 
     for seed in range(60):
         problem = random_problem(60, seed=seed, horizon=200, mean_lifetime=8,

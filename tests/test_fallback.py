@@ -12,7 +12,7 @@ from minimalloc.formats.csv import read_csv
 from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.model import Buffer, Problem
 from minimalloc.params import SolverParams, Status
-from minimalloc.solver import Fallback, Solver, solve
+from minimalloc.search.solver import Fallback, Solver, solve
 from minimalloc.validate import validate
 
 EXAMPLE = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),

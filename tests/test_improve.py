@@ -14,7 +14,7 @@ from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.improve import Improver, Step, improve
 from minimalloc.minimize import Minimizer, granularity, minimize
 from minimalloc.model import Buffer, Problem, Solution
-from minimalloc.solver import _best_baseline
+from minimalloc.search.solver import _best_baseline
 from minimalloc.validate import validate
 
 # The module, not the function the package exports under the same name.

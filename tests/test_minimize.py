@@ -360,7 +360,7 @@ def test_probes_have_budgets_without_a_time_limit(monkeypatch):
     minimize_module = importlib.import_module("minimalloc.minimize")
     from minimalloc import samples
     from minimalloc.params import Status
-    from minimalloc.stats import SearchStats
+    from minimalloc.search.stats import SearchStats
 
     problem = samples.load_sample("load_not_enough")
     budgets = []

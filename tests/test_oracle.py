@@ -32,10 +32,10 @@ from oracle import (
 
 from minimalloc import Buffer, Gap, Problem, ProblemError, SolverParams, Status, iis, solve
 from minimalloc.bounds import lower_bound
-from minimalloc.completeness import incomplete_reason
 from minimalloc.explain import explain
 from minimalloc.minimize import minimize, stacking_bound
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES
+from minimalloc.search.completeness import incomplete_reason
 
 # Derandomized: the same examples on every run and machine.
 SETTINGS = dict(deadline=None, derandomize=True,

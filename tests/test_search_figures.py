@@ -9,7 +9,7 @@ import pytest
 from app.trace_charts import display_outcomes, tree_figure, tree_layout
 from minimalloc import SolverParams, solve
 from minimalloc.samples import load_sample
-from minimalloc.trace import TraceReplay, over_time, search_tree
+from minimalloc.search.trace import TraceReplay, over_time, search_tree
 
 GIVEN_UP = "piece solved, later given up"
 
@@ -111,7 +111,7 @@ def test_an_infeasible_search_draws_no_solution():
 
 def test_jumps_land_on_the_next_event_of_their_kind(alignment):
     from app.search_view import JUMP_KINDS, _next_step
-    from minimalloc.trace import EVENT_KINDS
+    from minimalloc.search.trace import EVENT_KINDS
 
     _, result, _, _ = alignment
     kinds = tuple(EVENT_KINDS[c] for c in result.trace[:, 0].tolist())
@@ -129,7 +129,7 @@ def test_jumps_land_on_the_next_event_of_their_kind(alignment):
 
 def test_landmarks_reach_the_interesting_parts(alignment):
     from app.search_view import landmarks
-    from minimalloc.trace import EVENT_KINDS
+    from minimalloc.search.trace import EVENT_KINDS
 
     _, result, _, over = alignment
     kinds = tuple(EVENT_KINDS[c] for c in result.trace[:, 0].tolist())
@@ -149,7 +149,7 @@ def test_figures_leave_the_background_to_the_theme(alignment):
     from app import trace_charts
     from minimalloc.ablation import BASELINE, AblationRow
     from minimalloc.params import Status
-    from minimalloc.trace import section_times
+    from minimalloc.search.trace import section_times
 
     problem, result, tree, over = alignment
     replay = TraceReplay(problem, result, SolverParams(timeout=30))
@@ -169,7 +169,7 @@ def test_figures_leave_the_background_to_the_theme(alignment):
 def test_many_unplaced_buffers_are_shaded_not_outlined(monkeypatch):
     """Thousands of dotted outlines draw slowly: above the limit, one path."""
     from app import trace_charts
-    from minimalloc.trace import section_times
+    from minimalloc.search.trace import section_times
 
     problem = load_sample("five_buffers")
     result = solve(problem, trace=1000)

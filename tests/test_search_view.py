@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from minimalloc.solver import warmup
+from minimalloc.search.solver import warmup
 
 TIMEOUT = 180  # the first solve in a fresh process may compile the kernel
 
@@ -287,7 +287,7 @@ def test_without_a_capacity():
 
 def example_run(capacity: int):
     from minimalloc import Buffer, Problem, solve
-    from minimalloc.trace import TraceReplay, section_times
+    from minimalloc.search.trace import TraceReplay, section_times
 
     problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
                        Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
@@ -326,7 +326,7 @@ def test_step_figure_draws_the_snapshot():
 
 def test_tree_layout_centres_parents_over_children():
     from app.trace_charts import tree_figure, tree_layout
-    from minimalloc.trace import search_tree
+    from minimalloc.search.trace import search_tree
 
     _, result, _, _, _ = example_run(12)
     tree = search_tree(result)

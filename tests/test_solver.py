@@ -22,7 +22,6 @@ from minimalloc import (
     Solver,
     SolverParams,
     Status,
-    _search,
     iis,
     read_csv,
     solve,
@@ -30,6 +29,7 @@ from minimalloc import (
 )
 from minimalloc.model import MAX_TOTAL, MAX_VALUE
 from minimalloc.params import TECHNIQUES
+from minimalloc.search import kernel as _search
 
 
 @st.composite
@@ -142,7 +142,7 @@ def test_buffers_of_size_zero_occupy_nothing():
     assert result.ok
     assert result.solution.offsets[0] == 0 and result.solution.offsets[2] == 4
     assert validate(problem, result.solution).ok
-    from minimalloc.trace import TraceReplay
+    from minimalloc.search.trace import TraceReplay
 
     assert TraceReplay(problem, result).check() == []
     beyond = Problem([Buffer("pinned", 0, 1, 0, offset=9), Buffer("a", 0, 1, 1)],
@@ -279,7 +279,7 @@ def test_the_largest_values_solve_in_every_mode():
 
 
 def test_area_keys_saturate_instead_of_wrapping():
-    from minimalloc.solver import _saturated_product
+    from minimalloc.search.solver import _saturated_product
 
     size = np.array([HALF, 3, 0, MAX_TOTAL], dtype=np.int64)
     width = np.array([2 * MAX_VALUE, 4, 2 * MAX_VALUE, 1], dtype=np.int64)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from oracle import occupied
 
 from minimalloc.model import Buffer, Gap, Problem
-from minimalloc.sweep import effective_size, sweep
+from minimalloc.search.sweep import effective_size, sweep
 
 
 def _sections(result):

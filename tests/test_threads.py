@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
-from minimalloc import solver as solver_module
 from minimalloc.deadline import Deadline
 from minimalloc.generate import perfect_packing, random_problem
 from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.improve import Runs
-from minimalloc.solver import _best_baseline
+from minimalloc.search import solver as solver_module
+from minimalloc.search.solver import _best_baseline
 from minimalloc.threads import MAX_THREADS, THREADS_VARIABLE, thread_count
 from minimalloc.validate import validate
 

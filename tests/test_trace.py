@@ -1,13 +1,13 @@
 """The search trace of the five-buffer example, event by event.
 
 Worked out by hand from ALGORITHM.md (see the docstring of
-``minimalloc._search``).  Buffer indices: b1=0, b2=1, b3=2, b4=3, b5=4.
+``minimalloc.search.kernel``).  Buffer indices: b1=0, b2=1, b3=2, b4=3, b5=4.
 """
 
 from __future__ import annotations
 
 from minimalloc import Buffer, Problem, SolverParams, solve
-from minimalloc import _search as s
+from minimalloc.search import kernel as s
 
 EXAMPLE = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
                    Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)], capacity=12)

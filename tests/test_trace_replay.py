@@ -18,7 +18,7 @@ import pytest
 
 from minimalloc import Buffer, Gap, Problem, SolverParams, Status, solve
 from minimalloc.params import TECHNIQUES
-from minimalloc.trace import (
+from minimalloc.search.trace import (
     TREE_OUTCOMES,
     Event,
     Snapshot,

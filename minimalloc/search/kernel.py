@@ -1,7 +1,7 @@
 """The numba kernel: MiniMalloc's depth-first search over canonical solutions.
 
 Everything the search runs is in this file, compiled with ``cache=True``.
-The public side (:mod:`minimalloc.solver`) sweeps the problem, packs it into
+The public side (:mod:`minimalloc.search.solver`) sweeps the problem, packs it into
 int64 arrays and calls :func:`run`; nothing here allocates per node except
 when a pool has to grow.
 

@@ -2,7 +2,7 @@
 state, the explored tree and counters over time.
 
 ``solve(problem, params, trace=N)`` records up to ``N`` events of the search
-(see ``minimalloc._search.EV_*``) as an ``(k, 4)`` int64 array.  This module
+(see ``minimalloc.search.kernel.EV_*``) as an ``(k, 4)`` int64 array.  This module
 turns that array into something people can read and draw:
 
 * :func:`decode` gives one :class:`Event` per row, with named fields;
@@ -48,15 +48,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from minimalloc import _search
 from minimalloc.model import Problem
 from minimalloc.params import TECHNIQUES, SolverParams
-from minimalloc.sweep import BufferArrays, SweepResult, _create_points, sweep
+from minimalloc.search import kernel as _search
+from minimalloc.search.sweep import BufferArrays, SweepResult, _create_points, sweep
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from minimalloc.solver import SolveResult
+    from minimalloc.search.solver import SolveResult
 
 #: Event codes of the kernel by name, in code order.
 EVENT_KINDS: dict[int, str] = {

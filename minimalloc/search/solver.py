@@ -1,7 +1,7 @@
 """solve(), the reference's minimise-capacity and IIS, warm-up and results.
 
 The public functions check and convert, then call the numba kernel in
-:mod:`minimalloc._search` on plain int64 arrays.  Time limits and
+:mod:`minimalloc.search.kernel` on plain int64 arrays.  Time limits and
 cancellation reach the running kernel through a one-element flag: a timer
 thread sets it at the deadline, :meth:`Solver.cancel` sets it from anywhere.
 The kernel releases the GIL, so both can run while it searches.
@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minimalloc import _search
-from minimalloc.completeness import incomplete_reason
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
-from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
-from minimalloc.sweep import BufferArrays, SweepResult, SweepStopped, sweep
+from minimalloc.search import kernel as _search
+from minimalloc.search.completeness import incomplete_reason
+from minimalloc.search.stats import PRUNE_RULES, RoundRecord, SearchStats
+from minimalloc.search.sweep import BufferArrays, SweepResult, SweepStopped, sweep
 from minimalloc.threads import thread_count
 
 #: From this many buffers on, the baselines run on several threads

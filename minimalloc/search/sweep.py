@@ -506,7 +506,7 @@ def _before(i, j, time, kind, who):
 
 @nb.njit(cache=True)
 def _grow(array, needed):
-    # As in _search.py: each kernel file keeps its own copy, because numba's
+    # As in kernel.py: each kernel file keeps its own copy, because numba's
     # on-disk cache does not notice changes in functions of another file.
     if needed <= len(array):
         return array

@@ -1,7 +1,7 @@
 """When a failed search is a proof: the canonical search and windowed gaps.
 
 The search places buffers in non-decreasing offset, each on top of those
-placed before it (:mod:`minimalloc._search`).  Every solution can be pushed
+placed before it (:mod:`minimalloc.search.kernel`).  Every solution can be pushed
 down into such a *canonical* one when, for every two buffers alive together,
 one lies wholly above the other: then "not found" proves that no solution
 exists.  Windowed gaps can break this.  For two buffers ``a`` and ``x``, at
@@ -33,7 +33,7 @@ finds nothing.
 from __future__ import annotations
 
 from minimalloc.model import Buffer, Problem
-from minimalloc.sweep import SweepResult, stretches, sweep
+from minimalloc.search.sweep import SweepResult, stretches, sweep
 
 __all__ = ["incomplete_reason"]
 
