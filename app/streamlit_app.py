@@ -23,7 +23,7 @@ st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layou
 import pandas as pd  # noqa: E402
 
 from app import charts, model_view, search_view, workflow  # noqa: E402
-from minimalloc import heuristics  # noqa: E402
+from minimalloc.baselines import allocators as heuristics  # noqa: E402
 from minimalloc.errors import ProblemError  # noqa: E402
 from minimalloc.formats.csv import dumps_csv, problem_from_dataframe, problem_to_dataframe  # noqa: E402
 from minimalloc.model import MAX_TOTAL, MAX_VALUE  # noqa: E402

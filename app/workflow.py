@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from minimalloc import bounds, generate, heuristics, samples
+from minimalloc import bounds, generate, samples
+from minimalloc.baselines import allocators as heuristics
 from minimalloc.errors import ProblemError
 from minimalloc.explain import explain
 from minimalloc.formats.csv import read_csv

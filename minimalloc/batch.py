@@ -355,8 +355,8 @@ def _ablation(task: Task, problem: Problem, row: dict[str, object]) -> Solution 
 
 
 def _allocate(task: Task, problem: Problem, row: dict[str, object]) -> Solution:
+    from minimalloc.baselines.allocators import allocate, available_allocators
     from minimalloc.bounds import lower_bound
-    from minimalloc.heuristics import allocate, available_allocators
     from minimalloc.validate import validate
 
     started = time.perf_counter()
@@ -771,7 +771,7 @@ def main(argv: Sequence[str]) -> int:
               "not exist", file=sys.stderr)
         return 2
     if args.allocator:
-        from minimalloc.heuristics import available_allocators
+        from minimalloc.baselines.allocators import available_allocators
 
         if args.allocator not in available_allocators():
             print(f"minimalloc batch: error: --allocator: unknown '{args.allocator}'; "

@@ -653,7 +653,7 @@ def _solve(data: _Input, values: dict[str, object], params: SolverParams,
 def best_baseline(problem: Problem, capacity: int | None) -> Fallback | None:
     """The lowest valid allocation among the baseline allocators (ties: the
     one registered first), or None if none is valid."""
-    from minimalloc.heuristics import allocate, available_allocators
+    from minimalloc.baselines.allocators import allocate, available_allocators
     from minimalloc.search.solver import Fallback
     from minimalloc.validate import validate
 
@@ -867,7 +867,7 @@ def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
 
 
 def _allocator(data: _Input, values: dict[str, object], output: Path | None) -> int:
-    from minimalloc.heuristics import allocate
+    from minimalloc.baselines.allocators import allocate
 
     problem = data.problem
     capacity = problem.capacity

@@ -147,7 +147,7 @@ def _decorate(
     if fixed_probability > 0:
         fixed = (rng.random(n) < fixed_probability).tolist()
         if any(fixed):
-            from minimalloc.heuristics import greedy_by_size
+            from minimalloc.baselines.allocators import greedy_by_size
 
             offsets = greedy_by_size(Problem(buffers)).offsets
             buffers = tuple(

@@ -57,7 +57,7 @@ move costs about the number of buffers it moves times their neighbours in
 time; memory is ``O(n)`` plus the sub-problem's pairs.
 
 >>> from minimalloc.generate import perfect_packing
->>> from minimalloc.heuristics import allocate
+>>> from minimalloc.baselines.allocators import allocate
 >>> problem = perfect_packing(60, seed=1, width=40, height=64).with_capacity(None)
 >>> start = allocate(problem, "first_fit")
 >>> improver = Improver(problem, start, lower_bound=64)
@@ -74,7 +74,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from minimalloc.heuristics import peak_first_rank
+from minimalloc.baselines.allocators import peak_first_rank
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.ruin import recreate_moves, scratch, time_index

@@ -10,7 +10,7 @@ optimal when it can:
    alignment of the top buffer) and :func:`stacking_bound` (the buffers live
    at one moment stacked with their alignments, exactly), rounded up to the
    *granularity* (below).  The upper bound ``hi`` is the height of the
-   lowest valid baseline allocation (:mod:`minimalloc.heuristics`): an
+   lowest valid baseline allocation (:mod:`minimalloc.baselines.allocators`): an
    answer exists before any search.
 2. **The lower bound first.**  An exact feasibility probe at capacity ``lo``
    gets a large share (a third) of the time.  Most real problems pack at
@@ -41,7 +41,7 @@ exact search is skipped: after the baselines,
 :class:`minimalloc.improve.Improver` (greedy moves and the exact engine on
 small neighbourhoods) improves the allocation of
 :func:`minimalloc.peak_window.peak_window_start` (or of
-:func:`minimalloc.heuristics.peak_first` if no window around the heaviest
+:func:`minimalloc.baselines.allocators.peak_first` if no window around the heaviest
 moment could be packed) until the time limit, one run per core
 (:class:`minimalloc.improve.Runs`); the answer is the lower of its result
 and the best baseline, and the lower bound is
@@ -88,13 +88,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minimalloc.baselines.allocators import peak_first
 from minimalloc.bounds import STACK_LIMIT, active_pieces
 from minimalloc.bounds import lower_bound as _lower_bound
 from minimalloc.bounds import stacking_bound as _stacking_bound
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
-from minimalloc.heuristics import peak_first
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.peak_window import peak_window_start

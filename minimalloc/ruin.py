@@ -17,7 +17,7 @@ these moves first 1.000-1.007 on three of the four):
    the ones living inside a short window in ``b``'s lifespan.
 3. **Recreate**: put them back one at a time, in one of two orders at
    random: largest first (sizes jittered so that a rejected order is not
-   tried again), or the order of :func:`minimalloc.heuristics.peak_first`
+   tried again), or the order of :func:`minimalloc.baselines.allocators.peak_first`
    (those alive at the heaviest moments first); each at the lowest aligned
    offset where it meets none of the buffers in place during its lifespan.
 4. **Accept** the move if the *overflow* (the bytes above ``c``, summed over
@@ -56,7 +56,7 @@ RUINED = (8, 56)
 #: Buffers living longer than this many buckets are not bucketed.
 LONG_LIFESPANS = 64
 #: The share of moves that put buffers back in a given order (the optimiser
-#: passes :func:`minimalloc.heuristics.peak_first_rank`) rather than largest
+#: passes :func:`minimalloc.baselines.allocators.peak_first_rank`) rather than largest
 #: first.  Measured on random traces of 10^4-2 x 10^4 buffers with 300 alive
 #: at once: half and half reaches 1.0079 and 1.0015 x LOAD in 60 s, sizes
 #: only 1.0121 and 1.0016, the given order only 1.0103 and 1.0008.

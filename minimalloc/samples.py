@@ -9,7 +9,7 @@ All of those files are written by :func:`regenerate` from the catalogue
 below (hand-written rows, or a seeded generator call), so they can be rebuilt
 byte for byte: ``python -m minimalloc.generate --regenerate-samples``.  The
 capacities of generated samples are computed when they are rebuilt: the
-lowest height any baseline allocator (:mod:`minimalloc.heuristics`) reaches,
+lowest height any baseline allocator (:mod:`minimalloc.baselines.allocators`) reaches,
 so those samples are known to be feasible, or the known optimum where there
 is one.
 
@@ -70,7 +70,7 @@ def _hand(rows: list[tuple[str, int, int, int]]) -> Callable[[], Problem]:
 
 
 def _best_baseline(problem: Problem) -> int:
-    from minimalloc.heuristics import allocate, available_allocators
+    from minimalloc.baselines.allocators import allocate, available_allocators
 
     return min(allocate(problem, name).height for name in available_allocators())
 

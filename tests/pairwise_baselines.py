@@ -1,6 +1,6 @@
 """The baseline allocators as they were first written, listing every pair of
 buffers alive together: memory grows with the number of such pairs.  Kept as
-the reference the interval-tree placement of :mod:`minimalloc.heuristics`
+the reference the interval-tree placement of :mod:`minimalloc.baselines.allocators`
 must match offset for offset (it is fast enough for thousands of buffers)."""
 
 from __future__ import annotations

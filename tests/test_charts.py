@@ -114,7 +114,7 @@ def test_hover_index_names_the_buffer_under_any_point():
     )
     gapped = Problem(buffers, 16)
     cases = [(gapped, Solution.from_offsets(gapped, (2, 0)))]
-    from minimalloc import heuristics
+    from minimalloc.baselines import allocators as heuristics
     big, _ = random_problem(10_000, seed=3)
     cases.append((big, heuristics.allocate(big, "greedy_by_size")))
     for problem, solution in cases:
@@ -131,7 +131,7 @@ def test_hover_index_names_the_buffer_under_any_point():
 
 
 def test_big_problems_are_aggregated_with_exact_hover_and_load():
-    from minimalloc import heuristics
+    from minimalloc.baselines import allocators as heuristics
     problem, _ = random_problem(3_000, seed=5)
     solution = heuristics.allocate(problem, "best_fit")
     fig = charts.packing_figure(problem, solution, detail_limit=1_000)

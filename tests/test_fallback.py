@@ -8,8 +8,8 @@ import time
 import pytest
 from reference_data import BENCHMARKS, CAPACITY, needs_shared
 
+from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.formats.csv import read_csv
-from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.model import Buffer, Problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Fallback, Solver, solve

@@ -20,8 +20,8 @@ from app_helpers import (
 )
 
 from app import charts, workflow
+from minimalloc.baselines.allocators import allocate
 from minimalloc.errors import ProblemError
-from minimalloc.heuristics import allocate
 from minimalloc.model import Buffer, Gap, Problem, Solution
 
 pytestmark = pytest.mark.usefixtures("warm_kernel")

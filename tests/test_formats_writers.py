@@ -10,12 +10,12 @@ from pathlib import Path
 import onnx
 import pytest
 
+from minimalloc.baselines.allocators import allocate
 from minimalloc.errors import ProblemError
 from minimalloc.formats import read_problem, reader_name, writer_for, writers
 from minimalloc.formats.chrome_trace import dumps_chrome_trace, write_chrome_trace
 from minimalloc.formats.onnx import read_onnx
 from minimalloc.formats.text_plan import dumps_text_plan, write_text_plan
-from minimalloc.heuristics import allocate
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.validate import validate
 

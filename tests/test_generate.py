@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound, max_load
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
@@ -21,7 +22,6 @@ from minimalloc.generate import (
     perfect_packing_with_solution,
     random_problem,
 )
-from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.model import Problem
 from minimalloc.validate import validate
 

@@ -13,11 +13,7 @@ from pairwise_baselines import pairwise_allocate
 from reference_data import BENCHMARKS, needs_shared
 from test_bounds import small_buffers
 
-from minimalloc.columns import clear_cache
-from minimalloc.errors import ProblemError
-from minimalloc.formats.csv import read_csv
-from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.heuristics import (
+from minimalloc.baselines.allocators import (
     ALLOCATORS,
     allocate,
     allocate_within,
@@ -27,6 +23,10 @@ from minimalloc.heuristics import (
     greedy_by_size,
     register_allocator,
 )
+from minimalloc.columns import clear_cache
+from minimalloc.errors import ProblemError
+from minimalloc.formats.csv import read_csv
+from minimalloc.generate import perfect_packing, random_problem
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.validate import validate
 

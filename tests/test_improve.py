@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
+from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound
 from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.improve import Improver, Step, improve
 from minimalloc.minimize import Minimizer, granularity, minimize
 from minimalloc.model import Buffer, Problem, Solution

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from oracle import brute_force_min_height
 from reference_data import BENCHMARKS, CAPACITY, needs_shared
 
+from minimalloc.baselines.allocators import available_allocators
 from minimalloc.bounds import lower_bound
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
-from minimalloc.heuristics import available_allocators
 from minimalloc.minimize import (
     Minimizer,
     MinimizeResult,

@@ -7,9 +7,9 @@ from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minimalloc.baselines.allocators import _heaviest_moment, peak_first
 from minimalloc.bounds import lower_bound
 from minimalloc.generate import random_problem
-from minimalloc.heuristics import _heaviest_moment, peak_first
 from minimalloc.model import Buffer, Problem
 from minimalloc.peak_window import heaviest_moment
 from minimalloc.validate import validate

@@ -8,8 +8,8 @@ from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minimalloc.baselines.allocators import allocate
 from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.heuristics import allocate
 from minimalloc.improve import Improver
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.ruin import _meeting, recreate_moves, scratch, time_index

@@ -9,10 +9,10 @@ import sys
 import pytest
 from oracle import brute_force_feasible, brute_force_min_height
 
+from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound, max_load
 from minimalloc.errors import ProblemError
 from minimalloc.generate import perfect_packing_with_solution
-from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.model import Buffer, Problem
 from minimalloc.samples import (
     SAMPLES,

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.deadline import Deadline
 from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.heuristics import allocate, available_allocators
 from minimalloc.improve import Runs
 from minimalloc.search import solver as solver_module
 from minimalloc.search.solver import _best_baseline

@@ -445,7 +445,7 @@ def test_memory_does_not_grow_with_the_pairs():
 
     from test_heuristics import overlapping
 
-    from minimalloc.heuristics import first_fit
+    from minimalloc.baselines.allocators import first_fit
 
     peaks = []
     for problem in (overlapping(4000, 20), overlapping(4000, 200)):

@@ -180,7 +180,7 @@ class Solver:
         Notes
         -----
         With ``fallback`` (True, or a callable), the lowest valid baseline
-        allocation (every allocator of :mod:`minimalloc.heuristics`) is
+        allocation (every allocator of :mod:`minimalloc.baselines.allocators`) is
         computed *before* the search starts, within the time limit:
 
         * it is stored in :attr:`baseline` at once, so another thread can see
@@ -434,8 +434,8 @@ def warmup(trace: bool = True) -> float:
     solve(problem, SolverParams(preordering_heuristics=("WAT",)))
     if trace:
         solve(problem, trace=64)  # the traced kernel is a separate compilation
+    from minimalloc.baselines.allocators import allocate, available_allocators
     from minimalloc.bounds import lower_bound, stacking_bound
-    from minimalloc.heuristics import allocate, available_allocators
 
     lower_bound(problem)
     for name in available_allocators():  # the baselines' placement kernel
@@ -644,14 +644,14 @@ def _best_baseline(problem: Problem, capacity: int | None,
     Ties go to the allocator registered first.  With a ``deadline`` (seconds
     or a :class:`Deadline`), allocators not started when it passes are
     skipped and a running one stacks its remaining buffers on top (see
-    :func:`minimalloc.heuristics.allocate_within`); the first allocator always
+    :func:`minimalloc.baselines.allocators.allocate_within`); the first allocator always
     runs, so there is an answer.  The built-in allocators are valid by
     construction unless buffers with fixed offsets collide with each other
     (checked once, on those buffers alone); the answers of registered
     functions are validated.  None if no answer is valid.
     """
+    from minimalloc.baselines.allocators import available_allocators, built_in, prepare
     from minimalloc.deadline import as_deadline
-    from minimalloc.heuristics import available_allocators, built_in, prepare
     from minimalloc.validate import validate
 
     limit = as_deadline(deadline)
@@ -688,7 +688,7 @@ def _run_baseline(problem: Problem, rank: int, name: str,
                   limit: Deadline) -> tuple[int, int, str, Solution] | None:
     """One allocator's answer as ``(height, rank, name, solution)``; None
     if the limit passed before it started (the first one always runs)."""
-    from minimalloc.heuristics import allocate_within
+    from minimalloc.baselines.allocators import allocate_within
 
     if rank and limit.expired():
         return None
