@@ -9,6 +9,7 @@ reference's CSV format, an independent validator, and more.
 (0, 8)
 """
 
+from minimalloc.anytime.improve import Improver, improve
 from minimalloc.baselines.allocators import allocate, allocate_within, available_allocators
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
 from minimalloc.deadline import Deadline
@@ -31,7 +32,6 @@ from minimalloc.formats.torch_snapshot import (
     read_torch_snapshot_with_report,
 )
 from minimalloc.generate import model_trace, perfect_packing, random_problem
-from minimalloc.improve import Improver, improve
 from minimalloc.minimize import Minimizer, MinimizeResult, Probe, minimize
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status

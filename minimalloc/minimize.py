@@ -38,12 +38,12 @@ optimal when it can:
 together, which does not fit in memory on graphs of 10^4 buffers and more,
 and would not finish anyway.  Above :data:`SCALE_THRESHOLD` buffers the
 exact search is skipped: after the baselines,
-:class:`minimalloc.improve.Improver` (greedy moves and the exact engine on
+:class:`minimalloc.anytime.improve.Improver` (greedy moves and the exact engine on
 small neighbourhoods) improves the allocation of
-:func:`minimalloc.peak_window.peak_window_start` (or of
+:func:`minimalloc.anytime.peak_window.peak_window_start` (or of
 :func:`minimalloc.baselines.allocators.peak_first` if no window around the heaviest
 moment could be packed) until the time limit, one run per core
-(:class:`minimalloc.improve.Runs`); the answer is the lower of its result
+(:class:`minimalloc.anytime.improve.Runs`); the answer is the lower of its result
 and the best baseline, and the lower bound is
 :func:`minimalloc.bounds.lower_bound` rounded up to the granularity.  Above
 :data:`MIXED_THRESHOLD` buffers the exact search gets only
@@ -88,6 +88,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.allocators import peak_first
 from minimalloc.bounds import STACK_LIMIT, active_pieces
 from minimalloc.bounds import lower_bound as _lower_bound
@@ -97,7 +98,6 @@ from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.peak_window import peak_window_start
 from minimalloc.search.completeness import incomplete_reason
 from minimalloc.search.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.search.stats import SearchStats
@@ -172,7 +172,7 @@ class MinimizeResult:
         ``height - lower_bound`` (0 when proven optimal).
     method : str
         ``"exact"`` if the search produced the solution, ``"improve"`` if the
-        anytime optimiser (:mod:`minimalloc.improve`) did, else the name of
+        anytime optimiser (:mod:`minimalloc.anytime.improve`) did, else the name of
         the baseline allocator that did.
     probes : tuple of Probe
         Every exact search, in order: ``(capacity, status, seconds)``.
@@ -330,7 +330,7 @@ class Minimizer:
         self.params = params
         self._cancelled = False
         self._run: _Run | None = None
-        self._runs = None  # the running minimalloc.improve.Runs, if any
+        self._runs = None  # the running minimalloc.anytime.improve.Runs, if any
         self._limit: Deadline | None = None  # the big-problem path's bounds and baselines
 
     def cancel(self) -> None:
@@ -428,7 +428,7 @@ class Minimizer:
                 start: Solution | None = None) -> MinimizeResult:
         """``result`` improved by the anytime optimiser for the time left,
         from ``start`` (a valid allocation; by default ``result``'s)."""
-        from minimalloc.improve import Runs
+        from minimalloc.anytime.improve import Runs
 
         left = None if timeout is None else timeout - (time.perf_counter() - started)
         if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):

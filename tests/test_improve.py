@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
+from minimalloc.anytime.improve import Improver, Step, improve
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound
 from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.improve import Improver, Step, improve
 from minimalloc.minimize import Minimizer, granularity, minimize
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.search.solver import _best_baseline

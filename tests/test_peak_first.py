@@ -7,11 +7,11 @@ from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minimalloc.anytime.peak_window import heaviest_moment
 from minimalloc.baselines.allocators import _heaviest_moment, peak_first
 from minimalloc.bounds import lower_bound
 from minimalloc.generate import random_problem
 from minimalloc.model import Buffer, Problem
-from minimalloc.peak_window import heaviest_moment
 from minimalloc.validate import validate
 
 lifespans = st.tuples(st.integers(-20, 20), st.integers(1, 15), st.integers(0, 9))

@@ -9,13 +9,13 @@ from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import minimalloc.peak_window as peak_window
+import minimalloc.anytime.peak_window as peak_window
+from minimalloc.anytime.peak_window import heaviest_moment, peak_window_start
 from minimalloc.bounds import lower_bound
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.generate import random_problem
 from minimalloc.model import Buffer, Problem
-from minimalloc.peak_window import heaviest_moment, peak_window_start
 from minimalloc.validate import ValidationCode, validate
 
 

@@ -8,11 +8,11 @@ from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minimalloc.anytime.improve import Improver
+from minimalloc.anytime.ruin import _meeting, recreate_moves, scratch, time_index
 from minimalloc.baselines.allocators import allocate
 from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.improve import Improver
 from minimalloc.model import Buffer, Problem, Solution
-from minimalloc.ruin import _meeting, recreate_moves, scratch, time_index
 from minimalloc.validate import validate
 
 

@@ -443,7 +443,7 @@ def warmup(trace: bool = True) -> float:
     aligned = Problem([Buffer("a", 0, 2, 3, alignment=4),
                        Buffer("b", 1, 3, 3, alignment=4)])
     stacking_bound(aligned)  # the stacking bound's sweep kernel
-    from minimalloc.improve import Improver
+    from minimalloc.anytime.improve import Improver
 
     start = allocate(problem, "first_fit")  # the anytime optimiser's moves
     Improver(problem, start).recreate(start.height - 1, 0.0)

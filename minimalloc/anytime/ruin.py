@@ -1,6 +1,6 @@
 """Ruin and recreate: cheap greedy moves for the anytime optimiser.
 
-The exact neighbourhood steps of :mod:`minimalloc.improve` re-pack a window
+The exact neighbourhood steps of :mod:`minimalloc.anytime.improve` re-pack a window
 optimally, but each costs a search; once the allocation is within a few per
 cent of its lower bound the buffers that stick out above a target are
 spread over many places, and fixing them one search at a time is too slow.

@@ -9,7 +9,7 @@ neighbourhood search does for scheduling:
 
 1. **Target.**  Pick a capacity ``c`` below the current height ``H``.  The
    buffers whose top (``offset + size``) is above ``c`` must all move down.
-   *Ruin-and-recreate* moves (:mod:`minimalloc.ruin`) go first for a fraction
+   *Ruin-and-recreate* moves (:mod:`minimalloc.anytime.ruin`) go first for a fraction
    of a second: a few dozen buffers around one above ``c`` are taken out and
    put back greedily, thousands of times a second, kept when fewer bytes
    stick out above ``c`` and nothing ends above ``H``.  The buffers still
@@ -48,7 +48,7 @@ with 300 buffers alive at once, where dense spots need an exact re-packing;
 the exact steps alone stall at 1.02 with 100 alive, where the spots above
 the target are too many to fix one search at a time; together they reach
 1.000-1.007 on three of the four traces.  :func:`minimalloc.minimize.minimize`
-starts from :func:`minimalloc.peak_window.peak_window_start` instead, which
+starts from :func:`minimalloc.anytime.peak_window.peak_window_start` instead, which
 does better still.
 
 Costs: each exact step is a few numpy passes over the buffers (``O(n)`` with
@@ -74,10 +74,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from minimalloc.anytime.ruin import recreate_moves, scratch, time_index
 from minimalloc.baselines.allocators import peak_first_rank
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.ruin import recreate_moves, scratch, time_index
 from minimalloc.search.solver import Solver
 from minimalloc.threads import thread_count
 from minimalloc.validate import validate
@@ -113,7 +113,7 @@ LADDER: tuple[Neighbourhood, ...] = (
 #: buffers alive at once take in all of a small problem), at most
 #: ``MAX_RELEASED``.
 MIN_RELEASED, MAX_RELEASED = 16, 1500
-#: Seconds of ruin-and-recreate moves (:mod:`minimalloc.ruin`) before the
+#: Seconds of ruin-and-recreate moves (:mod:`minimalloc.anytime.ruin`) before the
 #: exact steps on each target, in calls of :data:`RECREATE_MOVES` moves.
 #: Measured on random traces of 2 x 10^4 buffers: 0.3 s does better than
 #: 0.1 s (too few moves to spread over the many spots above the target) and
@@ -317,7 +317,7 @@ class Improver:
 
     def recreate(self, target: int, seconds: float,
                  deadline: float | None = None) -> bool:
-        """Ruin-and-recreate moves (:mod:`minimalloc.ruin`) towards
+        """Ruin-and-recreate moves (:mod:`minimalloc.anytime.ruin`) towards
         ``target`` for up to ``seconds`` (at least one call of
         :data:`RECREATE_MOVES` moves), never raising the height; the moved
         buffers are checked against their neighbours and applied as one

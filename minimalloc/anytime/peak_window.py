@@ -18,7 +18,7 @@ The search's difficulty does not grow smoothly with the width (measured: a
 window of 507 buffers not packed in 10 s where one of 607 took 1.3 s), so a
 failed width does not end the trials.
 
-Measured with :class:`minimalloc.improve.Runs` on random traces (height /
+Measured with :class:`minimalloc.anytime.improve.Runs` on random traces (height /
 LOAD): 2.8 x 10^4 buffers with 750 alive at once, 1.003-1.007 in 30 s from
 this start against 1.013-1.015 from peak-first alone; 2 x 10^4 buffers with
 300 alive, LOAD in under 4 s against 1.008-1.011 in 60 s.
