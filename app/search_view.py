@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from app import trace_charts
-from minimalloc.ablation import ablation_table, run_ablation
+from minimalloc.analysis.ablation import ablation_table, run_ablation
 from minimalloc.formats.csv import dumps_csv
 from minimalloc.model import Problem
 from minimalloc.params import TECHNIQUES, SolverParams

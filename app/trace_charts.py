@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.charts import CAPACITY_COLOR, OUTCOME_COLORS, Rects, polygon_xy, rectangles
-from minimalloc.ablation import BASELINE, AblationRow
+from minimalloc.analysis.ablation import BASELINE, AblationRow
 from minimalloc.model import Problem
 from minimalloc.search.trace import OverTime, RunSpan, Snapshot, TreeData
 

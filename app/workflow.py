@@ -23,11 +23,11 @@ from typing import Any
 import pandas as pd
 
 from minimalloc import bounds, generate, samples
+from minimalloc.analysis.explain import explain
+from minimalloc.analysis.minimize import Minimizer
 from minimalloc.baselines import allocators as heuristics
 from minimalloc.errors import ProblemError
-from minimalloc.explain import explain
 from minimalloc.formats.csv import read_csv
-from minimalloc.minimize import Minimizer
 from minimalloc.model import MAX_VALUE, Buffer, Problem, Solution, describe_integer
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, SolveResult
@@ -461,8 +461,9 @@ def run_baselines(problem: Problem, names: Sequence[str]) -> list[Baseline]:
 def explain_infeasible(
     problem: Problem, params: SolverParams, seconds: float
 ) -> Explanation:
-    """Why ``problem`` does not fit its capacity (:func:`minimalloc.explain.explain`),
-    within ``seconds``, in the page's terms."""
+    """Why ``problem`` does not fit its capacity
+    (:func:`minimalloc.analysis.explain.explain`), within ``seconds``, in the
+    page's terms."""
     found = explain(problem, timeout=seconds, params=params)
     proven = found.min_capacity is not None
     return Explanation(
@@ -600,12 +601,12 @@ class Job:
         return shown
 
     def minimizer_progress(self):
-        """The minimiser's :class:`minimalloc.minimize.Progress` (None before
+        """The minimiser's :class:`minimalloc.analysis.minimize.Progress` (None before
         and after it runs, or with a library that does not report it)."""
         return getattr(self.minimizer, "progress", None)
 
     def _minimise(self) -> None:
-        """Smallest capacity with :class:`minimalloc.minimize.Minimizer`: bounds,
+        """Smallest capacity with :class:`minimalloc.analysis.minimize.Minimizer`: bounds,
         a baseline to start from, probes with growing budgets; Stop keeps the
         best found so far."""
         outcome = self.outcome

@@ -9,12 +9,13 @@ reference's CSV format, an independent validator, and more.
 (0, 8)
 """
 
+from minimalloc.analysis.explain import Explanation, explain
+from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, minimize
 from minimalloc.anytime.improve import Improver, improve
 from minimalloc.baselines.allocators import allocate, allocate_within, available_allocators
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
-from minimalloc.explain import Explanation, explain
 from minimalloc.formats import read_problem
 from minimalloc.formats.chrome_trace import dumps_chrome_trace, write_chrome_trace
 from minimalloc.formats.csv import (
@@ -32,7 +33,6 @@ from minimalloc.formats.torch_snapshot import (
     read_torch_snapshot_with_report,
 )
 from minimalloc.generate import model_trace, perfect_packing, random_problem
-from minimalloc.minimize import Minimizer, MinimizeResult, Probe, minimize
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.samples import list_samples, load_sample

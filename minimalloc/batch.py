@@ -218,7 +218,7 @@ def make_tasks(problems: Iterable[str | os.PathLike | Problem] | Mapping[str, Pr
         named.extend((p, p) for p in expand_inputs(pending_paths))
     names = _solution_names([name for name, _ in named])
     if mode == "ablation":
-        from minimalloc.ablation import variants
+        from minimalloc.analysis.ablation import variants
 
         kinds = variants()
     else:
@@ -332,7 +332,7 @@ def _search_outcome(row: dict[str, object], problem: Problem, status: Status,
 
 
 def _minimize(task: Task, problem: Problem, row: dict[str, object]) -> Solution:
-    from minimalloc.minimize import minimize
+    from minimalloc.analysis.minimize import minimize
 
     result = minimize(problem, task.timeout, task.params)
     row.update(nodes=result.stats.nodes, backtracks=result.stats.backtracks,
@@ -343,7 +343,7 @@ def _minimize(task: Task, problem: Problem, row: dict[str, object]) -> Solution:
 
 
 def _ablation(task: Task, problem: Problem, row: dict[str, object]) -> Solution | None:
-    from minimalloc.ablation import run_variant
+    from minimalloc.analysis.ablation import run_variant
     from minimalloc.bounds import lower_bound
 
     _need_capacity(problem, "the ablation study")

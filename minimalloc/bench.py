@@ -7,7 +7,7 @@ reference's (the same offsets as its output file *and* the same backtrack
 count as ``REFERENCE.md``) and the ratio of our time to the reference's.
 Then the costs of a process: JIT compilation with a cold cache, the start of
 a whole ``minimalloc`` command with a warm cache, and peak memory.  Then,
-when :mod:`minimalloc.minimize` is present, the minimiser on A-K with no
+when :mod:`minimalloc.analysis.minimize` is present, the minimiser on A-K with no
 capacity, against the reference's solve times and the heights of other
 allocators.  With ``--ablation`` (``make bench`` gives it), the paper's ablation
 table (each technique switched off in turn, 20 s per variant) over A-K, run
@@ -375,8 +375,8 @@ def report_process(shared: Path, runs: int, jit: bool, start: bool) -> None:
 
 def report_minimize(shared: Path, names: list[str], reference: Reference,
                     timeout: float) -> None:
+    from minimalloc.analysis.minimize import minimize
     from minimalloc.formats.csv import read_csv
-    from minimalloc.minimize import minimize
 
     print(f"Minimiser with no capacity ({timeout:g} s limit per instance; ratio = "
           "seconds / (2 x the reference's solve time), where the optimum is known to "
@@ -439,7 +439,7 @@ def report_ablation(shared: Path, names: list[str], reference_text: str,
                     timeout: float, workers: int | None, output: Path | None) -> None:
     """The paper's ablation table over ``names``, run by :mod:`minimalloc.batch`
     on local processes (one variant of one instance per task)."""
-    from minimalloc.ablation import BASELINE, variants
+    from minimalloc.analysis.ablation import BASELINE, variants
     from minimalloc.batch import run
 
     count = workers or os.cpu_count() or 1
@@ -492,7 +492,7 @@ _ANYTIME_CODE = """
 import json, resource, sys, time
 from minimalloc.bounds import lower_bound
 from minimalloc.generate import random_problem
-from minimalloc.minimize import minimize
+from minimalloc.analysis.minimize import minimize
 from minimalloc.search.solver import warmup
 from minimalloc.validate import validate
 n, seed, life, timeout = {n}, {seed}, {life}, {timeout}
@@ -679,10 +679,11 @@ def _bench(args: argparse.Namespace) -> int:
     report_process(shared, runs, jit=not args.no_jit, start=not args.no_start)
     if not args.no_minimize:
         try:
-            import minimalloc.minimize  # noqa: F401
+            import minimalloc.analysis.minimize  # noqa: F401
         except ImportError:
             print()
-            print("Minimiser: minimalloc.minimize is not available; section skipped")
+            print("Minimiser: minimalloc.analysis.minimize is not available; "
+                  "section skipped")
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)

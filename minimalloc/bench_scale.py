@@ -104,10 +104,10 @@ def _pairs(problem) -> tuple[int, int]:
 
 def _measure(path: str, timeout: float) -> dict[str, object]:
     """Worker: every phase on the problem in ``path``, one after the other."""
+    from minimalloc.analysis.minimize import minimize
     from minimalloc.baselines.allocators import allocate, available_allocators
     from minimalloc.bounds import lower_bound, max_load
     from minimalloc.formats.csv import read_csv
-    from minimalloc.minimize import minimize
     from minimalloc.search.solver import warmup
     from minimalloc.validate import validate
 

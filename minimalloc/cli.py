@@ -736,7 +736,7 @@ class Progress:
         self._bar.set_description_str(f"{self.label} {elapsed:7.1f} s  {details}")
 
     def report_bounds(self, elapsed: float, height: int, lower_bound: int) -> None:
-        """An ``on_progress`` for :func:`minimalloc.minimize.minimize`."""
+        """An ``on_progress`` for :func:`minimalloc.analysis.minimize.minimize`."""
         gap = height - lower_bound
         share = f" ({100.0 * gap / lower_bound:.2f} %)" if lower_bound else ""
         self.details = (f"best height {height:,}  lower bound {lower_bound:,}  "
@@ -823,7 +823,7 @@ def _minimize(data: _Input, values: dict[str, object], params: SolverParams,
     capacity = problem.capacity
     # Without --timeout the minimiser's own default limit applies; --timeout=inf
     # lifts it (then the answer is always proven optimal).
-    from minimalloc.minimize import Minimizer
+    from minimalloc.analysis.minimize import Minimizer
 
     minimizer = Minimizer(params)
     progress = Progress("minimise")
@@ -891,7 +891,7 @@ def _explain(data: _Input, values: dict[str, object], params: SolverParams,
              output: Path | None) -> int:
     problem = data.problem
     # Without --timeout, explain's own default limit applies.
-    from minimalloc.explain import explain
+    from minimalloc.analysis.explain import explain
 
     progress = Progress("explain")
     if values["timeout_given"] and values["timeout"] is not None:
@@ -1042,7 +1042,7 @@ def _import_command(args: Sequence[str]) -> int:
 
 
 def _ablation(args: Sequence[str]) -> int:
-    from minimalloc.ablation import ablation_table, run_ablation
+    from minimalloc.analysis.ablation import ablation_table, run_ablation
 
     values, _ = _parse_flags(args, _ABLATION_FLAGS)
     capacity = _capacity(values, required=not values["sample"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from minimalloc import Buffer, Problem, SolverParams, Status, validate
-from minimalloc.ablation import BASELINE, AblationRow, ablation_table, run_ablation
+from minimalloc.analysis.ablation import BASELINE, AblationRow, ablation_table, run_ablation
 from minimalloc.errors import ProblemError
 from minimalloc.params import TECHNIQUES
 

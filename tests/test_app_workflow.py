@@ -181,7 +181,7 @@ def test_json_export_round_trips_the_problem_and_offsets():
 
 
 def test_probe_rows_one_per_capacity_with_budget():
-    from minimalloc.minimize import Probe
+    from minimalloc.analysis.minimize import Probe
     from minimalloc.params import Status
 
     probes = [Probe(100, Status.TIMEOUT, 0.5, 0.5), Probe(120, Status.OK, 0.1, 0.5),

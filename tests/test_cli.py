@@ -493,7 +493,7 @@ def test_minimize_above_the_capacity(capsys, tmp_path):
 
 
 def test_minimize_passes_the_time_limit(capsys, monkeypatch):
-    minimize_module = importlib.import_module("minimalloc.minimize")
+    minimize_module = importlib.import_module("minimalloc.analysis.minimize")
     seen = []
     real = minimize_module.Minimizer.minimize
 

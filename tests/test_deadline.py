@@ -15,11 +15,11 @@ import time
 import numpy as np
 import pytest
 
+from minimalloc.analysis.explain import explain
+from minimalloc.analysis.minimize import Minimizer, minimize
 from minimalloc.bounds import lower_bound, max_load, stacking_bound
 from minimalloc.deadline import Deadline
-from minimalloc.explain import explain
 from minimalloc.generate import random_problem
-from minimalloc.minimize import Minimizer, minimize
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, warmup
 from minimalloc.validate import validate

@@ -9,10 +9,10 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, shape_inference
 
+from minimalloc.analysis.minimize import minimize
 from minimalloc.bounds import max_load
 from minimalloc.errors import ProblemError
 from minimalloc.formats.onnx import read_onnx
-from minimalloc.minimize import minimize
 from minimalloc.validate import validate
 
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"

@@ -8,6 +8,7 @@ import pickletools
 
 import pytest
 
+from minimalloc.analysis.minimize import minimize
 from minimalloc.bounds import max_load
 from minimalloc.errors import ProblemError
 from minimalloc.formats.torch_snapshot import (
@@ -15,7 +16,6 @@ from minimalloc.formats.torch_snapshot import (
     read_torch_snapshot,
     read_torch_snapshot_with_report,
 )
-from minimalloc.minimize import minimize
 from minimalloc.validate import validate
 
 USER = {"filename": "/home/me/train.py", "line": 42, "name": "forward"}

@@ -8,17 +8,17 @@ import threading
 
 import pytest
 
+from minimalloc.analysis.minimize import Minimizer, granularity, minimize
 from minimalloc.anytime.improve import Improver, Step, improve
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound
 from minimalloc.generate import perfect_packing, random_problem
-from minimalloc.minimize import Minimizer, granularity, minimize
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.search.solver import _best_baseline
 from minimalloc.validate import validate
 
 # The module, not the function the package exports under the same name.
-minimize_module = importlib.import_module("minimalloc.minimize")
+minimize_module = importlib.import_module("minimalloc.analysis.minimize")
 
 
 def _best(problem: Problem) -> Solution:

@@ -12,11 +12,7 @@ from hypothesis import strategies as st
 from oracle import brute_force_min_height
 from reference_data import BENCHMARKS, CAPACITY, needs_shared
 
-from minimalloc.baselines.allocators import available_allocators
-from minimalloc.bounds import lower_bound
-from minimalloc.errors import ProblemError
-from minimalloc.formats.csv import read_csv
-from minimalloc.minimize import (
+from minimalloc.analysis.minimize import (
     Minimizer,
     MinimizeResult,
     Probe,
@@ -24,6 +20,10 @@ from minimalloc.minimize import (
     minimize,
     stacking_bound,
 )
+from minimalloc.baselines.allocators import available_allocators
+from minimalloc.bounds import lower_bound
+from minimalloc.errors import ProblemError
+from minimalloc.formats.csv import read_csv
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.validate import validate
@@ -357,7 +357,7 @@ def test_stacking_bound_beats_the_load_with_alignment():
 def test_probes_have_budgets_without_a_time_limit(monkeypatch):
     """timeout=None: no probe may run unbounded (one hard capacity would
     stall the whole run), and the answer is still proven."""
-    minimize_module = importlib.import_module("minimalloc.minimize")
+    minimize_module = importlib.import_module("minimalloc.analysis.minimize")
     from minimalloc import samples
     from minimalloc.params import Status
     from minimalloc.search.stats import SearchStats
@@ -382,7 +382,7 @@ def test_probes_have_budgets_without_a_time_limit(monkeypatch):
 def test_progress_names_the_capacity_being_probed():
     import threading
 
-    minimize_module = importlib.import_module("minimalloc.minimize")
+    minimize_module = importlib.import_module("minimalloc.analysis.minimize")
     from minimalloc import samples
 
     problem = samples.load_sample("load_not_enough")

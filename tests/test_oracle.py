@@ -31,9 +31,9 @@ from oracle import (
 )
 
 from minimalloc import Buffer, Gap, Problem, ProblemError, SolverParams, Status, iis, solve
+from minimalloc.analysis.explain import explain
+from minimalloc.analysis.minimize import minimize, stacking_bound
 from minimalloc.bounds import lower_bound
-from minimalloc.explain import explain
-from minimalloc.minimize import minimize, stacking_bound
 from minimalloc.params import HEURISTIC_KEYS, TECHNIQUES
 from minimalloc.search.completeness import incomplete_reason
 

@@ -147,7 +147,7 @@ def test_landmarks_reach_the_interesting_parts(alignment):
 def test_figures_leave_the_background_to_the_theme(alignment):
     """No white plot area in dark mode: no figure fixes its backgrounds."""
     from app import trace_charts
-    from minimalloc.ablation import BASELINE, AblationRow
+    from minimalloc.analysis.ablation import BASELINE, AblationRow
     from minimalloc.params import Status
     from minimalloc.search.trace import section_times
 

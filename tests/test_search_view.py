@@ -345,7 +345,7 @@ def test_tree_layout_centres_parents_over_children():
 
 def test_ablation_figure_uses_log_scales():
     from app.trace_charts import ablation_figure
-    from minimalloc.ablation import BASELINE, AblationRow
+    from minimalloc.analysis.ablation import BASELINE, AblationRow
     from minimalloc.params import Status
 
     rows = [AblationRow(BASELINE, Status.OK, 0.01, 10, 0),

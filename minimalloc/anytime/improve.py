@@ -47,7 +47,7 @@ traces, 60 s from the best baseline): the moves alone stall at 1.03 x LOAD
 with 300 buffers alive at once, where dense spots need an exact re-packing;
 the exact steps alone stall at 1.02 with 100 alive, where the spots above
 the target are too many to fix one search at a time; together they reach
-1.000-1.007 on three of the four traces.  :func:`minimalloc.minimize.minimize`
+1.000-1.007 on three of the four traces.  :func:`minimalloc.analysis.minimize.minimize`
 starts from :func:`minimalloc.anytime.peak_window.peak_window_start` instead, which
 does better still.
 
@@ -150,7 +150,7 @@ class Improver:
         A proven lower bound on the height: the improver stops there.
     granularity : int
         Every height probed is a multiple of this (see
-        :func:`minimalloc.minimize.granularity`); 1 is always safe.
+        :func:`minimalloc.analysis.minimize.granularity`); 1 is always safe.
     params : SolverParams, optional
         Switches and heuristics for the sub-problem searches (``timeout`` and
         ``minimize_capacity`` are ignored).

@@ -10,7 +10,7 @@
   every smaller part of it can: removing any one buffer makes the rest fit.
   Those are the buffers to shrink, split or reschedule.
 * **The capacity that would do.**  The smallest capacity the whole problem
-  fits in (:func:`minimalloc.minimize.minimize`), and the smallest for the
+  fits in (:func:`minimalloc.analysis.minimize.minimize`), and the smallest for the
   subset.
 
 Finding the subset faster than the reference's one-by-one deletion filter
@@ -60,11 +60,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minimalloc.bounds import load_profile, lower_bound, max_load, overloaded, peak_times
-from minimalloc.columns import buffer_columns
-from minimalloc.deadline import Deadline
-from minimalloc.errors import ProblemError
-from minimalloc.minimize import (
+from minimalloc.analysis.minimize import (
     MinimizeResult,
     _check_fixed,
     _Exact,
@@ -72,6 +68,10 @@ from minimalloc.minimize import (
     minimize,
     stacking_bound,
 )
+from minimalloc.bounds import load_profile, lower_bound, max_load, overloaded, peak_times
+from minimalloc.columns import buffer_columns
+from minimalloc.deadline import Deadline
+from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.search.solver import _best_baseline
