@@ -22,12 +22,14 @@ from typing import Any
 
 import pandas as pd
 
-from minimalloc import bounds, generate, samples
+from minimalloc import bounds
 from minimalloc.analysis.explain import explain
 from minimalloc.analysis.minimize import Minimizer
 from minimalloc.baselines import allocators as heuristics
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
+from minimalloc.generate import problems as generate
+from minimalloc.generate import samples
 from minimalloc.model import MAX_VALUE, Buffer, Problem, Solution, describe_integer
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, SolveResult
@@ -282,7 +284,7 @@ _MINIMUMS = {"n": 1, "layers": 1, "width": 1, "height": 1, "dtype_bytes": 1, "ho
 
 
 def generator_params() -> dict[str, list[GeneratorParam]]:
-    """The generators of :mod:`minimalloc.generate` and their parameters
+    """The generators of :mod:`minimalloc.generate.problems` and their parameters
     (``seed`` and ``capacity`` excluded: the page has its own)."""
 
     choices = {

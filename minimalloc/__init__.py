@@ -32,10 +32,10 @@ from minimalloc.formats.torch_snapshot import (
     read_torch_snapshot,
     read_torch_snapshot_with_report,
 )
-from minimalloc.generate import model_trace, perfect_packing, random_problem
+from minimalloc.generate.problems import model_trace, perfect_packing, random_problem
+from minimalloc.generate.samples import list_samples, load_sample
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.samples import list_samples, load_sample
 from minimalloc.search.solver import Fallback, Solver, SolveResult, iis, solve, warmup
 from minimalloc.search.stats import RoundRecord, SearchStats
 from minimalloc.validate import ValidationCode, ValidationResult, conflicts, validate

@@ -422,7 +422,7 @@ def _os_message(error: OSError) -> str:
 
 def _generate(args: Sequence[str]) -> int:
     try:
-        from minimalloc.generate import main_generate
+        from minimalloc.generate.problems import main_generate
     except ImportError:
         _error("the generate subcommand is not available in this installation")
         return EXIT_USAGE
@@ -460,7 +460,7 @@ def _read_input(values: dict[str, object], capacity: int | None) -> _Input:
 
 def _sample_names() -> list[str]:
     try:
-        from minimalloc.samples import list_samples
+        from minimalloc.generate.samples import list_samples
     except ImportError:
         return []
     try:
@@ -474,7 +474,7 @@ def _list_samples() -> int:
     if not names:
         print("no sample problems in this installation")
         return EXIT_OK
-    from minimalloc.samples import sample_info
+    from minimalloc.generate.samples import sample_info
 
     rows = []
     for name in names:
@@ -496,7 +496,7 @@ def _read_sample(name: str, capacity: int | None) -> _Input:
         close = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise UsageError(f"--sample: unknown sample '{name}'{hint}; known: {known}")
-    from minimalloc.samples import SAMPLES_DIR, sample_info
+    from minimalloc.generate.samples import SAMPLES_DIR, sample_info
 
     info = sample_info(name)
     if capacity is None and info.get("capacity"):

@@ -3,7 +3,7 @@ tests of the optimiser's pieces (starts, moves)."""
 
 from __future__ import annotations
 
-from minimalloc.generate import random_problem
+from minimalloc.generate.problems import random_problem
 from minimalloc.model import Problem
 
 

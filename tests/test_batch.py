@@ -22,7 +22,7 @@ import pytest
 from minimalloc import batch
 from minimalloc.bounds import lower_bound
 from minimalloc.formats.csv import read_csv, write_csv
-from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.search.solver import warmup
 from minimalloc.validate import validate
 

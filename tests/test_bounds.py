@@ -22,7 +22,7 @@ from minimalloc.bounds import (
 )
 from minimalloc.columns import clear_cache
 from minimalloc.errors import ProblemError
-from minimalloc.generate import random_problem
+from minimalloc.generate.problems import random_problem
 from minimalloc.model import Buffer, Gap, Problem
 
 

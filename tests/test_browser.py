@@ -264,8 +264,9 @@ def test_sixty_thousand_buffers(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     from app import charts
-    from minimalloc import bounds, generate
+    from minimalloc import bounds
     from minimalloc.formats.csv import dumps_csv
+    from minimalloc.generate import problems as generate
 
     # About 8 buffers alive at once: the baselines take seconds, not minutes.
     # Aligned, so that the optimiser cannot prove its answer and runs for the

@@ -19,7 +19,7 @@ from minimalloc.analysis.explain import explain
 from minimalloc.analysis.minimize import Minimizer, minimize
 from minimalloc.bounds import lower_bound, max_load, stacking_bound
 from minimalloc.deadline import Deadline
-from minimalloc.generate import random_problem
+from minimalloc.generate.problems import random_problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, warmup
 from minimalloc.validate import validate

@@ -12,7 +12,7 @@ from oracle import brute_force_feasible, brute_force_min_height
 from minimalloc.analysis.explain import Explanation, explain
 from minimalloc.bounds import load_profile, lower_bound, max_load
 from minimalloc.errors import ProblemError
-from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import Status
 from minimalloc.search.solver import solve
@@ -248,7 +248,7 @@ def test_partitions_without_listing_overlaps_match_the_sweep():
     # explain finds the partitions by sorting lifespans (O(n) memory); they
     # must be the sweep's, gaps and all.
     from minimalloc.analysis.explain import _Explainer
-    from minimalloc.generate import random_problem
+    from minimalloc.generate.problems import random_problem
     from minimalloc.search.sweep import sweep
 
     for seed in range(60):

@@ -12,7 +12,7 @@ from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound, max_load
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
-from minimalloc.generate import (
+from minimalloc.generate.problems import (
     GENERATORS,
     MODEL_KINDS,
     generate,

@@ -26,7 +26,7 @@ from minimalloc.baselines.allocators import (
 from minimalloc.columns import clear_cache
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
-from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.validate import validate
 

@@ -12,7 +12,7 @@ from minimalloc.analysis.minimize import Minimizer, granularity, minimize
 from minimalloc.anytime.improve import Improver, Step, improve
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound
-from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.search.solver import _best_baseline
 from minimalloc.validate import validate

@@ -358,7 +358,7 @@ def test_probes_have_budgets_without_a_time_limit(monkeypatch):
     """timeout=None: no probe may run unbounded (one hard capacity would
     stall the whole run), and the answer is still proven."""
     minimize_module = importlib.import_module("minimalloc.analysis.minimize")
-    from minimalloc import samples
+    from minimalloc.generate import samples
     from minimalloc.params import Status
     from minimalloc.search.stats import SearchStats
 
@@ -383,7 +383,7 @@ def test_progress_names_the_capacity_being_probed():
     import threading
 
     minimize_module = importlib.import_module("minimalloc.analysis.minimize")
-    from minimalloc import samples
+    from minimalloc.generate import samples
 
     problem = samples.load_sample("load_not_enough")
     minimizer = minimize_module.Minimizer()

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from minimalloc.anytime.peak_window import heaviest_moment
 from minimalloc.baselines.allocators import _heaviest_moment, peak_first
 from minimalloc.bounds import lower_bound
-from minimalloc.generate import random_problem
+from minimalloc.generate.problems import random_problem
 from minimalloc.model import Buffer, Problem
 from minimalloc.validate import validate
 

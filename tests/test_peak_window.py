@@ -14,7 +14,7 @@ from minimalloc.anytime.peak_window import heaviest_moment, peak_window_start
 from minimalloc.bounds import lower_bound
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
-from minimalloc.generate import random_problem
+from minimalloc.generate.problems import random_problem
 from minimalloc.model import Buffer, Problem
 from minimalloc.validate import ValidationCode, validate
 

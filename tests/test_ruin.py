@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from minimalloc.anytime.improve import Improver
 from minimalloc.anytime.ruin import _meeting, recreate_moves, scratch, time_index
 from minimalloc.baselines.allocators import allocate
-from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.validate import validate
 

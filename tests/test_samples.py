@@ -12,9 +12,8 @@ from oracle import brute_force_feasible, brute_force_min_height
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound, max_load
 from minimalloc.errors import ProblemError
-from minimalloc.generate import perfect_packing_with_solution
-from minimalloc.model import Buffer, Problem
-from minimalloc.samples import (
+from minimalloc.generate.problems import perfect_packing_with_solution
+from minimalloc.generate.samples import (
     SAMPLES,
     SAMPLES_DIR,
     list_samples,
@@ -22,6 +21,7 @@ from minimalloc.samples import (
     regenerate,
     sample_info,
 )
+from minimalloc.model import Buffer, Problem
 from minimalloc.validate import validate
 
 NAMES = [sample.name for sample in SAMPLES]

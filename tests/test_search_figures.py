@@ -8,7 +8,7 @@ import pytest
 
 from app.trace_charts import display_outcomes, tree_figure, tree_layout
 from minimalloc import SolverParams, solve
-from minimalloc.samples import load_sample
+from minimalloc.generate.samples import load_sample
 from minimalloc.search.trace import TraceReplay, over_time, search_tree
 
 GIVEN_UP = "piece solved, later given up"

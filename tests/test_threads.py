@@ -10,7 +10,7 @@ import pytest
 from minimalloc.anytime.improve import Runs
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.deadline import Deadline
-from minimalloc.generate import perfect_packing, random_problem
+from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.search import solver as solver_module
 from minimalloc.search.solver import _best_baseline
 from minimalloc.threads import MAX_THREADS, THREADS_VARIABLE, thread_count

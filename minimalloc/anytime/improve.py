@@ -56,7 +56,7 @@ a small constant: time-overlap masks) plus a search on the sub-problem; a
 move costs about the number of buffers it moves times their neighbours in
 time; memory is ``O(n)`` plus the sub-problem's pairs.
 
->>> from minimalloc.generate import perfect_packing
+>>> from minimalloc.generate.problems import perfect_packing
 >>> from minimalloc.baselines.allocators import allocate
 >>> problem = perfect_packing(60, seed=1, width=40, height=64).with_capacity(None)
 >>> start = allocate(problem, "first_fit")

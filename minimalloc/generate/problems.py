@@ -18,7 +18,7 @@ name          what it makes
 
 The command ``minimalloc generate KIND ...`` (:func:`main_generate`) writes
 one as CSV; ``python -m minimalloc.generate --regenerate-samples`` rebuilds
-the files in ``sample_problems/`` (see :mod:`minimalloc.samples`).
+the files in ``sample_problems/`` (see :mod:`minimalloc.generate.samples`).
 
 >>> p = random_problem(5, seed=1)
 >>> p == random_problem(5, seed=1), p == random_problem(5, seed=2)
@@ -787,7 +787,7 @@ def main_generate(argv: list[str]) -> int:
     except SystemExit as stop:  # --help
         return int(stop.code or 0)
     if args.regenerate_samples is not None:
-        from minimalloc.samples import regenerate
+        from minimalloc.generate.samples import regenerate
 
         written = regenerate(args.regenerate_samples or None)
         print(f"wrote {len(written)} files to {written[0].parent}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """The scale section of the benchmark: model-like traces of 10^4 to 10^6 buffers.
 
 ``python -m minimalloc.bench --only scale`` runs it alone.  For each size a
-training trace of a transformer (:func:`minimalloc.generate.model_trace`,
+training trace of a transformer (:func:`minimalloc.generate.problems.model_trace`,
 kind ``training``: forward activations alive until the backward pass, weight
 gradients until the optimiser step, so hundreds to thousands of buffers alive
 at once, alignment 8) is generated and written as CSV by one process; then a
@@ -58,7 +58,7 @@ def memory_limit_mib(buffers: int) -> int:
 def scale_trace(buffers: int, blocks: int = 192, seed: int = 0):
     """A training trace of about ``buffers`` buffers (``blocks`` transformer
     blocks, as many micro-batches as it takes; alignment 8)."""
-    from minimalloc.generate import model_trace
+    from minimalloc.generate.problems import model_trace
 
     micro_batches = max(1, round(buffers / (_PER_BLOCK * blocks)))
     return model_trace(blocks, seed=seed, kind="training", micro_batches=micro_batches,

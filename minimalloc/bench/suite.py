@@ -480,7 +480,7 @@ def report_ablation(shared: Path, names: list[str], reference_text: str,
 
 
 #: The anytime optimiser's cases: (buffers, seed, mean lifetime) of
-#: :func:`minimalloc.generate.random_problem` with ``horizon = buffers``, so
+#: :func:`minimalloc.generate.problems.random_problem` with ``horizon = buffers``, so
 #: about ``mean lifetime`` buffers are alive at once; their best baselines are
 #: 3-7 % above LOAD.  The last has about as many pairs alive together per
 #: buffer as the densest graph of the scale issue (28,526 buffers, 4.3 x 10^7
@@ -491,7 +491,7 @@ ANYTIME_CASES = ((10_000, 2, 300.0), (10_000, 1, 100.0), (20_000, 3, 300.0),
 _ANYTIME_CODE = """
 import json, resource, sys, time
 from minimalloc.bounds import lower_bound
-from minimalloc.generate import random_problem
+from minimalloc.generate.problems import random_problem
 from minimalloc.analysis.minimize import minimize
 from minimalloc.search.solver import warmup
 from minimalloc.validate import validate

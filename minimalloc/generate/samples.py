@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: Where the sample files live (next to the package, in the source tree).
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_problems"
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "sample_problems"
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def _call(
     text = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
 
     def build() -> Problem:
-        from minimalloc import generate
+        from minimalloc.generate import problems as generate
 
         return getattr(generate, function)(*args, **kwargs)
 
@@ -239,10 +239,11 @@ def _markdown(rows: list[tuple[Sample, Problem, int]]) -> str:
         "",
         "Small, curated problems, each teaching one thing.  The CSV format has no",
         "capacity, so it is given here (and in `index.csv`, which",
-        "`minimalloc.samples.load_sample(name)` reads).  Every file is written by",
-        "`python -m minimalloc.generate --regenerate-samples` from the catalogue in",
-        "`minimalloc/samples.py`; the last column is the exact call that made it, with",
-        "the functions of `minimalloc.generate`.  This file is generated too.",
+        "`minimalloc.generate.samples.load_sample(name)` reads).  Every file is",
+        "written by `python -m minimalloc.generate --regenerate-samples` from the",
+        "catalogue in `minimalloc/generate/samples.py`; the last column is the exact",
+        "call that made it, with the functions of `minimalloc.generate.problems`.",
+        "This file is generated too.",
         "",
         "The capacity of a generated sample is the lowest height any baseline",
         "allocator reaches (so a solution is known to exist; the exact solver may do",
