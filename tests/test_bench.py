@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from reference_data import BENCHMARKS, needs_shared
 
-from minimalloc import bench
+from minimalloc.bench import suite as bench
 
 SHARED = BENCHMARKS.parent
 REFERENCE_MD = BENCHMARKS / "reference" / "REFERENCE.md"

@@ -147,7 +147,7 @@ def _measure(path: str, timeout: float) -> dict[str, object]:
 
 
 def _worker(argv: Sequence[str]) -> int:
-    """``python -m minimalloc.bench_scale generate N BLOCKS PATH`` or
+    """``python -m minimalloc.bench.scale generate N BLOCKS PATH`` or
     ``... measure PATH TIMEOUT MIB``: prints one JSON line."""
     if argv[0] == "generate":
         print(json.dumps(_generate(int(argv[1]), int(argv[2]), argv[3])))
@@ -161,7 +161,7 @@ def _worker(argv: Sequence[str]) -> int:
 
 
 def _run(args: list[str], limit: float) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-m", "minimalloc.bench_scale", *args],
+    done = subprocess.run([sys.executable, "-m", "minimalloc.bench.scale", *args],
                           capture_output=True, text=True, timeout=limit, check=False)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]

@@ -13,7 +13,7 @@ allocators.  With ``--ablation`` (``make bench`` gives it), the paper's ablation
 table (each technique switched off in turn, 20 s per variant) over A-K, run
 by :mod:`minimalloc.batch` on every local core (``--only ablation`` for just
 that).  ``--trace-overhead`` also compares solves with and without the
-search trace.  Last, the scale section (:mod:`minimalloc.bench_scale`):
+search trace.  Last, the scale section (:mod:`minimalloc.bench.scale`):
 training traces of 10^4 to 10^6 buffers, bounds, baselines, validation and
 the minimiser in fresh processes, with their time and memory (``--only
 scale`` runs it alone, ``--no-scale`` skips it).
@@ -50,7 +50,7 @@ __all__ = ["main"]
 
 CAPACITY = 1048576
 INSTANCES = tuple("ABCDEFGHIJK")
-DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DEFAULT_SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 #: The warm-cache start of a whole command must stay below this.
 START_LIMIT_SECONDS = 2.0
 TRACE_EVENTS = 100_000
@@ -619,7 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scale(args: argparse.Namespace) -> int:
-    from minimalloc.bench_scale import report_scale
+    from minimalloc.bench.scale import report_scale
 
     try:
         sizes = [int(x) for x in args.scale_sizes.split(",") if x.strip()]
