@@ -63,8 +63,8 @@ from minimalloc.errors import ProblemError
 from minimalloc.formats import read_problem as read_any
 from minimalloc.formats import readers
 from minimalloc.formats.csv import dumps_csv, read_csv_with_layout
+from minimalloc.formats.output import write_text
 from minimalloc.model import Problem, Solution
-from minimalloc.outputs import write_text
 from minimalloc.params import SolverParams, Status
 
 if TYPE_CHECKING:

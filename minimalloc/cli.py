@@ -28,7 +28,7 @@ when interrupted.  Output files are written to a temporary name and renamed,
 so they are never half-written, and are left untouched on failure; an output
 that is a symbolic link has its target written, and a FIFO or a device (such
 as ``/dev/null``) is written directly, never replaced by a file (see
-:mod:`minimalloc.outputs`).
+:mod:`minimalloc.formats.output`).
 
 On a terminal, runs that take more than a moment (a solve, ``--minimize``,
 ``--explain``) show a live progress line on stderr (elapsed time; nodes, or
@@ -996,7 +996,7 @@ def _write_output(data: _Input, values: dict[str, object], solution,
     """Write the plan in the chosen format, never half-written."""
     from minimalloc.formats import writers
     from minimalloc.formats.csv import write_csv
-    from minimalloc.outputs import write_text
+    from minimalloc.formats.output import write_text
 
     kind = _output_format(values, output)
     if kind == "csv":

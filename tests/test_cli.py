@@ -399,7 +399,7 @@ def test_missing_output_folder(capsys, tmp_path):
 
 
 def test_failed_write_names_the_output(capsys, tmp_path, monkeypatch):
-    outputs = importlib.import_module("minimalloc.outputs")
+    outputs = importlib.import_module("minimalloc.formats.output")
 
     def refuse(target, write, encoding, mode):
         raise PermissionError(13, "Permission denied", str(tmp_path / ".out.csv.x.tmp"))

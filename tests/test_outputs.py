@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from minimalloc.outputs import write_output
+from minimalloc.formats.output import write_output
 
 
 def write_text(path: Path | str, text: str) -> None:

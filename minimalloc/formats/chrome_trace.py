@@ -25,8 +25,8 @@ import os
 from typing import IO, Any, Union
 
 from minimalloc.errors import ProblemError
+from minimalloc.formats.output import write_text
 from minimalloc.model import Problem, Solution
-from minimalloc.outputs import write_text
 
 __all__ = ["FORMAT", "dumps", "dumps_chrome_trace", "write_chrome_trace"]
 

@@ -70,6 +70,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv_fast import read_plain
+from minimalloc.formats.output import write_output
 from minimalloc.model import (
     Buffer,
     Gap,
@@ -78,7 +79,6 @@ from minimalloc.model import (
     add_to_stack,
     check_capacity,
 )
-from minimalloc.outputs import write_output
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -490,7 +490,7 @@ def write_csv(
         The buffers to write.
     destination
         A path, or an open text file.  A path is written by
-        :func:`minimalloc.outputs.write_output`: through a temporary file in
+        :func:`minimalloc.formats.output.write_output`: through a temporary file in
         the same folder renamed into place, so it is never left half-written
         (a symbolic link's target is written, a FIFO or device directly).
     solution

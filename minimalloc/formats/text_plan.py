@@ -33,8 +33,8 @@ import string
 from typing import IO, Union
 
 from minimalloc.formats.chrome_trace import _check
+from minimalloc.formats.output import write_text
 from minimalloc.model import Buffer, Problem, Solution
-from minimalloc.outputs import write_text
 
 __all__ = ["FORMAT", "dumps", "dumps_text_plan", "write_text_plan"]
 

@@ -280,7 +280,7 @@ def regenerate(folder: str | Path | None = None) -> list[Path]:
     """
     from minimalloc.bounds import lower_bound
     from minimalloc.formats.csv import write_csv
-    from minimalloc.outputs import write_output
+    from minimalloc.formats.output import write_output
 
     base = Path(folder) if folder else SAMPLES_DIR
     base.mkdir(parents=True, exist_ok=True)
