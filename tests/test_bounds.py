@@ -10,6 +10,7 @@ import reference_bounds
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from oracle import brute_force_min_height, occupied
+from shared_problems import overlapping, small_buffers
 
 from minimalloc.bounds import (
     active_pieces,
@@ -38,31 +39,6 @@ def _live(problem: Problem, time: int) -> int:
 def _naive_profile(problem: Problem) -> dict[int, int]:
     end = max((b.upper for b in problem.buffers), default=0)
     return {t: _live(problem, t) for t in range(end + 1)}
-
-
-@st.composite
-def small_buffers(draw, max_buffers=5, horizon=8, max_size=6, gaps=True, fixed=False):
-    n = draw(st.integers(1, max_buffers))
-    buffers = []
-    for i in range(n):
-        lower = draw(st.integers(0, horizon - 1))
-        upper = draw(st.integers(lower + 1, horizon))
-        size = draw(st.integers(0, max_size))
-        alignment = draw(st.sampled_from([1, 1, 2, 3, 4]))
-        gap_list = ()
-        if gaps and upper - lower >= 2 and draw(st.booleans()):
-            glo = draw(st.integers(lower, upper - 1))
-            ghi = draw(st.integers(glo + 1, upper))
-            window = None
-            if size >= 1 and draw(st.booleans()):
-                wlo = draw(st.integers(0, size - 1))
-                window = (wlo, draw(st.integers(wlo + 1, size)))
-            gap_list = (Gap(glo, ghi, window),)
-        offset = None
-        if fixed and draw(st.integers(0, 3)) == 0:
-            offset = alignment * draw(st.integers(0, 3))
-        buffers.append(Buffer(f"b{i}", lower, upper, size, alignment, gap_list, offset))
-    return Problem(tuple(buffers))
 
 
 def test_empty_problem():
@@ -239,8 +215,6 @@ def _peak_bytes(function, *args) -> int:
 
 
 def test_bounds_memory_does_not_grow_with_the_pairs():
-    from test_heuristics import overlapping
-
     few, many = overlapping(4000, 20), overlapping(4000, 200)
     for function in (lower_bound, stacking_bound, max_load):
         function(few)  # compile outside the measurement

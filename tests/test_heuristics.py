@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from oracle import occupied
 from pairwise_baselines import pairwise_allocate
 from reference_data import BENCHMARKS, needs_shared
-from test_bounds import small_buffers
+from shared_problems import overlapping, small_buffers
 
 from minimalloc.baselines.allocators import (
     ALLOCATORS,
@@ -268,17 +268,6 @@ def _peak_bytes(function, *args) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-
-
-def overlapping(n: int, alive: int, seed: int = 0) -> Problem:
-    """``n`` buffers, each alive for about ``alive`` of the ``n`` steps: about
-    ``n * alive`` pairs alive together."""
-    rng = np.random.default_rng(seed)
-    lower = rng.integers(0, n, n)
-    width = rng.integers(alive // 2, 3 * alive // 2 + 1, n)
-    size = rng.integers(1, 100, n) * 8
-    return Problem(tuple(Buffer(f"b{i}", int(lo), int(lo + w), int(s), alignment=8)
-                         for i, (lo, w, s) in enumerate(zip(lower, width, size))))
 
 
 def test_memory_does_not_grow_with_the_pairs():

@@ -443,7 +443,7 @@ def test_memory_does_not_grow_with_the_pairs():
     # sweep keeps only the live rectangles, so the peak stays about the same.
     import tracemalloc
 
-    from test_heuristics import overlapping
+    from shared_problems import overlapping
 
     from minimalloc.baselines.allocators import first_fit
 
