@@ -1,12 +1,16 @@
 """Shared test set-up: the repository root on the import path, so tests can
-import the app's modules as ``app.charts``."""
+import the app's modules as ``app.charts``, and ``tests/support`` too, so the
+tests in every folder import the shared helpers by name (``from oracle
+import ...``)."""
 
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+SUPPORT = Path(__file__).resolve().parent / "support"
+for folder in (ROOT, SUPPORT):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 # Every property-based test draws the same examples on every run and machine:
 # a failure seen once is seen again, and a green run means the same as the
@@ -27,3 +31,14 @@ def compiled_kernels():
     from minimalloc.search.solver import warmup
 
     warmup()
+
+
+@pytest.fixture(autouse=True)
+def real_main_module():
+    """Streamlit's ``AppTest`` installs the page it runs as ``__main__`` and
+    leaves it there; a process pool started by a later test (Dask's local
+    cluster spawns its workers) would re-run that page in every worker, which
+    fails for a page made from a function.  Put the real one back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main

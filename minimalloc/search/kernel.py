@@ -30,7 +30,7 @@ b1.  The root sees every buffer at offset 0 and tries them in that order:
 3. Right piece: b4 at 4.
 
 Eight nodes (three roots of pieces, three leaves, two more roots), no
-backtrack, offsets ``8, 8, 4, 4, 0``: ``tests/test_trace.py`` checks every
+backtrack, offsets ``8, 8, 4, 4, 0``: ``tests/search/test_trace.py`` checks every
 event of this walk.
 
 The recursion of the reference (search -> decompose -> sub-solve -> search)

@@ -79,11 +79,11 @@ def test_the_kernel_runs_as_plain_python_with_the_jit_disabled():
     import sys
 
     script = (
-        "from tests.test_trace import EXAMPLE\n"
+        "from tests.search.test_trace import EXAMPLE\n"
         "from minimalloc import solve\n"
         "print([tuple(int(v) for v in e) for e in solve(EXAMPLE, trace=1000).trace])\n"
     )
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=root)
     output = subprocess.run([sys.executable, "-c", script], env=env, cwd=root,
                             capture_output=True, text=True, check=True).stdout

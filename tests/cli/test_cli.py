@@ -27,7 +27,7 @@ from minimalloc import cli
 from minimalloc.cli import main, parse_bool, parse_duration
 from minimalloc.params import TECHNIQUES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = BENCHMARKS
 EXAMPLE = SHARED / "examples" / "input.12.csv"
 EXAMPLE_OUT = SHARED / "reference" / "input.12.out.csv"

@@ -26,7 +26,7 @@ from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.search.solver import warmup
 from minimalloc.validate import validate
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SLOW = 1.5  # seconds: the time limit of the slow tasks
 EXAMPLE = "id,lower,upper,size\nb1,0,3,4\nb2,3,9,4\nb3,0,9,4\nb4,9,21,4\nb5,0,21,4\n"
 STARTUP = 180  # seconds a worker may take to start and load the kernels

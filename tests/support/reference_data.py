@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 BENCHMARKS = SHARED / "benchmarks"
 INSTANCES = tuple("ABCDEFGHIJK")
 CAPACITY = 1048576
