@@ -39,19 +39,19 @@ def check_output(text: str, flag: str = "--output") -> Path | None:
     if not text:
         return None
     path = Path(text)
+    folder = path.parent
+    longest = _longest_name(folder)
+    if len(os.fsencode(path.name)) > longest:
+        raise UsageError(f"{flag}: the file name is too long ({len(os.fsencode(path.name))}"
+                         f" bytes; this file system takes at most {longest})")
     if path.is_dir():  # also a link to a folder
         raise UsageError(f"{flag}: '{text}' is a folder, not a file")
     if text.endswith(("/", os.sep)):
         raise UsageError(f"{flag}: '{text}' ends in '/', so it names a folder, but "
                          "a file is needed")
-    folder = path.parent
     if not folder.is_dir():
         raise UsageError(f"{flag}: cannot write '{text}': the folder '{folder}' does not "
                          "exist")
-    longest = _longest_name(folder)
-    if len(os.fsencode(path.name)) > longest:
-        raise UsageError(f"{flag}: the file name is too long ({len(os.fsencode(path.name))}"
-                         f" bytes; this file system takes at most {longest})")
     return path
 
 
@@ -74,6 +74,7 @@ def write_plan(reading: Reading, values: flags.FlagValues, solution: Solution,
 
 
 def _longest_name(folder: Path) -> int:
+    """The longest file name ``folder`` takes (255 where it cannot say)."""
     try:
         return os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError):
