@@ -14,13 +14,15 @@ import asyncio
 import logging
 import os
 import secrets
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
-from distributed import WorkerPlugin, as_completed
+from distributed import Client, LocalCluster, WorkerPlugin, as_completed
 from distributed.scheduler import KilledWorker
 from tqdm import tqdm
 
@@ -30,9 +32,6 @@ from minimalloc.model import Problem
 from minimalloc.outputs import write_text
 from minimalloc.params import SolverParams
 from minimalloc.solver import warmup
-
-if TYPE_CHECKING:
-    from distributed import Client
 
 __all__ = ["WarmupPlugin", "local_client", "run"]
 
@@ -55,17 +54,27 @@ def local_client(workers: int | None = None) -> Client:
     """A Dask client on a new local cluster of processes (one per core, one
     thread each: the search holds the interpreter lock), bound to 127.0.0.1
     and without a dashboard.  Closing the client closes the cluster."""
-    from distributed import Client, LocalCluster
-
     count = workers or os.cpu_count() or 1
-    # No dashboard; the scheduler's small HTTP server (health checks) on any free
-    # port of 127.0.0.1, not 8787, which another cluster may hold.  Errors only:
-    # closing the cluster warns when a worker takes its time to exit.
-    cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None,
-                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                           silence_logs=logging.ERROR)
-    client = Client(cluster)
+    # Ctrl-C at a terminal goes to every process of the foreground group: a
+    # worker process still starting prints a long traceback, and a cluster
+    # interrupted while it starts cannot be closed.  So SIGINT is ignored while
+    # the workers are spawned: they inherit that (an ignored signal stays
+    # ignored across exec; once running, a worker leaves Ctrl-C to this
+    # process), and this process sees Ctrl-C again once the cluster is up.
+    ignoring = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if ignoring else None
+    try:
+        # No dashboard; the scheduler's small HTTP server (health checks) on any
+        # free port of 127.0.0.1, not 8787, which another cluster may hold.
+        # Errors only: closing warns when a worker takes its time to exit.
+        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                               silence_logs=logging.ERROR)
+        client = Client(cluster)
+    finally:
+        if ignoring:
+            signal.signal(signal.SIGINT, previous)
     client._minimalloc_cluster = cluster  # closed together in _close
     return client
 
