@@ -222,7 +222,7 @@ def error_text(error: BaseException) -> str:
 
 
 def _worker_name() -> str:
-    try:
+    try:  # here, not at the top: a task also runs without Dask (run_task)
         from distributed import get_worker
 
         return str(get_worker().address)

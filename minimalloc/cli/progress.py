@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from tqdm import tqdm
+
 __all__ = ["PROGRESS_DELAY", "PROGRESS_INTERVAL", "Progress", "interruptible"]
 
 #: The progress line appears only for runs longer than this (seconds).
@@ -44,8 +46,6 @@ class Progress:
         if elapsed < PROGRESS_DELAY:
             return  # short runs print nothing at all
         if self._bar is None:
-            from tqdm import tqdm
-
             self._bar = tqdm(total=None, bar_format="{desc}", file=self.stream,
                              leave=False, disable=None, dynamic_ncols=True)
         details = self.details() if callable(self.details) else self.details

@@ -23,15 +23,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import CsvLayout, read_csv_with_layout
 from minimalloc.formats.registry import reader_suffixes, readers
+from minimalloc.formats.torch_snapshot import (
+    SnapshotReport,
+    read_torch_snapshot_with_report,
+)
 from minimalloc.model import Problem
-
-if TYPE_CHECKING:
-    from minimalloc.formats.torch_snapshot import SnapshotReport
 
 __all__ = ["ReadOptions", "Reading", "Source", "detect", "parse_dims", "read_any",
            "reader_name"]
@@ -218,8 +219,6 @@ def _read_model(kind: str, source: str | os.PathLike[str] | bytes, label: str,
                 capacity: int | None, options: ReadOptions) -> Reading:
     report = None
     if kind == "torch_snapshot":  # read once, with what the allocator reserved
-        from minimalloc.formats.torch_snapshot import read_torch_snapshot_with_report
-
         problem, report = read_torch_snapshot_with_report(source, device=options.device)
     else:
         problem = readers()[kind].read(source, alignment=options.alignment,
