@@ -95,6 +95,26 @@ def test_old_argparse_spellings_of_generate_still_work(capsys, tmp_path):
     assert len(read_csv(out)) > 3
 
 
+def test_a_flagfile_is_read_and_a_missing_one_is_one_line(capsys, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text(EXAMPLE)
+    flagfile = tmp_path / "flags.txt"
+    flagfile.write_text(f"--capacity=12\n--input={source}\n--novalidate\n")
+    code, out, err = run(capsys, f"--flagfile={flagfile}")
+    assert code == 0 and "status:       solved" in out, err
+    code, _, err = run(capsys, f"--flagfile={tmp_path / 'none.txt'}")
+    one_line(code, err, "none.txt")
+
+
+@pytest.mark.parametrize("command", [[], ["batch"], ["generate"], ["generate", "random"],
+                                     ["import"], ["ablation"]])
+def test_every_command_prints_help_generated_from_its_flags(capsys, command):
+    code, out, err = run(capsys, *command, "--help")
+    assert code == 0 and err == ""
+    assert out.startswith("usage: minimalloc")
+    assert "\n  --" in out  # the flags, one per entry, under their headings
+
+
 # ---------------------------------------------------------------- reading
 
 

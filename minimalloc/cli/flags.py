@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from absl import flags
 
-from minimalloc.errors import ProblemError
+from minimalloc.errors import ProblemError, shorten
 from minimalloc.formats.detect import parse_dims
 from minimalloc.params import check_timeout
 
@@ -69,7 +69,7 @@ def parse_bool(text: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise ValueError(f"expected true or false, got {_cut(text)!r}")
+    raise ValueError(f"expected true or false, got {shorten(text)!r}")
 
 
 def parse_duration(text: str) -> float | None:
@@ -86,7 +86,7 @@ def parse_duration(text: str) -> float | None:
     if word in ("inf", "+inf", "infinite", "none"):
         return None
     if word.startswith("-"):
-        raise ValueError(f"a duration cannot be negative, got {_cut(text)!r}")
+        raise ValueError(f"a duration cannot be negative, got {shorten(text)!r}")
     word = word.removeprefix("+")
     if not word:
         raise ValueError("expected a duration such as 10s, got an empty value")
@@ -99,7 +99,7 @@ def parse_duration(text: str) -> float | None:
             match = _DURATION_PART.match(word, position)
             if match is None:
                 raise ValueError("expected a duration such as 10s, 500ms, 1m30s or "
-                                 f"1.5s, got {_cut(text)!r}")
+                                 f"1.5s, got {shorten(text)!r}")
             seconds += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
             position = match.end()
     # inf, or longer than a timer can wait (about 292 years): no limit.
@@ -114,7 +114,7 @@ def parse_integer(text: str) -> int:
     """
     word = text.strip()
     if not _INTEGER.fullmatch(word):
-        raise ValueError(f"expected an integer, got {_cut(text)!r}")
+        raise ValueError(f"expected an integer, got {shorten(text)!r}")
     digits = len(word.lstrip("+-"))
     if digits > _MAX_DIGITS:  # far out of any range, and slow to convert
         raise ValueError(f"expected an integer of at most 19 digits, got {digits} digits")
@@ -231,18 +231,19 @@ def parse(values: flags.FlagValues, argv: Sequence[str], program: str) -> list[s
     try:
         rest = values([program, *args])[1:]
     except flags.UnrecognizedFlagError as error:
-        if error.flagname in _HELP_FLAGS:
-            raise HelpRequested from None
         raise UsageError(_unknown(values, error, program)) from None
     except flags.IllegalFlagValueError as error:
         raise UsageError(_bad_value(error)) from None
-    except flags.Error as error:  # absl: "Missing value for flag --capacity"
-        name = str(error).rsplit(" ", 1)[-1].lstrip("-")
-        raise UsageError(f"--{name} needs a value") from None
+    except flags.Error as error:
+        text = str(error)
+        if text.startswith("Missing value for flag "):
+            raise UsageError(f"--{text.rsplit(' ', 1)[-1].lstrip('-')} needs a value"
+                             ) from None
+        raise UsageError(text.removeprefix("ERROR:: ")) from None  # a --flagfile missing
     except ValueError as error:  # absl: "--novalidate=true does not take an argument"
-        flag = str(error).split(" ", 1)[0]
-        name, _, text = flag.partition("=")
-        raise UsageError(f"{name} takes no value (write --{name[4:]}={_cut(text)})"
+        flag, _, value = str(error).split(" ", 1)[0].partition("=")
+        name = flag.lstrip("-").removeprefix("no")
+        raise UsageError(f"{flag} takes no value (write --{name}={shorten(value)})"
                          ) from None
     if any(values[name].value for name in _HELP_FLAGS):
         raise HelpRequested
@@ -279,7 +280,7 @@ def _unknown(values: flags.FlagValues, error: flags.UnrecognizedFlagError,
     names += [f"no{name}" for name in names if values[name].boolean]
     close = difflib.get_close_matches(error.flagname.replace("-", "_"), names, n=1)
     hint = f" (did you mean --{close[0]}?)" if close else ""
-    return f"unknown flag --{_cut(error.flagname)}{hint}; see {program} --help"
+    return f"unknown flag --{shorten(error.flagname)}{hint}; see {program} --help"
 
 
 def _bad_value(error: flags.IllegalFlagValueError) -> str:
@@ -289,7 +290,7 @@ def _bad_value(error: flags.IllegalFlagValueError) -> str:
     cause = error.__context__
     reason = str(cause) if isinstance(cause, (ValueError, TypeError, OverflowError)) \
         else str(error).split(": ", 1)[-1]
-    return f"--{name}: {_cut(reason, 200)}"
+    return f"--{name}: {shorten(reason, 200)}"
 
 
 # ----------------------------------------------------------------------------
@@ -305,8 +306,3 @@ def help_text(values: flags.FlagValues, usage: str, groups: Sequence[str]) -> st
         if text:
             parts.append(text.rstrip())
     return "\n".join(parts) + "\n"
-
-
-def _cut(text: str, limit: int = 60) -> str:
-    """``text``, or its start and its length when it is long."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"

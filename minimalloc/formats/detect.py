@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
-from minimalloc.errors import ProblemError
+from minimalloc.errors import ProblemError, shorten
 from minimalloc.formats.csv import CsvLayout, read_csv_with_layout
 from minimalloc.formats.registry import reader_suffixes, readers
 from minimalloc.formats.torch_snapshot import (
@@ -190,10 +190,10 @@ def parse_dims(text: str) -> dict[str, int]:
     for part in text.split(","):
         match = _DIM.fullmatch(part)
         if match is None:
-            raise ProblemError(f"expected NAME=N (such as batch=1), got {_cut(part)!r}")
+            raise ProblemError(f"expected NAME=N (such as batch=1), got {shorten(part)!r}")
         digits = match.group(2).lstrip("+")
         if len(digits) > 19 or int(digits) > MAX_DIM:
-            raise ProblemError(f"dimension '{_cut(match.group(1))}': expected a value "
+            raise ProblemError(f"dimension '{shorten(match.group(1))}': expected a value "
                                f"of at most 2^62, got a number of {len(digits)} digits")
         dims[match.group(1)] = int(digits)
     return dims
@@ -239,7 +239,3 @@ def _named(error: ProblemError, name: str, kind: str) -> ProblemError:
                     f"{', '.join(reader_suffixes())})")
     file = name if error.file in _PLACEHOLDERS else error.file
     return ProblemError(message, file=file, line=error.line, column=error.column)
-
-
-def _cut(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
