@@ -224,21 +224,12 @@ def window_bound(problem: Problem, deadline: Deadline | float | None = None, *,
                 sub, index = window_problem(problem, *window)
                 if len(sub) > MAX_WINDOW_BUFFERS:
                     break
-                # Every free buffer stacked (aligned) above the fixed ones
-                # fits here: past it only colliding fixed offsets could fail.
-                most = (sum(b.size + b.alignment - 1 for b in sub.buffers)
-                        + max((b.offset + b.size for b in sub.buffers
-                               if b.offset is not None), default=0))
-                verdict = Status.INFEASIBLE
-                while (verdict is Status.INFEASIBLE and not limit.expired()
-                       and bound <= most):
-                    capacity = max(bound, 1)
-                    solver = Solver(_with_timeout(base, _budget(probe_seconds, limit)))
-                    verdict = solver.solve(sub, capacity=capacity).status
-                    probes += 1
-                    if verdict is Status.INFEASIBLE:
-                        best = WindowCertificate(*window, tuple(index), capacity)
-                        bound = -(-(capacity + 1) // g) * g
+                settled = _settle(sub, bound, g, limit, _with_timeout(base, probe_seconds))
+                probes += settled.probes
+                if settled.capacity is not None:
+                    best = WindowCertificate(*window, tuple(index), settled.capacity)
+                bound = settled.bound
+                verdict = Status.OK if settled.decided else Status.TIMEOUT
             if verdict in (Status.TIMEOUT, Status.CANCELLED, Status.UNDECIDED):
                 break  # wider windows are harder still
             if left == 0 and right == steps - 1:
@@ -253,6 +244,57 @@ def window_bound(problem: Problem, deadline: Deadline | float | None = None, *,
         if limit.expired():
             break
     return WindowBound(bound, best, probes, time.perf_counter() - started)
+
+
+class _Settled(NamedTuple):
+    bound: int  # proven for the window problem (at least the one it started from)
+    capacity: int | None  # the highest capacity proven infeasible, if any
+    decided: bool  # every probe ended with an answer
+    probes: int
+
+
+def _settle(sub: Problem, bound: int, g: int, limit: Deadline,
+            params: SolverParams) -> _Settled:
+    """The smallest height of ``sub`` from ``bound`` up, as far as the probes
+    decide: the bound first (most windows fit there), then steps that double
+    while they fail, then bisection below the lowest height found.
+
+    A capacity that fails proves every one below it fails too, so only the
+    highest needs a certificate.  A probe that runs out of time ends the
+    climb: the bisection goes on below it.
+    """
+    # Every free buffer stacked (aligned) above the fixed ones fits in
+    # ``most``: past it only colliding fixed offsets could fail.
+    most = (sum(b.size + b.alignment - 1 for b in sub.buffers)
+            + max((b.offset + b.size for b in sub.buffers if b.offset is not None),
+                  default=0))
+    low, high = max(bound, g), -(-most // g) * g + g
+    capacity = None
+    decided = True
+    probes = 0
+    step = 0  # 0: probe the bound itself; then g, 2g, 4g, ... while failing
+    climbing = True
+    while low < high and not limit.expired():
+        if climbing:
+            probe = min(low + step, high - g)
+        else:
+            probe = low + (high - low) // g // 2 * g
+        solver = Solver(replace(params, timeout=_budget(params.timeout, limit)))
+        result = solver.solve(sub, capacity=probe)
+        probes += 1
+        if result.status is Status.INFEASIBLE:
+            capacity = probe
+            low = -(-(probe + 1) // g) * g
+            step = max(g, 2 * step)
+        elif result.status is Status.OK:
+            high = min(high, result.solution.height)
+            climbing = False
+        else:
+            decided = False
+            high = probe  # nothing known at or above it: look below
+            climbing = False
+    return _Settled(max(bound, low) if capacity is not None else bound, capacity,
+                    decided and low >= high, probes)
 
 
 _loaded: list[bool] = []
