@@ -581,7 +581,12 @@ def _place_empty_buffers(arrays: BufferArrays,
     offset = np.where(empty, np.maximum(arrays.fixed, 0), -1).astype(np.int64)
     cuts = result.cuts.copy()
     for b in np.flatnonzero(empty):
-        cuts[result.first_section[b]:result.last_section[b] - 1] -= 1
+        first, last = result.first_section[b], result.last_section[b]
+        # Only a buffer over two sections or more crosses a boundary: a
+        # buffer with no span has ``first == last``, and a plain slice
+        # ``cuts[first:last - 1]`` would then count from the end.
+        if last - first >= 2:
+            cuts[first:last - 1] -= 1
     return offset, cuts
 
 

@@ -164,6 +164,18 @@ def test_the_regressions_in_every_mode():
                   Buffer("b5", 1, 3, 1, offset=4)), 5), True),
         (Problem((Buffer("b0", 1, 3, 0), Buffer("b1", 2, 3, 1),
                   Buffer("b2", 1, 2, 1, offset=1)), 2), True),
+        # A buffer inactive over its whole lifespan, in the first section:
+        # it once took one off every cut count, so pieces shared buffers.
+        (read_csv(_text("id,lower,upper,size,gaps\nb0,0,4,3,\nb1,2,5,4,\n"
+                        "b2,1,5,4,\ng,0,6,1,0-6\n"), capacity=11), True),
+        (read_csv(_text("id,lower,upper,size,alignment,gaps\nb0,1,5,5,2,\n"
+                        "b1,2,5,3,1,2-5\nb2,3,6,1,1,3-4 5-6\nb3,3,4,3,1,\n"
+                        "b4,1,5,2,2,\n"), capacity=11), True),
+        (read_csv(_text("id,lower,upper,size,alignment,gaps,offset\nb0,2,3,3,1,,\n"
+                        "b1,0,5,2,1,,2\nb2,2,5,5,1,2-5,\nb3,1,2,4,4,,\n"
+                        "b4,1,4,3,2,2-4@2:3,\n"), capacity=11), True),
+        (read_csv(_text("id,lower,upper,size,gaps\nb0,0,4,3,\nb1,2,5,4,\n"
+                        "b2,1,5,4,\ng,0,6,1,0-6\n"), capacity=10), False),
     ]
     names = list(TECHNIQUES)
     for values in itertools.product([True, False], repeat=len(names)):
@@ -174,6 +186,18 @@ def test_the_regressions_in_every_mode():
             assert result.status is expected, (values, problem)
             if result.ok:
                 assert valid(problem, _offsets(result.solution), problem.capacity)
+
+
+def test_minimize_with_a_buffer_inactive_over_its_lifespan():
+    """Once "proven optimal" with two buffers overlapping."""
+    from minimalloc import read_csv
+
+    problem = read_csv(_text(
+        "id,lower,upper,size,alignment,gaps,offset\nb0,1,2,1,2,,\nb1,2,4,3,1,,\n"
+        "b2,2,4,1,1,2-4,0\nb3,0,3,5,4,,\nb4,0,3,2,2,,\nb5,2,3,3,1,,\n"))
+    found = minimize(problem, timeout=20)
+    assert valid(problem, _offsets(found.solution), found.height)
+    assert found.proven_optimal and found.height == brute_force_min_height(problem)
 
 
 def test_nested_windows_are_undecided_not_infeasible():
