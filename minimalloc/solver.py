@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minimalloc import _search
-from minimalloc.completeness import incomplete_reason
+from minimalloc.completeness import decide, incomplete_reason
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
@@ -290,7 +290,7 @@ class Solver:
         }.get(outcome, None) or self._stop_status()
         reason = None
         if status is Status.INFEASIBLE and prepared.incomplete is not None:
-            status, reason = Status.UNDECIDED, prepared.incomplete
+            status, reason, offsets = self._decide(problem, capacity, prepared.incomplete)
         solution = None
         order = None
         if status is Status.OK:
@@ -309,6 +309,25 @@ class Solver:
             placement_order=order, trace=trace_array, trace_truncated=truncated,
             reason=reason,
         )
+
+    def _decide(self, problem: Problem, capacity: int, incomplete: str
+                ) -> tuple[Status, str | None, np.ndarray | None]:
+        """The canonical search found nothing but cannot see every placement
+        (``incomplete`` says why): decide with the exact model, within the
+        time left.  Returns (status, reason, offsets)."""
+        left = None
+        if self.params.timeout is not None:
+            left = self.params.timeout - (time.perf_counter() - self._started)
+        stop = _search.CONTROL_STOP
+        answer = decide(problem, capacity, self._control[stop:stop + 1], left)
+        if answer.outcome == "found":
+            return Status.OK, None, np.array(answer.offsets, dtype=np.int64)
+        if answer.outcome == "none":
+            return Status.INFEASIBLE, None, None
+        if answer.outcome == "stopped":
+            status = self._stop_status() if self._control[stop] else Status.TIMEOUT
+            return status, f"{incomplete}; {answer.reason}", None
+        return Status.UNDECIDED, f"{incomplete}; {answer.reason}", None
 
     def _minimize_capacity(self, problem: Problem, capacity: int,
                            trace: int) -> SolveResult:
