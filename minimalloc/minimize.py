@@ -101,6 +101,7 @@ from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.peak_window import peak_window_start
 from minimalloc.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.stats import SearchStats
+from minimalloc.validate import check_answer
 
 __all__ = ["STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe", "Progress",
            "ProgressCallback", "granularity", "minimize", "stacking_bound"]
@@ -361,6 +362,13 @@ class Minimizer:
                  on_probe: Callable[[Probe], object] | None = None,
                  on_progress: ProgressCallback | None = None) -> MinimizeResult:
         """See :func:`minimize`."""
+        result = self._minimize(problem, timeout, on_probe, on_progress)
+        check_answer(problem, result.solution, None, source="minimize", params=self.params)
+        return result
+
+    def _minimize(self, problem: Problem, timeout: float | None,
+                  on_probe: Callable[[Probe], object] | None,
+                  on_progress: ProgressCallback | None) -> MinimizeResult:
         timeout = check_timeout(timeout)  # inf or huge: none; bools refused
         started = time.perf_counter()
         if len(problem) > SCALE_THRESHOLD:

@@ -32,6 +32,7 @@ from minimalloc.params import SolverParams, Status
 from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
 from minimalloc.sweep import BufferArrays, SweepResult, SweepStopped, sweep
 from minimalloc.threads import thread_count
+from minimalloc.validate import check_answer
 
 #: From this many buffers on, the baselines run on several threads
 #: (:func:`minimalloc.threads.thread_count`); below, a thread costs more
@@ -295,6 +296,7 @@ class Solver:
         order = None
         if status is Status.OK:
             solution = Solution.from_offsets(problem, offsets.tolist())
+            check_answer(problem, solution, capacity, source="solve", params=self.params)
             order = tuple(np.lexsort((np.arange(len(offsets)), offsets)).tolist())
         stats = _stats(counters, rounds, self.params, prepared, search_seconds)
         trace_array = None
@@ -704,6 +706,7 @@ def _best_baseline(problem: Problem, capacity: int | None,
         else:
             valid = validate(problem.with_capacity(None), solution).ok
         if valid:
+            check_answer(problem, solution, None, source=f"the baseline allocator {name}")
             return Fallback(name, solution, capacity is None or height <= capacity)
     return None
 
