@@ -30,7 +30,7 @@ from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.stats import PRUNE_RULES, RoundRecord, SearchStats
-from minimalloc.sweep import BufferArrays, SweepResult, SweepStopped, sweep
+from minimalloc.sweep import NO_WINDOW, BufferArrays, SweepResult, SweepStopped, sweep
 from minimalloc.threads import thread_count
 from minimalloc.validate import check_answer
 
@@ -41,6 +41,11 @@ PARALLEL_BASELINES = 2000
 
 _STOP_CANCEL = 1
 _STOP_TIMEOUT = 2
+_STOP_SEARCH_SHARE = 3  # the search's share of the time is spent (see below)
+#: Where the canonical search cannot prove "not found" (windowed gaps that
+#: let buffers nest), it gets this share of the time left; the exact model
+#: that decides such problems gets the rest.
+SEARCH_SHARE = 0.5
 _OUTCOME_NAMES = {
     _search.OK: "solved",
     _search.NOT_FOUND: "infeasible",
@@ -282,13 +287,21 @@ class Solver:
         if prepared is None:
             prepared = _Prepared.build(problem, self._stop_flag().flag)
         started = time.perf_counter()
-        run = _run_kernel(prepared, capacity, self.params, self._control, trace)
+        share = self._search_share_timer(prepared)
+        try:
+            run = _run_kernel(prepared, capacity, self.params, self._control, trace)
+        finally:
+            if share is not None:
+                share.cancel()
         search_seconds = time.perf_counter() - started
         outcome, offsets, counters, rounds, events = run
         status = {
             _search.OK: Status.OK,
             _search.NOT_FOUND: Status.INFEASIBLE,
-        }.get(outcome, None) or self._stop_status()
+        }.get(outcome, None)
+        if status is None and self._resume_after_share():
+            status = Status.INFEASIBLE  # nothing found in the search's share
+        status = status or self._stop_status()
         reason = None
         if status is Status.INFEASIBLE and prepared.incomplete is not None:
             status, reason, offsets = self._decide(problem, capacity, prepared.incomplete)
@@ -311,6 +324,37 @@ class Solver:
             placement_order=order, trace=trace_array, trace_truncated=truncated,
             reason=reason,
         )
+
+    def _search_share_timer(self, prepared: _Prepared) -> threading.Timer | None:
+        """With a time limit, on a problem whose failed search proves
+        nothing: a timer that stops the search after its share of the time
+        left, so that the exact model has the rest."""
+        if self.params.timeout is None or not prepared.windowed:
+            return None
+        if prepared.incomplete is None:
+            return None
+        left = self.params.timeout - (time.perf_counter() - self._started)
+        generation = self._generation
+
+        def stop_search() -> None:
+            with self._lock:
+                if (self._running and generation == self._generation
+                        and self._control[_search.CONTROL_STOP] == 0):
+                    self._control[_search.CONTROL_STOP] = _STOP_SEARCH_SHARE
+
+        timer = threading.Timer(max(left, 0.0) * SEARCH_SHARE, stop_search)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _resume_after_share(self) -> bool:
+        """Whether the search stopped only because its share of the time was
+        spent (the stop flag is then cleared for what follows)."""
+        with self._lock:
+            if self._control[_search.CONTROL_STOP] != _STOP_SEARCH_SHARE:
+                return False
+            self._control[_search.CONTROL_STOP] = 0
+            return True
 
     def _decide(self, problem: Problem, capacity: int, incomplete: str
                 ) -> tuple[Status, str | None, np.ndarray | None]:
@@ -494,6 +538,12 @@ class _Prepared:
         result = sweep(problem, arrays, flag)
         keys = _static_keys(arrays, result)
         return cls(arrays, result, keys, time.perf_counter() - started, problem)
+
+    @property
+    def windowed(self) -> bool:
+        """Whether some gap has a window (only then can the search be
+        incomplete)."""
+        return bool(np.any(self.arrays.gap_wlo != NO_WINDOW))
 
     @property
     def incomplete(self) -> str | None:

@@ -148,7 +148,7 @@ def check_answer(problem: Problem, solution: Solution, capacity: int | None, *,
 
     Cost: that of :func:`validate`, ``O(m log m)`` for ``m`` rectangles; the
     buffers' columns are those the search read (kept per problem), so about
-    a second for 10^6 buffers.
+    a second or two for 10^6 buffers.
     """
     verdict = _verdict(problem.buffers, capacity, solution)
     if verdict.ok:

@@ -73,3 +73,28 @@ def test_a_solve_whose_exact_model_runs_out_of_time_says_so():
     assert result.status is Status.TIMEOUT
     assert "'b' can sit inside the window of 'a'" in result.reason
     assert "ran out of time" in result.reason
+
+
+def test_a_long_search_leaves_the_exact_model_its_share_of_the_time(monkeypatch):
+    import time
+
+    import minimalloc.solver as solver_module
+    from minimalloc import _search
+
+    def endless_search(prepared, capacity, params, control, trace):
+        while control[_search.CONTROL_STOP] == 0:  # as the kernel: until stopped
+            time.sleep(0.01)
+        n = len(prepared.arrays.size)
+        return (_search.DEADLINE, np.full(n, -1, np.int64),
+                np.zeros(_search.NUM_STATS, np.int64), np.zeros((0, 5), np.int64), None)
+
+    monkeypatch.setattr(solver_module, "_run_kernel", endless_search)
+    problem = Problem((Buffer("a", 0, 3, 4, gaps=(Gap(1, 2, (2, 4)),)),
+                       Buffer("b", 1, 2, 1)), 4)
+    started = time.perf_counter()
+    result = Solver(SolverParams(timeout=4)).solve(problem)
+    assert result.status is Status.OK and result.solution.offsets == (0, 0)
+    assert time.perf_counter() - started < 4
+    # Without windowed gaps the search is complete and keeps the whole limit.
+    plain = Problem((Buffer("a", 0, 3, 4), Buffer("b", 1, 2, 1)), 5)
+    assert Solver(SolverParams(timeout=0.5)).solve(plain).status is Status.TIMEOUT
