@@ -331,12 +331,15 @@ class Solver:
         left, so that the exact model has the rest."""
         if self.params.timeout is None or not prepared.windowed:
             return None
-        if prepared.incomplete is None:
-            return None
         left = self.params.timeout - (time.perf_counter() - self._started)
         generation = self._generation
 
         def stop_search() -> None:
+            # Whether the search is incomplete is worked out only now, while
+            # it runs (the kernel releases the GIL): a search that ends
+            # sooner never pays for it.
+            if prepared.incomplete is None:
+                return
             with self._lock:
                 if (self._running and generation == self._generation
                         and self._control[_search.CONTROL_STOP] == 0):
