@@ -643,7 +643,7 @@ def _bench(args: argparse.Namespace) -> int:
         report_anytime(args.minimize_timeout)
         return 0
     if args.only == "open":
-        from minimalloc.bench.open_instances import report_open
+        from minimalloc.bench.suite.open_instances import report_open
 
         report_open(args.shared, args.open_timeout)
         return 0
@@ -695,7 +695,7 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)
-            from minimalloc.bench.open_instances import OPEN_INSTANCES, report_open
+            from minimalloc.bench.suite.open_instances import OPEN_INSTANCES, report_open
 
             open_names = tuple(n for n in names if n in OPEN_INSTANCES)
             if open_names:
