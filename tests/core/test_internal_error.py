@@ -132,3 +132,19 @@ def test_the_error_is_raised_even_when_no_report_can_be_written(broken_kernel,
             "the report file could not be written")) as caught:
         solve(EXAMPLE)
     assert caught.value.report is None
+
+
+def test_the_command_line_says_it_in_one_line_and_exits_3(broken_kernel, tmp_path, capsys):
+    from minimalloc.cli import main
+    from minimalloc.formats.csv import write_csv
+
+    source = tmp_path / "in.csv"
+    write_csv(EXAMPLE, source)
+    output = tmp_path / "out.csv"
+    assert main([f"--input={source}", "--capacity=12", f"--output={output}"]) == 3
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("minimalloc: error: internal error: ")
+    assert "please report it with the file " in lines[0]
+    assert not output.exists()  # nothing half-written
+    report = lines[0].split("with the file ")[1].split()[0].rstrip(".,;:)")
+    Path(report).unlink()
