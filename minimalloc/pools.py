@@ -13,11 +13,13 @@ Pool(name='dram', capacity=None, cost=5)
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 
 from minimalloc.errors import ProblemError, shorten
-from minimalloc.model import Pool
+from minimalloc.model import Pool, Problem, Solution
 
-__all__ = ["MAIN", "SPILL", "default_pools", "format_bytes", "parse_pools", "parse_size"]
+__all__ = ["MAIN", "SPILL", "PoolPart", "default_pools", "format_bytes", "parse_pools",
+           "parse_size", "pool_parts"]
 
 #: The names of the two pools of a plain spill: the given memory, and where
 #: the buffers that do not fit go.
@@ -97,3 +99,42 @@ def default_pools(capacity: int | None) -> tuple[Pool, Pool]:
     """The two pools of a plain spill: ``main`` with ``capacity`` at cost 0,
     and an unbounded ``spill`` at cost 1 (so the cost is the weight moved)."""
     return Pool(MAIN, capacity, 0), Pool(SPILL, None, 1)
+
+
+@dataclass(frozen=True)
+class PoolPart:
+    """The buffers a plan places in one pool, as a problem of their own.
+
+    ``indices`` are their positions in the whole problem; ``problem`` holds
+    them (without pins; aliases kept where the buffer aliased is there too)
+    at the pool's ``capacity``; ``solution`` their offsets there.
+    """
+
+    name: str
+    capacity: int | None
+    indices: tuple[int, ...]
+    problem: Problem
+    solution: Solution
+
+
+def pool_parts(problem: Problem, solution: Solution) -> list[PoolPart]:
+    """A plan split by pool, in the problem's order of pools (then any other
+    pool in the order first used); one part, named by nothing (``""``), for
+    a plan without pools.  Empty pools of the problem are included."""
+    if solution.pools is None:
+        return [PoolPart("", problem.capacity, tuple(range(len(problem.buffers))),
+                         problem, solution)]
+    names = [p.name for p in problem.pools]
+    names += [n for n in dict.fromkeys(solution.pools) if n not in names]
+    capacity = {p.name: p.capacity for p in problem.pools}
+    parts = []
+    for name in names:
+        indices = tuple(i for i, p in enumerate(solution.pools) if p == name)
+        here = {problem.buffers[i].id for i in indices}
+        buffers = tuple(replace(b, pool=None, alias=b.alias if b.alias in here else None)
+                        for b in (problem.buffers[i] for i in indices))
+        sub = Problem(buffers, capacity.get(name))
+        parts.append(PoolPart(name, capacity.get(name), indices, sub,
+                              Solution.from_offsets(sub, [solution.offsets[i]
+                                                          for i in indices])))
+    return parts
