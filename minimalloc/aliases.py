@@ -8,15 +8,18 @@ into one block the planners know how to place:
 
 - it lives from the first member's start to the last member's end; the
   stretches in between where no member is active become gaps (without a
-  window), so another buffer may use the block's memory then;
+  window), so another buffer may use the block's memory then, and those
+  where only smaller members are active become windowed gaps holding just
+  what they occupy;
 - it is as large as the root (no alias is larger), aligned to every
   member's alignment, fixed where a member is fixed, pinned where a member
   is pinned;
 - its weight is the sum of the members' given weights, or the root's size
   when none gives one (the bytes that move if the block moves).
 
-Where a member is in a windowed gap, the block still holds its whole size:
-placing the block is then a little cautious, never wrong.
+Windows that do not start at the block's base (a member's own windowed
+gap) are covered by one window from the lowest to the highest: a little
+cautious then, never wrong.
 
 :meth:`Folded.unfold` gives every member its block's offset (and pool).
 
@@ -157,7 +160,7 @@ def _block(members: list[Buffer]) -> Buffer:
         label = f"{root.label}; {label}"
     return Buffer(
         root.id, lower, upper, root.size, alignment=alignment,
-        gaps=_idle(members, lower, upper),
+        gaps=_idle(members, lower, upper, root.size),
         offset=next((b.offset for b in members if b.offset is not None), None),
         hint=root.hint, label=label,
         pool=next((b.pool for b in members if b.pool is not None), None),
@@ -165,26 +168,37 @@ def _block(members: list[Buffer]) -> Buffer:
     )
 
 
-def _idle(members: list[Buffer], lower: int, upper: int) -> tuple[Gap, ...]:
-    """The stretches of ``[lower, upper)`` where no member is active (a
-    member in a windowed gap counts as active)."""
-    active: list[tuple[int, int]] = []
-    for b in members:
-        start = b.lower
-        for gap in sorted(b.gaps, key=lambda g: g.lower):
-            if gap.window is None:
-                if start < gap.lower:
-                    active.append((start, gap.lower))
-                start = gap.upper
-        if start < b.upper:
-            active.append((start, b.upper))
-    active.sort()
-    idle = []
-    reached = lower
-    for start, stop in active:
-        if start > reached:
-            idle.append(Gap(reached, start))
-        reached = max(reached, stop)
-    if reached < upper:  # pragma: no cover - some member ends at ``upper``
-        idle.append(Gap(reached, upper))
-    return tuple(idle)
+def _idle(members: list[Buffer], lower: int, upper: int, size: int) -> tuple[Gap, ...]:
+    """The block's gaps: where no member is active, a gap without a window;
+    where the active members occupy less than the whole block, a gap with
+    the window that covers them all (they share the block's offset, so
+    that is exactly their union when their windows start at 0)."""
+    cuts = sorted({lower, upper} | {t for b in members for t in _times(b)})
+    gaps: list[Gap] = []
+    for t0, t1 in zip(cuts, cuts[1:]):
+        windows = [w for w in (_window(b, t0) for b in members) if w is not None]
+        window = (min(w[0] for w in windows), max(w[1] for w in windows)) if windows \
+            else None
+        if window == (0, size):
+            continue
+        if gaps and gaps[-1].upper == t0 and gaps[-1].window == window:
+            gaps[-1] = Gap(gaps[-1].lower, t1, window)
+        else:
+            gaps.append(Gap(t0, t1, window))
+    return tuple(gaps)
+
+
+def _times(buffer: Buffer) -> list[int]:
+    """The moments where ``buffer``'s occupancy may change."""
+    return [buffer.lower, buffer.upper] + [t for g in buffer.gaps
+                                           for t in (g.lower, g.upper)]
+
+
+def _window(buffer: Buffer, time: int) -> tuple[int, int] | None:
+    """What ``buffer`` occupies at ``time``, relative to its offset."""
+    if not buffer.lower <= time < buffer.upper:
+        return None
+    for gap in buffer.gaps:
+        if gap.lower <= time < gap.upper:
+            return gap.window
+    return (0, buffer.size) if buffer.size else None

@@ -226,7 +226,7 @@ class Covering:
             if not gain.any():
                 return CoverAnswer(None, None, self._combinatorial_bound(), False,
                                    "nothing can cover")
-            with np.errstate(divide="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"):
                 score = np.where(gain > 0, gain / weights, -1.0)
             b = int(np.argmax(score))
             removed.add(b)

@@ -518,7 +518,8 @@ class _Step:
                               self.capacity, self.keep)
             if offsets is None:
                 return None
-        offsets = _refill(self.problem, self.capacity, offsets, self.weights)
+        offsets = _refill(self.problem, self.capacity, offsets, self.weights,
+                          self.cover.remove)
         stays = sorted(offsets)
         value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
         return value, stays, [offsets[k] for k in stays]
@@ -555,13 +556,15 @@ def _window(offsets: dict[int, int], sizes: list[int], alignments: list[int],
 
 
 def _refill(problem: Problem, capacity: int, offsets: dict[int, int],
-            weights: list[int]) -> dict[int, int]:
-    """``offsets`` with moved blocks put back where they fit, heaviest first:
+            weights: list[int], pinned_out: frozenset[int]) -> dict[int, int]:
+    """``offsets`` with moved blocks (not ``pinned_out``, pinned to another
+    pool) put back where they fit, heaviest first:
     each at the lowest aligned offset where it meets no placed block during
     its lifespan (gaps ignored: a little cautious, never wrong)."""
     buffers = problem.buffers
     placed = dict(offsets)
-    for k in sorted((k for k in range(len(buffers)) if k not in placed),
+    for k in sorted((k for k in range(len(buffers))
+                     if k not in placed and k not in pinned_out),
                     key=lambda k: (-weights[k], k)):
         b = buffers[k]
         if b.offset is not None:
