@@ -51,13 +51,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from minimalloc.aliases import Folded, fold
 from minimalloc.analysis.covering import Covering
 from minimalloc.analysis.minimize import minimize
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
+from minimalloc.groups import alias_roots
 from minimalloc.model import Buffer, Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.pools import default_pools, format_bytes
@@ -185,12 +186,8 @@ class SpillPlan:
 
     def _move(self, pool: str, members: list[int]) -> str:
         buffers = self.problem.buffers
-        blocks = {}
-        for i in members:  # an alias group's memory counted once
-            root = i
-            while buffers[root].alias is not None:
-                root = next(j for j, b in enumerate(buffers) if b.id == buffers[root].alias)
-            blocks[root] = buffers[root].size
+        roots = alias_roots(buffers)
+        blocks = {roots[i]: buffers[roots[i]].size for i in members}  # a group once
         names = ", ".join(f"'{buffers[i].id}'" for i in members[:NAMED])
         if len(members) > NAMED:
             names += f" and {len(members) - NAMED} more"
@@ -259,8 +256,6 @@ def _plain(buffer: Buffer) -> Buffer:
     """``buffer`` without its pin and alias (it stands alone in a pool's problem)."""
     if buffer.pool is None and buffer.alias is None:
         return buffer
-    from dataclasses import replace
-
     return replace(buffer, pool=None, alias=None)
 
 
@@ -396,8 +391,6 @@ class _Planner:
         return None if left is None else max(left * share, 0.01)
 
     def _params(self, seconds: float | None) -> SolverParams:
-        from dataclasses import replace
-
         return replace(self.params, timeout=seconds, minimize_capacity=False)
 
     def _baseline(self, indices: Sequence[int], capacity: int | None) -> list[int] | None:

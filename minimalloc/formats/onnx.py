@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
@@ -308,8 +308,6 @@ def _build(graph: onnx.GraphProto, dims: Mapping[str, int], alignment: int,
 def _with_aliases(problem: Problem, graph: onnx.GraphProto) -> Problem:
     """``problem`` with the aliases views and in-place operators make (see
     the module documentation), walking the nodes in order."""
-    from dataclasses import replace
-
     index = {b.id: i for i, b in enumerate(problem.buffers)}
     ids = _buffer_ids(_walk(graph))  # tensor name -> buffer id, as _build made them
     by_name = {name: index[ident] for name, ident in ids.items() if ident in index}
