@@ -71,6 +71,8 @@ __all__ = ["SpillPlan", "spill"]
 COVER_SHARE = 0.3
 #: Share of the time left that one packing search may take.
 PACK_SHARE = 0.3
+#: Share of the time left for mending a cover whose packing ran out of time.
+MEND_SHARE = 0.15
 #: Most buffer ids a message names before "and N more".
 NAMED = 12
 
@@ -421,6 +423,7 @@ class _Step:
         self.bound = 0
         self.method = ""
         self.proven_infeasible = False
+        self.undecided = False  # the last packing ran out of time
         self.packed: dict[frozenset[int], list[int] | None | bool] = {}
 
     def _left(self) -> float | None:
@@ -445,7 +448,7 @@ class _Step:
                 break
             kept = [k for k in range(len(self.weights)) if k not in answer.removed]
             offsets = self._pack(kept)
-            if offsets is None:
+            if offsets is None and self.undecided:  # no proof: mend this cover instead
                 best = self._better(best, kept)
             else:
                 best = (answer.value, kept, offsets)
@@ -465,7 +468,8 @@ class _Step:
                 self.packed[key] = self._pack_part(part)
             found = self.packed[key]
             if not isinstance(found, list):
-                self.cover.add_cut(part, proven=found is False)
+                self.undecided = found is None
+                self.cover.add_cut(part, proven=not self.undecided)
                 return None
             offsets.update(zip(part, found))
         return [offsets[k] for k in kept]
@@ -521,7 +525,7 @@ class _Step:
         """``best``, or the fallback plan built from ``kept`` if cheaper."""
         removed = frozenset(range(len(self.weights))) - set(kept)
         left = self._left()
-        found = self._fallback_plan(removed, None if left is None else left * PACK_SHARE)
+        found = self._fallback_plan(removed, None if left is None else left * MEND_SHARE)
         if found is not None and (best is None or found[0] < best[0]):
             return found
         return best
