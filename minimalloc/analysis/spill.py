@@ -448,8 +448,9 @@ class _Step:
                 break
             kept = [k for k in range(len(self.weights)) if k not in answer.removed]
             offsets = self._pack(kept)
-            if offsets is None and self.undecided:  # no proof: mend this cover instead
-                best = self._better(best, kept)
+            if offsets is None:
+                if self.undecided:  # no proof: mend this cover instead
+                    best = self._better(best, kept)
             else:
                 best = (answer.value, kept, offsets)
                 if answer.optimal and self.cover.all_cuts_proven:
@@ -510,9 +511,10 @@ class _Step:
                 placed = minimize(sub, seconds, self.planner.params).solution.offsets
             if placed is None:
                 return None
+            buffers = self.problem.buffers
             offsets = _window(dict(zip(kept, placed)), sizes,
-                              [b.alignment for b in self.problem.buffers],
-                              self.capacity, self.keep)
+                              [b.alignment for b in buffers], self.capacity, self.keep,
+                              {k for k, b in enumerate(buffers) if b.offset is not None})
             if offsets is None:
                 return None
         offsets = _refill(self.problem, self.capacity, offsets, self.weights,
@@ -532,17 +534,19 @@ class _Step:
 
 
 def _window(offsets: dict[int, int], sizes: list[int], alignments: list[int],
-            capacity: int, keep: set[int]) -> dict[int, int] | None:
+            capacity: int, keep: set[int], fixed: set[int]) -> dict[int, int] | None:
     """The blocks of ``offsets`` that lie within the window of ``capacity``
     addresses that keeps the most bytes, moved down to start at 0 (a start
-    that every kept block's alignment divides); None if a block that must
-    stay falls outside every window tried."""
+    that every kept block's alignment divides; ``fixed`` blocks stay only in
+    the window at 0); None if a block that must stay falls outside every
+    window tried."""
     starts = {0} | {o for o in offsets.values()} | {
         o + sizes[k] - capacity for k, o in offsets.items()}
     best = None
     for start in sorted(s for s in starts if s >= 0):
         inside = {k: o - start for k, o in offsets.items()
-                  if o >= start and o + sizes[k] <= start + capacity}
+                  if o >= start and o + sizes[k] <= start + capacity
+                  and (start == 0 or k not in fixed)}
         if any(k not in inside for k in keep) or any(
                 (o % alignments[k]) for k, o in inside.items()):
             continue
