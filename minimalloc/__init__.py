@@ -11,6 +11,7 @@ reference's CSV format, an independent validator, and more.
 
 from minimalloc.analysis.explain import Explanation, explain
 from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, minimize
+from minimalloc.analysis.spill import SpillPlan, spill
 from minimalloc.anytime.improve import Improver, improve
 from minimalloc.baselines.allocators import allocate, allocate_within, available_allocators
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
@@ -34,7 +35,7 @@ from minimalloc.formats.torch_snapshot import (
 )
 from minimalloc.generate.problems import model_trace, perfect_packing, random_problem
 from minimalloc.generate.samples import list_samples, load_sample
-from minimalloc.model import Buffer, Gap, Problem, Solution
+from minimalloc.model import Buffer, Gap, Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Fallback, Solver, SolveResult, iis, solve, warmup
 from minimalloc.search.stats import RoundRecord, SearchStats
@@ -47,6 +48,7 @@ __all__ = [
     "Explanation",
     "Fallback",
     "Gap",
+    "Pool",
     "Improver",
     "MinimizeResult",
     "Minimizer",
@@ -60,6 +62,7 @@ __all__ = [
     "SolveResult",
     "Solver",
     "SolverParams",
+    "SpillPlan",
     "Status",
     "ValidationCode",
     "ValidationResult",
@@ -90,6 +93,7 @@ __all__ = [
     "read_torch_snapshot",
     "read_torch_snapshot_with_report",
     "solve",
+    "spill",
     "validate",
     "warmup",
     "write_chrome_trace",

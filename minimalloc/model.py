@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from minimalloc.errors import ProblemError
+from minimalloc.groups import check_pool_name, group_trouble
 
 #: What ends a line for ``str.splitlines``: never inside an id.
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -94,6 +95,9 @@ class Buffer:
     offset: Offset | None = None
     hint: int | None = None
     label: str | None = None
+    pool: str | None = None
+    weight: int | None = None
+    alias: str | None = None
 
     def __post_init__(self) -> None:
         if self.id is None:
@@ -135,6 +139,32 @@ class Buffer:
             object.__setattr__(self, "hint", _as_int(self.hint, "hint"))
         if self.label is not None:
             object.__setattr__(self, "label", str(self.label))
+        if self.pool is not None or self.weight is not None or self.alias is not None:
+            self._check_pool_fields()
+
+    def _check_pool_fields(self) -> None:
+        if self.pool is not None:
+            object.__setattr__(self, "pool", check_pool_name(self.pool, column="pool"))
+        if self.weight is not None:
+            object.__setattr__(self, "weight", _as_int(self.weight, "weight", MAX_TOTAL))
+            if self.weight < 0:
+                raise ProblemError(f"expected a weight >= 0, got {self.weight}",
+                                   column="weight")
+        if self.alias is not None:
+            alias = str(self.alias)
+            trouble = id_problem(alias)
+            if trouble is not None:
+                raise ProblemError(trouble.replace("an id", "an alias (a buffer id)", 1),
+                                   column="alias")
+            object.__setattr__(self, "alias", alias)
+
+    def __repr__(self) -> str:
+        # The pool fields only when set: a plain buffer reads as it always did.
+        names = ["id", "lower", "upper", "size", "alignment", "gaps", "offset", "hint",
+                 "label"]
+        names += [n for n in ("pool", "weight", "alias") if getattr(self, n) is not None]
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"Buffer({fields})"
 
     def _check_gaps(self) -> None:
         for gap in self.gaps:
@@ -197,6 +227,7 @@ class Buffer:
                 assign(buffer, "__dict__", {  # a literal: twice as fast as dict(zip())
                     "id": i, "lower": lo, "upper": hi, "size": sz, "alignment": al,
                     "gaps": (), "offset": off, "hint": hn, "label": lb,
+                    "pool": None, "weight": None, "alias": None,
                 })
                 append(buffer)
         finally:
@@ -214,6 +245,43 @@ class Buffer:
         """``size * width``: the reference's area (gaps not subtracted)."""
         return self.size * (self.upper - self.lower)
 
+    @property
+    def spill_weight(self) -> int:
+        """What placing this buffer costs per unit of a pool's cost: its
+        ``weight`` if given, else its size in bytes."""
+        return self.size if self.weight is None else self.weight
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A memory a plan may use: ``capacity`` bytes (None: unbounded) at
+    ``cost`` per unit of a buffer's weight placed there.
+
+    >>> Pool("sram", 1 << 20), Pool("dram", cost=1).capacity
+    (Pool(name='sram', capacity=1048576, cost=0), None)
+    """
+
+    name: str
+    capacity: int | None = None
+    cost: int | float = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", check_pool_name(self.name))
+        if self.capacity is not None:
+            object.__setattr__(self, "capacity", check_capacity(self.capacity))
+        cost = self.cost
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)):
+            import numpy as np  # numpy numbers come from arrays and pandas
+
+            if not isinstance(cost, (np.integer, np.floating)):
+                raise ProblemError(f"pool '{self.name}': expected a cost, got "
+                                   f"{cost!r:.40}", column="cost")
+            cost = cost.item()
+        if not 0 <= cost < float("inf"):
+            raise ProblemError(f"pool '{self.name}': expected a finite cost >= 0, got "
+                               f"{cost!r}", column="cost")
+        object.__setattr__(self, "cost", cost)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -221,10 +289,17 @@ class Problem:
 
     ``capacity`` may be None where no limit is set (lower bounds, baseline
     allocators, minimisation).  Buffer ids are unique.
+
+    ``pools`` names the memories a plan may use (see
+    :mod:`minimalloc.analysis.spill`); empty, the problem is one memory of
+    ``capacity`` bytes, as it always was.  A buffer's ``pool``, if set, must
+    then name one of them; aliases must resolve to a buffer of the problem,
+    without cycles, no larger than it and in the same pool.
     """
 
     buffers: tuple[Buffer, ...]
     capacity: int | None = None
+    pools: tuple[Pool, ...] = ()
 
     def __post_init__(self) -> None:
         if type(self.buffers) not in (tuple, list) and (
@@ -253,6 +328,22 @@ class Problem:
                     column="id",
                 )
             seen[buffer.id] = index
+        self._check_pools()
+
+    def _check_pools(self) -> None:
+        """Pools well formed; pinned pools and aliases consistent (a second
+        pass, taken only by problems that use them)."""
+        if not isinstance(self.pools, tuple):
+            if isinstance(self.pools, (str, Pool)) or not isinstance(self.pools, Iterable):
+                raise ProblemError(f"expected a sequence of Pool objects, got "
+                                   f"{self.pools!r:.60}")
+            object.__setattr__(self, "pools", tuple(self.pools))
+        if not self.pools and not any(
+                b.pool is not None or b.alias is not None for b in self.buffers):
+            return
+        trouble = group_trouble(self.buffers, self.pools)
+        if trouble is not None:
+            raise ProblemError(trouble[2], column=trouble[1])
 
     @classmethod
     def _from_checked(cls, buffers: tuple[Buffer, ...], capacity: int | None) -> Problem:
@@ -263,6 +354,7 @@ class Problem:
         problem = object.__new__(cls)
         object.__setattr__(problem, "buffers", buffers)
         object.__setattr__(problem, "capacity", capacity)
+        object.__setattr__(problem, "pools", ())
         return problem
 
     def __len__(self) -> int:
@@ -270,17 +362,27 @@ class Problem:
 
     def with_capacity(self, capacity: int | None) -> Problem:
         """The same buffers with another capacity."""
-        return Problem(self.buffers, capacity)
+        return Problem(self.buffers, capacity, self.pools)
+
+    def with_pools(self, pools: Iterable[Pool]) -> Problem:
+        """The same buffers with other memory pools."""
+        return Problem(self.buffers, self.capacity, tuple(pools))
 
     def subset(self, indices: Iterable[int]) -> Problem:
         """The problem restricted to the buffers at ``indices`` (in that order)."""
-        return Problem(tuple(self.buffers[i] for i in indices), self.capacity)
+        return Problem(tuple(self.buffers[i] for i in indices), self.capacity, self.pools)
 
     def without_fixed_offsets(self) -> Problem:
         """The same problem with every buffer free to move."""
         return Problem(
-            tuple(_replace(b, offset=None) for b in self.buffers), self.capacity
+            tuple(_replace(b, offset=None) for b in self.buffers), self.capacity,
+            self.pools,
         )
+
+    @property
+    def has_aliases(self) -> bool:
+        """Whether some buffer lives in another's memory."""
+        return any(b.alias is not None for b in self.buffers)
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per buffer, columns as in the CSV format."""
@@ -300,11 +402,16 @@ class Problem:
 class Solution:
     """An offset per buffer (in the problem's order) and the stated height.
 
+    With memory pools, ``pools`` names the pool of each buffer and each
+    offset is within that pool; ``height`` is still the highest end of any
+    buffer.  None: one memory, as without pools (``repr`` then omits it).
+
     Holds whatever it is given: judging it is :func:`minimalloc.validate`'s job.
     """
 
     offsets: tuple[int, ...]
     height: int = field(default=0)
+    pools: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         # Any integer is held (judging the values is validate's job), but
@@ -322,14 +429,24 @@ class Solution:
             offsets = tuple(_as_int(o, "offset", limit) for o in offsets)
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "height", _as_int(self.height, "height", limit))
+        if self.pools is not None:
+            if isinstance(self.pools, (str, bytes)) or not isinstance(self.pools, Iterable):
+                raise ProblemError(f"expected a sequence of pool names, got "
+                                   f"{self.pools!r:.60}", column="pool")
+            object.__setattr__(self, "pools", tuple(str(p) for p in self.pools))
+
+    def __repr__(self) -> str:
+        pools = "" if self.pools is None else f", pools={self.pools!r}"
+        return f"Solution(offsets={self.offsets!r}, height={self.height!r}{pools})"
 
     @classmethod
-    def from_offsets(cls, problem: Problem, offsets: Sequence[int]) -> Solution:
+    def from_offsets(cls, problem: Problem, offsets: Sequence[int],
+                     pools: Sequence[str] | None = None) -> Solution:
         """A solution whose height is computed from the offsets."""
         height = max(
             (int(o) + b.size for o, b in zip(offsets, problem.buffers)), default=0
         )
-        return cls(tuple(offsets), height)
+        return cls(tuple(offsets), height, None if pools is None else tuple(pools))
 
 
 def _replace(buffer: Buffer, **changes: object) -> Buffer:

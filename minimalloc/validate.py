@@ -81,6 +81,8 @@ class ValidationCode(enum.Enum):
     BAD_HEIGHT = "bad height"  #: the stated height is wrong
     BAD_ALIGNMENT = "bad alignment"  #: an offset is not a multiple of the alignment
     BAD_OVERLAP = "bad overlap"  #: two buffers share an address at some moment
+    BAD_POOL = "bad pool"  #: a pool the problem lacks, or not the buffer's pinned one
+    BAD_ALIAS = "bad alias"  #: an alias not at its root's offset, or in another pool
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,11 @@ def validate(problem: Problem, solution: Solution) -> ValidationResult:
     Notes
     -----
     Cost ``O(m log m)`` for ``m`` rectangles (buffers plus twice the gaps);
-    1,000,000 buffers take a few seconds.
+    1,000,000 buffers take a few seconds.  Plans over several memory pools
+    and problems with aliases are judged by :func:`_validate_plan`.
     """
+    if solution.pools is not None or problem.has_aliases:
+        return _validate_plan(problem, solution)
     return _verdict(problem.buffers, problem.capacity, solution)
 
 
@@ -150,7 +155,11 @@ def check_answer(problem: Problem, solution: Solution, capacity: int | None, *,
     buffers' columns are those the search read (kept per problem), so about
     a second or two for 10^6 buffers.
     """
-    verdict = _verdict(problem.buffers, capacity, solution)
+    if solution.pools is not None or problem.has_aliases:
+        at = problem if capacity == problem.capacity else problem.with_capacity(capacity)
+        verdict = _validate_plan(at, solution)
+    else:
+        verdict = _verdict(problem.buffers, capacity, solution)
     if verdict.ok:
         return solution
     clash = _fixed_collision(problem)
@@ -642,3 +651,141 @@ class _MaxTree:
             stack.append((2 * node + 1, first + half, half))
             stack.append((2 * node, first, half))
         return hits
+
+
+# ----------------------------------------------------------------------------
+# Memory pools and aliases
+
+
+def _validate_plan(problem: Problem, solution: Solution) -> ValidationResult:
+    """:func:`validate` for a plan over memory pools, or with aliases.
+
+    In order: one offset (and one pool) per buffer (``BAD_SOLUTION``); every
+    pool is one of the problem's, and a pinned buffer is in its own
+    (``BAD_POOL``); every alias is at its root's offset, in its root's pool
+    (``BAD_ALIAS``); then, pool by pool, the checks of :func:`validate`
+    against that pool's capacity, except that buffers of one alias group
+    may share memory; last, the stated height is the highest end of all.
+    """
+    buffers = problem.buffers
+    offsets = solution.offsets
+    n = len(buffers)
+    pools = solution.pools if solution.pools is not None else ("",) * len(offsets)
+    for what, count in (("offset", len(offsets)), ("pool", len(pools))):
+        if count != n:
+            return ValidationResult(
+                ValidationCode.BAD_SOLUTION, (),
+                f"The solution has {count} {what}{_s(count)} but the problem has {n} "
+                f"buffer{_s(n)}.")
+    capacity = {p.name: p.capacity for p in problem.pools}
+    if solution.pools is None:
+        capacity = {"": problem.capacity}
+    root = _alias_root(buffers)
+    failure = _pool_failure(buffers, pools, capacity)
+    if failure is None:
+        failure = _alias_failure(buffers, offsets, pools, root)
+    if failure is not None:
+        return failure
+    members: dict[str, list[int]] = {}
+    for i, name in enumerate(pools):
+        members.setdefault(name, []).append(i)
+    for name, indices in members.items():
+        failure = _pool_placement_failure(problem, solution, indices, capacity[name], root)
+        if failure is not None:
+            return failure
+    top = max(range(n), key=lambda i: offsets[i] + buffers[i].size, default=None)
+    reached = 0 if top is None else offsets[top] + buffers[top].size
+    if solution.height != reached:
+        return ValidationResult(
+            ValidationCode.BAD_HEIGHT, () if top is None else (top,),
+            f"The stated height is {solution.height}, but the buffers reach only "
+            f"{reached}.")
+    used = ", ".join(
+        f"{name} height {max(offsets[i] + buffers[i].size for i in indices)}"
+        + ("" if capacity[name] is None else f" (capacity {capacity[name]})")
+        for name, indices in members.items() if name)
+    return ValidationResult(
+        ValidationCode.GOOD, (),
+        f"The plan is valid: {n} buffer{_s(n)}" + (f"; {used}." if used else
+                                                    f" fit in height {reached}."))
+
+
+def _pool_failure(buffers: tuple[Buffer, ...], pools: tuple[str, ...],
+                  capacity: dict[str, int | None]) -> ValidationResult | None:
+    """The first buffer placed in a pool the problem lacks, or not in the
+    pool it is pinned to."""
+    known = ", ".join(capacity) if "" not in capacity else ""
+    for i, (buffer, name) in enumerate(zip(buffers, pools)):
+        if name not in capacity:
+            has = f"its pools: {known}" if known else "it names no pools"
+            return ValidationResult(
+                ValidationCode.BAD_POOL, (i,),
+                f"Buffer '{buffer.id}' is placed in pool '{name}', which the problem "
+                f"does not have ({has}).")
+        if name and buffer.pool is not None and buffer.pool != name:
+            return ValidationResult(
+                ValidationCode.BAD_POOL, (i,),
+                f"Buffer '{buffer.id}' is pinned to pool '{buffer.pool}' but was "
+                f"placed in pool '{name}'.")
+    return None
+
+
+def _alias_root(buffers: tuple[Buffer, ...]) -> list[int]:
+    """Each buffer's root: the end of its chain of aliases (the problem has
+    been checked, so every chain ends)."""
+    index = {b.id: i for i, b in enumerate(buffers)}
+    roots = []
+    for buffer in buffers:
+        while buffer.alias is not None:
+            buffer = buffers[index[buffer.alias]]
+        roots.append(index[buffer.id])
+    return roots
+
+
+def _alias_failure(buffers: tuple[Buffer, ...], offsets: tuple[int, ...],
+                   pools: tuple[str, ...], root: list[int]) -> ValidationResult | None:
+    """The first alias not at its root's offset or not in its root's pool."""
+    for i, r in enumerate(root):
+        if r == i or (offsets[i] == offsets[r] and pools[i] == pools[r]):
+            continue
+        where = (f"offset {offsets[i]}, its root at {offsets[r]}"
+                 if offsets[i] != offsets[r]
+                 else f"pool '{pools[i]}', its root in '{pools[r]}'")
+        return ValidationResult(
+            ValidationCode.BAD_ALIAS, (r, i),
+            f"Buffer '{buffers[i].id}' shares the memory of '{buffers[r].id}' but is "
+            f"placed elsewhere ({where}).")
+    return None
+
+
+def _pool_placement_failure(problem: Problem, solution: Solution, indices: list[int],
+                            capacity: int | None,
+                            root: list[int]) -> ValidationResult | None:
+    """The checks of :func:`validate` on the buffers at ``indices`` (one
+    pool) against ``capacity``; buffers with the same root may overlap."""
+    buffers, offsets = problem.buffers, solution.offsets
+    for i in indices:
+        failure = _check_buffer(i, buffers[i], offsets[i], capacity, solution.height)
+        if failure is not None:
+            return failure
+    sub = tuple(Buffer(b.id, b.lower, b.upper, b.size, gaps=b.gaps)
+                for b in (buffers[i] for i in indices))
+    sub_offsets = tuple(offsets[i] for i in indices)
+    where = "some address at the same moment"
+    if len({root[i] for i in indices}) == len(indices):  # no aliases: the fast sweep
+        collision = _first_collision(sub, sub_offsets, _columns(sub, sub_offsets))
+        if collision is None:
+            return None
+        a, b, time, low, high = collision
+        where = f"addresses {low} to {high - 1} at time {time}"
+    else:  # every colliding pair, less those within one alias group
+        pairs = conflicts(Problem(sub), Solution(sub_offsets))
+        a, b = next(((a, b) for a, b in pairs if root[indices[a]] != root[indices[b]]),
+                    (None, None))
+        if a is None:
+            return None
+    first, second = indices[a], indices[b]
+    return ValidationResult(
+        ValidationCode.BAD_OVERLAP, (first, second),
+        f"Buffers '{buffers[first].id}' and '{buffers[second].id}' collide: both "
+        f"occupy {where}.")

@@ -12,6 +12,9 @@
 * **The capacity that would do.**  The smallest capacity the whole problem
   fits in (:func:`minimalloc.analysis.minimize.minimize`), and the smallest for the
   subset.
+* **The way out.**  The cheapest set of buffers to move to a second memory
+  so that the rest fits (:func:`minimalloc.analysis.spill.spill`), and
+  whether any plan moves less: ``way_out``, in the last fifth of the time.
 
 Finding the subset faster than the reference's one-by-one deletion filter
 (:func:`minimalloc.search.solver.iis`, one search per buffer):
@@ -68,6 +71,7 @@ from minimalloc.analysis.minimize import (
     minimize,
     stacking_bound,
 )
+from minimalloc.analysis.spill import SpillPlan, spill
 from minimalloc.bounds import load_profile, lower_bound, max_load, overloaded, peak_times
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
@@ -94,6 +98,8 @@ PARTITION_SHARE = 3 / 4
 CHECK_SHARE = 1 / 6
 #: Most buffer ids named in a message before "and N more".
 NAMED = 12
+#: Share of the time kept for the way out (the spill plan) when it does not fit.
+WAY_OUT_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,10 @@ class Explanation:
         Exact searches run for the subset (bound and baseline checks aside).
     seconds : float
         Wall time of the call.
+    way_out : SpillPlan or None
+        When it does not fit: the cheapest buffers found to move to a second
+        memory (``spill``) so that the rest fits, with whether any plan
+        moves less (:class:`minimalloc.analysis.spill.SpillPlan`).
     """
 
     feasible: bool | None
@@ -158,6 +168,7 @@ class Explanation:
     searches: int = 0
     seconds: float = 0.0
     problem: Problem | None = field(default=None, repr=False, compare=False)
+    way_out: SpillPlan | None = field(default=None, repr=False, compare=False)
 
     @property
     def proven(self) -> bool:
@@ -222,6 +233,8 @@ class Explanation:
                    if self.min_capacity_lower is not None else "")
             lines.append(f"The whole problem fits in capacity {self.min_capacity_upper}; "
                          f"the smallest was not proven in time{low}.")
+        if self.way_out is not None and self.way_out.solution is not None:
+            lines.append(self.way_out.message())
         return " ".join(lines)
 
     def __str__(self) -> str:
@@ -553,6 +566,14 @@ class _Explainer:
         except ProblemError:  # fixed buffers collide: no capacity is enough
             return None
 
+    def _way_out(self) -> SpillPlan | None:
+        """The spill plan, in the time left (None if fixed buffers collide)."""
+        try:
+            return spill(self.problem, timeout=self._left(self.deadline),
+                         params=self.params)
+        except ProblemError:
+            return None
+
     def run(self) -> Explanation:
         with self.limit:  # its timer stops the kernels at the deadline
             return self._run()
@@ -587,7 +608,8 @@ class _Explainer:
                 found = self._minimize(problem.subset(subset), until)
                 if found is not None and found.proven_optimal:
                     facts["subset_min_capacity"] = found.height
-        whole = self._minimize(problem, self.deadline)
+        until = self.deadline if feasible is not False else self._until(1 - WAY_OUT_SHARE)
+        whole = self._minimize(problem, until)
         if whole is not None:
             facts.update(min_capacity_upper=whole.height,
                          min_capacity_lower=whole.lower_bound)
@@ -601,6 +623,8 @@ class _Explainer:
         if solution is not None:  # assembled from the partitions' answers
             check_answer(problem, solution, capacity, source="explain",
                          params=self.params)
+        if feasible is False:
+            facts["way_out"] = self._way_out()
         return Explanation(
             feasible=feasible, capacity=capacity, load=load, lower_bound=bound,
             solution=solution, searches=self.searches,

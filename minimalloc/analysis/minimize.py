@@ -95,6 +95,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minimalloc.aliases import fold
 from minimalloc.analysis.window_bound import WindowCertificate, window_bound
 from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.allocators import peak_first
@@ -398,6 +399,11 @@ class Minimizer:
                   on_probe: Callable[[Probe], object] | None,
                   on_progress: ProgressCallback | None) -> MinimizeResult:
         timeout = check_timeout(timeout)  # inf or huge: none; bools refused
+        if problem.has_aliases:  # each alias group is placed as one block
+            folded = fold(problem)
+            result = self.minimize(folded.problem, timeout, on_probe=on_probe,
+                                   on_progress=on_progress)
+            return replace(result, solution=folded.unfold(result.solution))
         started = time.perf_counter()
         if len(problem) > SCALE_THRESHOLD:
             return self._anytime(problem, timeout, started, on_progress)

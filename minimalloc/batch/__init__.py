@@ -3,7 +3,7 @@
 ::
 
     minimalloc batch INPUTS... --output=results.csv
-                     [--mode=solve|minimize|ablation|allocate] [--capacity=N]
+                     [--mode=solve|minimize|ablation|allocate|spill] [--capacity=N]
                      [--timeout=60s] [--workers=N] [--scheduler=tcp://host:8786]
                      [--solutions=DIR]
 

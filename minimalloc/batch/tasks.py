@@ -19,6 +19,7 @@ from pathlib import Path
 
 from minimalloc.analysis.ablation import run_variant, variants
 from minimalloc.analysis.minimize import minimize
+from minimalloc.analysis.spill import spill
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.batch.results import cell
 from minimalloc.bounds import lower_bound, max_load
@@ -35,7 +36,7 @@ __all__ = ["ERROR", "MODES", "OVER_CAPACITY", "SUFFIXES", "Task", "capacity_from
            "error_text", "expand_inputs", "make_tasks", "run_task"]
 
 #: What a task can do with its problem.
-MODES = ("solve", "minimize", "ablation", "allocate")
+MODES = ("solve", "minimize", "ablation", "allocate", "spill")
 
 #: The status of a row whose task could not run (bad input, worker lost).
 ERROR = "error"
@@ -299,6 +300,25 @@ def _allocate(task: Task, problem: Problem, row: dict[str, object]) -> Solution:
     return best[1]
 
 
+def _spill(task: Task, problem: Problem, row: dict[str, object]) -> Solution | None:
+    """The cheapest spill: ``height`` is the fast pool's, ``gap`` the cost
+    above the bound, ``message`` what moved."""
+    if not problem.pools:
+        _need_capacity(problem, "spill")
+    plan = spill(problem, timeout=task.timeout, params=task.params)
+    row.update(seconds=round(plan.seconds, 6), method="spill")
+    if plan.solution is None:
+        row.update(status=plan.status, proven=plan.status == "infeasible")
+        return None
+    row.update(status=Status.OK.value, height=plan.heights()[plan.fast_pool],
+               gap=plan.gap, proven=plan.proven,
+               message=f"moved {len(plan.spilled)} buffers, {plan.spilled_bytes} bytes "
+                       f"(cost {plan.cost}, lower bound {plan.lower_bound}, "
+                       f"{plan.bound_method})")
+    return plan.solution
+
+
 _RUNNERS: dict[str, Callable[[Task, Problem, dict[str, object]], Solution | None]] = {
     "solve": _solve, "minimize": _minimize, "ablation": _ablation, "allocate": _allocate,
+    "spill": _spill,
 }

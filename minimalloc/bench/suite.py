@@ -9,9 +9,12 @@ Then the costs of a process: JIT compilation with a cold cache, the start of
 a whole ``minimalloc`` command with a warm cache, and peak memory.  Then,
 when :mod:`minimalloc.analysis.minimize` is present, the minimiser on A-K with no
 capacity, against the reference's solve times and the heights of other
-allocators.  With ``--ablation`` (``make bench`` gives it), the paper's ablation
-table (each technique switched off in turn, 20 s per variant) over A-K, run
-by :mod:`minimalloc.batch` on every local core (``--only ablation`` for just
+allocators.  Then the spill section (:mod:`minimalloc.bench.spill`): A-K
+at 95% of their LOAD, the bytes moved against the covering bound
+(``--only spill`` for just that, ``--no-spill`` to skip).  With
+``--ablation`` (``make bench`` gives it), the paper's ablation table (each
+technique switched off in turn, 20 s per variant) over A-K, run by
+:mod:`minimalloc.batch` on every local core (``--only ablation`` for just
 that).  ``--trace-overhead`` also compares solves with and without the
 search trace.  Last, the scale section (:mod:`minimalloc.bench.scale`):
 training traces of 10^4 to 10^6 buffers, bounds, baselines, validation and
@@ -43,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minimalloc.bench.spill import report_spill
 from minimalloc.errors import ProblemError
 from minimalloc.tables import format_table
 
@@ -569,13 +573,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
-    parser.add_argument("--only", choices=("ablation", "scale", "anytime", "open"),
+    parser.add_argument("--only", choices=("ablation", "scale", "anytime", "open", "spill"),
                         help="run only this section (ablation: the paper's table; "
                              "scale: 10^4-10^6-buffer traces; anytime: the optimiser "
-                             "on random traces; open: D and J, whose optimum is unknown)")
+                             "on random traces; open: D and J, whose optimum is unknown; "
+                             "spill: A-K at 95%% of their LOAD)")
     parser.add_argument("--open-timeout", type=float, default=120.0,
                         help="minimize's time limit on D and J in the open-instances "
                              "section (default 120 s)")
+    parser.add_argument("--no-spill", action="store_true",
+                        help="skip the spill section")
+    parser.add_argument("--spill-timeout", type=float, default=30.0,
+                        help="time limit per instance of the spill section (default "
+                             "30 s)")
     parser.add_argument("--no-scale", action="store_true",
                         help="skip the scale section (it takes several minutes)")
     parser.add_argument("--scale-sizes", default="10000,100000,1000000",
@@ -643,7 +653,7 @@ def _bench(args: argparse.Namespace) -> int:
         report_anytime(args.minimize_timeout)
         return 0
     if args.only == "open":
-        from minimalloc.bench.suite.open_instances import report_open
+        from minimalloc.bench.open_instances import report_open
 
         report_open(args.shared, args.open_timeout)
         return 0
@@ -677,6 +687,10 @@ def _bench(args: argparse.Namespace) -> int:
         report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),
                         args.ablation_timeout, args.workers, args.ablation_output)
         return 0
+    if args.only == "spill":
+        warmup()
+        report_spill(shared, names, args.spill_timeout)
+        return 0
     warmup()
     rows = [solve_instance(shared, name, runs, reference) for name in names]
     report_solves(rows, reference, runs)
@@ -695,12 +709,15 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)
-            from minimalloc.bench.suite.open_instances import OPEN_INSTANCES, report_open
+            from minimalloc.bench.open_instances import OPEN_INSTANCES, report_open
 
             open_names = tuple(n for n in names if n in OPEN_INSTANCES)
             if open_names:
                 print()
                 report_open(shared, args.open_timeout, open_names)
+    if not args.no_spill:
+        print()
+        report_spill(shared, names, args.spill_timeout)
     if args.anytime:
         print()
         report_anytime(args.minimize_timeout)

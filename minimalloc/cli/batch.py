@@ -31,7 +31,7 @@ WHERE = "where to run"
 
 USAGE = f"""\
 usage: {PROGRAM} INPUT... --output=results.csv
-                        [--mode=solve|minimize|ablation|allocate] [--capacity=N]
+                        [--mode=solve|minimize|ablation|allocate|spill] [--capacity=N]
                         [--timeout=60s] [--workers=N] [--scheduler=tcp://host:8786]
                         [--solutions=DIR]
 

@@ -19,7 +19,8 @@ __all__ = ["COMMAND"]
 
 USAGE = f"""\
 usage: {PROG} import MODEL.onnx|SNAPSHOT.pickle [--output=problem.csv]
-                  [--alignment=64] [--dim=batch=1] [--include_weights] [--device=0]
+                  [--alignment=64] [--dim=batch=1] [--include_weights] [--aliases]
+                  [--device=0]
 
 Turns an ONNX model (its activations, with lifetimes by node order) or a
 PyTorch CUDA memory snapshot (its allocations, in trace order) into a problem

@@ -49,6 +49,9 @@ def define_model(values: flags.FlagValues) -> None:
                 "NAME=N; repeat the flag or separate with commas (batch=1,seq=128)")
     define_switch(values, MODEL, "include_weights", False, "ONNX input: also plan the "
                   "weights (initializers), alive the whole run.")
+    define_switch(values, MODEL, "aliases", False, "ONNX input: views (Reshape, "
+                  "Flatten, Squeeze, Unsqueeze, Identity) and in-place element-wise "
+                  "results (Relu, Add, ...) share their input's memory (an alias column).")
     define_integer(values, MODEL, "device", 0, "Snapshot input: which CUDA device's "
                    "trace to read.")
 
@@ -63,7 +66,8 @@ def read_options(values: flags.FlagValues) -> ReadOptions:
     if values.device < 0:
         raise UsageError(f"--device must be at least 0, got {values.device}")
     return ReadOptions(alignment=values.alignment, dims=dims or None,
-                       include_weights=values.include_weights, device=values.device)
+                       include_weights=values.include_weights, device=values.device,
+                       aliases=values.aliases)
 
 
 def capacity(values: flags.FlagValues, required: bool) -> int | None:

@@ -37,6 +37,7 @@ from minimalloc.cli.flags import (
 from minimalloc.cli.progress import Progress, interruptible
 from minimalloc.cli.report import format_stats, latex_picture, line
 from minimalloc.cli.search_flags import SEARCH, define_search, solver_params
+from minimalloc.cli.spill import define_spill, pools_flag, run_spill
 from minimalloc.formats.detect import Reading
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
@@ -55,6 +56,8 @@ usage: {PROG} --capacity=N --input=IN.csv [--output=OUT.csv] [--timeout=10s]
        {PROG} --input=IN.csv --minimize [--capacity=N] [--output=OUT.csv]
        {PROG} --input=IN.csv --allocator=NAME [--capacity=N] [--output=OUT.csv]
        {PROG} --input=IN.csv --capacity=N --explain
+       {PROG} --input=IN.csv --capacity=N --spill [--output=OUT.csv]
+       {PROG} --input=IN.csv --pools=sram:1MiB,dram:64MiB [--output=OUT.csv]
        {PROG} COMMAND [flags]      (see {PROG} COMMAND --help)
 
 commands:
@@ -94,14 +97,17 @@ def define(values: flags.FlagValues) -> None:
     define_switch(values, RUN, "explain", False, "Explain why the problem does not fit "
                   "its capacity: overloaded moments, or a minimal set of buffers that "
                   "cannot be packed together, and the capacity that would do.")
+    define_spill(values, RUN)
     define_search(values)
 
 
 def run(values: flags.FlagValues, rest: list[str]) -> int:
     if rest:
         raise UsageError(f"unexpected argument '{rest[0]}' (flags are spelt --name=value)")
-    modes = [name for name in ("minimize", "allocator", "explain", "minimize_capacity")
-             if values[name].value]
+    modes = [name for name in ("minimize", "allocator", "explain", "minimize_capacity",
+                               "spill") if values[name].value]
+    if values.pools and "spill" not in modes:
+        modes.append("spill")
     if len(modes) > 1:
         raise UsageError("choose one of " + ", ".join(f"--{m}" for m in modes) +
                          ", not several")
@@ -109,7 +115,8 @@ def run(values: flags.FlagValues, rest: list[str]) -> int:
     if values.sample == "list":
         print(inputs.list_samples_table())
         return EXIT_OK
-    needs_capacity = mode in ("solve", "minimize_capacity", "explain")
+    needs_capacity = mode in ("solve", "minimize_capacity", "explain") or (
+        mode == "spill" and pools_flag(values) is None)
     # A sample brings its own capacity.
     capacity = inputs.capacity(values, required=needs_capacity and not values.sample)
     params = solver_params(values)  # checks the heuristics before reading anything
@@ -119,7 +126,7 @@ def run(values: flags.FlagValues, rest: list[str]) -> int:
     if mode == "allocator":
         _check_allocator(values.allocator)
     reading = inputs.read_input(values, capacity)
-    if needs_capacity and reading.problem.capacity is None:
+    if needs_capacity and reading.problem.capacity is None and not reading.problem.pools:
         raise UsageError(f"--capacity=N is required: {reading.name} does not give one")
     if mode == "minimize":
         return _minimize(reading, values, params, output)
@@ -127,6 +134,8 @@ def run(values: flags.FlagValues, rest: list[str]) -> int:
         return _allocator(reading, values, output)
     if mode == "explain":
         return _explain(reading, values, params, output)
+    if mode == "spill":
+        return run_spill(reading, values, params, output)
     return _solve(reading, values, params, output)
 
 

@@ -41,7 +41,7 @@ def read_problem(source: Source, *, name: str | None = None, capacity: int | Non
         The capacity to give the problem.
     **options
         The fields of :class:`ReadOptions`: ``alignment``, ``dims``,
-        ``include_weights`` (ONNX), ``device`` (snapshots); None means the
+        ``include_weights``, ``aliases`` (ONNX), ``device`` (snapshots); None means the
         default.
 
     Returns

@@ -9,7 +9,9 @@ track per distinct offset, the tracks sorted by address (offset 0 at the
 top): buffers that share a start address never live at the same time, so
 each track is a clean row of events, and reading down the tracks is reading
 up through memory.  A counter track, ``bytes live``, draws the load over
-time, and the metadata names the plan's height.
+time, and the metadata names the plan's height.  A plan over several memory
+pools (``solution.pools``) gets one process per pool, as ExecuTorch's
+memory trace has one per memory, each with its own tracks and counter.
 
 >>> from minimalloc.model import Buffer, Problem, Solution
 >>> p = Problem((Buffer("a", 0, 2, 4, label="Conv c1"), Buffer("b", 2, 3, 4)))
@@ -27,6 +29,7 @@ from typing import IO, Any, Union
 from minimalloc.errors import ProblemError
 from minimalloc.formats.output import write_text
 from minimalloc.model import Problem, Solution
+from minimalloc.pools import pool_parts
 
 __all__ = ["FORMAT", "dumps", "dumps_chrome_trace", "write_chrome_trace"]
 
@@ -42,16 +45,36 @@ _PID = 1
 def dumps_chrome_trace(problem: Problem, solution: Solution) -> str:
     """The plan as Chrome trace event JSON text (see the module doc)."""
     _check(problem, solution)
+    events: list[dict[str, Any]] = []
+    for pid, part in enumerate(pool_parts(problem, solution), start=_PID):
+        name = f"memory plan: height {part.solution.height:,} bytes"
+        if part.name:
+            limit = "" if part.capacity is None else f" of {part.capacity:,}"
+            name = f"pool {part.name}: height {part.solution.height:,}{limit} bytes"
+        events += _process(part.problem, part.solution, pid, name)
+    other = {"height": solution.height, "buffers": len(problem.buffers),
+             "capacity": problem.capacity,
+             "time unit": "one time step is one microsecond"}
+    if solution.pools is not None:
+        other["pools"] = {p.name: p.capacity for p in problem.pools}
+    document = {"traceEvents": events, "displayTimeUnit": "ns", "otherData": other}
+    return json.dumps(document, indent=None, separators=(",", ":")) + "\n"
+
+
+def _process(problem: Problem, solution: Solution, pid: int,
+             name: str) -> list[dict[str, Any]]:
+    """One process: its tracks (one per distinct offset), buffers and counter."""
     offsets = solution.offsets
     tracks = {offset: rank for rank, offset in enumerate(sorted(set(offsets)))}
     events: list[dict[str, Any]] = [
-        {"ph": "M", "pid": _PID, "name": "process_name",
-         "args": {"name": f"memory plan: height {solution.height:,} bytes"}},
+        {"ph": "M", "pid": pid, "name": "process_name", "args": {"name": name}},
+        {"ph": "M", "pid": pid, "name": "process_sort_index",
+         "args": {"sort_index": pid}},
     ]
     for offset, rank in tracks.items():
-        events.append({"ph": "M", "pid": _PID, "tid": rank + 1, "name": "thread_name",
+        events.append({"ph": "M", "pid": pid, "tid": rank + 1, "name": "thread_name",
                        "args": {"name": f"offset {offset:,}"}})
-        events.append({"ph": "M", "pid": _PID, "tid": rank + 1,
+        events.append({"ph": "M", "pid": pid, "tid": rank + 1,
                        "name": "thread_sort_index", "args": {"sort_index": rank}})
     for buffer, offset in zip(problem.buffers, offsets):
         args: dict[str, Any] = {
@@ -62,15 +85,13 @@ def dumps_chrome_trace(problem: Problem, solution: Solution) -> str:
             args["gaps"] = [[g.lower, g.upper, *(g.window or ())] for g in buffer.gaps]
         if buffer.label:
             args["label"] = buffer.label
-        events.append({"ph": "X", "pid": _PID, "tid": tracks[offset] + 1,
+        if buffer.alias is not None:
+            args["shares memory with"] = buffer.alias
+        events.append({"ph": "X", "pid": pid, "tid": tracks[offset] + 1,
                        "name": buffer.id, "cat": "buffer", "ts": buffer.lower,
                        "dur": buffer.upper - buffer.lower, "args": args})
-    events.extend(_load_counter(problem))
-    document = {"traceEvents": events, "displayTimeUnit": "ns",
-                "otherData": {"height": solution.height, "buffers": len(problem.buffers),
-                              "capacity": problem.capacity,
-                              "time unit": "one time step is one microsecond"}}
-    return json.dumps(document, indent=None, separators=(",", ":")) + "\n"
+    events.extend(_load_counter(problem, pid))
+    return events
 
 
 def write_chrome_trace(problem: Problem, solution: Solution,
@@ -97,10 +118,10 @@ def _check(problem: Problem, solution: Solution | None) -> None:
                            f"{len(problem.buffers)} buffers")
 
 
-def _load_counter(problem: Problem) -> list[dict[str, Any]]:
+def _load_counter(problem: Problem, pid: int = _PID) -> list[dict[str, Any]]:
     """A counter event at every time the live bytes change."""
     from minimalloc.bounds import load_profile
 
     times, loads = load_profile(problem)
-    return [{"ph": "C", "pid": _PID, "name": "bytes live", "ts": int(t),
+    return [{"ph": "C", "pid": pid, "name": "bytes live", "ts": int(t),
              "args": {"bytes": int(v)}} for t, v in zip(times, loads)]

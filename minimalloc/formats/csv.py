@@ -8,13 +8,19 @@ per buffer::
     b2,3,9,4
 
 ``id``, ``lower``, ``upper`` and ``size`` are required; ``alignment``,
-``hint``, ``gaps``, ``label`` and ``offset`` are optional.  As in the reference, ``buffer``
+``hint``, ``gaps``, ``label``, ``weight``, ``alias``, ``pool`` and ``offset``
+are optional.  As in the reference, ``buffer``
 and ``buffer_id`` may stand for ``id``, ``start`` and ``begin`` for ``lower``,
 and ``end`` for ``upper``; an ``end`` column holds *inclusive* ends, so one is
 added to every end value and to the upper end of every gap (never to a gap's
 window).  ``gaps`` is a space-separated list of ``lo-hi`` (the buffer is absent
 during ``[lo, hi)``) or ``lo-hi@wlo:whi`` (it occupies only ``[wlo, whi)`` of
-its own range then).  An ``offset`` fixes a buffer at that offset.  A
+its own range then).  An ``offset`` fixes a buffer at that offset.  With
+memory pools (:mod:`minimalloc.analysis.spill`), ``pool`` pins a buffer to a
+pool (and in a plan, says where it was placed), ``weight`` is what moving
+it costs (default: its size) and ``alias`` names the buffer whose memory it
+shares.  A file without these columns reads and writes as before, byte for
+byte.  A
 ``label`` is free text saying where a buffer comes from (an importer fills it
 with the tensor's op or the allocation's stack frame); the reference has no
 such column and ignores it, as it ignores every column it does not know.
@@ -71,6 +77,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 from minimalloc.errors import ProblemError, shorten
 from minimalloc.formats.csv_fast import read_plain
 from minimalloc.formats.output import write_output
+from minimalloc.groups import group_trouble
 from minimalloc.model import (
     Buffer,
     Gap,
@@ -99,7 +106,8 @@ Destination = Union[str, "os.PathLike[str]", IO[str]]
 
 #: Every column the format knows, in the order the reference writes them.
 CANONICAL_COLUMNS: tuple[str, ...] = (
-    "id", "lower", "upper", "size", "alignment", "hint", "gaps", "label", "offset",
+    "id", "lower", "upper", "size", "alignment", "hint", "gaps", "label", "weight",
+    "alias", "pool", "offset",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("id", "lower", "upper", "size")
 
@@ -118,7 +126,9 @@ _GAP_FORMS = "'lo-hi' or 'lo-hi@wlo:whi', separated by spaces"
 #: thousands of digits is slow, or refused by Python).
 _MAX_DIGITS = 40
 #: Columns whose empty cells mean "not given".
-_OPTIONAL_INTEGERS = frozenset({"alignment", "hint", "offset"})
+_OPTIONAL_INTEGERS = frozenset({"alignment", "hint", "offset", "weight"})
+#: Columns of free text whose empty cells mean "not given".
+_OPTIONAL_TEXT = ("label", "alias", "pool")
 
 
 @dataclass(frozen=True)
@@ -189,13 +199,17 @@ class CsvLayout:
         return cls(tuple(columns), tuple(seen[c] for c in columns))
 
     @classmethod
-    def default(cls, problem: Problem, *, offset: bool = False) -> CsvLayout:
+    def default(cls, problem: Problem, *, offset: bool = False,
+                pool: bool = False) -> CsvLayout:
         """The reference's columns for ``problem``: the required four, then
-        ``alignment``, ``hint``, ``gaps`` only if some buffer needs them, then
-        ``offset`` if asked for or if some buffer is fixed."""
+        ``alignment``, ``hint``, ``gaps`` (and ours: ``label``, ``weight``,
+        ``alias``, ``pool``) only if some buffer needs them, then ``offset``
+        if asked for or if some buffer is fixed (``pool`` too if asked for)."""
         needed = _needed_columns(problem)
         if offset:
             needed.add("offset")
+        if pool:
+            needed.add("pool")
         needed.update(REQUIRED_COLUMNS)
         columns = tuple(c for c in CANONICAL_COLUMNS if c in needed)
         return cls(columns, columns)
@@ -353,6 +367,7 @@ def _build_problem(
     index = {column: i for i, column in enumerate(layout.columns)}
     first_line: dict[str, int] = {}
     buffers: list[Buffer] = []
+    lines: list[int] = []
     stacked = 0  # sizes plus alignments so far, bounded against overflow
     for line, cells in rows:
         if len(cells) != width:
@@ -375,6 +390,13 @@ def _build_problem(
                 file=file, line=line, column=layout.header("size")
             ) from None
         buffers.append(buffer)
+        lines.append(line)
+    if "alias" in index or "pool" in index:
+        trouble = group_trouble(buffers, ())
+        if trouble is not None:
+            at, column, message = trouble
+            raise ProblemError(message, file=file, line=lines[at],
+                               column=layout.header(column))
     try:
         return Problem(tuple(buffers), capacity)
     except ProblemError as error:  # pragma: no cover - rows are checked above
@@ -419,7 +441,7 @@ def _row_to_buffer(
     gaps: tuple[Gap, ...] = ()
     if "gaps" in index:
         gaps = _parse_gaps(cells[index["gaps"]], addend, fail)
-    label = cells[index["label"]].strip() if "label" in index else ""
+    text = {c: cells[index[c]].strip() if c in index else "" for c in _OPTIONAL_TEXT}
     try:
         return Buffer(
             ident,
@@ -430,7 +452,10 @@ def _row_to_buffer(
             gaps=gaps,
             offset=offset,
             hint=hint,
-            label=label or None,
+            label=text["label"] or None,
+            pool=text["pool"] or None,
+            weight=integer("weight"),
+            alias=text["alias"] or None,
         )
     except ProblemError as error:
         message = error.message
@@ -553,17 +578,19 @@ def _write_rows(
     layout: CsvLayout | None,
 ) -> None:
     """Write the header and one row per buffer to ``stream``."""
+    plan_columns = [] if solution is None else ["offset"]
+    if solution is not None and solution.pools is not None:
+        plan_columns.append("pool")
     if layout is None:
-        layout = CsvLayout.default(problem, offset=solution is not None)
+        layout = CsvLayout.default(problem, offset=solution is not None,
+                                   pool="pool" in plan_columns)
     else:
-        needed = _needed_columns(problem)
-        if solution is not None:
-            needed.add("offset")
-        layout = layout.with_columns(sorted(needed))
+        layout = layout.with_columns(sorted(_needed_columns(problem) | set(plan_columns)))
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(layout.headers)
     addend = -1 if layout.inclusive_end else 0
     offsets = solution.offsets if solution is not None else None
+    pools = solution.pools if solution is not None else None
     columns = layout.columns
     for i, buffer in enumerate(problem.buffers):
         row = []
@@ -584,6 +611,13 @@ def _write_rows(
                 row.append(format_gaps(buffer.gaps, inclusive=bool(addend)))
             elif column == "label":
                 row.append(buffer.label or "")
+            elif column == "weight":
+                row.append("" if buffer.weight is None else str(buffer.weight))
+            elif column == "alias":
+                row.append(buffer.alias or "")
+            elif column == "pool":
+                placed = pools[i] if pools is not None else buffer.pool
+                row.append(placed or "")
             else:  # offset
                 if offsets is not None:
                     row.append(str(offsets[i]))
@@ -623,6 +657,12 @@ def _needed_columns(problem: Problem) -> set[str]:
             needed.add("label")
         if buffer.offset is not None:
             needed.add("offset")
+        if buffer.weight is not None:
+            needed.add("weight")
+        if buffer.alias is not None:
+            needed.add("alias")
+        if buffer.pool is not None:
+            needed.add("pool")
     return needed
 
 
@@ -633,12 +673,12 @@ def _needed_columns(problem: Problem) -> set[str]:
 def problem_to_dataframe(problem: Problem) -> pd.DataFrame:
     """One row per buffer with every column of the format.
 
-    ``gaps`` holds the CSV text form (empty if none); ``hint`` and ``offset``
-    are nullable ``Int64`` (missing where not given).
+    ``gaps`` holds the CSV text form (empty if none); ``hint``, ``offset``
+    and ``weight`` are nullable ``Int64`` (missing where not given).
 
     >>> df = problem_to_dataframe(Problem((Buffer("a", 0, 3, 4, offset=8),)))
     >>> df.to_csv(index=False, lineterminator="|")
-    'id,lower,upper,size,alignment,hint,gaps,label,offset|a,0,3,4,1,,,,8|'
+    'id,lower,upper,size,alignment,hint,gaps,label,weight,alias,pool,offset|a,0,3,4,1,,,,,,,8|'
 
     """
     import pandas as pd
@@ -654,6 +694,9 @@ def problem_to_dataframe(problem: Problem) -> pd.DataFrame:
             "hint": pd.Series([b.hint for b in buffers], dtype="Int64"),
             "gaps": pd.Series([format_gaps(b.gaps) for b in buffers], dtype=object),
             "label": pd.Series([b.label for b in buffers], dtype=object),
+            "weight": pd.Series([b.weight for b in buffers], dtype="Int64"),
+            "alias": pd.Series([b.alias for b in buffers], dtype=object),
+            "pool": pd.Series([b.pool for b in buffers], dtype=object),
             "offset": pd.Series([b.offset for b in buffers], dtype="Int64"),
         }
     )

@@ -37,6 +37,8 @@ __all__ = ["MIN_CHARS", "read_plain"]
 _INTEGER_COLUMNS = ("lower", "upper", "size", "alignment", "hint", "offset")
 _OPTIONAL = frozenset({"alignment", "hint", "offset"})
 _TEXT_COLUMNS = ("id", "label", "gaps")
+#: Columns this path leaves to the row reader (pools and aliases are rare).
+_POOL_COLUMNS = frozenset({"pool", "weight", "alias"})
 #: Bytes an integer cell may hold: what ``\\s*[+-]?[0-9]+\\s*`` allows, minus
 #: the rarer whitespace (form feed, vertical tab) pandas may read differently.
 _INTEGER_BYTES = np.zeros(256, dtype=bool)
@@ -53,7 +55,7 @@ def read_plain(text: str, layout: CsvLayout, capacity: int | None) -> Problem | 
     """The problem a plain file's ``text`` (header included) describes, or
     None if the file is not plain or breaks any rule (then read it row by
     row).  ``capacity`` must already be checked."""
-    if len(text) < MIN_CHARS:
+    if len(text) < MIN_CHARS or _POOL_COLUMNS & set(layout.columns):
         return None
     if '"' in text or "\r" in text or "\x00" in text:
         return None

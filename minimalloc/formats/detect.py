@@ -62,6 +62,8 @@ class ReadOptions:
         ONNX: values of symbolic dimensions, such as ``{"batch": 1}``.
     include_weights
         ONNX: also plan the initializers.
+    aliases
+        ONNX: views and in-place element-wise results share their input's memory.
     device
         Snapshot: which CUDA device's trace to read.
     """
@@ -70,6 +72,7 @@ class ReadOptions:
     dims: Mapping[str, int] | None = None
     include_weights: bool = False
     device: int = 0
+    aliases: bool = False
 
     def __post_init__(self) -> None:
         if self.alignment is not None and self.alignment < 1:
@@ -223,7 +226,8 @@ def _read_model(kind: str, source: str | os.PathLike[str] | bytes, label: str,
     else:
         problem = readers()[kind].read(source, alignment=options.alignment,
                                        dims=options.dims,
-                                       include_weights=options.include_weights)
+                                       include_weights=options.include_weights,
+                                       aliases=options.aliases)
     problem = problem.with_capacity(capacity)
     return Reading(problem, CsvLayout.default(problem), kind, label, report)
 

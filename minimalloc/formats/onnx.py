@@ -34,6 +34,17 @@ Choices:
 - ``string`` tensors have no fixed size and are an error if they must be
   planned; so are sequences, maps and optionals.
 
+With ``aliases=True``, tensors that a runtime would keep in one memory share
+it (``Buffer.alias``), as real runtimes do:
+
+- the output of a view (``Reshape``, ``Flatten``, ``Squeeze``,
+  ``Unsqueeze``, ``Identity``) lives in its input's memory;
+- the output of an element-wise operator (``Relu``, ``Add``, ``Mul``,
+  ``Sigmoid``, ``Clip``...; see :data:`ELEMENTWISE`) overwrites an input of
+  the same size whose memory nothing reads after that operator (no later
+  reader of the input or of anything sharing its memory), unless that
+  memory holds a graph input or output (the caller's).
+
 onnx is imported only when a model is read.
 
 >>> from onnx import TensorProto, helper
@@ -50,7 +61,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
@@ -78,6 +89,18 @@ _BITS_BY_NAME = {
 }
 #: How many readers a label names before it says "and N more".
 _READERS_SHOWN = 4
+#: Operators whose first output is a view of their first input.
+VIEWS = frozenset({"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"})
+#: Element-wise operators: their first output may overwrite an input of the
+#: same size that nothing reads afterwards.
+ELEMENTWISE = frozenset({
+    "Abs", "Acos", "Add", "And", "Asin", "Atan", "BatchNormalization", "Ceil",
+    "Celu", "Clip", "Cos", "Div", "Dropout", "Elu", "Erf", "Exp", "Floor", "Gelu",
+    "HardSigmoid", "HardSwish", "LeakyRelu", "Log", "Max", "Mean", "Min", "Mish",
+    "Mul", "Neg", "Not", "Or", "PRelu", "Pow", "Reciprocal", "Relu", "Round",
+    "Selu", "Sigmoid", "Sign", "Sin", "Softplus", "Softsign", "Sqrt", "Sub", "Sum",
+    "Tan", "Tanh", "ThresholdedRelu", "Where", "Xor",
+})
 
 
 def read_onnx(
@@ -86,6 +109,7 @@ def read_onnx(
     alignment: int = 1,
     dims: Mapping[str, int] | None = None,
     include_weights: bool = False,
+    aliases: bool = False,
 ) -> Problem:
     """The activation buffers of an ONNX model, with lifetimes by node order.
 
@@ -101,6 +125,9 @@ def read_onnx(
         Values of symbolic dimensions, for example ``{"batch": 1}``.
     include_weights
         Also plan the initializers, as buffers alive the whole run.
+    aliases
+        Let views and in-place element-wise results share their input's
+        memory (``Buffer.alias``; see the module documentation).
 
     Returns
     -------
@@ -128,16 +155,18 @@ def read_onnx(
     inferred, inference_error = _infer(model)
     _check_dims_exist(declared | _symbolic_dims(inferred.graph), dims, name)
     try:
-        return _build(inferred.graph, dims, alignment, include_weights, inference_error)
+        problem = _build(inferred.graph, dims, alignment, include_weights,
+                         inference_error)
+        return _with_aliases(problem, inferred.graph) if aliases else problem
     except ProblemError as error:
         raise error.located(file=name) from None
 
 
 def read(source: Source, **options: Any) -> Problem:
     """The dispatcher's entry point: :func:`read_onnx` with the options it
-    understands (``alignment``, ``dims``, ``include_weights``)."""
+    understands (``alignment``, ``dims``, ``include_weights``, ``aliases``)."""
     known = {k: v for k, v in options.items()
-             if k in ("alignment", "dims", "include_weights") and v is not None}
+             if k in ("alignment", "dims", "include_weights", "aliases") and v is not None}
     return read_onnx(source, **known)
 
 
@@ -274,6 +303,40 @@ def _build(graph: onnx.GraphProto, dims: Mapping[str, int], alignment: int,
                               max(upper, tensor.lower + 1), size, alignment=alignment,
                               label=label))
     return Problem(tuple(buffers))
+
+
+def _with_aliases(problem: Problem, graph: onnx.GraphProto) -> Problem:
+    """``problem`` with the aliases views and in-place operators make (see
+    the module documentation), walking the nodes in order."""
+    index = {b.id: i for i, b in enumerate(problem.buffers)}
+    ids = _buffer_ids(_walk(graph))  # tensor name -> buffer id, as _build made them
+    by_name = {name: index[ident] for name, ident in ids.items() if ident in index}
+    buffers = list(problem.buffers)
+    root = list(range(len(buffers)))  # each buffer's group
+    last = {i: b.upper - 1 for i, b in enumerate(buffers)}  # group's last step alive
+    outside = {by_name[v.name] for v in (*graph.input, *graph.output)
+               if v.name in by_name}  # groups holding the caller's memory
+    for step, node in enumerate(graph.node):
+        if not node.output or node.output[0] not in by_name:
+            continue
+        out = by_name[node.output[0]]
+        inputs = [by_name[name] for name in node.input if name in by_name]
+        target = None
+        if node.op_type in VIEWS and node.input and node.input[0] in by_name:
+            target = by_name[node.input[0]]
+        elif node.op_type in ELEMENTWISE:
+            target = next((i for i in inputs if buffers[i].size == buffers[out].size
+                           and last[root[i]] == step and root[i] not in outside
+                           and out not in outside), None)
+        if target is None or buffers[target].size < buffers[out].size:
+            continue
+        group = root[target]
+        buffers[out] = replace(buffers[out], alias=buffers[target].id)
+        root[out] = group
+        last[group] = max(last[group], buffers[out].upper - 1)
+        if out in outside:
+            outside.add(group)
+    return Problem(tuple(buffers), problem.capacity)
 
 
 def _buffer_ids(names: Iterable[str]) -> dict[str, str]:

@@ -7,8 +7,11 @@ memory with one line per time step: each character stands for an equal
 slice of the plan's height, drawn with the symbol of the buffer that
 occupies it then (``0-9``, ``a-z``, ``A-Z``, then ``*`` for the rest) or
 ``.`` where the slice is free, followed by the share of memory in use.
+A plan over several memory pools (``solution.pools``) gets one such section
+per pool.
 
 >>> from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.pools import pool_parts
 >>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
 ...              Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)))
 >>> text = dumps_text_plan(p, Solution((8, 8, 4, 4, 0), 12), width=12)
@@ -35,6 +38,7 @@ from typing import IO, Union
 from minimalloc.formats.chrome_trace import _check
 from minimalloc.formats.output import write_text
 from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.pools import pool_parts
 
 __all__ = ["FORMAT", "dumps", "dumps_text_plan", "write_text_plan"]
 
@@ -55,6 +59,14 @@ def dumps_text_plan(problem: Problem, solution: Solution, *, width: int = 64) ->
     _check(problem, solution)
     if width < 1:
         raise ValueError(f"width must be at least 1, got {width}")
+    if solution.pools is not None:  # one section per pool
+        sections = []
+        for part in pool_parts(problem, solution):
+            limit = "" if part.capacity is None else f", capacity {part.capacity:,}"
+            sections.append(f"=== pool {part.name}: {len(part.indices)} buffers{limit} "
+                            "===\n\n" + dumps_text_plan(part.problem, part.solution,
+                                                         width=width))
+        return "\n".join(sections)
     lines = [f"memory plan: {len(problem.buffers)} buffers, height {solution.height:,} "
              "bytes", ""]
     lines += _table(problem, solution)
@@ -88,13 +100,21 @@ def _symbol(index: int) -> str:
 def _table(problem: Problem, solution: Solution) -> list[str]:
     headers = ("sym", "id", "size", "offset", "first", "last", "label")
     rows = [(_symbol(i), b.id, str(b.size), str(o), str(b.lower), str(b.upper - 1),
-             " ".join((b.label or "").splitlines()))  # one line per buffer
+             " ".join(_label(b).splitlines()))  # one line per buffer
             for i, (b, o) in enumerate(zip(problem.buffers, solution.offsets))]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     align = (">", "<", ">", ">", ">", ">", "<")
     return ["  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip()
             for row in (headers, *rows)]
+
+
+def _label(buffer: Buffer) -> str:
+    """The label column: the buffer's label, and whose memory it shares."""
+    if buffer.alias is None:
+        return buffer.label or ""
+    shared = f"in the memory of {buffer.alias}"
+    return f"{buffer.label}; {shared}" if buffer.label else shared
 
 
 def _window_at(buffer: Buffer, time: int) -> tuple[int, int] | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from minimalloc.aliases import fold
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
@@ -222,6 +223,10 @@ class Solver:
         capacity = problem.capacity if capacity is None else check_capacity(capacity)
         if capacity is None:
             raise ProblemError("solve needs a capacity: give the problem one")
+        if problem.has_aliases:  # each alias group is placed as one block
+            folded = fold(problem)
+            return folded.unfold_result(self.solve(
+                folded.problem, fallback=fallback, trace=trace, capacity=capacity))
         timer = self._begin()
         try:
             if fallback:

@@ -15,7 +15,7 @@ pytestmark = needs_shared
 
 def test_bench_on_one_instance(capsys):
     code = bench.main(["--instances", "K", "--runs", "1", "--no-jit", "--no-minimize",
-                       "--no-scale", "--shared", str(SHARED)])
+                       "--no-scale", "--no-spill", "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "identical: yes (1/1 instances" in out
@@ -32,7 +32,8 @@ def test_bench_on_one_instance(capsys):
 
 def test_minimiser_section(capsys):
     code = bench.main(["--instances", "C", "--runs", "1", "--no-jit", "--no-start",
-                       "--minimize-timeout", "30", "--no-scale", "--shared", str(SHARED)])
+                       "--minimize-timeout", "30", "--no-scale", "--no-spill",
+                       "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "Minimiser with no capacity" in out
@@ -40,6 +41,17 @@ def test_minimiser_section(capsys):
     minimiser = rows[1]  # after the solve table's row
     assert minimiser[1:6] == ["1039360", "1039360", "1039360", "yes", "search"]
     assert "omnimalloc" in out
+
+
+def test_spill_section(capsys):
+    code = bench.main(["--only", "spill", "--instances", "B,C", "--spill-timeout", "20",
+                       "--shared", str(SHARED)])
+    out = capsys.readouterr().out
+    assert code == 0 and "A-K at 95% of their LOAD" in out
+    row = next(line.split() for line in out.splitlines() if line.startswith("C "))
+    # C at floor(0.95 x 1039360): 52,224 bytes move, and no plan moves less.
+    assert row[5:10] == ["52,224", "52,224", "1.000", "yes", "yes"]
+    assert "2 of 2 within 1.10x of the bound; 2 proven cheapest" in out
 
 
 def test_reference_tables_are_parsed():

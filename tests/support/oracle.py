@@ -24,10 +24,14 @@ from collections.abc import Callable, Sequence
 from minimalloc.model import Buffer, Gap, Problem
 
 __all__ = [
+    "alias_groups",
+    "brute_force_alias_min_height",
+    "brute_force_alias_solution",
     "brute_force_feasible",
     "brute_force_min_height",
     "brute_force_solution",
     "brute_force_stacked_solution",
+    "cheapest_pool_assignment",
     "collisions",
     "occupied",
     "tiny_problem",
@@ -245,3 +249,101 @@ def _tiny_gaps(pick: Pick, lower: int, upper: int, size: int) -> tuple[Gap, ...]
         gaps.append(Gap(points[i], points[i + 1], window))
         i += 1 if pick(0, 1) else 2  # touching the next one, or not
     return tuple(gaps)
+
+
+# ----------------------------------------------------------------------------
+# Aliases and pools
+
+
+def alias_groups(problem: Problem) -> list[list[int]]:
+    """The buffers of each alias group (root first): each buffer follows its
+    ``alias`` chain to the end."""
+    index = {b.id: i for i, b in enumerate(problem.buffers)}
+    members: dict[int, list[int]] = {}
+    for i in range(len(problem.buffers)):
+        root = i
+        while problem.buffers[root].alias is not None:
+            root = index[problem.buffers[root].alias]
+        members.setdefault(root, [root])
+        if root != i:
+            members[root].append(i)
+    return list(members.values())
+
+
+def brute_force_alias_solution(problem: Problem,
+                               capacity: int) -> tuple[int, ...] | None:
+    """Offsets below ``capacity`` where every alias shares its root's offset
+    and only buffers of different groups must not collide; None if none."""
+    buffers = problem.buffers
+    groups = alias_groups(problem)
+    offsets = [0] * len(buffers)
+
+    def clash(g: list[int], h: list[int]) -> bool:
+        return any(_clash(_contacts(buffers[i], buffers[j]), offsets[i], offsets[j])
+                   for i in g for j in h)
+
+    def place(depth: int) -> bool:
+        if depth == len(groups):
+            return True
+        group = groups[depth]
+        step = 1
+        for i in group:
+            step = step * buffers[i].alignment // _gcd(step, buffers[i].alignment)
+        size = buffers[group[0]].size
+        for o in range(0, capacity - size + 1, step):
+            for i in group:
+                offsets[i] = o
+            if not any(clash(group, groups[d]) for d in range(depth)) and place(depth + 1):
+                return True
+        return False
+
+    return tuple(offsets) if place(0) else None
+
+
+def brute_force_alias_min_height(problem: Problem) -> int:
+    """The smallest height with the aliases sharing memory."""
+    buffers = problem.buffers
+    if not buffers:
+        return 0
+    stack = sum(b.size + b.alignment - 1 for b in buffers)
+    for height in range(max(b.size for b in buffers), stack + 1):
+        if brute_force_alias_solution(problem, height) is not None:
+            return height
+    raise ValueError("no solution at any height")
+
+
+def cheapest_pool_assignment(problem: Problem, pools: Sequence) -> float:
+    """The least ``sum(weight x cost)`` over every assignment of buffers to
+    ``pools`` (``Pool`` objects) that respects pins and fits every bounded
+    pool (exhaustively, no aliases)."""
+    import itertools
+
+    buffers = problem.buffers
+    best = float("inf")
+    choices = [[k for k, p in enumerate(pools) if b.pool in (None, p.name)]
+               for b in buffers]
+    for assignment in itertools.product(*choices):
+        cost = sum((b.size if b.weight is None else b.weight) * pools[k].cost
+                   for b, k in zip(buffers, assignment))
+        if cost >= best:
+            continue
+        fits = True
+        for k, pool in enumerate(pools):
+            members = [i for i, a in enumerate(assignment) if a == k]
+            if pool.capacity is None or not members:
+                continue
+            sub = Problem(tuple(Buffer(buffers[i].id, buffers[i].lower, buffers[i].upper,
+                                       buffers[i].size, buffers[i].alignment,
+                                       buffers[i].gaps) for i in members))
+            if not brute_force_feasible(sub, pool.capacity):
+                fits = False
+                break
+        if fits:
+            best = cost
+    return best
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a

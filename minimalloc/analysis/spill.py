@@ -1,0 +1,623 @@
+"""Make it fit: the cheapest plan over several memory pools, with a proof or a gap.
+
+When the buffers do not fit the fast memory, some must go to a slower one.
+:func:`spill` gives every buffer a pool and an offset so that every pool
+fits its capacity, at the least total ``weight x pool cost`` it can find,
+and says how close to the cheapest that is.
+
+**Two pools** (the fast one, ``main``; an unbounded ``spill``).  Any plan
+moves a set of buffers out of the fast pool that covers the excess of every
+moment (:mod:`minimalloc.analysis.covering`): the cheapest such set is a
+lower bound on every plan's cost.  The planner takes the cheapest cover
+(HiGHS, or a greedy one), packs the buffers it keeps into the fast pool
+with the exact search (:mod:`minimalloc.search.solver`, one independent
+stretch of time at a time), and:
+
+- if they pack, the plan is found; if the cover was proven cheapest (and
+  every set excluded so far was proven not to pack), it is proven cheapest;
+- if some stretch is proven not to pack, that set of buffers cannot all
+  stay: a *cut* says so, and the next cover respects it (logic-based Benders
+  decomposition); the bound still holds, and rises;
+- if the search runs out of time on a stretch, the set is excluded all the
+  same to move on, but the bound is no longer raised (nothing was proven).
+
+A plan that always fits is kept from the start: the best baseline
+allocation of the greedy cover's buffers, the ones it places above the
+capacity moved out too.  So there is an answer at any time limit.
+
+**More pools**, cheapest first: the fast pool is filled as above with the
+rest costing the next pool's cost, then the next pool from what is left,
+and so on; the last takes the rest.  The bound adds, for each pool ``j``,
+the cheapest cover of all the buffers at the capacities of the pools
+cheaper than ``j`` combined, times the step in cost: every plan pays at
+least that.
+
+Pinned buffers (``Buffer(pool=...)``) stay in their pool; aliases are folded
+into blocks first (:mod:`minimalloc.aliases`), so a group moves as one.  A
+plan is "proven cheapest" only when its cost equals a proven bound.
+
+>>> from minimalloc.model import Buffer, Problem
+>>> p = Problem((Buffer("a", 0, 4, 4), Buffer("b", 1, 3, 2), Buffer("c", 2, 6, 3)))
+>>> plan = spill(p, capacity=6, timeout=10)
+>>> [p.buffers[i].id for i in plan.spilled], plan.cost, plan.lower_bound, plan.proven
+(['c'], 3, 3, True)
+>>> plan.solution.pools
+('main', 'main', 'spill')
+>>> print(plan.message())
+To fit, move 1 buffer (3 bytes) to spill: 'c'; no plan moves less.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from minimalloc.aliases import Folded, fold
+from minimalloc.analysis.covering import Covering
+from minimalloc.analysis.minimize import minimize
+from minimalloc.deadline import Deadline
+from minimalloc.errors import ProblemError
+from minimalloc.groups import alias_roots
+from minimalloc.model import Buffer, Pool, Problem, Solution
+from minimalloc.params import SolverParams, Status, check_timeout
+from minimalloc.pools import default_pools, format_bytes
+from minimalloc.search.solver import Solver, _best_baseline
+from minimalloc.validate import validate
+
+__all__ = ["SpillPlan", "spill"]
+
+#: Share of a pool's time a cover may take (the packing gets the rest).
+COVER_SHARE = 0.3
+#: Share of the time left that one packing search may take.
+PACK_SHARE = 0.3
+#: Share of the time left for mending a cover whose packing ran out of time.
+MEND_SHARE = 0.15
+#: Most buffer ids a message names before "and N more".
+NAMED = 12
+
+
+@dataclass(frozen=True)
+class SpillPlan:
+    """What :func:`spill` found.
+
+    Attributes
+    ----------
+    problem
+        The problem with the pools used (as given otherwise, aliases too).
+    solution
+        The pool and offset of every buffer (``solution.pools``), or None if
+        no plan was found.
+    cost
+        ``sum(weight x pool cost)`` of the plan (alias groups counted once).
+    lower_bound
+        No plan costs less (proven).
+    proven
+        True when the plan's cost equals the bound: proven cheapest.
+    spilled
+        Indices of the buffers placed outside the cheapest pool.
+    spilled_bytes
+        Their total size (the memory of an alias group counted once).
+    status
+        ``fits`` (nothing moves), ``proven`` (proven cheapest), ``found`` (a
+        plan, not proven cheapest), ``infeasible`` (proven: no plan fits),
+        ``not found`` (none found in time).
+    bound_method
+        How the bound was proven.
+    seconds, covers, searches
+        Time taken, covers tried, exact packing searches run.
+    """
+
+    problem: Problem
+    solution: Solution | None
+    cost: int | float | None
+    lower_bound: int | float
+    proven: bool
+    spilled: tuple[int, ...]
+    spilled_bytes: int
+    status: str
+    bound_method: str
+    seconds: float
+    covers: int = 0
+    searches: int = 0
+
+    @property
+    def pools(self) -> tuple[Pool, ...]:
+        return self.problem.pools
+
+    @property
+    def fast_pool(self) -> str:
+        """The cheapest pool (the first listed of the cheapest)."""
+        return min(self.pools, key=lambda p: p.cost).name
+
+    @property
+    def gap(self) -> int | float | None:
+        """How much the plan may cost above the cheapest (None without a plan)."""
+        return None if self.cost is None else self.cost - self.lower_bound
+
+    def pool_solution(self, name: str) -> tuple[Problem, Solution]:
+        """The buffers placed in pool ``name`` (a problem at that pool's
+        capacity, aliases kept where their root is with them) and their
+        offsets; indices into the plan's problem are ``pool_members(name)``."""
+        indices = self.pool_members(name)
+        capacity = next(p.capacity for p in self.pools if p.name == name)
+        buffers = tuple(_plain(self.problem.buffers[i]) for i in indices)
+        sub = Problem(buffers, capacity)
+        return sub, Solution.from_offsets(sub, [self.solution.offsets[i] for i in indices])
+
+    def pool_members(self, name: str) -> list[int]:
+        """Indices of the buffers placed in pool ``name``."""
+        if self.solution is None:
+            return []
+        return [i for i, p in enumerate(self.solution.pools) if p == name]
+
+    def heights(self) -> dict[str, int]:
+        """The height each pool's buffers reach (0 for an empty pool)."""
+        found = {p.name: 0 for p in self.pools}
+        if self.solution is not None:
+            for b, o, p in zip(self.problem.buffers, self.solution.offsets,
+                               self.solution.pools):
+                found[p] = max(found[p], o + b.size)
+        return found
+
+    def message(self) -> str:
+        """The way out, in a sentence: what to move where, and whether any
+        plan moves less."""
+        if self.solution is None:
+            if self.status == "infeasible":
+                return ("No plan fits: even with every free buffer moved, some pool is "
+                        "over its capacity.")
+            return "No plan was found in time."
+        if not self.spilled:
+            return f"It fits in {self.fast_pool}: nothing to move."
+        by_pool: dict[str, list[int]] = {}
+        for i in self.spilled:
+            by_pool.setdefault(self.solution.pools[i], []).append(i)
+        moves = "; ".join(self._move(pool, members) for pool, members in by_pool.items())
+        plain = all(b.weight is None for b in self.problem.buffers) and self._unit_costs()
+        less = "moves less" if plain else "costs less"
+        if self.proven:
+            return f"To fit, {moves}; no plan {less}."
+        gap = self.gap or 0
+        share = f", {100 * gap / self.lower_bound:.1f} %" if self.lower_bound else ""
+        bound = format_bytes(int(self.lower_bound)) if plain else f"{self.lower_bound:,}"
+        return (f"To fit, {moves}; a plan might move less, but every plan moves at "
+                f"least {bound} (gap {gap:,}{share})." if plain else
+                f"To fit, {moves} (cost {self.cost:,}); every plan costs at least "
+                f"{bound} (gap {gap:,}{share}).")
+
+    def _move(self, pool: str, members: list[int]) -> str:
+        buffers = self.problem.buffers
+        roots = alias_roots(buffers)
+        blocks = {roots[i]: buffers[roots[i]].size for i in members}  # a group once
+        names = ", ".join(f"'{buffers[i].id}'" for i in members[:NAMED])
+        if len(members) > NAMED:
+            names += f" and {len(members) - NAMED} more"
+        count = len(members)
+        return (f"move {count} buffer{'' if count == 1 else 's'} "
+                f"({format_bytes(sum(blocks.values()))}) to {pool}: {names}")
+
+    def _unit_costs(self) -> bool:
+        costs = sorted(p.cost for p in self.pools)
+        return len(costs) == 2 and costs[0] == 0 and costs[1] == 1
+
+
+def spill(problem: Problem, capacity: int | None = None, *,
+          pools: Sequence[Pool] | None = None, timeout: float | None = 10.0,
+          params: SolverParams | None = None) -> SpillPlan:
+    """The cheapest plan over memory pools found within ``timeout`` seconds.
+
+    Parameters
+    ----------
+    problem
+        The buffers (pins, weights and aliases as they say).
+    capacity
+        The fast memory's size, for the two default pools ``main`` (this
+        capacity, cost 0) and ``spill`` (unbounded, cost 1); default the
+        problem's capacity.  Ignored when the problem or ``pools`` names pools.
+    pools
+        The pools to plan over (default: the problem's, else the two above).
+    timeout
+        Seconds for the whole plan (None: until proven).  There is a plan at
+        any limit, unless pinned buffers alone overload a pool.
+    params
+        Parameters of the exact packing search (its own time limit is set here).
+
+    Returns
+    -------
+    SpillPlan
+        Always valid by :func:`minimalloc.validate` (checked here).
+    """
+    started = time.perf_counter()
+    pools = _resolve_pools(problem, capacity, pools)
+    with_pools = Problem(problem.buffers, problem.capacity, pools)
+    folded = fold(with_pools)
+    planner = _Planner(folded, check_timeout(timeout), params or SolverParams())
+    blocks, bound, method = planner.run()
+    plan = _plan(folded, blocks, bound, method, planner, started)
+    if plan.solution is not None:
+        verdict = validate(plan.problem, plan.solution)
+        if not verdict.ok:  # pragma: no cover - a bug, never a result
+            raise AssertionError(f"the spill plan is not valid: {verdict.message}")
+    return plan
+
+
+def _resolve_pools(problem: Problem, capacity: int | None,
+                   pools: Sequence[Pool] | None) -> tuple[Pool, ...]:
+    if pools is not None:
+        return tuple(pools)
+    if problem.pools:
+        return problem.pools
+    capacity = problem.capacity if capacity is None else capacity
+    if capacity is None:
+        raise ProblemError("spill needs the fast memory's capacity (or pools)")
+    return default_pools(capacity)
+
+
+def _plain(buffer: Buffer) -> Buffer:
+    """``buffer`` without its pin and alias (it stands alone in a pool's problem)."""
+    if buffer.pool is None and buffer.alias is None:
+        return buffer
+    return replace(buffer, pool=None, alias=None)
+
+
+@dataclass
+class _Blocks:
+    """Where the planner put each block: pool index and offset (-1: not yet)."""
+
+    pool: list[int]
+    offset: list[int]
+
+
+class _Planner:
+    """The cascade over the pools, cheapest first (see the module)."""
+
+    def __init__(self, folded: Folded, timeout: float | None,
+                 params: SolverParams) -> None:
+        self.problem = folded.problem
+        self.pools = self.problem.pools
+        self.order = sorted(range(len(self.pools)), key=lambda j: self.pools[j].cost)
+        self.deadline = Deadline(timeout)
+        self.params = params
+        self.weights = [b.spill_weight for b in self.problem.buffers]
+        self.pinned = [None if b.pool is None else
+                       next(j for j, p in enumerate(self.pools) if p.name == b.pool)
+                       for b in self.problem.buffers]
+        self.covers = 0
+        self.searches = 0
+        self.infeasible = False
+
+    def run(self) -> tuple[_Blocks | None, float, str]:
+        """Place every block; returns the placement (None if none found),
+        the bound on the cost and how it was proven."""
+        n = len(self.problem.buffers)
+        blocks = _Blocks([-1] * n, [0] * n)
+        remaining = list(range(n))
+        cheapest = self.pools[self.order[0]].cost
+        bound = cheapest * sum(self.weights)
+        methods = []
+        for step, j in enumerate(self.order[:-1]):
+            rank = {p: r for r, p in enumerate(self.order)}
+            later = {p for p in self.order[step + 1:]}
+            keep = [b for b in remaining if self.pinned[b] == j]
+            remove = [b for b in remaining if self.pinned[b] in later]
+            bounded_after = sum(self.pools[p].capacity is not None
+                                for p in self.order[step + 1:])
+            share = 1.0 / (bounded_after + 1)
+            kept, offsets, step_bound, method = self._fill(
+                j, remaining, keep, remove, share)
+            if kept is None:
+                return None, bound, method
+            for b, o in zip(kept, offsets):
+                blocks.pool[b], blocks.offset[b] = j, o
+            step_cost = self.pools[self.order[step + 1]].cost - self.pools[j].cost
+            if step == 0:
+                cover_bound = step_bound
+            else:
+                cover_bound = self._cumulative_bound(step, rank)
+            bound += step_cost * cover_bound
+            methods.append(method)
+            kept_set = set(kept)
+            remaining = [b for b in remaining if b not in kept_set]
+        last = self.order[-1]
+        method = methods[0] if methods else "one pool"
+        if not self._fill_last(last, remaining, blocks):
+            return None, bound, method
+        return blocks, bound, method
+
+    # -------------------------------------------------------------- steps
+
+    def _sub(self, indices: Sequence[int], capacity: int | None) -> Problem:
+        return Problem(tuple(_plain(self.problem.buffers[i]) for i in indices), capacity)
+
+    def _fill(self, j: int, indices: list[int], keep: list[int], remove: list[int],
+              share: float) -> tuple[list[int] | None, list[int], int, str]:
+        """Choose the blocks of ``indices`` to keep in pool ``j`` (the rest
+        move on): the kept ones and their offsets, the bound on the weight
+        moved, and how it was proven."""
+        pool = self.pools[j]
+        local = {b: k for k, b in enumerate(indices)}
+        if pool.capacity is None:
+            kept = [b for b in indices if b not in set(remove)]
+            offsets = self._baseline(kept, None)
+            return kept, offsets, sum(self.weights[b] for b in remove), "unbounded pool"
+        until = None if self.deadline.left() is None else \
+            time.perf_counter() + self.deadline.left() * share
+        step = _Step(self, self._sub(indices, pool.capacity), pool.capacity,
+                     [self.weights[b] for b in indices],
+                     [local[b] for b in keep], [local[b] for b in remove], until)
+        result = step.run()
+        if result is None:
+            self.infeasible = step.proven_infeasible
+            return None, [], step.bound, step.method
+        kept_local, offsets = result
+        return [indices[k] for k in kept_local], offsets, step.bound, step.method
+
+    def _fill_last(self, j: int, remaining: list[int], blocks: _Blocks) -> bool:
+        """Place every remaining block in the last pool ``j``."""
+        capacity = self.pools[j].capacity
+        offsets = self._baseline(remaining, capacity)
+        if offsets is None:
+            sub = self._sub(remaining, capacity)
+            result = Solver(self._params(self.deadline.left())).solve(sub)
+            self.searches += 1
+            if result.solution is None:
+                self.infeasible = result.status is Status.INFEASIBLE
+                return False
+            offsets = list(result.solution.offsets)
+        for b, o in zip(remaining, offsets):
+            blocks.pool[b], blocks.offset[b] = j, o
+        return True
+
+    def _cumulative_bound(self, step: int, rank: dict[int, int]) -> int:
+        """A bound on the weight every plan places beyond the first ``step + 1``
+        pools: the cheapest cover at their capacities combined."""
+        first = self.order[:step + 1]
+        capacities = [self.pools[j].capacity for j in first]
+        if any(c is None for c in capacities):
+            return sum(self.weights[b] for b, p in enumerate(self.pinned)
+                       if p is not None and rank[p] > step)
+        n = len(self.problem.buffers)
+        keep = [b for b in range(n) if self.pinned[b] is not None and rank[self.pinned[b]]
+                <= step]
+        remove = [b for b in range(n) if self.pinned[b] is not None
+                  and rank[self.pinned[b]] > step]
+        cover = Covering(self.problem, sum(capacities), self.weights, keep, remove)
+        self.covers += 1
+        return cover.solve(self._left(COVER_SHARE)).bound
+
+    # ------------------------------------------------------------ packing
+
+    def _left(self, share: float) -> float | None:
+        left = self.deadline.left()
+        return None if left is None else max(left * share, 0.01)
+
+    def _params(self, seconds: float | None) -> SolverParams:
+        return replace(self.params, timeout=seconds, minimize_capacity=False)
+
+    def _baseline(self, indices: Sequence[int], capacity: int | None) -> list[int] | None:
+        """Offsets from the lowest baseline allocation of ``indices``, or None
+        if it does not fit ``capacity``."""
+        if not indices:
+            return []
+        sub = self._sub(indices, None)
+        found = _best_baseline(sub, capacity)
+        if found is None or (capacity is not None and found.solution.height > capacity):
+            return None
+        return list(found.solution.offsets)
+
+
+class _Step:
+    """One pool filled from a set of blocks: covers, packing, cuts."""
+
+    def __init__(self, planner: _Planner, problem: Problem, capacity: int,
+                 weights: list[int], keep: list[int], remove: list[int],
+                 until: float | None) -> None:
+        self.planner = planner
+        self.problem = problem
+        self.capacity = capacity
+        self.weights = weights
+        self.keep = set(keep)
+        self.until = until
+        self.cover = Covering(problem, capacity, weights, keep, remove)
+        self.bound = 0
+        self.method = ""
+        self.proven_infeasible = False
+        self.undecided = False  # the last packing ran out of time
+        self.packed: dict[frozenset[int], list[int] | None | bool] = {}
+
+    def _left(self) -> float | None:
+        return None if self.until is None else max(self.until - time.perf_counter(), 0.0)
+
+    def run(self) -> tuple[list[int], list[int]] | None:
+        """The kept blocks and their offsets (None if nothing fits)."""
+        best = self._fallback_plan(self.cover._solve_greedy().removed)
+        while True:
+            left = self._left()
+            if left is not None and left <= 0:
+                break
+            answer = self.cover.solve(None if left is None else left * COVER_SHARE * 2)
+            self.planner.covers += 1
+            if self.cover.all_cuts_proven and answer.bound >= self.bound:
+                self.bound, self.method = answer.bound, answer.method
+            if answer.removed is None:
+                if self.cover.all_cuts_proven and best is None and not self.cover.cuts:
+                    self.proven_infeasible = True
+                break
+            if best is not None and answer.value >= best[0]:
+                break
+            kept = [k for k in range(len(self.weights)) if k not in answer.removed]
+            offsets = self._pack(kept)
+            if offsets is None:
+                if self.undecided:  # no proof: mend this cover instead
+                    best = self._better(best, kept)
+            else:
+                best = (answer.value, kept, offsets)
+                if answer.optimal and self.cover.all_cuts_proven:
+                    break
+        if best is not None and self.cover.all_cuts_proven and self.bound > best[0]:
+            self.bound = best[0]  # pragma: no cover - a proven bound never passes a plan
+        return None if best is None else (best[1], best[2])
+
+    def _pack(self, kept: list[int]) -> list[int] | None:
+        """Offsets for ``kept`` within the capacity, one independent stretch
+        of time at a time; a stretch that does not pack becomes a cut."""
+        offsets = {}
+        for part in _stretches(self.problem, kept):
+            key = frozenset(part)
+            if key not in self.packed:
+                self.packed[key] = self._pack_part(part)
+            found = self.packed[key]
+            if not isinstance(found, list):
+                self.undecided = found is None
+                self.cover.add_cut(part, proven=not self.undecided)
+                return None
+            offsets.update(zip(part, found))
+        return [offsets[k] for k in kept]
+
+    def _pack_part(self, part: list[int]) -> list[int] | None | bool:
+        """Offsets for one stretch; False if proven not to pack, None if the
+        search ran out of time."""
+        sub = self.problem.subset(part).with_capacity(self.capacity)
+        baseline = _best_baseline(sub.with_capacity(None), self.capacity)
+        if baseline is not None and baseline.fits:
+            return list(baseline.solution.offsets)
+        left = self._left()
+        seconds = None if left is None else max(left * PACK_SHARE, 0.01)
+        result = Solver(self.planner._params(seconds)).solve(sub)
+        self.planner.searches += 1
+        if result.solution is not None:
+            return list(result.solution.offsets)
+        return False if result.status is Status.INFEASIBLE else None
+
+    def _fallback_plan(self, removed: frozenset[int] | None,
+                       seconds: float | None = 0.0) -> tuple | None:
+        """A plan that always fits: an allocation of the blocks ``removed``
+        leaves (the lowest baseline, or :func:`minimize`'s within ``seconds``
+        when that is more than 0), cut to the best window of ``capacity``
+        addresses (those outside move out too, unless they must stay: then
+        None), then as many moved blocks put back into holes as fit."""
+        if removed is None:
+            return None
+        kept = [k for k in range(len(self.weights)) if k not in removed]
+        sizes = [b.size for b in self.problem.buffers]
+        offsets: dict[int, int] = {}
+        if kept:
+            sub = self.problem.subset(kept).with_capacity(self.capacity)
+            if seconds == 0:
+                found = _best_baseline(sub.with_capacity(None), None)
+                placed = None if found is None else found.solution.offsets
+            else:
+                placed = minimize(sub, seconds, self.planner.params).solution.offsets
+            if placed is None:
+                return None
+            buffers = self.problem.buffers
+            offsets = _window(dict(zip(kept, placed)), sizes,
+                              [b.alignment for b in buffers], self.capacity, self.keep,
+                              {k for k, b in enumerate(buffers) if b.offset is not None})
+            if offsets is None:
+                return None
+        offsets = _refill(self.problem, self.capacity, offsets, self.weights,
+                          self.cover.remove)
+        stays = sorted(offsets)
+        value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
+        return value, stays, [offsets[k] for k in stays]
+
+    def _better(self, best: tuple | None, kept: list[int]) -> tuple | None:
+        """``best``, or the fallback plan built from ``kept`` if cheaper."""
+        removed = frozenset(range(len(self.weights))) - set(kept)
+        left = self._left()
+        found = self._fallback_plan(removed, None if left is None else left * MEND_SHARE)
+        if found is not None and (best is None or found[0] < best[0]):
+            return found
+        return best
+
+
+def _window(offsets: dict[int, int], sizes: list[int], alignments: list[int],
+            capacity: int, keep: set[int], fixed: set[int]) -> dict[int, int] | None:
+    """The blocks of ``offsets`` that lie within the window of ``capacity``
+    addresses that keeps the most bytes, moved down to start at 0 (a start
+    that every kept block's alignment divides; ``fixed`` blocks stay only in
+    the window at 0); None if a block that must stay falls outside every
+    window tried."""
+    starts = {0} | {o for o in offsets.values()} | {
+        o + sizes[k] - capacity for k, o in offsets.items()}
+    best = None
+    for start in sorted(s for s in starts if s >= 0):
+        inside = {k: o - start for k, o in offsets.items()
+                  if o >= start and o + sizes[k] <= start + capacity
+                  and (start == 0 or k not in fixed)}
+        if any(k not in inside for k in keep) or any(
+                (o % alignments[k]) for k, o in inside.items()):
+            continue
+        kept_bytes = sum(sizes[k] for k in inside)
+        if best is None or kept_bytes > best[0]:
+            best = (kept_bytes, inside)
+    return None if best is None else best[1]
+
+
+def _refill(problem: Problem, capacity: int, offsets: dict[int, int],
+            weights: list[int], pinned_out: frozenset[int]) -> dict[int, int]:
+    """``offsets`` with moved blocks (not ``pinned_out``, pinned to another
+    pool) put back where they fit, heaviest first:
+    each at the lowest aligned offset where it meets no placed block during
+    its lifespan (gaps ignored: a little cautious, never wrong)."""
+    buffers = problem.buffers
+    placed = dict(offsets)
+    for k in sorted((k for k in range(len(buffers))
+                     if k not in placed and k not in pinned_out),
+                    key=lambda k: (-weights[k], k)):
+        b = buffers[k]
+        if b.offset is not None:
+            continue  # a fixed block goes where it is fixed or not at all
+        busy = sorted((placed[j], placed[j] + buffers[j].size) for j in placed
+                      if buffers[j].lower < b.upper and b.lower < buffers[j].upper
+                      and buffers[j].size)
+        at = 0
+        for low, high in busy:
+            if at + b.size <= low:
+                break
+            at = max(at, -(-high // b.alignment) * b.alignment)
+        if at + b.size <= capacity:
+            placed[k] = at
+    return placed
+
+
+def _stretches(problem: Problem, indices: list[int]) -> list[list[int]]:
+    """``indices`` split into groups that never live at the same time as
+    another group (the lifespans of one group chain together)."""
+    order = sorted(indices, key=lambda i: problem.buffers[i].lower)
+    groups: list[list[int]] = []
+    reach = None
+    for i in order:
+        b = problem.buffers[i]
+        if reach is None or b.lower >= reach:
+            groups.append([])
+            reach = b.upper
+        groups[-1].append(i)
+        reach = max(reach, b.upper)
+    return groups
+
+
+def _plan(folded: Folded, blocks: _Blocks | None, bound: float, method: str,
+          planner: _Planner, started: float) -> SpillPlan:
+    """The plan for the original buffers, from the blocks' placement."""
+    problem = folded.original
+    pools = problem.pools
+    seconds = time.perf_counter() - started
+    if blocks is None:
+        status = "infeasible" if planner.infeasible else "not found"
+        return SpillPlan(problem, None, None, bound, False, (), 0, status, method,
+                         seconds, planner.covers, planner.searches)
+    names = [pools[j].name for j in blocks.pool]
+    solution = folded.unfold(Solution(tuple(blocks.offset), 0, tuple(names)))
+    cheapest = planner.order[0]
+    cost = sum(w * pools[j].cost for w, j in zip(planner.weights, blocks.pool))
+    moved = [k for k, j in enumerate(blocks.pool) if j != cheapest]
+    spilled = tuple(i for i, k in enumerate(folded.block_of) if blocks.pool[k] != cheapest)
+    spilled_bytes = sum(folded.problem.buffers[k].size for k in moved)
+    proven = cost <= bound
+    status = ("fits" if not spilled and proven else "proven" if proven else "found")
+    return SpillPlan(problem, solution, cost, min(bound, cost), proven, spilled,
+                     spilled_bytes, status, method, seconds, planner.covers,
+                     planner.searches)
