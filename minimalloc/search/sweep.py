@@ -193,7 +193,7 @@ def sweep(problem: Problem, arrays: BufferArrays | None = None,
     if flag is None:
         flag = np.zeros(1, np.int64)
     n = len(problem.buffers)
-    points = _create_points(problem, arrays)
+    points = create_points(problem, arrays)
     (sec_ptr, sec_buf, sp_buf, sp_lo, sp_hi, sp_wlo, sp_whi, ov_a, ov_b, ov_size,
      part_ptr, part_buf, part_lo, part_hi) = _sweep_kernel(
         n, *points, arrays.lower, arrays.upper, arrays.size, arrays.gap_ptr,
@@ -273,7 +273,7 @@ def _cuts(first: np.ndarray, last: np.ndarray, length: int) -> np.ndarray:
     return np.cumsum(diff)[:length]
 
 
-def _create_points(problem: Problem, arrays: BufferArrays) -> tuple[np.ndarray, ...]:
+def create_points(problem: Problem, arrays: BufferArrays) -> tuple[np.ndarray, ...]:
     """The sweep points sorted by (time, type, buffer), as parallel arrays.
 
     A buffer without gaps has two: its start and its end.  With gaps there are
