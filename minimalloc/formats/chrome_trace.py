@@ -24,8 +24,8 @@ import json
 import os
 from typing import IO, Any, Union
 
-from minimalloc.errors import ProblemError
-from minimalloc.formats.output import write_text
+from minimalloc.bounds import load_profile
+from minimalloc.formats.output import check_plan, write_text
 from minimalloc.model import Problem, Solution
 
 __all__ = ["FORMAT", "dumps", "dumps_chrome_trace", "write_chrome_trace"]
@@ -41,7 +41,7 @@ _PID = 1
 
 def dumps_chrome_trace(problem: Problem, solution: Solution) -> str:
     """The plan as Chrome trace event JSON text (see the module doc)."""
-    _check(problem, solution)
+    check_plan(problem, solution, "a Chrome trace")
     offsets = solution.offsets
     tracks = {offset: rank for rank, offset in enumerate(sorted(set(offsets)))}
     events: list[dict[str, Any]] = [
@@ -89,18 +89,9 @@ def dumps(problem: Problem, solution: Solution) -> str:
     return dumps_chrome_trace(problem, solution)
 
 
-def _check(problem: Problem, solution: Solution | None) -> None:
-    if solution is None:
-        raise ProblemError("a Chrome trace draws a plan: it needs a solution")
-    if len(solution.offsets) != len(problem.buffers):
-        raise ProblemError(f"the solution has {len(solution.offsets)} offsets for "
-                           f"{len(problem.buffers)} buffers")
-
 
 def _load_counter(problem: Problem) -> list[dict[str, Any]]:
     """A counter event at every time the live bytes change."""
-    from minimalloc.bounds import load_profile
-
     times, loads = load_profile(problem)
     return [{"ph": "C", "pid": _PID, "name": "bytes live", "ts": int(t),
              "args": {"bytes": int(v)}} for t, v in zip(times, loads)]

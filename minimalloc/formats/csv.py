@@ -70,7 +70,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError, shorten
 from minimalloc.formats.csv_fast import read_plain
-from minimalloc.formats.output import write_output
+from minimalloc.formats.output import check_plan, write_output
 from minimalloc.model import (
     Buffer,
     Gap,
@@ -517,11 +517,8 @@ def write_csv(
     a,0,3,4,1,0
     b,3,9,4,2,2
     """
-    if solution is not None and len(solution.offsets) != len(problem.buffers):
-        raise ProblemError(
-            f"the solution has {len(solution.offsets)} offsets for "
-            f"{len(problem.buffers)} buffers"
-        )
+    if solution is not None:
+        check_plan(problem, solution, "a CSV")
     if not isinstance(destination, (str, os.PathLike)):
         if not callable(getattr(destination, "write", None)):
             raise ProblemError(

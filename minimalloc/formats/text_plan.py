@@ -32,8 +32,7 @@ import os
 import string
 from typing import IO, Union
 
-from minimalloc.formats.chrome_trace import _check
-from minimalloc.formats.output import write_text
+from minimalloc.formats.output import check_plan, write_text
 from minimalloc.model import Buffer, Problem, Solution
 
 __all__ = ["FORMAT", "dumps", "dumps_text_plan", "write_text_plan"]
@@ -52,7 +51,7 @@ _MORE = "*"
 def dumps_text_plan(problem: Problem, solution: Solution, *, width: int = 64) -> str:
     """The plan as text: a table of buffers, then a map of memory per time
     step ``width`` characters wide.  Cost: ``O(steps x (width + live buffers))``."""
-    _check(problem, solution)
+    check_plan(problem, solution, "a text plan")
     if width < 1:
         raise ValueError(f"width must be at least 1, got {width}")
     lines = [f"memory plan: {len(problem.buffers)} buffers, height {solution.height:,} "
