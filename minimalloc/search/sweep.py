@@ -22,7 +22,7 @@ When nothing is alive, the buffers seen since the last empty moment form a
 *partition*: ``p0 = {b2, b0, b1}`` over sections ``[0, 3)`` and
 ``p1 = {b3}`` over ``[3, 4)``.  The data this module builds for it::
 
-    section_ptr      = [0, 2, 4, 5, 6]      section_buffers = [0, 2, 1, 2, 2, 3]
+    section_ptr      = [0, 2, 4, 5, 6]      section_buffers = [2, 0, 2, 1, 2, 3]
     span (per buffer): b0 [0,1)  b1 [1,2)  b2 [0,3)  b3 [3,4), window (0, size)
     overlaps:          b0: b2   b1: b2   b2: b0, b1   b3: -  (effective size 1)
     cuts             = [1, 1, 0]  # buffers spanning sections i and i+1

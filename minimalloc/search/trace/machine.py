@@ -129,7 +129,7 @@ class ReplayMachine:
         self.first = sw.first_section.tolist()
         self.last = sw.last_section.tolist()
         self.static_keys = _static_keys(problem, sw)
-        # The state of ALGORITHM.md section 4.
+        # The search state (docs/algorithm.md, "The search state").
         # Buffers that occupy nothing (size 0, or gaps all along) start placed,
         # as in the solver.
         self.offset = [(b.offset or 0) if b.size == 0 or not self.spans[i] else -1
@@ -244,9 +244,10 @@ class ReplayMachine:
     # ------------------------------------------------------------ state updates
 
     def _place(self, b: int, o: int) -> tuple:
-        """ALGORITHM.md section 5, "Place" and "Section update"; returns the
-        undo record (buffer, offset, raised, floors, settle marker, hatless,
-        fixed buffer pushed or -1, sections raised by the unallocated floor)."""
+        """Place and section update (docs/algorithm.md, "The search");
+        returns the undo record (buffer, offset, raised, floors, settle
+        marker, hatless, fixed buffer pushed or -1, sections raised by the
+        unallocated floor)."""
         offset, min_offset = self.offset, self.min_offset
         offset[b] = o
         raised: list[tuple[int, int]] = []

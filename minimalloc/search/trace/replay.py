@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 class TraceReplay:
     """The search state at any step of a traced solve.
 
-    Replays the events from the start in plain Python (ALGORITHM.md section
-    5), keeping a copy of the state every ``checkpoint_every`` steps, so that
+    Replays the events from the start in plain Python (docs/algorithm.md,
+    "The search"), keeping a copy of the state every ``checkpoint_every`` steps, so that
     jumping to step ``k`` costs at most ``checkpoint_every`` event updates once
     the replay has passed ``k``; walking forward one step at a time costs one.
 
