@@ -11,6 +11,8 @@ extra     brings                      needed for
 ``dask``  distributed                 ``minimalloc batch`` and
                                       :mod:`minimalloc.batch`
 ``app``   streamlit, plotly, pillow   the Streamlit app (``make run``)
+``exact`` ortools                     checking a window bound's certificate
+                                      with CP-SAT
 ``all``   every extra above
 ``test``  ``all`` and the test tools  ``make test``
 ========  ==========================  ===========================================
@@ -35,6 +37,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "onnx": ("onnx",),
     "dask": ("distributed",),
     "app": ("streamlit", "plotly", "PIL"),
+    "exact": ("ortools",),
 }
 
 
