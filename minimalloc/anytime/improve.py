@@ -76,6 +76,7 @@ import numpy as np
 
 from minimalloc.anytime.ruin import recreate_moves, scratch, time_index
 from minimalloc.baselines.allocators import peak_first_rank
+from minimalloc.columns import buffer_columns
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver
@@ -148,13 +149,11 @@ class Improver:
                  on_step: Callable[[Step], object] | None = None,
                  seed: int = 0) -> None:
         self.problem = problem
-        buffers = problem.buffers
-        self.lower = np.array([b.lower for b in buffers], dtype=np.int64)
-        self.upper = np.array([b.upper for b in buffers], dtype=np.int64)
-        self.size = np.array([b.size for b in buffers], dtype=np.int64)
-        self.alignment = np.array([b.alignment for b in buffers], dtype=np.int64)
+        columns = buffer_columns(problem.buffers)  # read-only, shared
+        self.lower, self.upper = columns.lower, columns.upper
+        self.size, self.alignment = columns.size, columns.alignment
         self.offset = np.array(solution.offsets, dtype=np.int64)
-        free = np.array([b.offset is None for b in buffers], dtype=bool)
+        free = columns.fixed < 0
         # Empty buffers occupy nothing: at 0 they cannot set the height.
         self.offset[free & (self.size == 0)] = 0
         self.top = self.offset + self.size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minimalloc.columns import buffer_columns
 from minimalloc.model import Problem
 from minimalloc.search.sweep import BufferArrays, SweepResult, create_points, sweep
 
@@ -36,7 +37,7 @@ def section_times(problem: Problem, sw: SweepResult | None = None) -> tuple[np.n
     start = np.empty_like(end)
     if len(end):
         start[1:] = end[:-1]
-    lower = np.array([b.lower for b in problem.buffers], dtype=np.int64)
+    lower = buffer_columns(problem.buffers).lower
     for p in range(sw.num_partitions):
         lo = int(sw.partition_lo[p])
         if lo < len(start):
