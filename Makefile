@@ -21,8 +21,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m minimalloc.bench --ablation --anytime
 
+# ruff, then the house figures (tools/house_check.py: import circles, imports
+# inside functions, long files and functions, private names across modules).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check minimalloc app tests
+	$(VENV)/bin/ruff check minimalloc app tests tools
+	$(PY) tools/house_check.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
