@@ -30,7 +30,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["EXTRAS", "MissingExtra", "missing", "require"]
+__all__ = ["EXTRAS", "MissingExtra", "install_command", "missing", "require"]
 
 #: The extras and the modules each brings (import names).
 EXTRAS: dict[str, tuple[str, ...]] = {
@@ -46,12 +46,16 @@ class MissingExtra(ImportError):
     that brings it and the command that installs it."""
 
 
-def missing(extra: str, purpose: str) -> MissingExtra:
-    """The error to raise when ``purpose`` needs ``extra`` and it is absent."""
+def install_command(extra: str) -> str:
+    """The command that installs ``extra``: ``pip install 'minimalloc[onnx]'``."""
     if extra not in EXTRAS:
         raise ValueError(f"unknown extra '{extra}': expected one of {', '.join(EXTRAS)}")
-    return MissingExtra(f"{purpose} needs the {extra} extra: "
-                        f"pip install 'minimalloc[{extra}]'")
+    return f"pip install 'minimalloc[{extra}]'"
+
+
+def missing(extra: str, purpose: str) -> MissingExtra:
+    """The error to raise when ``purpose`` needs ``extra`` and it is absent."""
+    return MissingExtra(f"{purpose} needs the {extra} extra: {install_command(extra)}")
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:

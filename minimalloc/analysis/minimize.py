@@ -70,9 +70,10 @@ infeasible because the search explores every canonical solution
 That holds without windowed gaps; with them, a buffer can sit inside
 another's window or two can interleave (one above the other in one stretch,
 below it in the next), placements the search does not reach
-(:mod:`minimalloc.search.completeness`; such probes answer UNDECIDED).  So for such
-a problem only the lower bound itself counts as a proof: ``proven_optimal``
-means the height equals it.  Buffers of size 0 occupy
+(:mod:`minimalloc.search.completeness`).  Where such a probe finds nothing, an
+exact model decides it (the ``exact`` extra); without that extra the probe
+answers UNDECIDED, and only the lower bound itself counts as a proof:
+``proven_optimal`` then means the height equals it.  Buffers of size 0 occupy
 nothing; they are left out of the searches and put at offset 0 (or their
 fixed offset).
 
@@ -105,9 +106,9 @@ from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.completeness import incomplete_reason
 from minimalloc.search.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.search.stats import SearchStats
+from minimalloc.validate import check_answer
 
 __all__ = ["BOUND_METHODS", "STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe",
            "Progress", "ProgressCallback", "granularity", "minimize", "stacking_bound"]
@@ -389,6 +390,13 @@ class Minimizer:
                  on_probe: Callable[[Probe], object] | None = None,
                  on_progress: ProgressCallback | None = None) -> MinimizeResult:
         """See :func:`minimize`."""
+        result = self._minimize(problem, timeout, on_probe, on_progress)
+        check_answer(problem, result.solution, None, source="minimize", params=self.params)
+        return result
+
+    def _minimize(self, problem: Problem, timeout: float | None,
+                  on_probe: Callable[[Probe], object] | None,
+                  on_progress: ProgressCallback | None) -> MinimizeResult:
         timeout = check_timeout(timeout)  # inf or huge: none; bools refused
         started = time.perf_counter()
         if len(problem) > SCALE_THRESHOLD:
@@ -511,9 +519,8 @@ def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
 class _Exact:
     """Exact feasibility searches on a problem, at any capacity.
 
-    ``complete`` is False when windowed gaps make the search incomplete
-    (a nested or interleaved placement it cannot reach may exist): then a
-    failed search proves nothing (its status is UNDECIDED).
+    INFEASIBLE is always a proof; where the search cannot see every
+    placement and nothing decides it, the status is UNDECIDED.
     """
 
     def __init__(self, problem: Problem, params: SolverParams | None = None) -> None:
@@ -521,15 +528,7 @@ class _Exact:
         self.params = replace(base, timeout=None, minimize_capacity=False)
         self.problem = problem
         self.cancelled = False
-        self._complete: bool | None = None
         self._current: Solver | None = None
-
-    @property
-    def complete(self) -> bool:
-        """Whether a failed search is a proof (computed when first asked)."""
-        if self._complete is None:
-            self._complete = incomplete_reason(self.problem) is None
-        return self._complete
 
     def cancel(self) -> None:
         """Stop the running search (it returns CANCELLED) and every later one."""
@@ -793,8 +792,9 @@ class _Run:
             if not moved:
                 budget *= 2  # a round that learnt nothing: give probes more time
         lo = min(bound, self.hi)  # the bound itself is always a proof
-        if (self.lo > self._top() or self.lo > lo) and self.exact.complete:
-            # Failed searches and the granularity are proofs too: no multiple
+        if self.lo > self._top() or self.lo > lo:
+            # Failed searches (INFEASIBLE is a proof, see _Exact) and the
+            # granularity are proofs too: no multiple
             # of g is left in [self.lo, hi) if self.lo > top, and then the
             # best height is optimal.
             lo = self.hi if self.lo > self._top() else self.lo

@@ -3,6 +3,9 @@ the search of the whole problem cannot settle it."""
 
 from __future__ import annotations
 
+import sys
+
+import pytest
 from oracle import brute_force_min_height, valid
 
 from minimalloc.analysis.minimize import BOUND_METHODS, minimize
@@ -24,12 +27,25 @@ def test_the_search_proves_it_when_it_can():
     assert result.certificate is None
 
 
-def test_a_window_proves_it_where_the_search_cannot():
-    # ``x`` could sit below the raised window of ``w``: the whole problem's
-    # search is incomplete, and its failure at 3 proves nothing; the window
-    # [0, 1) holds no windowed gap.
-    nested = Buffer("w", 1, 4, 2, gaps=(Gap(2, 3, (1, 2)),))
-    problem = Problem((*OBSTRUCTION, nested, Buffer("x", 2, 3, 1)))
+#: ``x`` could sit below the raised window of ``w``: the canonical search of
+#: the whole problem is incomplete, and its failure at 3 proves nothing alone.
+NESTED = Problem((*OBSTRUCTION, Buffer("w", 1, 4, 2, gaps=(Gap(2, 3, (1, 2)),)),
+                  Buffer("x", 2, 3, 1)))
+
+
+def test_the_exact_model_settles_what_the_canonical_search_cannot():
+    pytest.importorskip("ortools", reason="the exact model needs the 'exact' extra")
+    assert incomplete_reason(NESTED) is not None
+    result = minimize(NESTED, timeout=10)
+    assert result.lower_bound == result.height == 4 == brute_force_min_height(NESTED)
+    assert result.proven_optimal and result.bound_method == "search"
+
+
+def test_a_window_proves_it_where_the_search_cannot(monkeypatch):
+    # Without the exact model, the window [0, 1), which holds no windowed
+    # gap, is searched completely and proves the bound.
+    monkeypatch.setitem(sys.modules, "ortools.sat.python", None)
+    problem = NESTED
     assert incomplete_reason(problem) is not None
     result = minimize(problem, timeout=10)
     assert valid(problem, result.solution.offsets, result.height)
