@@ -15,7 +15,7 @@ run: $(STAMP)
 	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check minimalloc app tests
+	$(VENV)/bin/ruff check minimalloc app tests tools
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
