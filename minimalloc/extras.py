@@ -11,8 +11,9 @@ extra     brings                      needed for
 ``dask``  distributed                 ``minimalloc batch`` and
                                       :mod:`minimalloc.batch`
 ``app``   streamlit, plotly, pillow   the Streamlit app (``make run``)
-``exact`` ortools                     checking a window bound's certificate
-                                      with CP-SAT
+``exact`` ortools                     the exact model of problems the
+                                      canonical search cannot decide, and
+                                      checking a window bound's certificate
 ``all``   every extra above
 ``test``  ``all`` and the test tools  ``make test``
 ========  ==========================  ===========================================
