@@ -27,6 +27,16 @@ CACHE_SIZE = 2
 #: thousand rows take that way (:mod:`minimalloc.formats.csv_fast`).
 MIN_CHARS = 100_000
 
+# ---------------------------------------------------------------- lower bounds
+
+#: The sweeps of the bounds (:mod:`minimalloc.bounds`) visit at least this
+#: many moments before they heed a time limit: a passed limit still gets the
+#: bounds of a small problem (a subset search takes a millisecond or two).
+ALWAYS_MOMENTS = 64
+#: The stacking bound looks at most this many buffers of one moment (the
+#: largest): it tries every subset of them, ``2 ** STACK_LIMIT`` states.
+STACK_LIMIT = 16
+
 # ---------------------------------------------------------------- the anytime optimiser
 
 #: The attempts of :class:`minimalloc.anytime.improve.Improver` on one
