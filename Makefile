@@ -15,7 +15,7 @@ run: $(STAMP)
 	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check minimalloc app tests
+	$(VENV)/bin/ruff check minimalloc app tests tools
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
@@ -28,8 +28,11 @@ WORKERS ?= 1
 oracle: $(STAMP)
 	$(PY) tests/search/oracle_campaign.py --problems=$(PROBLEMS) --workers=$(WORKERS)
 
+# ruff, then the house figures (tools/house_check.py: import circles, imports
+# inside functions, long files and functions, private names across modules).
 lint: $(STAMP)
-	$(VENV)/bin/ruff check minimalloc app tests
+	$(VENV)/bin/ruff check minimalloc app tests tools
+	$(PY) tools/house_check.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

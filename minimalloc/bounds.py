@@ -33,6 +33,7 @@ from minimalloc.columns import buffer_columns, derived
 from minimalloc.deadline import Deadline, as_deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem
+from minimalloc.tuning import ALWAYS_MOMENTS, STACK_LIMIT
 
 __all__ = [
     "Pieces",
@@ -44,11 +45,6 @@ __all__ = [
     "peak_times",
     "stacking_bound",
 ]
-
-#: The sweeps of the bounds visit at least this many moments before they
-#: heed a time limit: a passed limit still gets the bounds of a small problem
-#: (a subset search takes a millisecond or two).
-_ALWAYS = 64
 
 
 class Pieces(NamedTuple):
@@ -309,7 +305,7 @@ def _alignment_bound(t0, t1, wlo, width, size, align, slack, best,
     moments = 0
     while e < 2 * m:
         moments += 1
-        if moments > _ALWAYS and flag[0] != 0:
+        if moments > ALWAYS_MOMENTS and flag[0] != 0:
             break
         now = times[order[e]]
         while e < 2 * m and times[order[e]] == now:
@@ -449,11 +445,6 @@ def _ramp(count: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(starts, count)
 
 
-#: The stacking bound looks at most this many buffers of one moment (the
-#: largest): it tries every subset of them, ``2 ** STACK_LIMIT`` states.
-STACK_LIMIT = 16
-
-
 def stacking_bound(problem: Problem,
                    deadline: Deadline | float | None = None) -> tuple[int, list[int]]:
     """A lower bound from alignment: the buffers live at one moment, stacked.
@@ -559,7 +550,7 @@ def _stacking_sweep(times, starts, owners, usable, free, size, align, limit,
                 stop += 1
         if pending and (ended or e == total) and active > 0:
             chosen = _largest(members, active, usable, free, size, top)
-            if chosen > 0 and (groups < _ALWAYS or flag[0] == 0):
+            if chosen > 0 and (groups < ALWAYS_MOMENTS or flag[0] == 0):
                 if _in_order(top, chosen, size, align) > best:
                     value = _stack(top, chosen, size, align, table)
                     if value > best:
@@ -586,7 +577,7 @@ def _stacking_sweep(times, starts, owners, usable, free, size, align, limit,
         pending = started
         e = stop
         groups += 1
-        if groups >= _ALWAYS and flag[0] != 0:
+        if groups >= ALWAYS_MOMENTS and flag[0] != 0:
             break
     return best, where
 

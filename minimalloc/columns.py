@@ -24,11 +24,9 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from minimalloc.model import Buffer
+from minimalloc.tuning import CACHE_SIZE
 
 __all__ = ["Columns", "buffer_columns", "clear_cache", "derived", "seed"]
-
-#: How many buffer tuples keep their columns.
-CACHE_SIZE = 2
 
 T = TypeVar("T")
 

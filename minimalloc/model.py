@@ -27,16 +27,12 @@ import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from minimalloc.errors import ProblemError
 from minimalloc.groups import check_pool_name, group_trouble
 
 #: What ends a line for ``str.splitlines``: never inside an id.
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-if TYPE_CHECKING:  # pandas is imported lazily: the search does not need it
-    import pandas as pd
 
 # What an integer means, as in the reference (names, not new types).
 TimeValue = int
@@ -383,19 +379,6 @@ class Problem:
     def has_aliases(self) -> bool:
         """Whether some buffer lives in another's memory."""
         return any(b.alias is not None for b in self.buffers)
-
-    def to_dataframe(self) -> pd.DataFrame:
-        """One row per buffer, columns as in the CSV format."""
-        from minimalloc.formats.csv import problem_to_dataframe
-
-        return problem_to_dataframe(self)
-
-    @classmethod
-    def from_dataframe(cls, df: pd.DataFrame, capacity: int | None = None) -> Problem:
-        """Build a problem from a DataFrame with the CSV format's columns."""
-        from minimalloc.formats.csv import problem_from_dataframe
-
-        return problem_from_dataframe(df, capacity)
 
 
 @dataclass(frozen=True)

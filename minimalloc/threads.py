@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import os
 
+from minimalloc.tuning import MAX_THREADS
+
 __all__ = ["MAX_THREADS", "THREADS_VARIABLE", "thread_count"]
 
-#: Without :data:`THREADS_VARIABLE`, never more threads than this however
-#: many cores: measured on 2 cores only.
-MAX_THREADS = 4
 #: An environment variable that sets the number of threads (a whole number,
 #: at least 1), for a machine shared with other work.
 THREADS_VARIABLE = "MINIMALLOC_THREADS"

@@ -19,10 +19,11 @@ rectangles in (time x address), all half-open; two buffers collide if a
 rectangle of one meets a rectangle of the other, that is if at some moment both
 occupy a common address.  Lifespans that merely touch never collide, nor do
 buffers of size 0.  Whenever one buffer lies wholly above the other at every
-moment they share, this is exactly the test with the effective sizes of
-ALGORITHM.md section 2 in both directions; it also accepts the rare placement
-where two windowed buffers interleave (one above the other in one stretch,
-below it in the next), which uses no byte twice and is therefore valid.
+moment they share, this is exactly the test with the effective sizes
+(docs/algorithm.md, "Effective size") in both directions; it also accepts
+the rare placement where two windowed buffers interleave (one above the
+other in one stretch, below it in the next), which uses no byte twice and
+is therefore valid.
 
 **Cost.**  With ``n`` buffers and ``g`` gaps there are at most ``n + 2g``
 rectangles.  :func:`validate` checks the buffers' offsets with numpy on whole

@@ -50,6 +50,7 @@ import numpy as np
 
 from minimalloc.bounds import active_pieces, load_profile
 from minimalloc.deadline import Deadline, as_deadline
+from minimalloc.extras import missing
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver
@@ -374,9 +375,8 @@ def _cp_sat_infeasible(problem: Problem, capacity: int, timeout: float | None) -
     ``capacity`` without two overlapping in time and address."""
     try:
         from ortools.sat.python import cp_model
-    except ImportError as error:  # pragma: no cover - depends on the install
-        raise ImportError("checking with CP-SAT needs OR-Tools: "
-                          "pip install 'minimalloc[exact]'") from error
+    except ImportError as error:  # optional: the exact extra
+        raise missing("exact", "checking with CP-SAT") from error
     pieces = active_pieces(problem)
     model = cp_model.CpModel()
     offsets = []

@@ -76,10 +76,13 @@ import numpy as np
 
 from minimalloc.anytime.ruin import recreate_moves, scratch, time_index
 from minimalloc.baselines.allocators import peak_first_rank
+from minimalloc.columns import buffer_columns
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver
 from minimalloc.threads import thread_count
+from minimalloc.tuning import LADDER as RUNGS
+from minimalloc.tuning import MAX_RELEASED, MIN_RELEASED, RECREATE_MOVES, RECREATE_SECONDS
 from minimalloc.validate import validate
 
 __all__ = ["Improver", "Neighbourhood", "Runs", "Step", "improve"]
@@ -97,29 +100,9 @@ class Neighbourhood:
     budget: float
 
 
-#: The attempts on one cluster, from cheap to thorough: a cluster that the
-#: first cannot lower gets the next one, and so on.  Measured on random
-#: traces with 100 and 300 buffers alive at once: releasing a fixed number
-#: suits only one of them, a share of the live buffers suits both.
-LADDER: tuple[Neighbourhood, ...] = (
-    Neighbourhood(released=0.2, margin=0.5, budget=0.05),
-    Neighbourhood(released=0.4, margin=1.0, budget=0.1),
-    Neighbourhood(released=0.8, margin=2.0, budget=0.25),
-    Neighbourhood(released=1.6, margin=3.0, budget=0.5),
-    Neighbourhood(released=3.2, margin=3.0, budget=1.0),
-)
-#: Bounds on the number of buffers one attempt releases: at least
-#: ``MIN_RELEASED * 2 ** rung`` (so that the top rungs of a problem with few
-#: buffers alive at once take in all of a small problem), at most
-#: ``MAX_RELEASED``.
-MIN_RELEASED, MAX_RELEASED = 16, 1500
-#: Seconds of ruin-and-recreate moves (:mod:`minimalloc.anytime.ruin`) before the
-#: exact steps on each target, in calls of :data:`RECREATE_MOVES` moves.
-#: Measured on random traces of 2 x 10^4 buffers: 0.3 s does better than
-#: 0.1 s (too few moves to spread over the many spots above the target) and
-#: than 1 or 3 s (the exact steps it crowds out are what lower dense spots).
-RECREATE_SECONDS = 0.3
-RECREATE_MOVES = 100
+#: The attempts on one cluster, from cheap to thorough (see
+#: :data:`minimalloc.tuning.LADDER`).
+LADDER: tuple[Neighbourhood, ...] = tuple(Neighbourhood(*rung) for rung in RUNGS)
 
 
 @dataclass(frozen=True)
@@ -166,13 +149,11 @@ class Improver:
                  on_step: Callable[[Step], object] | None = None,
                  seed: int = 0) -> None:
         self.problem = problem
-        buffers = problem.buffers
-        self.lower = np.array([b.lower for b in buffers], dtype=np.int64)
-        self.upper = np.array([b.upper for b in buffers], dtype=np.int64)
-        self.size = np.array([b.size for b in buffers], dtype=np.int64)
-        self.alignment = np.array([b.alignment for b in buffers], dtype=np.int64)
+        columns = buffer_columns(problem.buffers)  # read-only, shared
+        self.lower, self.upper = columns.lower, columns.upper
+        self.size, self.alignment = columns.size, columns.alignment
         self.offset = np.array(solution.offsets, dtype=np.int64)
-        free = np.array([b.offset is None for b in buffers], dtype=bool)
+        free = columns.fixed < 0
         # Empty buffers occupy nothing: at 0 they cannot set the height.
         self.offset[free & (self.size == 0)] = 0
         self.top = self.offset + self.size

@@ -46,21 +46,10 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from minimalloc.tuning import LONG_LIFESPANS, PEAK_SHARE, RUINED
+
 __all__ = ["RUINED", "TimeIndex", "recreate_moves", "time_index"]
 
-#: How many buffers one move takes out (``b`` included), drawn uniformly from
-#: this range.  Measured on random traces with 100 and 300 buffers alive at
-#: once: 8-53 does better than 30-177 on both (larger moves are rejected
-#: more often), and much better than a few.
-RUINED = (8, 56)
-#: Buffers living longer than this many buckets are not bucketed.
-LONG_LIFESPANS = 64
-#: The share of moves that put buffers back in a given order (the optimiser
-#: passes :func:`minimalloc.baselines.allocators.peak_first_rank`) rather than largest
-#: first.  Measured on random traces of 10^4-2 x 10^4 buffers with 300 alive
-#: at once: half and half reaches 1.0079 and 1.0015 x LOAD in 60 s, sizes
-#: only 1.0121 and 1.0016, the given order only 1.0103 and 1.0008.
-PEAK_SHARE = 0.5
 
 
 class TimeIndex(NamedTuple):

@@ -37,7 +37,7 @@ message), and the batch goes on.
 [{'input': 'two buffers', 'status': 'ok', 'height': 16, 'proven': True}]
 """
 
-from minimalloc.batch.cluster import WarmupPlugin, local_client, run
+from minimalloc.batch.cluster import WarmupPlugin, connect, local_client, run
 from minimalloc.batch.results import COLUMNS, ResultsFile, read_results
 from minimalloc.batch.tasks import (
     ERROR,
@@ -52,5 +52,5 @@ from minimalloc.batch.tasks import (
 )
 
 __all__ = ["COLUMNS", "ERROR", "MODES", "OVER_CAPACITY", "SUFFIXES", "ResultsFile", "Task",
-           "WarmupPlugin", "capacity_from_name", "expand_inputs", "local_client",
+           "WarmupPlugin", "capacity_from_name", "connect", "expand_inputs", "local_client",
            "make_tasks", "read_results", "run", "run_task"]

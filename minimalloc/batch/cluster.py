@@ -22,18 +22,24 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from distributed import Client, LocalCluster, WorkerPlugin, as_completed
-from distributed.scheduler import KilledWorker
 from tqdm import tqdm
 
 from minimalloc.batch.results import COLUMNS, ResultsFile, cell, typed
 from minimalloc.batch.tasks import ERROR, Task, error_text, make_tasks, run_task
+from minimalloc.extras import missing
 from minimalloc.formats.output import write_text
 from minimalloc.model import Problem
 from minimalloc.params import SolverParams
 from minimalloc.search.solver import warmup
+from minimalloc.tuning import CONNECT_TIMEOUT
 
-__all__ = ["WarmupPlugin", "local_client", "run"]
+try:
+    from distributed import Client, LocalCluster, WorkerPlugin, as_completed
+    from distributed.scheduler import KilledWorker
+except ImportError as error:  # optional: the dask extra
+    raise missing("dask", "running a batch") from error
+
+__all__ = ["WarmupPlugin", "connect", "local_client", "run"]
 
 
 class WarmupPlugin(WorkerPlugin):
@@ -80,6 +86,11 @@ def local_client(workers: int | None = None) -> Client:
             signal.signal(signal.SIGINT, previous)
     client._minimalloc_cluster = cluster  # closed together in _close
     return client
+
+
+def connect(scheduler: str) -> Client:
+    """A Dask client on the scheduler at ``scheduler`` (``tcp://host:8786``)."""
+    return Client(scheduler, timeout=CONNECT_TIMEOUT)
 
 
 def _close(client: Client) -> None:

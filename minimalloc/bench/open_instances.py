@@ -12,7 +12,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from minimalloc.analysis.minimize import minimize
 from minimalloc.bounds import max_load
+from minimalloc.formats.csv import read_csv
+from minimalloc.tables import format_table
 
 __all__ = ["OPEN_INSTANCES", "OPEN_TIMEOUT", "report_open"]
 
@@ -28,10 +31,6 @@ def report_open(shared: Path, timeout: float = OPEN_TIMEOUT,
 
     Returns the table's rows (strings), for tests.
     """
-    from minimalloc.analysis.minimize import minimize
-    from minimalloc.formats.csv import read_csv
-    from minimalloc.tables import format_table
-
     print(f"Open instances: minimize(timeout={timeout:g}) where the optimum is unknown "
           "(gap = height over the proven bound)")
     print()

@@ -28,6 +28,19 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
+from minimalloc.analysis.minimize import minimize
+from minimalloc.baselines.allocators import allocate, available_allocators
+from minimalloc.bounds import lower_bound, max_load
+from minimalloc.columns import buffer_columns
+from minimalloc.formats.csv import read_csv, write_csv
+from minimalloc.generate.problems import model_trace
+from minimalloc.model import Problem
+from minimalloc.search.solver import warmup
+from minimalloc.tables import format_table
+from minimalloc.validate import validate
+
 __all__ = ["SIZES", "report_scale", "scale_trace"]
 
 #: Buffers of the traces measured by default.
@@ -55,11 +68,9 @@ def memory_limit_mib(buffers: int) -> int:
     return 2048 if buffers <= 100_000 else 4096
 
 
-def scale_trace(buffers: int, blocks: int = 192, seed: int = 0):
+def scale_trace(buffers: int, blocks: int = 192, seed: int = 0) -> Problem:
     """A training trace of about ``buffers`` buffers (``blocks`` transformer
     blocks, as many micro-batches as it takes; alignment 8)."""
-    from minimalloc.generate.problems import model_trace
-
     micro_batches = max(1, round(buffers / (_PER_BLOCK * blocks)))
     return model_trace(blocks, seed=seed, kind="training", micro_batches=micro_batches,
                        alignment=8)
@@ -72,8 +83,6 @@ def _peak_mib() -> float:
 
 def _generate(buffers: int, blocks: int, path: str) -> dict[str, float]:
     """Worker: make the trace, write it; time both."""
-    from minimalloc.formats.csv import write_csv
-
     started = time.perf_counter()
     problem = scale_trace(buffers, blocks)
     generated = time.perf_counter() - started
@@ -82,13 +91,9 @@ def _generate(buffers: int, blocks: int, path: str) -> dict[str, float]:
             "write": time.perf_counter() - started - generated}
 
 
-def _pairs(problem) -> tuple[int, int]:
+def _pairs(problem: Problem) -> tuple[int, int]:
     """Pairs of lifespans that meet, and the most buffers alive at once
     (gaps ignored), in ``O(n log n)`` time and ``O(n)`` memory."""
-    import numpy as np
-
-    from minimalloc.columns import buffer_columns
-
     columns = buffer_columns(problem.buffers)
     lower = np.sort(columns.lower)
     upper = np.sort(columns.upper)
@@ -104,13 +109,6 @@ def _pairs(problem) -> tuple[int, int]:
 
 def _measure(path: str, timeout: float) -> dict[str, object]:
     """Worker: every phase on the problem in ``path``, one after the other."""
-    from minimalloc.analysis.minimize import minimize
-    from minimalloc.baselines.allocators import allocate, available_allocators
-    from minimalloc.bounds import lower_bound, max_load
-    from minimalloc.formats.csv import read_csv
-    from minimalloc.search.solver import warmup
-    from minimalloc.validate import validate
-
     warmup()  # compiled kernels come from the cache; not part of any phase
     row: dict[str, object] = {}
 
@@ -172,8 +170,6 @@ def _run(args: list[str], limit: float) -> dict[str, object]:
 def report_scale(sizes: Sequence[int] = SIZES, timeout: float = 60.0,
                  blocks: int | None = None) -> bool:
     """Print the scale section; returns whether every target was met."""
-    from minimalloc.tables import format_table
-
     shown = "192 blocks up to 10^5 buffers, 64 above" if blocks is None else blocks
     print(f"Scale: training traces of a transformer ({shown}; alignment 8), "
           f"each measured in a fresh process; minimize(timeout={timeout:g})")

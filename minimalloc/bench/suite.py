@@ -4,10 +4,11 @@
 1048576 and prints, per instance, the buffers, the median solve time of a few
 runs, the nodes and backtracks, whether the answer is identical to the
 reference's (the same offsets as its output file *and* the same backtrack
-count as ``REFERENCE.md``) and the ratio of our time to the reference's.
+count as its published results, :data:`REFERENCE_RESULTS`) and the ratio of
+our time to the reference's.
 Then the costs of a process: JIT compilation with a cold cache, the start of
-a whole ``minimalloc`` command with a warm cache, and peak memory.  Then,
-when :mod:`minimalloc.analysis.minimize` is present, the minimiser on A-K with no
+a whole ``minimalloc`` command with a warm cache, and peak memory.  Then
+the minimiser (:mod:`minimalloc.analysis.minimize`) on A-K with no
 capacity, against the reference's solve times and the heights of other
 allocators.  Then the spill section (:mod:`minimalloc.bench.spill`): A-K
 at 95% of their LOAD, the bytes moved against the covering bound
@@ -46,8 +47,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numba
+import numpy
+
+from minimalloc.analysis.ablation import BASELINE, variants
+from minimalloc.analysis.minimize import minimize
+from minimalloc.bench.open_instances import OPEN_INSTANCES, report_open
+from minimalloc.bench.scale import report_scale
 from minimalloc.bench.spill import report_spill
 from minimalloc.errors import ProblemError
+from minimalloc.formats.csv import read_csv
+from minimalloc.search.solver import Solver, warmup
 from minimalloc.tables import format_table
 
 __all__ = ["main"]
@@ -58,6 +68,10 @@ DEFAULT_SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 #: The warm-cache start of a whole command must stay below this.
 START_LIMIT_SECONDS = 2.0
 TRACE_EVENTS = 100_000
+#: The reference's published results (backtrack counts, times, heights of
+#: other allocators, the ablation table), kept with the benchmarks in the
+#: shared folder, outside this repository; parsed by their table headers.
+REFERENCE_RESULTS = Path("benchmarks") / "reference" / "REFERENCE.md"
 
 
 class BenchError(Exception):
@@ -65,12 +79,12 @@ class BenchError(Exception):
 
 
 # ----------------------------------------------------------------------------
-# REFERENCE.md
+# The reference's published results
 
 
 @dataclass(frozen=True)
 class Reference:
-    """What ``REFERENCE.md`` says about each instance."""
+    """What the reference's results say about each instance."""
 
     buffers: dict[str, int] = field(default_factory=dict)
     load: dict[str, int] = field(default_factory=dict)
@@ -120,7 +134,7 @@ def _number(text: str) -> float | None:
 
 
 def parse_reference(text: str) -> Reference:
-    """The numbers of ``REFERENCE.md`` (tables found by their headers)."""
+    """The numbers of the reference's results (tables found by their headers)."""
     reference = Reference()
     for heading, header, rows in _markdown_tables(text):
         lowered = [h.lower() for h in header]
@@ -152,7 +166,8 @@ def parse_reference(text: str) -> Reference:
                         if i > 0 and _number(cell) is not None
                     }
     if not reference.backtracks:
-        raise BenchError("REFERENCE.md has no table with instance and backtracks columns")
+        raise BenchError(f"{REFERENCE_RESULTS.name} has no table with instance and "
+                         "backtracks columns")
     return reference
 
 
@@ -183,8 +198,6 @@ def _paths(shared: Path, name: str) -> tuple[Path, Path]:
 
 
 def _timed_solve(problem, trace: int = 0):
-    from minimalloc.search.solver import Solver
-
     started = time.perf_counter()
     result = Solver().solve(problem, trace=trace)
     return time.perf_counter() - started, result
@@ -192,8 +205,6 @@ def _timed_solve(problem, trace: int = 0):
 
 def solve_instance(shared: Path, name: str, runs: int, reference: Reference) -> SolveRow:
     """Solve one instance ``runs`` times; compare with the reference."""
-    from minimalloc.formats.csv import read_csv
-
     source, expected = _paths(shared, name)
     problem = read_csv(source, CAPACITY)
     times = []
@@ -271,8 +282,6 @@ def _fmt(value: float | None) -> str:
 def report_trace_overhead(shared: Path, names: list[str], runs: int) -> None:
     """Solve with trace off and with a trace of TRACE_EVENTS events,
     alternating, and print both medians."""
-    from minimalloc.formats.csv import read_csv
-
     runs = max(runs, 3)
     print(f"Trace overhead (median of {runs} runs each, alternating; trace = "
           f"{TRACE_EVENTS} events)")
@@ -379,9 +388,6 @@ def report_process(shared: Path, runs: int, jit: bool, start: bool) -> None:
 
 def report_minimize(shared: Path, names: list[str], reference: Reference,
                     timeout: float) -> None:
-    from minimalloc.analysis.minimize import minimize
-    from minimalloc.formats.csv import read_csv
-
     print(f"Minimiser with no capacity ({timeout:g} s limit per instance; ratio = "
           "seconds / (2 x the reference's solve time), where the optimum is known to "
           "be the LOAD)")
@@ -419,14 +425,14 @@ def report_minimize(shared: Path, names: list[str], reference: Reference,
     if heights_vs_others:
         print()
         print(f"Heights as a multiple of {CAPACITY}, against the best of the omnimalloc "
-              "allocators in REFERENCE.md")
+              "allocators in the reference's results")
         print()
         print(format_table(("instance", "ours", "omnimalloc best", "which",
                             "ours at least as low"), heights_vs_others, align="<>><^"))
 
 
 def parse_reference_ablation(text: str) -> dict[str, dict[str, str]]:
-    """The reference's ablation table of ``REFERENCE.md``: per switched-off
+    """The ablation table of the reference's results: per switched-off
     technique (``nothing`` for the baseline), per instance, the seconds or
     ``T`` (timed out)."""
     table: dict[str, dict[str, str]] = {}
@@ -443,14 +449,13 @@ def report_ablation(shared: Path, names: list[str], reference_text: str,
                     timeout: float, workers: int | None, output: Path | None) -> None:
     """The paper's ablation table over ``names``, run by :mod:`minimalloc.batch`
     on local processes (one variant of one instance per task)."""
-    from minimalloc.analysis.ablation import BASELINE, variants
-    from minimalloc.batch import run
+    from minimalloc.batch import run  # optional: the dask extra
 
     count = workers or os.cpu_count() or 1
     print(f"Ablation: each technique switched off in turn, {timeout:g} s limit per "
           f"variant, {len(names)} instances x {len(variants())} variants through "
           f"minimalloc.batch on {count} local processes (seconds, or T = timed out; "
-          "ref = instances the reference solved within its 20 s limit, REFERENCE.md)")
+          "ref = instances the reference solved within its 20 s limit)")
     print()
     with tempfile.TemporaryDirectory() as folder:
         results = output if output is not None else Path(folder) / "ablation.csv"
@@ -599,7 +604,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="also run the ablation section (make bench does)")
     parser.add_argument("--ablation-timeout", type=float, default=20.0,
                         help="time limit per variant in the ablation (default 20 s, as "
-                             "in REFERENCE.md)")
+                             "in the reference's results)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes for the ablation (default: one per core)")
     parser.add_argument("--ablation-output", type=Path, default=None,
@@ -632,8 +637,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scale(args: argparse.Namespace) -> int:
-    from minimalloc.bench.scale import report_scale
-
     try:
         sizes = [int(x) for x in args.scale_sizes.split(",") if x.strip()]
     except ValueError:
@@ -645,16 +648,12 @@ def _scale(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from minimalloc.search.solver import warmup
-
     if args.only == "scale":
         return _scale(args)
     if args.only == "anytime":
         report_anytime(args.minimize_timeout)
         return 0
     if args.only == "open":
-        from minimalloc.bench.open_instances import report_open
-
         report_open(args.shared, args.open_timeout)
         return 0
 
@@ -663,7 +662,7 @@ def _bench(args: argparse.Namespace) -> int:
     if runs < 1:
         raise BenchError("--runs must be at least 1")
     shared: Path = args.shared
-    reference_file = shared / "benchmarks" / "reference" / "REFERENCE.md"
+    reference_file = shared / REFERENCE_RESULTS
     if not reference_file.exists():
         raise BenchError(f"no reference data at {reference_file} (use --shared DIR)")
     reference = parse_reference(reference_file.read_text(encoding="utf-8"))
@@ -671,9 +670,6 @@ def _bench(args: argparse.Namespace) -> int:
         for path in _paths(shared, name):
             if not path.exists():
                 raise BenchError(f"missing benchmark file {path}")
-
-    import numba
-    import numpy
 
     print(f"minimalloc benchmark: Python {platform.python_version()}, numba "
           f"{numba.__version__}, numpy {numpy.__version__}, {os.cpu_count()} CPUs, "
@@ -700,21 +696,12 @@ def _bench(args: argparse.Namespace) -> int:
     print()
     report_process(shared, runs, jit=not args.no_jit, start=not args.no_start)
     if not args.no_minimize:
-        try:
-            import minimalloc.analysis.minimize  # noqa: F401
-        except ImportError:
+        print()
+        report_minimize(shared, names, reference, args.minimize_timeout)
+        open_names = tuple(n for n in names if n in OPEN_INSTANCES)
+        if open_names:
             print()
-            print("Minimiser: minimalloc.analysis.minimize is not available; "
-                  "section skipped")
-        else:
-            print()
-            report_minimize(shared, names, reference, args.minimize_timeout)
-            from minimalloc.bench.open_instances import OPEN_INSTANCES, report_open
-
-            open_names = tuple(n for n in names if n in OPEN_INSTANCES)
-            if open_names:
-                print()
-                report_open(shared, args.open_timeout, open_names)
+            report_open(shared, args.open_timeout, open_names)
     if not args.no_spill:
         print()
         report_spill(shared, names, args.spill_timeout)

@@ -22,9 +22,17 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from minimalloc.cli.command import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, EXIT_USAGE
-from minimalloc.cli.command import execute as _execute
+from minimalloc.cli.command import (
+    EXIT_INTERRUPTED,
+    EXIT_NOT_SOLVED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    error,
+    execute,
+)
 from minimalloc.cli.flags import parse_bool, parse_duration
+from minimalloc.extras import MissingExtra
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_SOLVED", "EXIT_OK", "EXIT_USAGE", "main",
            "parse_bool", "parse_duration"]
@@ -46,9 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     name = args[0] if args and args[0] in COMMANDS else None
-    module = importlib.import_module(COMMANDS[name] if name else _DEFAULT)
+    try:
+        module = importlib.import_module(COMMANDS[name] if name else _DEFAULT)
+    except MissingExtra as missing:  # batch without Dask
+        error(str(missing), f"{PROG} {name}" if name else PROG)
+        return EXIT_USAGE
     if name:
         args = args[1:]
     if hasattr(module, "main"):  # generate: each KIND has its own flags
         return module.main(args)
-    return _execute(module.COMMAND, args)
+    return execute(module.COMMAND, args)

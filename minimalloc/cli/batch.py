@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 
 from absl import flags
-from distributed import Client
 
 from minimalloc.baselines.allocators import available_allocators
-from minimalloc.batch import ERROR, MODES, run
+from minimalloc.batch import ERROR, MODES, connect, run
 from minimalloc.cli import writing
 from minimalloc.cli.command import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, PROG, Command
 from minimalloc.cli.flags import (
@@ -68,7 +67,7 @@ def run_batch(values: flags.FlagValues, inputs: list[str]) -> int:
     started = time.perf_counter()
     try:
         if values.scheduler:
-            client = Client(values.scheduler, timeout="30s")
+            client = connect(values.scheduler)
         table = run(inputs, values.mode, client, capacity=values.capacity,
                     timeout=values.timeout, allocator=values.allocator or None,
                     output=output, solutions=values.solutions or None,

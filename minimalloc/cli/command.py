@@ -3,11 +3,12 @@ bad input becomes one line on stderr.
 
 Exit status: 0 when the work was done (an allocation within the capacity
 was found and written), 1 when it was not (infeasible, timed out, failed
-validation, a batch row in error), 2 for bad input or usage (one line on
-stderr, no traceback), 3 when minimalloc caught itself about to hand out
-an invalid allocation (a bug: one line naming the report file to attach),
-130 when interrupted, 141 when the output pipe closed early (as ``| head``
-does: the rest is dropped quietly).
+validation, a batch row in error), 2 for bad input or usage, or an extra
+the work needs that is not installed (one line on stderr, no traceback), 3
+when minimalloc caught itself about to hand out an invalid allocation (a
+bug: one line naming the report file to attach), 130 when interrupted, 141
+when the output pipe closed early (as ``| head`` does: the rest is dropped
+quietly).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from absl import flags
 
 from minimalloc.cli.flags import HelpRequested, UsageError, help_text, new_flags, parse
 from minimalloc.errors import InternalError, ProblemError
+from minimalloc.extras import MissingExtra
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_NOT_SOLVED",
            "EXIT_OK", "EXIT_USAGE", "PROG",
@@ -79,7 +81,7 @@ def execute(command: Command, argv: Sequence[str]) -> int:
     except HelpRequested:
         print(help_text(values, command.usage, command.groups), end="")
         return EXIT_OK
-    except (UsageError, ProblemError) as problem:
+    except (UsageError, ProblemError, MissingExtra) as problem:
         error(str(problem), command.program)
         return EXIT_USAGE
     except InternalError as bug:

@@ -16,12 +16,10 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
+from minimalloc.tuning import PROGRESS_DELAY, PROGRESS_INTERVAL
+
 __all__ = ["PROGRESS_DELAY", "PROGRESS_INTERVAL", "Progress", "interruptible"]
 
-#: The progress line appears only for runs longer than this (seconds).
-PROGRESS_DELAY = 0.5
-#: How often the waiting main thread refreshes the progress line (seconds).
-PROGRESS_INTERVAL = 0.1
 
 
 class Progress:

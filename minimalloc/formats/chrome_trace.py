@@ -26,8 +26,8 @@ import json
 import os
 from typing import IO, Any, Union
 
-from minimalloc.errors import ProblemError
-from minimalloc.formats.output import write_text
+from minimalloc.bounds import load_profile
+from minimalloc.formats.output import check_plan, write_text
 from minimalloc.model import Problem, Solution
 from minimalloc.pools import pool_parts
 
@@ -44,7 +44,7 @@ _PID = 1
 
 def dumps_chrome_trace(problem: Problem, solution: Solution) -> str:
     """The plan as Chrome trace event JSON text (see the module doc)."""
-    _check(problem, solution)
+    check_plan(problem, solution, "a Chrome trace")
     events: list[dict[str, Any]] = []
     for pid, part in enumerate(pool_parts(problem, solution), start=_PID):
         name = f"memory plan: height {part.solution.height:,} bytes"
@@ -110,18 +110,9 @@ def dumps(problem: Problem, solution: Solution) -> str:
     return dumps_chrome_trace(problem, solution)
 
 
-def _check(problem: Problem, solution: Solution | None) -> None:
-    if solution is None:
-        raise ProblemError("a Chrome trace draws a plan: it needs a solution")
-    if len(solution.offsets) != len(problem.buffers):
-        raise ProblemError(f"the solution has {len(solution.offsets)} offsets for "
-                           f"{len(problem.buffers)} buffers")
-
 
 def _load_counter(problem: Problem, pid: int = _PID) -> list[dict[str, Any]]:
     """A counter event at every time the live bytes change."""
-    from minimalloc.bounds import load_profile
-
     times, loads = load_profile(problem)
     return [{"ph": "C", "pid": pid, "name": "bytes live", "ts": int(t),
              "args": {"bytes": int(v)}} for t, v in zip(times, loads)]

@@ -74,9 +74,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union
 
+from minimalloc.columns import buffer_columns
 from minimalloc.errors import ProblemError, shorten
 from minimalloc.formats.csv_fast import read_plain
-from minimalloc.formats.output import write_output
+from minimalloc.formats.output import check_plan, write_output
 from minimalloc.groups import group_trouble
 from minimalloc.model import (
     Buffer,
@@ -542,11 +543,8 @@ def write_csv(
     a,0,3,4,1,0
     b,3,9,4,2,2
     """
-    if solution is not None and len(solution.offsets) != len(problem.buffers):
-        raise ProblemError(
-            f"the solution has {len(solution.offsets)} offsets for "
-            f"{len(problem.buffers)} buffers"
-        )
+    if solution is not None:
+        check_plan(problem, solution, "a CSV")
     if not isinstance(destination, (str, os.PathLike)):
         if not callable(getattr(destination, "write", None)):
             raise ProblemError(
@@ -684,13 +682,14 @@ def problem_to_dataframe(problem: Problem) -> pd.DataFrame:
     import pandas as pd
 
     buffers = problem.buffers
+    columns = buffer_columns(buffers)  # read-only: the frame gets copies
     return pd.DataFrame(
         {
             "id": pd.Series([b.id for b in buffers], dtype=object),
-            "lower": pd.Series([b.lower for b in buffers], dtype="int64"),
-            "upper": pd.Series([b.upper for b in buffers], dtype="int64"),
-            "size": pd.Series([b.size for b in buffers], dtype="int64"),
-            "alignment": pd.Series([b.alignment for b in buffers], dtype="int64"),
+            "lower": pd.Series(columns.lower.copy()),
+            "upper": pd.Series(columns.upper.copy()),
+            "size": pd.Series(columns.size.copy()),
+            "alignment": pd.Series(columns.alignment.copy()),
             "hint": pd.Series([b.hint for b in buffers], dtype="Int64"),
             "gaps": pd.Series([format_gaps(b.gaps) for b in buffers], dtype=object),
             "label": pd.Series([b.label for b in buffers], dtype=object),

@@ -28,6 +28,7 @@ import numpy as np
 
 from minimalloc.columns import Columns, seed
 from minimalloc.model import MAX_TOTAL, MAX_VALUE, Buffer, Problem
+from minimalloc.tuning import MIN_CHARS
 
 if TYPE_CHECKING:
     from minimalloc.formats.csv import CsvLayout
@@ -43,9 +44,6 @@ _POOL_COLUMNS = frozenset({"pool", "weight", "alias"})
 #: the rarer whitespace (form feed, vertical tab) pandas may read differently.
 _INTEGER_BYTES = np.zeros(256, dtype=bool)
 _INTEGER_BYTES[list(b"0123456789+- \t,\n")] = True
-#: Shorter files are read row by row: the fast path's first use imports
-#: pandas (most of a second), more than a few thousand rows take that way.
-MIN_CHARS = 100_000
 #: Below this total of sizes plus alignments, the float64 sum cannot hide a
 #: total above :data:`MAX_TOTAL` (its relative error is far below 1%).
 _SAFE_TOTAL = 0.99 * MAX_TOTAL

@@ -65,6 +65,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
+from minimalloc.extras import require
 from minimalloc.model import Buffer, Problem, id_problem
 
 if TYPE_CHECKING:
@@ -187,8 +188,8 @@ def _source_name(source: Source) -> str:
 
 
 def _load(source: Source, name: str) -> onnx.ModelProto:
-    import onnx
-    from google.protobuf.message import DecodeError
+    onnx = require("onnx", "onnx", "reading ONNX")  # optional: the onnx extra
+    from google.protobuf.message import DecodeError  # comes with onnx
 
     try:
         if isinstance(source, (bytes, bytearray, memoryview)):

@@ -1,4 +1,5 @@
-"""Writing output files: never half-written, never replacing what is not a file.
+"""Writing output files: never half-written, never replacing what is not a
+file; and the check every writer of a plan makes first (:func:`check_plan`).
 
 Every file the package writes (solutions, generated problems, the sample
 files) goes through :func:`write_output`, which treats the destination by
@@ -35,9 +36,14 @@ import os
 import secrets
 import stat
 from collections.abc import Callable
-from typing import IO, Union
+from typing import IO, TYPE_CHECKING, Union
 
-__all__ = ["write_output", "write_text"]
+from minimalloc.errors import ProblemError
+
+if TYPE_CHECKING:
+    from minimalloc.model import Problem, Solution
+
+__all__ = ["check_plan", "write_output", "write_text"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -126,3 +132,13 @@ def _named(error: OSError, name: str) -> OSError:
     if isinstance(error, IsADirectoryError) and error.filename == name:
         return error
     return type(error)(error.errno, error.strerror or str(error), name)
+
+
+def check_plan(problem: Problem, solution: Solution | None, writer: str) -> None:
+    """A ProblemError unless ``solution`` gives every buffer of ``problem``
+    an offset; ``writer`` names what is written (``"a Chrome trace"``)."""
+    if solution is None:
+        raise ProblemError(f"{writer} draws a plan: it needs a solution")
+    if len(solution.offsets) != len(problem.buffers):
+        raise ProblemError(f"the solution has {len(solution.offsets)} offsets for "
+                           f"{len(problem.buffers)} buffers")

@@ -35,8 +35,7 @@ import os
 import string
 from typing import IO, Union
 
-from minimalloc.formats.chrome_trace import _check
-from minimalloc.formats.output import write_text
+from minimalloc.formats.output import check_plan, write_text
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.pools import pool_parts
 
@@ -56,7 +55,7 @@ _MORE = "*"
 def dumps_text_plan(problem: Problem, solution: Solution, *, width: int = 64) -> str:
     """The plan as text: a table of buffers, then a map of memory per time
     step ``width`` characters wide.  Cost: ``O(steps x (width + live buffers))``."""
-    _check(problem, solution)
+    check_plan(problem, solution, "a text plan")
     if width < 1:
         raise ValueError(f"width must be at least 1, got {width}")
     if solution.pools is not None:  # one section per pool

@@ -34,6 +34,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from minimalloc.baselines.allocators import greedy_by_size
 from minimalloc.errors import ProblemError
 from minimalloc.model import MAX_VALUE, Buffer, Gap, Problem, Solution, describe_integer
 
@@ -151,8 +152,6 @@ def _decorate(
     if fixed_probability > 0:
         fixed = (rng.random(n) < fixed_probability).tolist()
         if any(fixed):
-            from minimalloc.baselines.allocators import greedy_by_size
-
             offsets = greedy_by_size(Problem(buffers)).offsets
             buffers = tuple(
                 replace(b, offset=o) if f else b

@@ -27,7 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from minimalloc.baselines.allocators import allocate, available_allocators
+from minimalloc.bounds import lower_bound
 from minimalloc.errors import ProblemError
+from minimalloc.formats.csv import read_csv, write_csv
+from minimalloc.formats.output import write_output
+from minimalloc.generate import problems as generate
 from minimalloc.model import Buffer, Problem
 
 __all__ = [
@@ -70,8 +75,6 @@ def _hand(rows: list[tuple[str, int, int, int]]) -> Callable[[], Problem]:
 
 
 def _best_baseline(problem: Problem) -> int:
-    from minimalloc.baselines.allocators import allocate, available_allocators
-
     return min(allocate(problem, name).height for name in available_allocators())
 
 
@@ -82,8 +85,6 @@ def _call(
     text = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
 
     def build() -> Problem:
-        from minimalloc.generate import problems as generate
-
         return getattr(generate, function)(*args, **kwargs)
 
     return f"{function}({text})", build
@@ -224,16 +225,12 @@ def load_sample(name: str, folder: str | Path | None = None) -> Problem:
     ProblemError
         For an unknown name, or a missing or broken file.
     """
-    from minimalloc.formats.csv import read_csv
-
     base = Path(folder) if folder else SAMPLES_DIR
     info = sample_info(name, base)
     return read_csv(base / info["file"], capacity=int(info["capacity"]))
 
 
 def _markdown(rows: list[tuple[Sample, Problem, int]]) -> str:
-    from minimalloc.bounds import lower_bound
-
     lines = [
         "# Sample problems",
         "",
@@ -278,10 +275,6 @@ def regenerate(folder: str | Path | None = None) -> list[Path]:
     list of Path
         The files written.  Running it twice writes identical bytes.
     """
-    from minimalloc.bounds import lower_bound
-    from minimalloc.formats.csv import write_csv
-    from minimalloc.formats.output import write_output
-
     base = Path(folder) if folder else SAMPLES_DIR
     base.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -49,6 +49,7 @@ from time import perf_counter
 
 import numpy as np
 
+from minimalloc.extras import install_command
 from minimalloc.model import Buffer, Problem
 from minimalloc.search.sweep import SweepResult, stretches, sweep
 from minimalloc.threads import thread_count
@@ -57,7 +58,7 @@ __all__ = ["EXACT_INSTALL", "ExactAnswer", "decide", "exact_available",
            "incomplete_reason"]
 
 #: How to install what :func:`decide` needs.
-EXACT_INSTALL = "pip install 'minimalloc[exact]'"
+EXACT_INSTALL = install_command("exact")
 #: How often (seconds) a running model looks at the stop flag.
 _POLL_SECONDS = 0.02
 

@@ -29,9 +29,41 @@ b1.  The root sees every buffer at offset 0 and tries them in that order:
    zeroes the first cut: pieces ``{b1}`` and ``{b2}``, each placed at 8.
 3. Right piece: b4 at 4.
 
-Eight nodes (three roots of pieces, three leaves, two more roots), no
-backtrack, offsets ``8, 8, 4, 4, 0``: ``tests/search/test_trace.py`` checks every
-event of this walk.
+Eight nodes (the root, four roots of pieces, three leaves), no backtrack,
+offsets ``8, 8, 4, 4, 0``: ``tests/search/test_trace.py`` checks every event
+of this walk (docs/algorithm.md tells it with the search state).
+
+What :func:`run` receives for this example, as :mod:`minimalloc.search.solver`
+builds it (buffers b1..b5 are indices 0..4; ``|`` separates CSR rows)::
+
+    capacity   = 12
+    flags      = [1, 1, 1, 1, 1, 1, 1, 1, 1]     # every technique on
+    heuristics = [[6, 0, 4], [4, 0, 6], [4, 6, 0]], heuristic_lengths = [3, 3, 3]
+                                                 # WAT TAW TWA as columns of buf_keys
+    round_robin = True
+    buf        = (size [4, 4, 4, 4, 4], alignment [1, 1, 1, 1, 1],
+                  fixed [-1, -1, -1, -1, -1])
+    buf_keys   =  A   C  L  O  T   U   W  Z      # T (column 4) is filled per context
+             b1 [12,  1, 0, 2, 0,  3,  3, 4]
+             b2 [24,  1, 3, 2, 0,  9,  6, 4]
+             b3 [36,  2, 0, 3, 0,  9,  9, 4]
+             b4 [48,  1, 9, 1, 0, 21, 12, 4]
+             b5 [84,  3, 0, 4, 0, 21, 21, 4]
+    sw         = section_ptr [0, 3, 6, 8], section_buffers [0, 2, 4 | 4, 2, 1 | 4, 3],
+                 span_ptr [0, 1, 2, 3, 4, 5], span_lo [0, 1, 0, 2, 0],
+                 span_hi [1, 2, 2, 3, 3], span_wlo [0] * 5, span_whi [4] * 5,
+                 first_section [0, 1, 0, 2, 0], last_section [1, 2, 2, 3, 3],
+                 overlap_ptr [0, 2, 4, 7, 8, 12],
+                 overlap_buffer [2, 4 | 2, 4 | 0, 1, 4 | 4 | 0, 1, 2, 3],
+                 overlap_size [4] * 12
+    partitions = ptr [0, 5], buffers [0, 2, 4, 1, 3], lo [0], hi [3]
+    state      = min_offset [0] * 5, offset [-1] * 5, solution [-1] * 5,
+                 floor [0, 0, 0], total [12, 12, 8], cuts [2, 1]
+
+``stats``, ``control``, ``rounds`` and ``trace`` are outputs: here the stats
+count 8 nodes and 0 backtracks, ``rounds`` gets one row ``(1, 0, 10, 8, OK)``
+(round 1, heuristic WAT, a budget of 10 nodes, 8 used) and ``state``'s
+solution becomes ``[8, 8, 4, 4, 0]``.
 
 The recursion of the reference (search -> decompose -> sub-solve -> search)
 runs here as a loop over an explicit stack of frames, so that the depth of a

@@ -22,7 +22,7 @@ When nothing is alive, the buffers seen since the last empty moment form a
 *partition*: ``p0 = {b2, b0, b1}`` over sections ``[0, 3)`` and
 ``p1 = {b3}`` over ``[3, 4)``.  The data this module builds for it::
 
-    section_ptr      = [0, 2, 4, 5, 6]      section_buffers = [0, 2, 1, 2, 2, 3]
+    section_ptr      = [0, 2, 4, 5, 6]      section_buffers = [2, 0, 2, 1, 2, 3]
     span (per buffer): b0 [0,1)  b1 [1,2)  b2 [0,3)  b3 [3,4), window (0, size)
     overlaps:          b0: b2   b1: b2   b2: b0, b1   b3: -  (effective size 1)
     cuts             = [1, 1, 0]  # buffers spanning sections i and i+1
@@ -193,7 +193,7 @@ def sweep(problem: Problem, arrays: BufferArrays | None = None,
     if flag is None:
         flag = np.zeros(1, np.int64)
     n = len(problem.buffers)
-    points = _create_points(problem, arrays)
+    points = create_points(problem, arrays)
     (sec_ptr, sec_buf, sp_buf, sp_lo, sp_hi, sp_wlo, sp_whi, ov_a, ov_b, ov_size,
      part_ptr, part_buf, part_lo, part_hi) = _sweep_kernel(
         n, *points, arrays.lower, arrays.upper, arrays.size, arrays.gap_ptr,
@@ -273,7 +273,7 @@ def _cuts(first: np.ndarray, last: np.ndarray, length: int) -> np.ndarray:
     return np.cumsum(diff)[:length]
 
 
-def _create_points(problem: Problem, arrays: BufferArrays) -> tuple[np.ndarray, ...]:
+def create_points(problem: Problem, arrays: BufferArrays) -> tuple[np.ndarray, ...]:
     """The sweep points sorted by (time, type, buffer), as parallel arrays.
 
     A buffer without gaps has two: its start and its end.  With gaps there are

@@ -27,6 +27,7 @@ from minimalloc import (
     validate,
 )
 from minimalloc.aliases import fold, groups
+from minimalloc.formats.csv import problem_from_dataframe, problem_to_dataframe
 from minimalloc.pools import format_bytes, parse_pools, parse_size
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
@@ -94,7 +95,7 @@ def test_csv_round_trips_pool_weight_and_alias() -> None:
     plan = Solution((0, 0, 4), 6, ("sram", "sram", "dram"))
     assert dumps_csv(problem, plan).splitlines()[1:] == [
         "a,0,2,4,,,sram,0", "b,1,3,4,12,a,sram,0", "c,0,3,2,,,dram,4"]
-    assert Problem.from_dataframe(problem.to_dataframe()) == problem
+    assert problem_from_dataframe(problem_to_dataframe(problem)) == problem
 
 
 def test_sizes_and_pool_lists() -> None:

@@ -454,7 +454,6 @@ def test_dataframe_round_trip() -> None:
     assert str(df["offset"].dtype) == "Int64" and str(df["hint"].dtype) == "Int64"
     assert df["gaps"].tolist() == ["", "2-3 4-6@0:2"]
     assert problem_from_dataframe(df, 16) == problem
-    assert Problem.from_dataframe(problem.to_dataframe(), 16) == problem
     assert problem_from_dataframe(problem_to_dataframe(Problem(())), None) == Problem(())
 
 

@@ -1,7 +1,8 @@
 """The search trace of the five-buffer example, event by event.
 
-Worked out by hand from ALGORITHM.md (see the docstring of
-``minimalloc.search.kernel``).  Buffer indices: b1=0, b2=1, b3=2, b4=3, b5=4.
+Worked out by hand from docs/algorithm.md ("Worked example: five buffers";
+see also the docstring of ``minimalloc.search.kernel``).  Buffer indices:
+b1=0, b2=1, b3=2, b4=3, b5=4.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Decoding the trace, replaying the search state, the tree and the counters.
 
-The replay re-simulates ALGORITHM.md section 5 in plain Python from the
+The replay re-simulates the search of docs/algorithm.md in plain Python from the
 PLACE and UNDO events; these tests hold it against the kernel's own
 decisions: every placement at the replayed lowest offset, every prune
 justified by the replayed floors and totals, the tree's nodes equal to the

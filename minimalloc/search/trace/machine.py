@@ -1,341 +1,24 @@
-"""What the search did, step by step: decoded events, a replay of the search
-state, the explored tree and counters over time.
+"""The machine that walks a search's events, shared by the replay and the tree.
 
-``solve(problem, params, trace=N)`` records up to ``N`` events of the search
-(see ``minimalloc.search.kernel.EV_*``) as an ``(k, 4)`` int64 array.  This module
-turns that array into something people can read and draw:
-
-* :func:`decode` gives one :class:`Event` per row, with named fields;
-* :class:`TraceReplay` (and :func:`replay`) re-simulates the search state from
-  the PLACE and UNDO events, in plain Python, following ALGORITHM.md section 5
-  literally: lowest offsets, section floors and totals, the current node's
-  candidates, and a one-line explanation of the rule that fired at each step;
-* :func:`search_tree` rebuilds the explored tree (one vertex per search node,
-  plus one per placement rejected by a check) with each node's outcome;
-* :func:`over_time` counts nodes per depth, backtracks as the search goes on
-  and the round robin's runs.
-
-Steps are 1-based: ``Event.step == k`` is the k-th event, and a snapshot at
-step ``k`` is the state right after it (step 0 is the state before the first).
-
-The replay shares no state-update code with the kernel, so it doubles as a
-check on it: every PLACE must be at the replayed lowest offset of its buffer,
-every prune must be justified by the replayed floors and totals, every node
-must have as many candidates as the replay counts; any disagreement is listed
-in :attr:`TraceReplay.mismatches`.
-
->>> from minimalloc import Buffer, Problem, solve
->>> problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
-...                    Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
-...                    Buffer("b5", 0, 21, 4)], capacity=12)
->>> result = solve(problem, trace=100)
->>> decode(result)[2]
-Event(step=3, kind='place', buffer=4, offset=0, depth=1)
->>> snap = replay(problem, result, 7)
->>> snap.explanation
-'Place b3 at offset 4, its lowest offset; it pushes b1 up to 8, b2 up to 8.'
->>> snap.offsets.tolist(), snap.min_offset.tolist()
-([-1, -1, 4, -1, 0], [8, 8, 4, 4, 0])
->>> search_tree(result).num_nodes == result.stats.nodes
-True
+It keeps the current path of search nodes and, given the problem, the whole
+search state of docs/algorithm.md ("The search state") in plain Python
+lists, updated by its own code: it shares nothing with the kernel, so any
+disagreement with the kernel's events is a bug in one of them and is listed
+in ``mismatches``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from minimalloc.model import Problem
-from minimalloc.params import TECHNIQUES, SolverParams
-from minimalloc.search import kernel as _search
-from minimalloc.search.sweep import BufferArrays, SweepResult, _create_points, sweep
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from minimalloc.search.solver import SolveResult
-
-#: Event codes of the kernel by name, in code order.
-EVENT_KINDS: dict[int, str] = {
-    _search.EV_NODE: "node",
-    _search.EV_PLACE: "place",
-    _search.EV_SKIP: "skip",
-    _search.EV_PRUNE: "prune",
-    _search.EV_FIXED_FAIL: "fixed_fail",
-    _search.EV_UNDO: "undo",
-    _search.EV_BACKTRACK: "backtrack",
-    _search.EV_HATLESS: "hatless",
-    _search.EV_DECOMPOSE: "decompose",
-    _search.EV_PIECE: "piece",
-    _search.EV_LEAF: "leaf",
-    _search.EV_ROUND: "round",
-    _search.EV_ROUND_END: "round_end",
-}
-
-#: The rule of a skip event, by its code.
-SKIP_RULES: tuple[str, ...] = ("canonical", "dominance", "fixed_offset")
-
-#: Outcomes of a search run (round-robin run, partition), by kernel code.
-RUN_OUTCOMES: dict[int, str] = {
-    _search.OK: "solved",
-    _search.NOT_FOUND: "infeasible",
-    _search.ABORTED: "node limit",
-    _search.DEADLINE: "timeout",
-}
-
-# What the three fields (a, b, c) of each event mean.
-_FIELDS: dict[str, tuple[str | None, str | None, str | None]] = {
-    "node": ("depth", "candidates", None),
-    "place": ("buffer", "offset", "depth"),
-    "skip": ("buffer", "offset", "rule"),
-    "prune": ("buffer", "offset", "section"),
-    "fixed_fail": ("buffer", "offset", "pushed"),
-    "undo": ("buffer", "offset", None),
-    "backtrack": ("depth", None, None),
-    "hatless": ("buffer", "offset", "untried"),
-    "decompose": ("buffer", "pieces", "section"),
-    "piece": ("section", "section_end", "num_buffers"),
-    "leaf": ("depth", None, None),
-    "round": ("heuristic", "node_limit", "round"),
-    "round_end": ("heuristic", "outcome", "nodes"),
-}
-
-#: Outcomes of the vertices of :func:`search_tree`.
-TREE_OUTCOMES: dict[str, str] = {
-    "solution": "leaf: every buffer of its piece is placed",
-    "solved": "on the way to a solution",
-    "backtracked": "no candidate worked below it",
-    "hatless": "backtracked after hatless pruning cut its other candidates",
-    "aborted": "stopped by the node budget or the time limit",
-    "open": "still open where the trace was cut",
-    "inference": "placement rejected: a section's floor plus what is left exceeds "
-    "the capacity",
-    "fixed offset": "placement rejected: it pushed a fixed buffer above its offset",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One search event with named fields (None where the kind has no such field).
-
-    Attributes
-    ----------
-    step : int
-        1-based position in the trace.
-    kind : str
-        One of :data:`EVENT_KINDS`' values.
-    buffer, offset : int or None
-        The buffer concerned and the offset it is tried at (place, skip, prune,
-        fixed_fail, undo, hatless; decompose has only the buffer).
-    depth : int or None
-        Buffers placed in the current partition (node, place, backtrack, leaf).
-    candidates : int or None
-        A node's number of unplaced buffers.
-    rule : str or None
-        A skip's rule, one of :data:`SKIP_RULES`.
-    section, section_end : int or None
-        The section a prune blames, a decomposition's first cut, a piece's
-        section range ``[section, section_end)``.
-    pushed : int or None
-        fixed_fail: the fixed buffer pushed above its offset.
-    untried : int or None
-        hatless: candidates of the node left untried.
-    pieces, num_buffers : int or None
-        decompose: pieces; piece: buffers in the piece.
-    heuristic, node_limit, round, outcome, nodes : int, str or None
-        round / round_end: heuristic index, node budget, round number, the
-        run's outcome (one of :data:`RUN_OUTCOMES`' values) and nodes used.
-    """
-
-    step: int
-    kind: str
-    buffer: int | None = None
-    offset: int | None = None
-    depth: int | None = None
-    candidates: int | None = None
-    rule: str | None = None
-    section: int | None = None
-    section_end: int | None = None
-    pushed: int | None = None
-    untried: int | None = None
-    pieces: int | None = None
-    num_buffers: int | None = None
-    heuristic: int | None = None
-    node_limit: int | None = None
-    round: int | None = None
-    outcome: str | None = None
-    nodes: int | None = None
-
-    def __repr__(self) -> str:
-        parts = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
-                 if getattr(self, f.name) is not None]
-        return f"Event({', '.join(parts)})"
-
-    def as_dict(self) -> dict[str, object]:
-        """All fields by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def _trace_of(result: SolveResult) -> np.ndarray:
-    if result.trace is None:
-        raise ValueError("this result has no trace: solve with trace=N (a run that "
-                         "minimises the capacity keeps none)")
-    return result.trace
-
-
-def decode_rows(rows: np.ndarray) -> list[Event]:
-    """Events from a raw ``(k, 4)`` trace array (see :func:`decode`)."""
-    events = []
-    for index, (code, a, b, c) in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
-        kind = EVENT_KINDS.get(code)
-        if kind is None:
-            raise ValueError(f"unknown event code {code} at step {index + 1}")
-        values: dict[str, object] = {}
-        for name, value in zip(_FIELDS[kind], (a, b, c)):
-            if name == "rule":
-                values[name] = SKIP_RULES[value]
-            elif name == "outcome":
-                values[name] = RUN_OUTCOMES.get(value, str(value))
-            elif name is not None:
-                values[name] = value
-        events.append(Event(index + 1, kind, **values))
-    return events
-
-
-def decode(result: SolveResult) -> list[Event]:
-    """The recorded events of a traced solve, in order.
-
-    Parameters
-    ----------
-    result : SolveResult
-        From ``solve(problem, params, trace=N)``.
-
-    Returns
-    -------
-    list of Event
-        One per recorded event; ``result.trace_truncated`` says whether the
-        search produced more than were kept.
-
-    Raises
-    ------
-    ValueError
-        If the result carries no trace.
-    """
-    return decode_rows(_trace_of(result))
-
-
-def to_dataframe(result: SolveResult, problem: Problem | None = None) -> pd.DataFrame:
-    """The events as a table: one row per event, one column per field.
-
-    Integer columns are pandas' nullable ``Int64`` (missing where an event
-    kind has no such field).  With ``problem``, a ``buffer_id`` column names
-    the buffers.
-    """
-    import pandas as pd
-
-    events = decode(result)
-    names = [f.name for f in fields(Event)]
-    columns = {name: [getattr(e, name) for e in events] for name in names}
-    df = pd.DataFrame(columns, columns=names)
-    for name in names:
-        if name not in ("kind", "rule", "outcome"):
-            df[name] = df[name].astype("Int64")
-    if problem is not None:
-        ids = [b.id for b in problem.buffers]
-        names = [None if b is None else ids[b] for b in columns["buffer"]]
-        df.insert(3, "buffer_id", names)
-    return df
-
-
-# ---------------------------------------------------------------- replay
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The search state right after ``step`` events.
-
-    Arrays are indexed by buffer (``offsets``, ``settled``, ``min_offset``) or
-    by section (``floor``, ``total``); ``-1`` marks "none".
-
-    Attributes
-    ----------
-    step : int
-        Events applied (0: before the first).
-    event : Event or None
-        The event just applied.
-    offsets : numpy.ndarray
-        Offsets of the buffers placed on the current path, -1 if unplaced.
-    settled : numpy.ndarray
-        Offsets of buffers whose piece (or partition) is solved and kept while
-        the search works elsewhere, -1 otherwise.  At the end of a successful
-        search this is the solution.
-    min_offset : numpy.ndarray
-        Every buffer's current lowest possible offset.
-    floor, total : numpy.ndarray
-        Per section: nothing unplaced can go below the floor; the total is
-        what is still to place there.
-    capacity : int
-    depth : int
-        Buffers placed on the current path within the partition.
-    candidate, candidate_offset : int or None
-        The buffer tried by a place, skip, prune, fixed_fail, undo or hatless
-        event, at that offset.
-    prune_section : int or None
-        For a prune: the section whose floor plus total exceeded the capacity.
-    section_range : tuple of int or None
-        ``[lo, hi)``: the sections of the piece being searched.
-    context : tuple of int
-        The buffers of that piece, in preorder.
-    candidates : tuple of (int, int)
-        The current node's candidates (buffer, lowest offset) in the order it
-        tries them.
-    node : int or None
-        The current node's vertex in :func:`search_tree` (None outside a node).
-    node_depth : int or None
-        That node's depth (:attr:`depth` is one more while its candidate is
-        placed).
-    heuristic : str or None
-        The preordering heuristic of the current run.
-    rule : str or None
-        The technique (a key of :data:`minimalloc.params.TECHNIQUES`) that
-        fired at this step, if any.
-    explanation : str
-        One line saying what happened, with the numbers.
-    """
-
-    step: int
-    event: Event | None
-    offsets: np.ndarray
-    settled: np.ndarray
-    min_offset: np.ndarray
-    floor: np.ndarray
-    total: np.ndarray
-    capacity: int
-    depth: int = 0
-    candidate: int | None = None
-    candidate_offset: int | None = None
-    prune_section: int | None = None
-    section_range: tuple[int, int] | None = None
-    context: tuple[int, ...] = ()
-    candidates: tuple[tuple[int, int], ...] = ()
-    node: int | None = None
-    node_depth: int | None = None
-    heuristic: str | None = None
-    rule: str | None = None
-    explanation: str = ""
-
-    @property
-    def rule_text(self) -> str:
-        """The general statement of :attr:`rule` (empty if none fired)."""
-        return TECHNIQUES.get(self.rule, "") if self.rule else ""
-
-    @property
-    def placed(self) -> dict[int, int]:
-        """``{buffer: offset}`` of the buffers placed on the current path."""
-        return {int(b): int(self.offsets[b]) for b in np.flatnonzero(self.offsets >= 0)}
+from minimalloc.params import SolverParams
+from minimalloc.search import kernel
+from minimalloc.search.sweep import BufferArrays, SweepResult
+from minimalloc.search.trace.events import Event
+from minimalloc.search.trace.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -400,7 +83,7 @@ class _TreeRows:
     hatless_cut: list[int] = field(default_factory=list)
 
 
-class _Machine:
+class ReplayMachine:
     """Walks the events, keeping the current path of nodes (and, with a
     problem, the whole search state).  Copyable, for checkpoints."""
 
@@ -446,7 +129,7 @@ class _Machine:
         self.first = sw.first_section.tolist()
         self.last = sw.last_section.tolist()
         self.static_keys = _static_keys(problem, sw)
-        # The state of ALGORITHM.md section 4.
+        # The search state (docs/algorithm.md, "The search state").
         # Buffers that occupy nothing (size 0, or gaps all along) start placed,
         # as in the solver.
         self.offset = [(b.offset or 0) if b.size == 0 or not self.spans[i] else -1
@@ -461,8 +144,8 @@ class _Machine:
         self.settled: dict[int, int] = {}
         self.settle_log: list[tuple[int, int | None]] = []
 
-    def copy(self) -> _Machine:
-        other = object.__new__(_Machine)
+    def copy(self) -> ReplayMachine:
+        other = object.__new__(ReplayMachine)
         other.__dict__.update(self.__dict__)
         other.frames = [_Frame(**f.__dict__) for f in self.frames]
         other.note = _Note(**self.note.__dict__)
@@ -561,9 +244,10 @@ class _Machine:
     # ------------------------------------------------------------ state updates
 
     def _place(self, b: int, o: int) -> tuple:
-        """ALGORITHM.md section 5, "Place" and "Section update"; returns the
-        undo record (buffer, offset, raised, floors, settle marker, hatless,
-        fixed buffer pushed or -1, sections raised by the unallocated floor)."""
+        """Place and section update (docs/algorithm.md, "The search");
+        returns the undo record (buffer, offset, raised, floors, settle
+        marker, hatless, fixed buffer pushed or -1, sections raised by the
+        unallocated floor)."""
         offset, min_offset = self.offset, self.min_offset
         offset[b] = o
         raised: list[tuple[int, int]] = []
@@ -727,7 +411,7 @@ class _Machine:
             f"{order}{listed}.")
 
     def _on_leaf(self, ev: Event) -> None:
-        self.ret = _search.OK
+        self.ret = kernel.OK
         if self.frames:
             self._pop(ev, "solution")
         self.note.explanation = (
@@ -814,7 +498,7 @@ class _Machine:
 
     def _on_prune(self, ev: Event) -> None:
         b, o, s = ev.buffer, ev.offset, ev.section
-        self.ret = _search.NOT_FOUND
+        self.ret = kernel.NOT_FOUND
         self.note.candidate, self.note.candidate_offset = b, o
         self.note.prune_section = s
         frame = self.frames[-1] if self.frames else None
@@ -849,7 +533,7 @@ class _Machine:
 
     def _on_fixed_fail(self, ev: Event) -> None:
         b, o, x = ev.buffer, ev.offset, ev.pushed
-        self.ret = _search.NOT_FOUND
+        self.ret = kernel.NOT_FOUND
         self.note.candidate, self.note.candidate_offset = b, o
         frame = self.frames[-1] if self.frames else None
         if frame is not None:
@@ -885,20 +569,20 @@ class _Machine:
             frame.pruned = False
             self.note.explanation = f"Undo {name} at {o}: its placement was rejected."
             return
-        outcome = self.ret if self.ret is not None else _search.ABORTED
+        outcome = self.ret if self.ret is not None else kernel.ABORTED
         self.ret = outcome
         frame.decomposition = -1
         if self.state and record is not None and len(record) > 2:
-            if outcome == _search.OK:
+            if outcome == kernel.OK:
                 self._settle(b, o)
             else:
                 self._rollback(record[4])
-        if outcome == _search.OK:
+        if outcome == kernel.OK:
             self.note.explanation = (
                 f"Undo {name} at {o} on the way back up: the pieces below it are "
                 "solved, their offsets are kept.")
             self._pop(ev, "solved")
-        elif outcome == _search.NOT_FOUND:
+        elif outcome == kernel.NOT_FOUND:
             self.note.explanation = (
                 f"Undo {name} at {o}: nothing worked below it; try the next candidate.")
         else:
@@ -908,7 +592,7 @@ class _Machine:
             self._pop(ev, "aborted")
 
     def _on_backtrack(self, ev: Event) -> None:
-        self.ret = _search.NOT_FOUND
+        self.ret = kernel.NOT_FOUND
         hatless = False
         if self.frames:
             hatless = self.frames[-1].hatless_cut > 0
@@ -928,7 +612,7 @@ class _Machine:
             "node cannot do better and are cut (hatless pruning).")
 
     def _on_decompose(self, ev: Event) -> None:
-        self.ret = _search.OK  # a split whose pieces are all empty succeeds at once
+        self.ret = kernel.OK  # a split whose pieces are all empty succeeds at once
         self.note.candidate = ev.buffer
         self.note.rule = "dynamic_decomposition"
         if self.frames:
@@ -1016,402 +700,3 @@ def _static_keys(problem: Problem, sw: SweepResult) -> list[dict[str, int]]:
             "Z": buffer.size,
         })
     return keys
-
-
-class TraceReplay:
-    """The search state at any step of a traced solve.
-
-    Replays the events from the start in plain Python (ALGORITHM.md section
-    5), keeping a copy of the state every ``checkpoint_every`` steps, so that
-    jumping to step ``k`` costs at most ``checkpoint_every`` event updates once
-    the replay has passed ``k``; walking forward one step at a time costs one.
-
-    Parameters
-    ----------
-    problem : Problem
-        The problem that was solved.
-    result : SolveResult
-        Its traced result (``solve(problem, params, trace=N)``).
-    params : SolverParams, optional
-        The parameters it was solved with (the defaults if omitted): the
-        switches decide how floors are updated and checked.
-    checkpoint_every : int
-        Steps between stored states.
-
-    Examples
-    --------
-    >>> from minimalloc import Buffer, Problem, solve
-    >>> problem = Problem([Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4)], capacity=8)
-    >>> run = TraceReplay(problem, solve(problem, trace=100))
-    >>> run.snapshot(len(run)).settled.tolist()
-    [0, 4]
-    """
-
-    def __init__(self, problem: Problem, result: SolveResult,
-                 params: SolverParams | None = None, *,
-                 checkpoint_every: int = 128) -> None:
-        self.problem = problem
-        self.result = result
-        self.params = params if params is not None else SolverParams()
-        self.events = decode(result)
-        self.sweep = sweep(problem)
-        capacity = result.capacity if result.capacity is not None else problem.capacity
-        self.capacity = int(capacity) if capacity is not None else 0
-        self.checkpoint_every = max(1, int(checkpoint_every))
-        start = _Machine(problem, self.params, self.sweep, self.capacity, False)
-        self._checkpoints: dict[int, _Machine] = {0: start}
-        self._furthest = 0
-        self._cursor: tuple[int, _Machine] = (0, start.copy())
-
-    def __len__(self) -> int:
-        return len(self.events)
-
-    @property
-    def truncated(self) -> bool:
-        """Whether the search produced more events than were recorded."""
-        return bool(self.result.trace_truncated)
-
-    @property
-    def mismatches(self) -> list[str]:
-        """Disagreements found so far between the kernel's events and the replay
-        (empty when they agree)."""
-        return self._checkpoints[0].mismatches
-
-    def _advance(self, machine: _Machine, frm: int, to: int) -> None:
-        for k in range(frm, to):
-            machine.apply(self.events[k])
-            done = k + 1
-            if done > self._furthest:
-                if done % self.checkpoint_every == 0:
-                    self._checkpoints[done] = machine.copy()
-                self._furthest = done
-
-    def _machine_at(self, step: int) -> _Machine:
-        if not 0 <= step <= len(self.events):
-            raise IndexError(f"step {step} is outside 0..{len(self.events)}")
-        at, machine = self._cursor
-        if not at <= step or step - at > self.checkpoint_every:
-            base = min(step, self._furthest) // self.checkpoint_every * \
-                self.checkpoint_every
-            while base not in self._checkpoints:
-                base -= self.checkpoint_every
-            at, machine = base, self._checkpoints[base].copy()
-        self._advance(machine, at, step)
-        self._cursor = (step, machine)
-        return machine
-
-    def snapshot(self, step: int) -> Snapshot:
-        """The state right after ``step`` events (0 <= step <= len(self))."""
-        machine = self._machine_at(step)
-        event = self.events[step - 1] if step > 0 else None
-        return machine.snapshot(step, event)
-
-    def snapshots(self, start: int = 0, stop: int | None = None) -> Iterator[Snapshot]:
-        """Snapshots at steps ``start, start + 1, ..., stop`` (default: the last),
-        computed one event at a time."""
-        stop = len(self.events) if stop is None else stop
-        machine = self._machine_at(start).copy()
-        yield machine.snapshot(start, self.events[start - 1] if start else None)
-        for k in range(start, stop):
-            self._advance(machine, k, k + 1)
-            yield machine.snapshot(k + 1, self.events[k])
-
-    def check(self) -> list[str]:
-        """Replay every event and return :attr:`mismatches` (empty: the kernel
-        and the replay agree on every step)."""
-        self._machine_at(len(self.events))
-        return self.mismatches
-
-
-def replay(problem: Problem, result: SolveResult, step: int,
-           params: SolverParams | None = None) -> Snapshot:
-    """The search state right after ``step`` events of a traced solve.
-
-    For many steps of one run, build a :class:`TraceReplay` once instead.
-
-    Parameters
-    ----------
-    problem : Problem
-        The problem that was solved.
-    result : SolveResult
-        Its traced result.
-    step : int
-        Events to apply, ``0 <= step <= len(result.trace)``.
-    params : SolverParams, optional
-        The parameters of the solve (the defaults if omitted).
-
-    Returns
-    -------
-    Snapshot
-    """
-    return TraceReplay(problem, result, params).snapshot(step)
-
-
-# ---------------------------------------------------------------- tree
-
-
-@dataclass(frozen=True)
-class TreeData:
-    """The explored search tree, one vertex per search node and one per
-    placement a check rejected (``kind == "prune"``).
-
-    Vertex ``i`` is row ``i`` of every array; vertices are numbered in the
-    order the search reached them, so a parent always precedes its children.
-
-    Attributes
-    ----------
-    parent : numpy.ndarray
-        The parent vertex, -1 for the root of a partition's search.
-    depth : numpy.ndarray
-        Buffers placed in the partition on the way to it.
-    buffer, offset : numpy.ndarray
-        The placement that leads to it from its parent (-1 at a root).  The
-        roots of decomposition pieces carry the placement that split.
-    kind : tuple of str
-        "node" (a search node) or "prune" (a rejected placement).
-    outcome : tuple of str
-        One of :data:`TREE_OUTCOMES`.
-    group, piece : numpy.ndarray
-        For the root of a decomposition piece: the decomposition's number and
-        the piece's index in it (-1 otherwise).  Pieces of one decomposition
-        must all be solved (they are AND-children), unlike the other children
-        of a node (alternatives).
-    piece_lo, piece_hi : numpy.ndarray
-        A piece root's section range, -1 otherwise.
-    step, end_step : numpy.ndarray
-        The steps at which the vertex was reached and left (-1: never left).
-    run, partition : numpy.ndarray
-        The round-robin run (1-based; 0 with one heuristic) and partition.
-    section : numpy.ndarray
-        A prune's section, -1 otherwise.
-    skips, hatless_cut : numpy.ndarray
-        Candidates a node skipped (canonical, dominance, fixed offset) and
-        cut by hatless pruning.
-    runs : tuple of str
-        The heuristic of each run.
-    truncated : bool
-        The trace was cut: the tree is only its beginning.
-    """
-
-    parent: np.ndarray
-    depth: np.ndarray
-    buffer: np.ndarray
-    offset: np.ndarray
-    kind: tuple[str, ...]
-    outcome: tuple[str, ...]
-    group: np.ndarray
-    piece: np.ndarray
-    piece_lo: np.ndarray
-    piece_hi: np.ndarray
-    step: np.ndarray
-    end_step: np.ndarray
-    run: np.ndarray
-    partition: np.ndarray
-    section: np.ndarray
-    skips: np.ndarray
-    hatless_cut: np.ndarray
-    runs: tuple[str, ...] = ()
-    truncated: bool = False
-
-    def __len__(self) -> int:
-        return len(self.parent)
-
-    @property
-    def num_nodes(self) -> int:
-        """Search nodes (vertices of kind "node")."""
-        return sum(1 for k in self.kind if k == "node")
-
-    def outcome_counts(self) -> dict[str, int]:
-        """Vertices by outcome."""
-        counts = dict.fromkeys(TREE_OUTCOMES, 0)
-        for outcome in self.outcome:
-            counts[outcome] = counts.get(outcome, 0) + 1
-        return counts
-
-
-def search_tree(result: SolveResult, params: SolverParams | None = None) -> TreeData:
-    """The explored search tree of a traced solve.
-
-    Linear in the number of events.  Meant for drawing small runs (a few
-    thousand nodes); it works on any trace.
-
-    Parameters
-    ----------
-    result : SolveResult
-        A traced result.
-    params : SolverParams, optional
-        The parameters of the solve, for the heuristics' names.
-
-    Returns
-    -------
-    TreeData
-        With ``num_nodes == result.stats.nodes`` unless the trace was cut or
-        the time limit stopped the search.
-    """
-    params = params if params is not None else SolverParams()
-    events = decode(result)
-    machine = _Machine(None, params, None, 0, True)
-    for event in events:
-        machine.apply(event)
-    t = machine.tree
-    assert t is not None
-    runs = tuple(r.heuristic for r in result.stats.rounds)
-
-    def arr(values: list[int]) -> np.ndarray:
-        return np.array(values, dtype=np.int64)
-
-    return TreeData(
-        parent=arr(t.parent), depth=arr(t.depth), buffer=arr(t.buffer),
-        offset=arr(t.offset), kind=tuple(t.kind), outcome=tuple(t.outcome),
-        group=arr(t.group), piece=arr(t.piece), piece_lo=arr(t.piece_lo),
-        piece_hi=arr(t.piece_hi), step=arr(t.step), end_step=arr(t.end_step),
-        run=arr(t.run), partition=arr(t.partition), section=arr(t.section),
-        skips=arr(t.skips), hatless_cut=arr(t.hatless_cut), runs=runs,
-        truncated=bool(result.trace_truncated),
-    )
-
-
-# ---------------------------------------------------------------- over time
-
-
-@dataclass(frozen=True)
-class RunSpan:
-    """One heuristic's run in the round robin, located in the trace."""
-
-    run: int  # 1-based
-    round: int
-    heuristic: str
-    node_limit: int  # -1: no limit
-    nodes: int
-    outcome: str
-    first_step: int
-    last_step: int  # -1: not finished within the trace
-
-
-@dataclass(frozen=True)
-class OverTime:
-    """Counters along the search.
-
-    Attributes
-    ----------
-    nodes_per_depth : numpy.ndarray
-        Search nodes at each depth (index = depth).
-    step : numpy.ndarray
-        1..k, the event steps.
-    nodes, backtracks, prunes : numpy.ndarray
-        Cumulative search nodes, backtracks and rejected candidates (skips,
-        prunes and hatless cuts) after each step.
-    depth : numpy.ndarray
-        Buffers placed on the current path after each step.
-    runs : tuple of RunSpan
-        The round robin's runs (one span for a single heuristic).
-    truncated : bool
-        The trace was cut.
-    """
-
-    nodes_per_depth: np.ndarray
-    step: np.ndarray
-    nodes: np.ndarray
-    backtracks: np.ndarray
-    prunes: np.ndarray
-    depth: np.ndarray
-    runs: tuple[RunSpan, ...]
-    truncated: bool = False
-
-
-def over_time(result: SolveResult) -> OverTime:
-    """Nodes per depth, cumulative backtracks over the search, the runs.
-
-    Parameters
-    ----------
-    result : SolveResult
-        A traced result.
-
-    Returns
-    -------
-    OverTime
-    """
-    rows = _trace_of(result)
-    k = len(rows)
-    code = rows[:, 0] if k else np.zeros(0, np.int64)
-    is_node = code == _search.EV_NODE
-    node_depths = rows[is_node, 1] if k else np.zeros(0, np.int64)
-    per_depth = np.bincount(node_depths, minlength=1) if len(node_depths) else \
-        np.zeros(1, np.int64)
-    nodes = np.cumsum(is_node).astype(np.int64)
-    backtracks = np.cumsum(code == _search.EV_BACKTRACK).astype(np.int64)
-    rejected = np.isin(code, (_search.EV_SKIP, _search.EV_PRUNE, _search.EV_FIXED_FAIL))
-    cut = np.where(code == _search.EV_HATLESS, rows[:, 3] if k else 0, 0)
-    prunes = np.cumsum(rejected.astype(np.int64) + cut).astype(np.int64)
-    depth = np.zeros(k, dtype=np.int64)
-    current = 0
-    for i, (c, a, _, d) in enumerate(rows.tolist()):
-        if c == _search.EV_PLACE:
-            current = d
-        elif c == _search.EV_NODE:
-            current = a
-        elif c == _search.EV_UNDO:
-            current = max(current - 1, 0)
-        depth[i] = current
-    records = result.stats.rounds
-    spans: list[RunSpan] = []
-    starts = np.flatnonzero(code == _search.EV_ROUND).tolist()
-    ends = np.flatnonzero(code == _search.EV_ROUND_END).tolist()
-    if not starts and records:
-        r = records[0]
-        spans.append(RunSpan(1, r.round, r.heuristic, r.node_limit, r.nodes, r.outcome,
-                             1 if k else 0, k if not result.trace_truncated else -1))
-    for i, start in enumerate(starts):
-        _, h, limit, number = rows[start].tolist()
-        end = ends[i] if i < len(ends) else -1
-        record = records[i] if i < len(records) else None
-        used = int(rows[end, 3]) if end >= 0 else int(nodes[-1] - nodes[start])
-        outcome = RUN_OUTCOMES.get(int(rows[end, 2]), "?") if end >= 0 else "open"
-        spans.append(RunSpan(
-            run=i + 1, round=int(number),
-            heuristic=record.heuristic if record is not None else str(h),
-            node_limit=int(limit), nodes=used, outcome=outcome,
-            first_step=start + 1, last_step=end + 1 if end >= 0 else -1))
-    return OverTime(
-        nodes_per_depth=per_depth.astype(np.int64), step=np.arange(1, k + 1),
-        nodes=nodes, backtracks=backtracks, prunes=prunes, depth=depth,
-        runs=tuple(spans), truncated=bool(result.trace_truncated))
-
-
-# ---------------------------------------------------------------- sections in time
-
-
-def section_times(problem: Problem, sw: SweepResult | None = None) -> tuple[np.ndarray,
-                                                                           np.ndarray]:
-    """The time range ``[start, end)`` each section stands for.
-
-    A section is recorded by the sweep at the first end after the previous
-    one; it covers the time since that previous end (or since its partition
-    began).  Useful to draw floors and totals under a packing chart.
-
-    >>> from minimalloc import Buffer, Problem
-    >>> p = Problem([Buffer("a", 0, 3, 4), Buffer("b", 0, 9, 4), Buffer("c", 9, 21, 4)])
-    >>> [t.tolist() for t in section_times(p)]
-    [[0, 3, 9], [3, 9, 21]]
-    """
-    sw = sw if sw is not None else sweep(problem)
-    arrays = BufferArrays(problem.buffers)
-    time, kind, _, _, _, _ = _create_points(problem, arrays)
-    ends: list[int] = []
-    last = None
-    for t, kd in zip(time.tolist(), kind.tolist()):
-        if last is None:
-            last = t
-        if kd == 0 and last < t:  # an end later than the previous section's
-            ends.append(t)
-            last = t
-    end = np.array(ends[: sw.num_sections], dtype=np.int64)
-    start = np.empty_like(end)
-    if len(end):
-        start[1:] = end[:-1]
-    lower = np.array([b.lower for b in problem.buffers], dtype=np.int64)
-    for p in range(sw.num_partitions):
-        lo = int(sw.partition_lo[p])
-        if lo < len(start):
-            start[lo] = int(lower[sw.partition(p)].min())
-    return start, end
