@@ -1,5 +1,5 @@
 """Shared test set-up: the repository root on the import path, so tests can
-import the app's modules as ``app.charts``, and ``tests/support`` too, so the
+import the app's modules (``app.figures.packing``) from the checkout, and ``tests/support`` too, so the
 tests in every folder import the shared helpers by name (``from oracle
 import ...``)."""
 

@@ -7,6 +7,7 @@ import time
 import pytest
 from app_helpers import (
     EXAMPLE_CSV,
+    app_state,
     chart,
     chart_traces,
     drawn,
@@ -22,7 +23,9 @@ from app_helpers import (
 )
 from reference_data import BENCHMARKS, needs_shared
 
-from app import charts, workflow
+from app.figures.rects import unpack
+from app.services.loading import parse_csv_text, sample_entries
+from app.services.tables import comparison_rows
 from minimalloc.formats.csv import dumps_csv
 from minimalloc.params import TECHNIQUES
 
@@ -53,7 +56,7 @@ def test_opens_with_a_solved_sample(at):
 
 
 def test_every_sample_loads_and_solves(at):
-    names = [name for name, _ in workflow.sample_entries()]
+    names = [name for name, _ in sample_entries()]
     for name in names:
         at.selectbox(key="sample").set_value(name).run()
         settle(at)
@@ -75,7 +78,7 @@ def test_pasted_problem_is_solved_and_drawn():
     assert at.number_input(key="capacity").value == 16
     assert shown["Status"] == "solved"
     assert len(drawn(at)) == 5
-    outcome = at.session_state["outcome"]
+    outcome = app_state(at).outcome
     expected = sorted(
         (b.lower, b.upper, o, o + b.size)
         for b, o in zip(outcome.problem.buffers, outcome.solution.offsets, strict=True)
@@ -88,7 +91,7 @@ def test_reference_answer_at_capacity_12():
     at.number_input(key="capacity").set_value(12).run()
     settle(at)  # a small problem solves again on its own
     assert metrics(at)["Height"] == "12"
-    assert at.session_state["outcome"].solution.offsets == (8, 8, 4, 4, 0)
+    assert app_state(at).outcome.solution.offsets == (8, 8, 4, 4, 0)
     assert not at.warning
 
 
@@ -165,7 +168,7 @@ def test_generator_options_with_gaps_and_alignment(at):
     settle(at)
     assert not at.exception and not at.error, texts(at, "error")
     assert metrics(at)["Status"] == "solved"
-    problem = at.session_state["outcome"].problem
+    problem = app_state(at).outcome.problem
     assert any(b.gaps for b in problem.buffers)
     assert {b.alignment for b in problem.buffers} <= {1, 8}
 
@@ -197,7 +200,7 @@ def test_edit_cells_add_and_delete_rows():
         "deleted_rows": [4],
     }
     at.run()
-    problem = at.session_state["problem"]
+    problem = app_state(at).problem
     assert [b.id for b in problem.buffers] == ["b1", "b2", "b3", "b4", "new"]
     solve(at)
     assert len(drawn(at)) == 5
@@ -214,7 +217,7 @@ def test_bad_edit_keeps_last_good_problem():
     assert "not a valid problem" in errors and "upper" in errors
     assert "row 2" in errors  # the second row, as the table shows it
     assert metrics(at)["LOAD"] == "12"
-    assert at.session_state["problem"].buffers[1].upper == 9
+    assert app_state(at).problem.buffers[1].upper == 9
 
 
 def test_small_problems_solve_again_when_the_capacity_changes():
@@ -222,7 +225,7 @@ def test_small_problems_solve_again_when_the_capacity_changes():
     at.number_input(key="capacity").set_value(16).run()
     settle(at)
     assert not at.exception
-    assert at.session_state["outcome"].problem.capacity == 16
+    assert app_state(at).outcome.problem.capacity == 16
     assert "changed" not in texts(at, "warning")
 
 
@@ -247,7 +250,7 @@ def test_each_switch_off_still_solves(switch):
     at.checkbox(key=f"sw_{switch}").uncheck()
     solve(at)
     assert not at.exception
-    outcome = at.session_state["outcome"]
+    outcome = app_state(at).outcome
     assert getattr(outcome.params, switch) is False
     assert all(getattr(outcome.params, s) for s in TECHNIQUES if s != switch)
     assert metrics(at)["Status"] == "solved"
@@ -263,11 +266,11 @@ def test_switches_change_the_search():
     at.number_input(key="gen_seed").set_value(3)
     at.button(key="generate").click().run()
     settle(at)
-    base = at.session_state["outcome"].stats
+    base = app_state(at).outcome.stats
     prunes_on = base.prunes["canonical"]
     at.checkbox(key="sw_canonical_only").uncheck()
     solve(at)
-    assert at.session_state["outcome"].stats.prunes["canonical"] == 0
+    assert app_state(at).outcome.stats.prunes["canonical"] == 0
     assert prunes_on >= 0
 
 
@@ -323,7 +326,7 @@ def test_comparison_with_baselines():
 
 def test_minimise_mode():
     at = example_app()
-    at.radio(key="mode").set_value("Minimise the capacity")
+    at.radio(key="mode").set_value("minimize")
     solve(at)
     assert not at.exception
     assert "Smallest capacity: **12**" in texts(at, "success")
@@ -337,8 +340,8 @@ def test_minimise_mode():
     assert metric_values(at, "Height")[0] == "6"
     assert "proven optimal" in texts(at, "success")
     # One lower bound everywhere: the header shows the minimiser's.
-    assert metrics(at)["Lower bound"] == f"{at.session_state['outcome'].lower_bound:,}"
-    found = at.session_state["outcome"].minimize
+    assert metrics(at)["Lower bound"] == f"{app_state(at).outcome.lower_bound:,}"
+    found = app_state(at).outcome.minimize
     if found is not None and found.probes:
         probes = table(at, "capacity")
         assert list(probes.columns) == ["capacity", "outcome", "searches",
@@ -355,10 +358,10 @@ def test_minimise_shows_progress_and_stops():
     # minimiser is still running when the page first draws.
     at = new_app()
     paste(at, (BENCHMARKS / "challenging" / "D.1048576.csv").read_text())
-    at.radio(key="mode").set_value("Minimise the capacity")
+    at.radio(key="mode").set_value("minimize")
     at.number_input(key="timeout").set_value(5.0)
     at.button(key="solve").click().run()
-    assert at.session_state["job"] is not None
+    assert app_state(at).job is not None
     assert "Elapsed" in metrics(at)
     at.button(key="stop").click().run()
     settle(at)
@@ -376,7 +379,7 @@ def test_infeasible_explanation():
     assert "No packing fits capacity 11" in message
     assert "Memory runs over" in message and "[0, 9)" in message
     assert "Capacity **12**" in message
-    explanation = at.session_state["outcome"].explanation
+    explanation = app_state(at).outcome.explanation
     if explanation.subset:
         assert "set of" in message
         red = explanation.subset
@@ -464,9 +467,9 @@ def test_downloads():
     labels = {b.key: b.label for b in at.download_button}
     assert set(labels) >= {"download_problem", "download_solution", "download_problem_json",
                            "download_result_json", "download_chart_html"}
-    outcome = at.session_state["outcome"]
+    outcome = app_state(at).outcome
     text = dumps_csv(outcome.problem, outcome.solution)
-    loaded = workflow.parse_csv_text(text, "solution.csv")
+    loaded = parse_csv_text(text, "solution.csv")
     assert loaded.allocation.offsets == outcome.solution.offsets
 
 
@@ -479,9 +482,9 @@ def test_time_limit_shows_the_fallback():
     said = texts(at, "error") + texts(at, "success")
     assert "ran out of time" in said
     assert chart_traces(at, "buffers")
-    shown, label = at.session_state["outcome"].shown()
+    shown, label = app_state(at).outcome.shown()
     assert "baseline" in label
-    capacity = at.session_state["problem"].capacity
+    capacity = app_state(at).problem.capacity
     # The page says whether the allocation shown fits, and marks what does not.
     if shown.height > capacity:
         assert "does not fit" in texts(at, "error")
@@ -495,30 +498,30 @@ def test_after_a_time_out_minimise_and_explain_in_one_click():
     at = _hard_app()
     at.number_input(key="timeout").set_value(1.0)
     solve(at)
-    shown, _ = at.session_state["outcome"].shown()
+    shown, _ = app_state(at).outcome.shown()
     # Generated at its lower bound, the problem is one no baseline fits.
-    assert shown.height > at.session_state["problem"].capacity
+    assert shown.height > app_state(at).problem.capacity
     at.button(key="act_explain").click().run()
     assert not at.exception
-    assert at.session_state["outcome"].explanation is not None
+    assert app_state(at).outcome.explanation is not None
     assert "capacity" in texts(at, "error") + texts(at, "success")
     at.button(key="act_minimise").click().run()
     settle(at)
     assert not at.exception
-    assert at.session_state["mode"] == "Minimise the capacity"
-    assert at.session_state["outcome"].mode == "minimise"
+    assert at.session_state["mode"] == "minimize"
+    assert app_state(at).outcome.mode == "minimize"
 
 
 def test_long_solve_shows_progress_and_stops():
     at = _hard_app()
     at.number_input(key="timeout").set_value(0.0)
     at.button(key="solve").click().run()
-    assert at.session_state["job"] is not None
+    assert app_state(at).job is not None
     assert "Nodes so far" in metrics(at)
     at.button(key="stop").click().run()
     settle(at)
     assert not at.exception
-    assert at.session_state["job"] is None
+    assert app_state(at).job is None
     assert metrics(at)["Status"] == "stopped"
     assert "was stopped" in texts(at, "warning") + texts(at, "error") + texts(at, "success")
 
@@ -527,10 +530,10 @@ def test_minimise_without_time_limit_probes_with_budgets():
     """Time limit 0: the panel shows the capacity being probed, with a
     budget, and the best packing so far; Stop keeps it."""
     at = _hard_app()
-    at.radio(key="mode").set_value("Minimise the capacity")
+    at.radio(key="mode").set_value("minimize")
     at.number_input(key="timeout").set_value(0.0)
     at.button(key="solve").click().run()
-    job = at.session_state["job"]
+    job = app_state(at).job
     assert job is not None
     deadline = time.monotonic() + 30
     while "Probing capacity" not in metrics(at) and time.monotonic() < deadline:
@@ -544,7 +547,7 @@ def test_minimise_without_time_limit_probes_with_budgets():
     at.button(key="stop").click().run()
     settle(at)
     assert not at.exception
-    assert at.session_state["outcome"].solution is not None
+    assert app_state(at).outcome.solution is not None
 
 
 def _hard_app():
@@ -558,7 +561,7 @@ def _hard_app():
     settle(at)
     from minimalloc import bounds
 
-    tight = bounds.lower_bound(at.session_state["problem"])
+    tight = bounds.lower_bound(app_state(at).problem)
     at.number_input(key="capacity").set_value(tight).run()
     return at
 
@@ -621,7 +624,7 @@ def test_a_huge_number_in_the_editor_keeps_the_last_good_problem(edit):
     errors = texts(at, "error")
     assert "not a valid problem" in errors and "row 2" in errors
     assert "overflow" in errors or "over the limit" in errors
-    assert at.session_state["problem"].buffers[1].size == 4
+    assert app_state(at).problem.buffers[1].size == 4
     at.run()
     assert not at.exception
     assert metrics(at)["LOAD"] == "12"
@@ -636,7 +639,7 @@ def test_a_number_beyond_64_bits_in_the_editor_is_ignored(edit):
     }
     at.run()
     assert not at.exception
-    assert at.session_state["problem"].buffers[1].size == 4
+    assert app_state(at).problem.buffers[1].size == 4
     assert metrics(at)["LOAD"] == "12"
 
 
@@ -644,16 +647,16 @@ def test_clicking_a_comparison_row_shows_that_packing():
     at = example_app()
     at.session_state["main_tabs"] = "Comparison"
     at.run()
-    rows = workflow.comparison_rows(at.session_state["outcome"],
-                                    at.session_state["problem"].capacity)
+    rows = comparison_rows(app_state(at).outcome,
+                                    app_state(at).problem.capacity)
     at.session_state["comparison_table"] = {
         "selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()
     assert not at.exception
     spec = chart(at, "comparison_packing_chart")
     assert spec["layout"]["title"]["text"].startswith(rows[1]["method"])
-    baseline = next(b for b in at.session_state["outcome"].baselines
+    baseline = next(b for b in app_state(at).outcome.baselines
                     if b.method == rows[1]["method"])
     hover = chart_traces(at, "hover", key="comparison_packing_chart")[0]
-    offsets = charts.unpack(hover["meta"]["offset"]).tolist()
+    offsets = unpack(hover["meta"]["offset"]).tolist()
     assert offsets == list(baseline.solution.offsets)

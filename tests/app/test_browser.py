@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from app.figures.hover import hover_ids
+from app.figures.rects import unpack
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -33,7 +36,7 @@ CHROMIUM_ARGS = [
 # The first page load compiles the search kernel unless numba's cache has it.
 STARTUP_SECONDS = 240
 
-# The packing chart's hover index (charts.hover_index) and the page position
+# The packing chart's hover index (hover_index) and the page position
 # of its plot area, to aim the pointer at rectangles.
 HOVER_INDEX_JS = """(gd) => {
     const t = gd.data.find(t => t.meta && t.meta.role === "hover");
@@ -179,19 +182,18 @@ def hover_hits(page, rng, points):
     (at least a pixel from its edges); how many the tooltip named right."""
     import numpy as np
 
-    from app import charts
 
     chart = page.locator(".js-plotly-plot").first
     chart.scroll_into_view_if_needed()
     view = chart.evaluate(HOVER_INDEX_JS)
     assert view is not None, "the packing chart has no hover index"
     index = view["meta"]
-    t0, t1, y0, y1 = (np.asarray(charts.unpack(index[k]), dtype=float)
+    t0, t1, y0, y1 = (np.asarray(unpack(index[k]), dtype=float)
                       for k in ("t0", "t1", "y0", "y1"))
     owner = (np.arange(len(t0)) if index["buffer"] is None
-             else np.asarray(charts.unpack(index["buffer"])))
+             else np.asarray(unpack(index["buffer"])))
     (xlo, xhi), (ylo, yhi) = view["x"], view["y"]
-    ids = charts.hover_ids(index)
+    ids = hover_ids(index)
 
     def px(t):
         return view["left"] + (t - xlo) / (xhi - xlo) * view["width"]
@@ -263,7 +265,6 @@ def test_sixty_thousand_buffers(server, tmp_path):
     import numpy as np
     from playwright.sync_api import expect, sync_playwright
 
-    from app import charts
     from minimalloc import bounds
     from minimalloc.formats.csv import dumps_csv
     from minimalloc.generate import problems as generate
@@ -305,8 +306,8 @@ def test_sixty_thousand_buffers(server, tmp_path):
                 aggregated: gd.layout.meta.aggregated})""")
             assert spec["aggregated"]
             times, live = bounds.load_profile(problem)
-            assert np.array_equal(charts.unpack(spec["load"]["y"]), live)
-            assert np.array_equal(charts.unpack(spec["load"]["x"]), times)
+            assert np.array_equal(unpack(spec["load"]["y"]), live)
+            assert np.array_equal(unpack(spec["load"]["x"]), times)
             # Zoom into a narrow stretch of time, then hover: still exact.
             view = chart.evaluate(HOVER_INDEX_JS)
             x0 = view["left"] + view["width"] * 0.4

@@ -19,8 +19,8 @@ def compiled():
 
 def example_script():
     """Five buffers at capacity 11: the root's five candidates are all pruned."""
-    import app.search_view as view
-    from app.search_view import render_search_view
+    import app.views.search as view
+    from app.views.search import render_search_view
     from minimalloc import Buffer, Problem, SolverParams
 
     # Play at exactly the chosen speed, however loaded the machine is (the
@@ -35,7 +35,7 @@ def example_script():
 
 def limits_script():
     """The same at capacity 12 with tiny limits: a cut trace, no tree."""
-    import app.search_view as view
+    import app.views.search as view
     from minimalloc import Buffer, Problem, SolverParams
 
     view.TRACE_CAP = 10
@@ -47,7 +47,7 @@ def limits_script():
 
 
 def no_capacity_script():
-    from app.search_view import render_search_view
+    from app.views.search import render_search_view
     from minimalloc import Buffer, Problem, SolverParams
 
     render_search_view(Problem([Buffer("a", 0, 2, 4)]), SolverParams())
@@ -117,13 +117,13 @@ def test_play_advances_and_stops():
     at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
     at.button(key="sv_play").click()
     run(at)
-    assert at.session_state["sv_playing"]
+    assert at.session_state["sv_state"].playing
     assert at.slider(key="sv_step").value == 1  # one step per run while playing
     assert at.button(key="sv_play").label == "Pause"
-    assert at.session_state["sv_timer"] == 0.8  # the default speed
+    assert at.session_state["sv_state"].timer == 0.8  # the default speed
     at.button(key="sv_play").click()
     run(at)
-    assert not at.session_state["sv_playing"]
+    assert not at.session_state["sv_state"].playing
     assert at.slider(key="sv_step").value == 1
 
 
@@ -171,13 +171,13 @@ def test_speed_landmarks_and_go_to_step():
     at.select_slider(key="sv_speed").set_value("0.4 s")
     at.button(key="sv_play").click()
     run(at)
-    assert at.session_state["sv_timer"] == 0.4
+    assert at.session_state["sv_state"].timer == 0.4
     at.select_slider(key="sv_speed").set_value("3 s")
     run(at)
-    assert at.session_state["sv_timer"] == 3.0
+    assert at.session_state["sv_state"].timer == 3.0
     at.button(key="sv_play").click()
     run(at)
-    assert at.session_state["sv_timer"] is None
+    assert at.session_state["sv_state"].timer is None
 
     marks = at.selectbox(key="sv_landmark")
     labels = list(marks.options)
@@ -204,7 +204,7 @@ def test_speed_landmarks_and_go_to_step():
 
 def slow_drawing_script():
     """The example, pretending that drawing a step is slow."""
-    import app.search_view as view
+    import app.views.search as view
     from minimalloc import Buffer, Problem, SolverParams
 
     view.DRAW_MARGIN = 200.0
@@ -219,11 +219,11 @@ def test_play_slows_down_to_the_drawing_time_and_says_so():
     at.select_slider(key="sv_speed").set_value("0.1 s")
     at.button(key="sv_play").click()
     run(at)
-    drawing = at.session_state["sv_draw_seconds"]
+    drawing = at.session_state["sv_state"].draw_seconds
     assert drawing > 0
-    assert at.session_state["sv_timer"] >= 0.1
+    assert at.session_state["sv_state"].timer >= 0.1
     run(at)  # the next tick uses the measured drawing time
-    assert at.session_state["sv_timer"] > 0.1
+    assert at.session_state["sv_state"].timer > 0.1
     assert any("so play shows one step every" in c.value for c in at.caption)
 
 
@@ -298,14 +298,14 @@ def example_run(capacity: int):
 
 
 def rects_of(fig, role):
-    from app.charts import trace_rectangles
+    from app.figures.rects import trace_rectangles
 
     return sorted(r for t in fig.data if (t.meta or {}).get("role") == role
                   for r in trace_rectangles(t))
 
 
 def test_step_figure_draws_the_snapshot():
-    from app.trace_charts import step_figure
+    from app.figures.search_step import step_figure
 
     problem, _, replay, start, end = example_run(12)
     fig = step_figure(problem, replay.snapshot(15), start, end)  # b2's piece starts
@@ -325,7 +325,7 @@ def test_step_figure_draws_the_snapshot():
 
 
 def test_tree_layout_centres_parents_over_children():
-    from app.trace_charts import tree_figure, tree_layout
+    from app.figures.search_tree import tree_figure, tree_layout
     from minimalloc.search.trace import search_tree
 
     _, result, _, _, _ = example_run(12)
@@ -344,7 +344,7 @@ def test_tree_layout_centres_parents_over_children():
 
 
 def test_ablation_figure_uses_log_scales():
-    from app.trace_charts import ablation_figure
+    from app.figures.search_over_time import ablation_figure
     from minimalloc.analysis.ablation import BASELINE, AblationRow
     from minimalloc.params import Status
 

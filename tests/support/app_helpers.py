@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.figures.rects import trace_rectangles
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app" / "streamlit_app.py"
 TIMEOUT = 60  # seconds per script run (AppTest's default is 3)
@@ -29,10 +31,15 @@ def new_app() -> AppTest:
     return at.run()
 
 
+def app_state(at: AppTest):
+    """The page's :class:`app.state.AppState`."""
+    return at.session_state["app"]
+
+
 def settle(at: AppTest, limit: float = 60.0) -> AppTest:
     """Rerun until no solve is running in the background."""
     deadline = time.monotonic() + limit
-    while at.session_state["job"] is not None if "job" in at.session_state else False:
+    while "app" in at.session_state and app_state(at).job is not None:
         if time.monotonic() > deadline:
             raise AssertionError("the solve did not finish")
         time.sleep(0.2)
@@ -62,9 +69,8 @@ def chart_traces(at: AppTest, role: str, key: str = "packing_chart") -> list[dic
 
 
 def drawn(at: AppTest, role: str = "buffers") -> list[tuple[float, float, float, float]]:
-    from app import charts
 
-    return sorted(r for t in chart_traces(at, role) for r in charts.trace_rectangles(t))
+    return sorted(r for t in chart_traces(at, role) for r in trace_rectangles(t))
 
 
 def texts(at: AppTest, kind: str) -> str:
