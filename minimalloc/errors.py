@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+#: The longest message a :class:`ProblemError` prints (a backstop: values
+#: quoted in it are cut by :func:`shorten` first).
+MAX_MESSAGE = 2000
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """``text``, or its start and its length when it is longer than ``limit``:
+    a value quoted in a one-line message, whatever its size.
+
+    >>> shorten("x" * 100_000, 5)
+    'xxxxx... (100,000 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
 
 class ProblemError(ValueError):
     """A problem, file or parameter that cannot be used as given.
@@ -31,9 +45,9 @@ class ProblemError(ValueError):
             where = str(self.file)
         if self.line is not None:
             where = f"{where}:{self.line}" if where else f"line {self.line}"
-        text = self.message
+        text = shorten(self.message, MAX_MESSAGE)
         if self.column is not None:
-            text = f"column '{self.column}': {text}"
+            text = f"column '{shorten(self.column)}': {text}"
         return f"{where}: {text}" if where else text
 
     def located(

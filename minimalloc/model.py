@@ -24,11 +24,15 @@ capacity stays below 5 * 2^60 < 2^63.  Time differences stay below 2^61.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from minimalloc.errors import ProblemError
+
+#: What ends a line for ``str.splitlines``: never inside an id.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 if TYPE_CHECKING:  # pandas is imported lazily: the search does not need it
     import pandas as pd
@@ -95,6 +99,9 @@ class Buffer:
         if self.id is None:
             raise ProblemError("expected an id, got None", column="id")
         object.__setattr__(self, "id", str(self.id))
+        trouble = id_problem(self.id)
+        if trouble is not None:
+            raise ProblemError(trouble, column="id")
         object.__setattr__(self, "gaps", _gap_tuple(self.gaps))
         for name in ("lower", "upper"):
             object.__setattr__(self, name, _as_int(getattr(self, name), name))
@@ -380,6 +387,25 @@ def _as_int(value: object, column: str, limit: int = MAX_VALUE) -> int:
             column=column,
         )
     return int(value)
+
+
+def id_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a buffer id, or None if it can.
+
+    An id is what a CSV row carries back unchanged: not empty, without
+    whitespace at either end (a reader strips it) and without line breaks
+    (a plan prints one buffer per line).
+
+    >>> id_problem("conv1/out"), id_problem(" x")
+    (None, "expected an id without whitespace at either end, got ' x'")
+    """
+    if not text:
+        return "expected a non-empty id, got an empty one"
+    if _LINE_BREAK.search(text):
+        return f"expected an id without line breaks, got {text[:40]!r}"
+    if text != text.strip():
+        return f"expected an id without whitespace at either end, got {text[:40]!r}"
+    return None
 
 
 def describe_integer(value: int) -> str:

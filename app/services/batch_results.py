@@ -13,6 +13,7 @@ import pandas as pd
 
 from app.services.loading import Loaded
 from minimalloc.errors import ProblemError
+from minimalloc.formats import read_any
 from minimalloc.params import TECHNIQUES
 
 
@@ -58,14 +59,12 @@ def load_batch_row(table, index: int) -> Loaded:
         If the row's input is not a readable problem file on this machine
         (an in-memory problem, or a file moved since the batch ran).
     """
-    from minimalloc import batch  # here: see read_batch_results
-
     row = table.iloc[index]
     path = str(row["input"])
     if not os.path.isfile(path):
         raise ProblemError(f"row {index + 1}: its input '{path}' is not a file on this "
                            "machine (moved, or a problem given in memory)")
-    problem, _ = batch.read_problem(path)
+    problem = read_any(path).problem
     capacity = row["capacity"]
     capacity = None if pd.isna(capacity) else int(capacity)
     mode = f"{row['mode']}, {row['variant']}" if row["variant"] else str(row["mode"])

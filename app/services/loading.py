@@ -12,18 +12,15 @@ import csv
 import dataclasses
 import io
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from minimalloc import bounds
 from minimalloc.errors import ProblemError
-from minimalloc.formats import read_problem, reader_name
+from minimalloc.formats import ReadOptions, read_any
 from minimalloc.formats.csv import read_csv
-from minimalloc.formats.torch_snapshot import (
-    SnapshotReport,
-    read_torch_snapshot_with_report,
-)
+from minimalloc.formats.detect import detect, parse_dims
+from minimalloc.formats.torch_snapshot import SnapshotReport
 from minimalloc.generate import samples
 from minimalloc.model import MAX_VALUE, Problem, Solution, describe_integer
 
@@ -247,50 +244,33 @@ def load_sample(name: str, folder: Path | None = None) -> Loaded:
 UPLOAD_TYPES = ["csv", "txt", "onnx", "pickle", "pkl"]
 
 
-def parse_upload(data: bytes, name: str, *, alignment: int = 1,
-                 dims: Mapping[str, int] | None = None, include_weights: bool = False,
-                 device: int = 0) -> Loaded:
+def parse_upload(data: bytes, name: str, options: ReadOptions | None = None) -> Loaded:
     """Read an uploaded file: a problem CSV, an ONNX model or a PyTorch CUDA
-    memory snapshot (picked by its suffix, then its first bytes).
+    memory snapshot, as :func:`minimalloc.formats.read_any` decides.
 
-    A snapshot is unpickled without running anything in it (see
-    :mod:`minimalloc.formats.torch_snapshot`).  Errors are
-    :class:`ProblemError` naming ``name``.
+    A CSV goes through :func:`parse_csv_text` (an ``offset`` in every row is
+    an allocation to judge); a snapshot is unpickled without running
+    anything in it (see :mod:`minimalloc.formats.torch_snapshot`).  Errors
+    are :class:`ProblemError` naming ``name``.
     """
-    kind = reader_name(name, bytes(data[:16]))
-    if kind == "csv":
+    if detect(data, name=name) == "csv":
         return parse_csv_text(data, name)
-    if kind == "torch_snapshot":
-        try:
-            problem, report = read_torch_snapshot_with_report(bytes(data), device=device)
-        except ProblemError as error:
-            raise _renamed_upload(error, name) from None
-        return Loaded(problem, name, description=report.summary(), report=report)
-    problem, _ = read_problem(bytes(data), name=name, alignment=alignment, dims=dims,
-                              include_weights=include_weights)
+    reading = read_any(data, name=name, options=options)
+    problem = reading.problem
+    if reading.report is not None:
+        return Loaded(problem, name, description=reading.report.summary(),
+                      report=reading.report)
     steps = max((b.upper for b in problem.buffers), default=0)
-    return Loaded(problem, name, description=f"ONNX model: {len(problem)} tensors over "
-                                             f"{steps} nodes")
+    return Loaded(problem, name, description=f"ONNX model: {len(problem):,} tensors over "
+                                             f"{steps:,} nodes")
 
 
-def _renamed_upload(error: ProblemError, name: str) -> ProblemError:
-    if error.file in (None, "<input>", "<model>", "<snapshot>"):
-        return ProblemError(error.message, file=name, line=error.line, column=error.column)
-    return error
-
-
-def parse_dims(text: str) -> dict[str, int]:
-    """``"batch=1, seq=128"`` as ``{"batch": 1, "seq": 128}``; a ProblemError
-    for anything else."""
-    dims: dict[str, int] = {}
-    for part in text.replace(";", ",").split(","):
-        if not part.strip():
-            continue
-        key, equals, value = part.partition("=")
-        if not equals or not key.strip() or not value.strip().isdigit():
-            raise ProblemError(f"symbolic dimensions: expected NAME=N such as batch=1, "
-                               f"got {part.strip()!r}")
-        dims[key.strip()] = int(value)
-    return dims
+def read_options(alignment: int, dims_text: str, include_weights: bool,
+                 device: int) -> ReadOptions:
+    """How to read a model or a snapshot, from the page's widgets (a
+    ProblemError for symbolic dimensions not written ``NAME=N, ...``)."""
+    dims = parse_dims(dims_text) if dims_text.strip() else None
+    return ReadOptions(alignment=alignment, dims=dims, include_weights=include_weights,
+                       device=device)
 
 

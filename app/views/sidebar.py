@@ -6,7 +6,6 @@ drawn; a bad file is reported and the last good problem stays."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 
@@ -148,24 +147,16 @@ def import_widgets(container) -> None:
         st.caption("Upload the model or snapshot again after changing these.")
 
 
-def import_options() -> dict[str, Any]:
-    """The reader options the widgets hold (a ProblemError for bad dims)."""
-    ss = st.session_state
-    return {
-        "alignment": int(ss.get(state.IMPORT_ALIGNMENT) or 1),
-        "dims": loading.parse_dims(str(ss.get(state.IMPORT_DIMS) or "")),
-        "include_weights": bool(ss.get(state.IMPORT_WEIGHTS)),
-        "device": int(ss.get(state.IMPORT_DEVICE) or 0),
-    }
-
-
 def parse_upload(data: bytes, name: str) -> Loaded:
     """Read an upload of any format with the options the widgets hold."""
+    ss = st.session_state
     try:
-        options = import_options()
+        options = loading.read_options(
+            int(ss.get(state.IMPORT_ALIGNMENT) or 1), str(ss.get(state.IMPORT_DIMS) or ""),
+            bool(ss.get(state.IMPORT_WEIGHTS)), int(ss.get(state.IMPORT_DEVICE) or 0))
     except ProblemError as error:
-        raise ProblemError(error.message, file=name) from None
-    return loading.parse_upload(data, name, **options)
+        raise ProblemError(f"symbolic dimensions: {error.message}", file=name) from None
+    return loading.parse_upload(data, name, options)
 
 
 def generator_widgets(sb) -> None:

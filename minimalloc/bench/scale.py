@@ -172,7 +172,7 @@ def _run(args: list[str], limit: float) -> dict[str, object]:
 def report_scale(sizes: Sequence[int] = SIZES, timeout: float = 60.0,
                  blocks: int | None = None) -> bool:
     """Print the scale section; returns whether every target was met."""
-    from minimalloc.cli import format_table
+    from minimalloc.tables import format_table
 
     shown = "192 blocks up to 10^5 buffers, 64 above" if blocks is None else blocks
     print(f"Scale: training traces of a transformer ({shown}; alignment 8), "

@@ -43,8 +43,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minimalloc.cli import format_table
 from minimalloc.errors import ProblemError
+from minimalloc.tables import format_table
 
 __all__ = ["main"]
 

@@ -68,7 +68,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union
 
-from minimalloc.errors import ProblemError
+from minimalloc.errors import ProblemError, shorten
 from minimalloc.formats.csv_fast import read_plain
 from minimalloc.formats.output import write_output
 from minimalloc.model import (
@@ -163,19 +163,18 @@ class CsvLayout:
             if column is None:
                 known = ", ".join(CANONICAL_COLUMNS)
                 raise ProblemError(
-                    f"unknown column '{name.strip()}': expected one of {known} "
+                    f"unknown column '{shorten(name.strip())}': expected one of {known} "
                     "(or the aliases buffer, buffer_id, start, begin, end)",
                     file=file, line=line, column=name.strip(),
                 )
             if column in seen:
                 first = seen[column]
                 if first.lower() == name.strip().lower():
-                    what = f"duplicate column: '{first}' appears twice"
+                    what = f"duplicate column: '{shorten(first)}' appears twice"
                 else:
-                    what = (
-                        f"duplicate column: '{first}' and '{name.strip()}' both name "
-                        f"{column}"
-                    )
+                    other = shorten(name.strip())
+                    what = (f"duplicate column: '{shorten(first)}' and '{other}' both "
+                            f"name {column}")
                 raise ProblemError(what, file=file, line=line, column=name.strip())
             seen[column] = name.strip()
             columns.append(column)
@@ -331,6 +330,10 @@ def _numbered_rows(reader: Any, file: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
+            if "field limit" in str(error):
+                raise ProblemError(f"a cell holds more than {csv.field_size_limit():,} "
+                                   "characters, the most a cell may hold", file=file,
+                                   line=line) from None
             raise ProblemError(f"malformed CSV: {error}", file=file, line=line) from None
         start = line
         line = reader.line_num + 1
@@ -360,7 +363,8 @@ def _build_problem(
         buffer = _row_to_buffer(cells, index, layout, file, line)
         if buffer.id in first_line:
             raise ProblemError(
-                f"duplicate id '{buffer.id}': already used on line {first_line[buffer.id]}",
+                f"duplicate id '{shorten(buffer.id)}': already used on line "
+                f"{first_line[buffer.id]}",
                 file=file, line=line, column=layout.header("id"),
             )
         first_line[buffer.id] = line
@@ -399,7 +403,7 @@ def _row_to_buffer(
             return _to_int(text, lambda message: fail(column, message))
         if column in _OPTIONAL_INTEGERS and not text.strip():
             return default
-        raise fail(column, f"expected an integer, got {text!r}")
+        raise fail(column, f"expected an integer, got {shorten(text)!r}")
 
     ident = cells[index["id"]].strip()
     if not ident:
@@ -459,7 +463,7 @@ def _parse_gaps(
     for token in text.split():
         match = _GAP.fullmatch(token)
         if match is None:
-            raise fail("gaps", f"expected gaps as {_GAP_FORMS}, got {token!r}")
+            raise fail("gaps", f"expected gaps as {_GAP_FORMS}, got {shorten(token)!r}")
         lo, hi, wlo, whi = (
             None if part is None else _to_int(part, lambda m: fail("gaps", m))
             for part in match.groups()

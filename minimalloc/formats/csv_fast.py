@@ -9,15 +9,17 @@ with numpy on whole columns, then builds the buffers without checking them
 again.
 
 It never reports an error itself: whenever a file is unusual (quotes,
-carriage returns, a ``gaps`` cell with content, a whitespace-only line) or
-any row breaks a rule, it returns None and the caller reads the file row by
-row, which finds the same problem or names the file, line and column of the
-first error exactly as before.  So the fast path only changes how long a
+carriage returns, a ``gaps`` cell with content, a whitespace-only line, a
+line longer than the csv module's field limit) or any row breaks a rule, it
+returns None and the caller reads the file row by row, which finds the same
+problem or names the file, line and column of the first error exactly as
+before.  So the fast path only changes how long a
 valid file takes, never what it reads as (tests compare both paths).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import warnings
 from typing import TYPE_CHECKING
@@ -73,6 +75,8 @@ def _cells_are_plain(data: np.ndarray, layout: CsvLayout) -> bool:
     if data[-1] != ord("\n"):
         ends = np.append(ends, len(data))  # the last line has no line end
     starts = np.concatenate(([0], ends[:-1] + 1))
+    if np.max(ends - starts) > csv.field_size_limit():
+        return False  # maybe a cell longer than the row reader takes: let it say so
     comma = (data == ord(",")).view(np.int8)
     per_line = np.add.reduceat(comma, starts, dtype=np.int32)
     nonempty = ends > starts

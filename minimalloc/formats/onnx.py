@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Problem
+from minimalloc.model import Buffer, Problem, id_problem
 
 if TYPE_CHECKING:
     import onnx
@@ -250,6 +250,7 @@ def _build(graph: onnx.GraphProto, dims: Mapping[str, int], alignment: int,
     end = max(steps, 1)
     tensors = _walk(graph)
     types = _types(graph)
+    ids = _buffer_ids(tensors)
     buffers = []
     for tensor in tensors.values():
         if tensor.is_weight and not include_weights:
@@ -266,9 +267,33 @@ def _build(graph: onnx.GraphProto, dims: Mapping[str, int], alignment: int,
             continue  # produced, never read, not an output: the node's scratch
         size = _size(tensor.name, types.get(tensor.name), dims, inference_error)
         size = -(-size // alignment) * alignment
-        buffers.append(Buffer(tensor.name, tensor.lower, max(upper, tensor.lower + 1),
-                              size, alignment=alignment, label=_label(tensor)))
+        label = _label(tensor)
+        if ids[tensor.name] != tensor.name:
+            label = f"tensor {tensor.name!r}: {label}"
+        buffers.append(Buffer(ids[tensor.name], tensor.lower,
+                              max(upper, tensor.lower + 1), size, alignment=alignment,
+                              label=label))
     return Problem(tuple(buffers))
+
+
+def _buffer_ids(names: Iterable[str]) -> dict[str, str]:
+    """A buffer id per tensor name: the name itself where it can be one (a
+    CSV carries it back unchanged), else its words joined by single spaces
+    (``tensor`` if it has none), with `` #2``, `` #3``... added until it is
+    unique.  ONNX allows any name; ``x`` and `` x`` are different tensors."""
+    names = list(names)
+    ids = {name: name for name in names if id_problem(name) is None}
+    taken = set(ids)
+    for name in names:
+        if name in ids:
+            continue
+        base = " ".join(name.split()) or "tensor"
+        candidate, number = base, 2
+        while candidate in taken:
+            candidate, number = f"{base} #{number}", number + 1
+        ids[name] = candidate
+        taken.add(candidate)
+    return ids
 
 
 def _walk(graph: onnx.GraphProto) -> dict[str, _Tensor]:
@@ -279,8 +304,11 @@ def _walk(graph: onnx.GraphProto) -> dict[str, _Tensor]:
     for name in weights:
         tensors[name] = _Tensor(name, 0, "weight", is_weight=True)
     for value in graph.input:
-        if value.name not in weights:
-            tensors[value.name] = _Tensor(value.name, 0, "graph input")
+        if value.name in weights:
+            continue  # an initializer: the input's default value
+        if value.name in tensors:
+            raise ProblemError(f"graph input '{value.name}' is declared twice")
+        tensors[value.name] = _Tensor(value.name, 0, "graph input")
     for index, node in enumerate(graph.node):
         op = _op_label(node, index)
         for name in _reads(node):

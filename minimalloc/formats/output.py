@@ -15,7 +15,8 @@ what it is:
   the shell's ``>`` would (``--output=/dev/null`` discards the output; it
   must never replace the device with a regular file).  Writing to a FIFO
   waits for a reader;
-- a folder: refused with :class:`IsADirectoryError`.
+- a folder: refused with :class:`IsADirectoryError`; a name ending in ``/``
+  that is not a folder, with :class:`NotADirectoryError`.
 
 Errors are :class:`OSError` naming the destination as given, not the
 temporary file.
@@ -66,6 +67,9 @@ def write_output(destination: PathLike, write: Callable[[IO[str]], object], *,
     """
     name = os.fspath(destination)
     target = os.path.realpath(name)  # follows every link, also dangling ones
+    if name.endswith(("/", os.sep)) and not os.path.isdir(target):
+        # realpath drops the slash: "plan.csv/" must not write plan.csv.
+        raise NotADirectoryError(errno.ENOTDIR, "ends in '/' but is not a folder", name)
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -99,7 +103,8 @@ def _write_replacing(target: str, write: Callable[[IO[str]], object],
                      encoding: str, mode: int | None) -> None:
     """Write a temporary file beside ``target`` and rename it into place."""
     folder, base = os.path.split(target)
-    temporary = os.path.join(folder, f".{base}.{secrets.token_hex(6)}.tmp")
+    # Short whatever the name: a name near the file system's limit still fits.
+    temporary = os.path.join(folder, f".{base[:24]}.{secrets.token_hex(6)}.tmp")
     try:
         with open(temporary, "x", encoding=encoding, newline="") as handle:
             write(handle)

@@ -88,7 +88,7 @@ def _symbol(index: int) -> str:
 def _table(problem: Problem, solution: Solution) -> list[str]:
     headers = ("sym", "id", "size", "offset", "first", "last", "label")
     rows = [(_symbol(i), b.id, str(b.size), str(o), str(b.lower), str(b.upper - 1),
-             b.label or "")
+             " ".join((b.label or "").splitlines()))  # one line per buffer
             for i, (b, o) in enumerate(zip(problem.buffers, solution.offsets))]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]

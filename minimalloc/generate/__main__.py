@@ -2,6 +2,6 @@
 
 import sys
 
-from minimalloc.generate.problems import main_generate
+from minimalloc.cli import main
 
-sys.exit(main_generate(sys.argv[1:]))
+sys.exit(main(["generate", *sys.argv[1:]]))

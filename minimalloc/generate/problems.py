@@ -16,9 +16,9 @@ name          what it makes
               residual network, U-Net or transformer run layer by layer
 ============  ================================================================
 
-The command ``minimalloc generate KIND ...`` (:func:`main_generate`) writes
-one as CSV; ``python -m minimalloc.generate --regenerate-samples`` rebuilds
-the files in ``sample_problems/`` (see :mod:`minimalloc.generate.samples`).
+The command ``minimalloc generate KIND ...`` writes one as CSV;
+``minimalloc generate --regenerate_samples`` rebuilds the files in
+``sample_problems/`` (see :mod:`minimalloc.generate.samples`).
 
 >>> p = random_problem(5, seed=1)
 >>> p == random_problem(5, seed=1), p == random_problem(5, seed=2)
@@ -27,23 +27,20 @@ the files in ``sample_problems/`` (see :mod:`minimalloc.generate.samples`).
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import math
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Gap, Problem, Solution
+from minimalloc.model import MAX_VALUE, Buffer, Gap, Problem, Solution, describe_integer
 
 __all__ = [
     "GENERATORS",
     "MODEL_KINDS",
     "generate",
-    "main_generate",
     "model_trace",
     "perfect_packing",
     "perfect_packing_with_solution",
@@ -53,6 +50,10 @@ __all__ = [
 SIZE_DISTRIBUTIONS = ("lognormal", "uniform", "pow2")
 LIFETIME_DISTRIBUTIONS = ("exponential", "uniform")
 MODEL_KINDS = ("chain", "residual", "unet", "transformer", "training")
+#: The most buffers a generator makes (each takes a few hundred bytes).
+MAX_BUFFERS = 10_000_000
+#: The most layers a model trace has (each makes up to a few dozen buffers).
+MAX_LAYERS = 100_000
 
 Alignment = int | Sequence[int]
 
@@ -61,11 +62,14 @@ Alignment = int | Sequence[int]
 # Checks shared by the generators
 
 
-def _count(value: object, name: str, minimum: int = 0) -> int:
+def _count(value: object, name: str, minimum: int = 0,
+           maximum: int | None = MAX_VALUE) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ProblemError(f"{name} must be an integer, got {value!r}")
+        raise ProblemError(f"{name} must be an integer, got {value!r:.40}")
     if value < minimum:
-        raise ProblemError(f"{name} must be >= {minimum}, got {value}")
+        raise ProblemError(f"{name} must be >= {minimum}, got {describe_integer(value)}")
+    if maximum is not None and value > maximum:
+        raise ProblemError(f"{name} must be <= {maximum:,}, got {describe_integer(value)}")
     return int(value)
 
 
@@ -91,7 +95,7 @@ def _alignments(alignment: Alignment) -> tuple[int, ...]:
 
 
 def _seed(seed: object) -> int:
-    return _count(seed, "seed", 0)
+    return _count(seed, "seed", 0, maximum=None)  # numpy takes any size
 
 
 # ----------------------------------------------------------------------------
@@ -224,7 +228,7 @@ def random_problem(
     >>> len(p), {b.alignment for b in p.buffers} == {1, 8}
     (100, True)
     """
-    n = _count(n, "n")
+    n = _count(n, "n", maximum=MAX_BUFFERS)
     rng = np.random.default_rng(_seed(seed))
     horizon = max(n, 8) if horizon is None else _count(horizon, "horizon", 1)
     if mean_lifetime is None:
@@ -276,7 +280,7 @@ def perfect_packing_with_solution(
     >>> problem.capacity, solution.height
     (8, 8)
     """
-    n = _count(n, "n", 1)
+    n = _count(n, "n", 1, maximum=MAX_BUFFERS)
     width = _count(width, "width", 1)
     height = _count(height, "height", 1)
     if n > width * height:
@@ -609,7 +613,7 @@ def model_trace(
     [('input', 0, 4), ('L0.conv', 1, 3), ('L1.conv', 2, 4), ('L2.add', 3, 5),
      ('output', 4, 5)]
     """
-    layers = _count(layers, "layers", 1)
+    layers = _count(layers, "layers", 1, maximum=MAX_LAYERS)
     dtype_bytes = _count(dtype_bytes, "dtype_bytes", 1)
     _choice(kind, "kind", MODEL_KINDS)
     rng = np.random.default_rng(_seed(seed))
@@ -675,145 +679,3 @@ def generate(name: str, **params: object) -> Problem:
     except TypeError as error:
         raise ProblemError(f"generator '{name}': {error}") from None
     return function(**params)
-
-
-# ----------------------------------------------------------------------------
-# Command line
-
-
-class _UsageError(Exception):
-    """A bad command line, reported in one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{self.prog}: error: {message}")
-
-
-def _alignment_list(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected integers separated by commas, got '{text}'"
-        ) from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected alignments >= 1, got '{text}'")
-    return values
-
-
-def _build_parser() -> _Parser:
-    parser = _Parser(
-        prog="minimalloc generate",
-        description="Write a generated problem as CSV (the capacity, if any, is "
-        "reported on stderr).",
-    )
-    parser.add_argument("--regenerate-samples", nargs="?", const="", metavar="DIR",
-                        help="rebuild the files of sample_problems/ (or DIR) and exit")
-    kinds = parser.add_subparsers(dest="generator", metavar="KIND", parser_class=_Parser)
-
-    def common(sub: argparse.ArgumentParser, decorations: bool = True) -> None:
-        sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        sub.add_argument("--output", "-o", metavar="FILE",
-                         help="write here instead of stdout")
-        if decorations:
-            sub.add_argument("--capacity", type=int, help="capacity to report")
-            sub.add_argument("--alignment", type=_alignment_list, default=(1,),
-                             help="alignment, or choices separated by commas")
-            sub.add_argument("--gap-probability", type=float, default=0.0)
-            sub.add_argument("--window-probability", type=float, default=0.0)
-            sub.add_argument("--fixed-probability", type=float, default=0.0)
-
-    random_ = kinds.add_parser("random", help="random lifespans and sizes")
-    random_.add_argument("--n", type=int, default=100, help="number of buffers")
-    random_.add_argument("--horizon", type=int)
-    random_.add_argument("--mean-lifetime", type=float)
-    random_.add_argument("--size-distribution", choices=SIZE_DISTRIBUTIONS,
-                         default="lognormal")
-    random_.add_argument("--lifetime-distribution", choices=LIFETIME_DISTRIBUTIONS,
-                         default="exponential")
-    common(random_)
-    perfect = kinds.add_parser("perfect", help="a rectangle cut into pieces")
-    perfect.add_argument("--n", type=int, default=20, help="number of pieces")
-    perfect.add_argument("--width", type=int, default=32, help="time span")
-    perfect.add_argument("--height", type=int, default=64, help="capacity")
-    common(perfect, decorations=False)
-    model = kinds.add_parser("model", help="a neural network's tensors")
-    model.add_argument("--layers", type=int, default=12)
-    model.add_argument("--kind", choices=MODEL_KINDS, default="chain")
-    model.add_argument("--dtype-bytes", type=int, default=2)
-    model.add_argument("--workspace-probability", type=float, default=0.5)
-    common(model)
-    return parser
-
-
-def _params(args: argparse.Namespace) -> dict[str, object]:
-    skip = {"generator", "output", "regenerate_samples"}
-    params = {k: v for k, v in vars(args).items() if k not in skip and v is not None}
-    if "alignment" in params and len(params["alignment"]) == 1:  # type: ignore[arg-type]
-        params["alignment"] = params["alignment"][0]  # type: ignore[index]
-    return params
-
-
-def main_generate(argv: list[str]) -> int:
-    """The ``minimalloc generate`` subcommand.
-
-    ``minimalloc generate KIND [--seed N] [options] [--output FILE]`` with
-    KIND one of ``random`` (``--n``, ``--horizon``, ``--mean-lifetime``,
-    ``--size-distribution``, ``--lifetime-distribution``), ``perfect``
-    (``--n``, ``--width``, ``--height``) or ``model`` (``--layers``,
-    ``--kind``, ``--dtype-bytes``, ``--workspace-probability``); ``random``
-    and ``model`` also take ``--alignment A[,B...]``, ``--gap-probability``,
-    ``--window-probability``, ``--fixed-probability`` and ``--capacity``.
-    ``minimalloc generate --regenerate-samples [DIR]`` rebuilds the sample
-    problems.
-
-    Parameters
-    ----------
-    argv : list of str
-        The arguments after ``generate``.
-
-    Returns
-    -------
-    int
-        0 on success; 2 for bad arguments, with a one-line message on stderr.
-    """
-    parser = _build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except _UsageError as error:
-        print(str(error), file=sys.stderr)
-        return 2
-    except SystemExit as stop:  # --help
-        return int(stop.code or 0)
-    if args.regenerate_samples is not None:
-        from minimalloc.generate.samples import regenerate
-
-        written = regenerate(args.regenerate_samples or None)
-        print(f"wrote {len(written)} files to {written[0].parent}", file=sys.stderr)
-        return 0
-    if args.generator is None:
-        print("minimalloc generate: error: give a KIND: "
-              f"{', '.join(GENERATORS)}", file=sys.stderr)
-        return 2
-    try:
-        problem = generate(args.generator, **_params(args))
-    except ProblemError as error:
-        print(f"minimalloc generate: error: {error}", file=sys.stderr)
-        return 2
-    from minimalloc.formats.csv import write_csv
-
-    try:
-        write_csv(problem, args.output if args.output else sys.stdout)
-    except OSError as error:
-        print(f"minimalloc generate: error: cannot write {args.output}: "
-              f"{error.strerror or error}", file=sys.stderr)
-        return 2  # as the solving commands do for an output they cannot write
-    where = args.output or "stdout"
-    capacity = "" if problem.capacity is None else f" (capacity {problem.capacity})"
-    print(f"wrote {len(problem)} buffers to {where}{capacity}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main_generate(sys.argv[1:]))

@@ -7,7 +7,7 @@ shows the same table for people, with the exact call that made each file.
 
 All of those files are written by :func:`regenerate` from the catalogue
 below (hand-written rows, or a seeded generator call), so they can be rebuilt
-byte for byte: ``python -m minimalloc.generate --regenerate-samples``.  The
+byte for byte: ``minimalloc generate --regenerate_samples``.  The
 capacities of generated samples are computed when they are rebuilt: the
 lowest height any baseline allocator (:mod:`minimalloc.baselines.allocators`) reaches,
 so those samples are known to be feasible, or the known optimum where there
@@ -170,7 +170,7 @@ def _read_index(folder: Path) -> dict[str, dict[str, str]]:
     except FileNotFoundError:
         raise ProblemError(
             "the sample problems are missing: run "
-            "'python -m minimalloc.generate --regenerate-samples'",
+            "'minimalloc generate --regenerate_samples'",
             file=str(path),
         ) from None
 
@@ -240,10 +240,10 @@ def _markdown(rows: list[tuple[Sample, Problem, int]]) -> str:
         "Small, curated problems, each teaching one thing.  The CSV format has no",
         "capacity, so it is given here (and in `index.csv`, which",
         "`minimalloc.generate.samples.load_sample(name)` reads).  Every file is",
-        "written by `python -m minimalloc.generate --regenerate-samples` from the",
-        "catalogue in `minimalloc/generate/samples.py`; the last column is the exact",
-        "call that made it, with the functions of `minimalloc.generate.problems`.",
-        "This file is generated too.",
+        "written by `minimalloc generate --regenerate_samples` from the catalogue",
+        "in `minimalloc/generate/samples.py`; the last column is the exact call that",
+        "made it, with the functions of `minimalloc.generate.problems`.  This file",
+        "is generated too.",
         "",
         "The capacity of a generated sample is the lowest height any baseline",
         "allocator reaches (so a solution is known to exist; the exact solver may do",

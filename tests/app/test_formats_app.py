@@ -21,10 +21,11 @@ from app_helpers import (
 
 from app.figures.packing import packing_figure
 from app.figures.snapshot import plan_top, reserved_figure
-from app.services.loading import parse_dims, parse_upload
+from app.services.loading import parse_upload, read_options
 from app.services.tables import peak_rows
 from minimalloc.baselines.allocators import allocate
 from minimalloc.errors import ProblemError
+from minimalloc.formats import ReadOptions
 from minimalloc.model import Buffer, Gap, Problem, Solution
 
 pytestmark = pytest.mark.usefixtures("warm_kernel")
@@ -54,7 +55,8 @@ def upload(at, name: str, data: bytes):
 
 
 def test_parse_upload_reads_each_format():
-    model = parse_upload(SQUEEZENET.read_bytes(), "squeeze.onnx", alignment=64)
+    model = parse_upload(SQUEEZENET.read_bytes(), "squeeze.onnx",
+                         read_options(64, "", False, 0))
     assert len(model.problem) == 106 and model.report is None
     assert all(b.alignment == 64 for b in model.problem.buffers)
     snap = parse_upload(SNAPSHOT, "snap.pickle")
@@ -65,11 +67,11 @@ def test_parse_upload_reads_each_format():
         parse_upload(b"cos\nsystem\n(S'true'\ntR.", "evil.pickle")
 
 
-def test_parse_dims():
-    assert parse_dims("batch=1, seq=128") == {"batch": 1, "seq": 128}
-    assert parse_dims("") == {}
+def test_read_options_from_the_widgets():
+    assert read_options(1, "batch=1, seq=128", False, 0).dims == {"batch": 1, "seq": 128}
+    assert read_options(8, " ", True, 1) == ReadOptions(8, None, True, 1)
     with pytest.raises(ProblemError, match="NAME=N"):
-        parse_dims("batch")
+        read_options(1, "batch", False, 0)
 
 
 def test_peak_rows_are_the_buffers_alive_at_the_peak_largest_first():

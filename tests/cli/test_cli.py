@@ -24,7 +24,9 @@ import pytest
 from reference_data import BENCHMARKS, needs_shared
 
 from minimalloc import cli
-from minimalloc.cli import main, parse_bool, parse_duration
+from minimalloc.cli import main, parse_bool, parse_duration, progress
+from minimalloc.cli import solve as solve_command
+from minimalloc.cli.inputs import sample_names
 from minimalloc.params import TECHNIQUES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,9 +162,9 @@ def test_best_baseline_is_the_lowest_valid_one():
     from minimalloc.formats.csv import read_csv
 
     problem = read_csv(EXAMPLE, 11)
-    fallback = cli.best_baseline(problem, 11)
+    fallback = solve_command.best_baseline(problem, 11)
     assert fallback.solution.height == 12 and not fallback.fits
-    assert cli.best_baseline(problem, None).fits
+    assert solve_command.best_baseline(problem, None).fits
 
 
 def test_minimize_capacity(capsys, tmp_path):
@@ -224,14 +226,14 @@ def test_every_switch(capsys, tmp_path, name, form):
 
 def test_switches_reach_the_solver(capsys, monkeypatch):
     seen = []
-    original = cli._params
+    original = solve_command.solver_params
 
     def spy(values, **changes):
         params = original(values, **changes)
         seen.append(params)
         return params
 
-    monkeypatch.setattr(cli, "_params", spy)
+    monkeypatch.setattr(solve_command, "solver_params", spy)
     run(capsys, "--capacity=12", f"--input={EXAMPLE}", "--nocanonical_only",
         "--hatless_pruning=false", "--timeout=250ms", "--preordering_heuristics=TWA")
     params = seen[-1]
@@ -266,9 +268,10 @@ def test_help(capsys):
     code, stdout, _ = run(capsys, "--help")
     assert code == 0
     assert "usage: minimalloc --capacity=N" in stdout
-    for name in ("capacity", "input", "output", "timeout", "validate", "stats",
-                 "minimize_capacity", "preordering_heuristics", *TECHNIQUES):
-        assert f"--{name}" in stdout
+    for name in ("capacity", "input", "output", "timeout", "preordering_heuristics"):
+        assert f"--{name}:" in stdout
+    for name in ("validate", "stats", "minimize_capacity", *TECHNIQUES):  # switches
+        assert f"--[no]{name}:" in stdout
 
 
 # ---------------------------------------------------------------- output
@@ -306,12 +309,10 @@ def test_validate_pass(capsys, tmp_path):
 def test_validate_failure_exits_1_and_writes_nothing(capsys, tmp_path, monkeypatch):
     from minimalloc.validate import ValidationCode, ValidationResult
 
-    validate_module = importlib.import_module("minimalloc.validate")
-
     def broken(problem, solution):
         return ValidationResult(ValidationCode.BAD_OVERLAP, (0, 1), "made up")
 
-    monkeypatch.setattr(validate_module, "validate", broken)
+    monkeypatch.setattr(solve_command, "validate", broken)
     out = tmp_path / "out.csv"
     out.write_text("old\n")
     code, stdout, _, _ = solve_example(capsys, tmp_path, "--validate")
@@ -561,7 +562,7 @@ def test_sample_list(capsys):
 
 
 def test_every_sample_solves_or_falls_back(capsys):
-    names = cli._sample_names()
+    names = sample_names()
     assert names  # the repository ships sample_problems/
     for name in names:
         code, stdout, stderr = run(capsys, f"--sample={name}", "--timeout=2s",
@@ -848,12 +849,12 @@ class _Stream(io.StringIO):
 
 @pytest.mark.parametrize("terminal", [True, False])
 def test_progress_line_only_on_a_terminal(monkeypatch, terminal):
-    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_DELAY", 0.0)
     stream = _Stream(terminal)
-    progress = cli.Progress("minimise", stream=stream)
-    progress.report_bounds(1.0, 1100, 1000)
-    progress.tick()
-    progress.close()
+    line = progress.Progress("minimise", stream=stream)
+    line.report_bounds(1.0, 1100, 1000)
+    line.tick()
+    line.close()
     text = stream.getvalue()
     if terminal:
         assert "minimise" in text
@@ -865,10 +866,10 @@ def test_progress_line_only_on_a_terminal(monkeypatch, terminal):
 
 def test_short_runs_show_no_progress(monkeypatch):
     stream = _Stream(True)
-    progress = cli.Progress("search", stream=stream)
-    progress.details = "12 nodes"
-    progress.tick()  # well within PROGRESS_DELAY
-    progress.close()
+    line = progress.Progress("search", stream=stream)
+    line.details = "12 nodes"
+    line.tick()  # well within PROGRESS_DELAY
+    line.close()
     assert stream.getvalue() == ""
 
 

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound, max_load
+from minimalloc.cli import main
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
 from minimalloc.generate.problems import (
     GENERATORS,
     MODEL_KINDS,
     generate,
-    main_generate,
     model_trace,
     perfect_packing,
     perfect_packing_with_solution,
@@ -178,7 +178,7 @@ def test_model_trace_options():
 
 
 def _run(capsys, *argv):
-    code = main_generate(list(argv))
+    code = main(["generate", *argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

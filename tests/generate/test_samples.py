@@ -56,7 +56,7 @@ def test_unknown_sample():
 
 
 def test_missing_folder(tmp_path):
-    with pytest.raises(ProblemError, match="regenerate-samples"):
+    with pytest.raises(ProblemError, match="regenerate_samples"):
         list_samples(tmp_path)
 
 
@@ -73,7 +73,7 @@ def test_regenerate_is_byte_identical(tmp_path):
 
 def test_regenerate_from_the_command_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "minimalloc.generate", "--regenerate-samples",
+        [sys.executable, "-m", "minimalloc", "generate", "--regenerate-samples",
          str(tmp_path)],
         capture_output=True, text=True, check=False,
     )
