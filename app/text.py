@@ -5,7 +5,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Problem
+from minimalloc.model import Problem
+
+#: Byte counts below this are written whole; larger ones in binary units
+#: (a metric on the page holds about ten characters before it is cut off).
+WHOLE_BYTES = 1_000_000
+UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+
+
+def byte_text(value: int) -> str:
+    """A byte count short enough for a metric: whole below a million, else
+    in binary units with at most two decimals.
+
+    >>> byte_text(999_999), byte_text(111_730_592), byte_text(134_217_728)
+    ('999,999', '106.55 MiB', '128 MiB')
+    """
+    value = int(value)
+    if abs(value) < WHOLE_BYTES:
+        return f"{value:,}"
+    scaled = float(value) / 1024
+    power = 0
+    while abs(scaled) >= 1024 and power < len(UNITS) - 1:
+        scaled /= 1024
+        power += 1
+    return f"{scaled:,.2f}".rstrip("0").rstrip(".") + f" {UNITS[power]}"
+
+
+def exact_bytes(value: int) -> str:
+    """``"111,730,592 bytes"``: what a shortened byte count stands for."""
+    return f"{int(value):,} bytes"
 
 
 def as_table_row(error: ProblemError) -> str:
@@ -39,6 +67,3 @@ def buffer_index(problem: Problem, buffer_id: str) -> int | None:
 def buffer_ids(problem: Problem, indices: Sequence[int]) -> list[str]:
     return [problem.buffers[i].id for i in indices]
 
-
-def describe(buffer: Buffer) -> str:
-    return f"{buffer.id} [{buffer.lower}, {buffer.upper}) size {buffer.size}"

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from app.text import byte_text, exact_bytes
 from minimalloc import bounds
 from minimalloc.analysis.explain import Explanation, explain
 from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, Progress
@@ -252,19 +253,35 @@ class Job:
         """The minimiser's progress (None before and after it runs)."""
         return None if self.minimizer is None else self.minimizer.progress
 
-    def progress(self) -> dict[str, str]:
-        """What to show while the job runs: label -> value."""
-        shown = {"Elapsed": f"{self.elapsed:.1f} s"}
+    def progress(self) -> dict[str, tuple[str, str | None]]:
+        """What to show while the job runs (see :func:`progress_metrics`)."""
         if self.probes is None:
-            shown["Nodes so far"] = f"{self.solver.nodes_so_far:,}"
-            return shown
-        state = self.minimizer_progress()
-        if state is not None and state.probing is not None:
-            budget = "" if state.budget is None else f" ({state.budget:,.1f} s budget)"
-            shown["Probing capacity"] = f"{state.probing:,}{budget}"
-        if state is not None and state.best is not None:
-            shown["Best so far"] = f"{state.best.height:,}"
-        if state is not None and state.lower_bound is not None:
-            shown["Lower bound"] = f"{state.lower_bound:,}"
-        shown["Probes done"] = f"{len(self.probes):,}"
-        return shown
+            return progress_metrics(self.elapsed, self.solver.nodes_so_far, None, None)
+        return progress_metrics(self.elapsed, None, self.minimizer_progress(),
+                                len(self.probes))
+
+
+def progress_metrics(elapsed: float, nodes: int | None, state: Progress | None,
+                     probes: int | None) -> dict[str, tuple[str, str | None]]:
+    """A running job's metrics, label -> (value, tooltip): the time so far,
+    and the nodes of a search or where a minimisation is (the capacity being
+    probed and its budget, the best height so far, the lower bound, the
+    probes done).  Byte counts are short, with the exact count as tooltip."""
+    shown: dict[str, tuple[str, str | None]] = {"Elapsed": (f"{elapsed:.1f} s", None)}
+    if nodes is not None:
+        shown["Nodes so far"] = (f"{nodes:,}", None)
+    if state is not None and state.probing is not None:
+        shown["Probing capacity"] = _bytes(state.probing)
+        if state.budget is not None:
+            shown["Probe budget"] = (f"{state.budget:,.1f} s", None)
+    if state is not None and state.best is not None:
+        shown["Best so far"] = _bytes(state.best.height)
+    if state is not None and state.lower_bound is not None:
+        shown["Lower bound"] = _bytes(state.lower_bound)
+    if probes is not None:
+        shown["Probes done"] = (f"{probes:,}", None)
+    return shown
+
+
+def _bytes(value: int) -> tuple[str, str]:
+    return byte_text(value), f"Exactly {exact_bytes(value)}."

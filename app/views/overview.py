@@ -12,6 +12,7 @@ from app.figures.packing import packing_figure
 from app.services.jobs import Job
 from app.state import current
 from app.views import packing
+from app.views.common import byte_metric, metric_row
 from minimalloc import bounds
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem
@@ -36,12 +37,12 @@ def problem_summary(problem: Problem) -> None:
                 + (f" — {loaded.description}" if loaded.description else ""))
     cols = st.columns(5)
     cols[0].metric("Buffers", f"{len(problem):,}")
-    cols[1].metric("LOAD", f"{bounds.max_load(problem):,}",
-                   help="The most bytes live at any one moment: no packing is lower.")
-    cols[2].metric("Lower bound", f"{best_lower_bound(problem):,}",
-                   help="No packing is lower: LOAD raised by the largest buffers, fixed "
-                   "offsets and alignment (and by the minimiser's proofs once it ran).")
-    cols[3].metric("Capacity", f"{problem.capacity:,}")
+    byte_metric(cols[1], "LOAD", bounds.max_load(problem),
+                help="The most bytes live at any one moment: no packing is lower.")
+    byte_metric(cols[2], "Lower bound", best_lower_bound(problem),
+                help="No packing is lower: LOAD raised by the largest buffers, fixed "
+                "offsets and alignment (and by the minimiser's proofs once it ran).")
+    byte_metric(cols[3], "Capacity", problem.capacity)
     cols[4].metric("Time span", time_span(problem))
 
 
@@ -120,13 +121,3 @@ def progress_panel() -> None:
                 fig = packing_figure(job.problem, best,
                                      title=f"Best so far: height {best.height:,}")
                 st.plotly_chart(fig, key="best_so_far_chart", config=packing.CHART_CONFIG)
-
-
-def metric_row(shown: dict[str, str]) -> None:
-    """Metrics side by side, wrapping onto new rows of at most four (on a
-    narrow screen Streamlit stacks each row's columns)."""
-    items = list(shown.items())
-    for start in range(0, len(items), 4):
-        cols = st.columns(4)
-        for col, (label, value) in zip(cols, items[start:start + 4], strict=False):
-            col.metric(label, value)

@@ -12,6 +12,7 @@ from app.services.jobs import EXPLAIN_SECONDS, MINIMIZE, Outcome, explain_infeas
 from app.services.tables import percent_above
 from app.state import current
 from app.text import buffer_ids, plural
+from app.views.common import byte_metric
 from app.views.packing import Marks
 from minimalloc.bounds import max_load
 from minimalloc.model import Problem, Solution
@@ -48,7 +49,7 @@ def uploaded_verdict(problem: Problem, solution: Solution) -> Check:
     check = check_allocation(problem, solution)
     cols = st.columns(4)
     cols[0].metric("Allocation", "valid" if check.validation.ok else "invalid")
-    cols[1].metric("Height", f"{solution.height:,}")
+    byte_metric(cols[1], "Height", solution.height)
     cols[2].metric("Conflicting pairs", f"{check.pairs:,}")
     cols[3].metric("Buffers at fault", f"{len(check.culprits):,}")
     if check.validation.ok:
@@ -106,13 +107,13 @@ def outcome_metrics(outcome: Outcome) -> None:
         label = "Height" if solution is not None else "Height (baseline)"
         above = percent_above(drawn.height, outcome.lower_bound)
         if above is None:
-            cols[1].metric(label, f"{drawn.height:,}")
+            byte_metric(cols[1], label, drawn.height)
         elif above <= 0:
-            cols[1].metric(label, f"{drawn.height:,}", delta="= lower bound: optimal",
-                           delta_color="normal", delta_arrow="off")
+            byte_metric(cols[1], label, drawn.height, delta="= lower bound: optimal",
+                        delta_color="normal", delta_arrow="off")
         else:
-            cols[1].metric(label, f"{drawn.height:,}",
-                           delta=f"{above:+.1f}% vs lower bound", delta_color="inverse")
+            byte_metric(cols[1], label, drawn.height,
+                        delta=f"{above:+.1f}% vs lower bound", delta_color="inverse")
     else:
         cols[1].metric("Height", "—")
     stats = outcome.stats
