@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from app.figures.rects import Rects, packed, unpack
+from app.figures.style import with_automargin
 from minimalloc.columns import buffer_columns
 from minimalloc.formats.csv import format_gaps
 from minimalloc.model import Problem
@@ -92,6 +94,15 @@ def lookup(index: dict, t: float, address: float) -> int | None:
 
 def standalone_html(fig: go.Figure) -> str:
     """``fig`` as one HTML file that works offline (plotly.js inlined) with
-    the exact hover."""
+    the exact hover.
+
+    In the page's process the default plotly template is Streamlit's, whose
+    placeholders its front end fills in: the file gets plotly's own, and
+    every axis makes room for its labels (the page's chart has no room to
+    spare at its left, the file's would cut the tick labels off).
+    """
+    fig = go.Figure(fig)
+    fig.update_layout(template=pio.templates["plotly"])
+    with_automargin(fig)
     html = fig.to_html(include_plotlyjs=True, full_html=True)
     return html.replace("</body>", hover_script() + "</body>", 1)

@@ -31,6 +31,8 @@ from app.figures.style import (
     ink,
     rgb,
     rgba,
+    title_and_legend,
+    with_automargin,
 )
 from minimalloc.bounds import load_profile
 from minimalloc.columns import buffer_columns
@@ -45,6 +47,8 @@ MAX_BUCKETS = 10
 #: or more to draw, the image a fraction of one.  Hover stays exact either way
 #: (it looks rectangles up, it does not depend on what is drawn).
 DETAIL_LIMIT = 15_000
+#: Pixels of the packing chart.
+HEIGHT = 660
 
 
 def overloaded_intervals(
@@ -352,18 +356,17 @@ def _layout(fig: go.Figure, *, title: str | None, color_by: str, revision: objec
             peak: float) -> None:
     t_min, t_max = x_range
     fig.update_layout(
-        title=title,
-        height=660,
-        margin=dict(l=10, r=10, t=110 if title else 80, b=10),
         hovermode="closest",
         dragmode="zoom",
-        # Above the chart, in rows: on a phone a legend at the side took
-        # half the chart's width.
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0.0,
-                    title=dict(text=f"colour: {color_by}"), font=dict(size=11)),
         uirevision=revision,
         meta={"aggregated": aggregated, "window": [t_min, t_max]},
+        margin=dict(l=10, r=10, b=10),
     )
+    # The legend above the chart, in rows: on a phone a legend at the side
+    # took half the chart's width.
+    title_and_legend(fig, title, HEIGHT, title=dict(text=f"colour: {color_by}"),
+                     font=dict(size=11))
+    with_automargin(fig)
     # Zooming out stops at the data (and at address 0).
     fig.update_xaxes(minallowed=t_min, maxallowed=t_max)
     fig.update_xaxes(title_text="time", row=2, col=1)

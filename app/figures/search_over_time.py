@@ -16,7 +16,12 @@ from app.figures.search_step import (
     PLACED_COLOR,
     PRUNE_COLOR,
 )
-from app.figures.style import CAPACITY_COLOR, NEUTRAL_COLOR, OUTCOME_COLORS
+from app.figures.style import (
+    CAPACITY_COLOR,
+    NEUTRAL_COLOR,
+    OUTCOME_COLORS,
+    title_and_legend,
+)
 from minimalloc.analysis.ablation import BASELINE, AblationRow
 from minimalloc.search.trace import OverTime
 
@@ -29,8 +34,9 @@ def nodes_per_depth_figure(over: OverTime, title: str | None = "nodes per depth"
         x=depth, y=over.nodes_per_depth, marker_color=PLACED_COLOR,
         hovertemplate="depth %{x}: %{y:,} nodes<extra></extra>",
         meta={"role": "nodes per depth"}))
-    fig.update_layout(title=title, height=300, margin=MARGIN,
-                      xaxis_title="depth (buffers placed)", yaxis_title="nodes")
+    fig.update_layout(margin=MARGIN, xaxis_title="depth (buffers placed)",
+                      yaxis_title="nodes")
+    title_and_legend(fig, title, 300)
     return fig
 
 
@@ -66,8 +72,8 @@ def progress_figure(over: OverTime, title: str | None = "backtracks as the searc
                           fillcolor="#4c78a8" if k % 2 else "#f58518", opacity=0.08,
                           line_width=0, annotation_text=run.heuristic if wide else None,
                           annotation_position="top left")
-    fig.update_layout(title=title, height=300, margin=MARGIN, xaxis_title="nodes visited",
-                      yaxis_title="count", legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(margin=MARGIN, xaxis_title="nodes visited", yaxis_title="count")
+    title_and_legend(fig, title, 300)
     return fig
 
 
@@ -90,10 +96,11 @@ def runs_figure(over: OverTime, title: str | None = "round-robin runs") -> go.Fi
             x=[a for a, _ in limits], y=[b for _, b in limits], mode="markers",
             marker=dict(symbol="line-ew", size=22, line=dict(width=2, color=NEUTRAL_COLOR)),
             name="node budget", meta={"role": "budget"}))
-    fig.update_layout(title=title, height=320, margin=MARGIN, yaxis_title="nodes",
+    fig.update_layout(margin=MARGIN, yaxis_title="nodes",
                       xaxis=dict(categoryorder="array", categoryarray=labels,
                                  tickangle=-45 if len(runs) > 8 else 0),
-                      barmode="overlay", legend=dict(orientation="h", y=1.12, x=0.4))
+                      barmode="overlay")
+    title_and_legend(fig, title, 320)
     return fig
 
 
@@ -127,5 +134,6 @@ def ablation_figure(rows: Sequence[AblationRow], timeout: float | None = None,
         fig.add_vline(x=max(timeout, 1e-5), line=dict(color=CAPACITY_COLOR, dash="dash"),
                       row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
-    fig.update_layout(title=title, height=120 + 32 * len(rows), margin=MARGIN)
+    fig.update_layout(margin=MARGIN)
+    title_and_legend(fig, title, 120 + 32 * len(rows))
     return fig

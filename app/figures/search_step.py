@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.rects import Rects, polygon_xy, rectangles
-from app.figures.style import CAPACITY_COLOR, rgba
+from app.figures.style import CAPACITY_COLOR, rgba, title_and_legend
 from minimalloc.model import Problem
 from minimalloc.search.trace import Snapshot
 
@@ -125,8 +125,9 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
         x=[t_min, t_max], y=[capacity, capacity], mode="lines",
         line=dict(color=CAPACITY_COLOR, width=2), name=f"capacity {capacity:,}",
         hovertemplate=f"capacity {capacity:,}<extra></extra>", meta={"role": "capacity"}))
+    title_and_legend(fig, title, 440)
     fig.update_layout(
-        title=title, height=440, margin=MARGIN, legend=dict(orientation="h", y=-0.15),
+        margin=dict(MARGIN, t=fig.layout.margin.t),
         xaxis=dict(title="time", range=[t_min, t_max]),
         yaxis=dict(title="offset", range=[0, top * 1.06 + 1], rangemode="tozero"),
         hovermode="closest")

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.search_step import MARGIN
-from app.figures.style import NEUTRAL_COLOR
+from app.figures.style import NEUTRAL_COLOR, title_and_legend
 from minimalloc.model import Problem
 from minimalloc.search.trace import RunSpan, TreeData
 
@@ -225,9 +225,9 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
     for gap in gaps:
         fig.add_vline(x=gap, line=dict(color=NEUTRAL_COLOR, width=1, dash="dot"))
     deepest = int(y[drawn].max()) if drawn.any() else 0
+    title_and_legend(fig, title, 520 if labels else 460)
     fig.update_layout(
-        title=title, height=520 if labels else 460, margin=MARGIN,
-        legend=dict(orientation="h", y=-0.2 if labels else -0.08),
+        margin=dict(MARGIN, t=fig.layout.margin.t),
         # Short stacked labels stay upright under a handful of runs; with many
         # runs plotly tilts them as it needs.
         xaxis=dict(visible=bool(labels), tickvals=centres, ticktext=labels,

@@ -7,7 +7,13 @@ import heapq
 
 import plotly.graph_objects as go
 
-from app.figures.style import HEIGHT_COLOR, LOAD_COLOR, RESERVED_COLOR, rgba
+from app.figures.style import (
+    HEIGHT_COLOR,
+    LOAD_COLOR,
+    RESERVED_COLOR,
+    rgba,
+    title_and_legend,
+)
 from minimalloc.bounds import load_profile
 from minimalloc.formats.torch_snapshot import SnapshotReport
 from minimalloc.model import Problem, Solution
@@ -49,9 +55,8 @@ def reserved_figure(report: SnapshotReport, problem: Problem,
             line=dict(color=HEIGHT_COLOR, dash="dash"), name="static plan height",
             hovertemplate=f"plan height {solution.height:,}<extra></extra>",
             meta={"role": "height"}))
-    fig.update_layout(title=title, height=380, margin=dict(l=10, r=10, t=50, b=10),
-                      hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    fig.update_layout(margin=dict(l=10, r=10, b=10), hovermode="x unified")
+    title_and_legend(fig, title, 380)
     fig.update_xaxes(title_text="trace entry (time)")
     fig.update_yaxes(title_text="bytes", rangemode="tozero")
     return fig

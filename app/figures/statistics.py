@@ -13,6 +13,7 @@ from app.figures.style import (
     LOAD_COLOR,
     LOWER_BOUND_COLOR,
     OUTCOME_COLORS,
+    title_and_legend,
 )
 from minimalloc.search.stats import SearchStats
 
@@ -26,8 +27,8 @@ def prunes_figure(stats: SearchStats, title: str | None = "prunes by rule") -> g
                marker_color=LOAD_COLOR, text=[f"{c:,}" for c in counts],
                textposition="auto", meta={"role": "prunes"})
     )
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30 if title else 10, b=10),
-                      title=title, xaxis_title="times fired")
+    fig.update_layout(margin=dict(l=10, r=10, b=10), xaxis_title="times fired")
+    title_and_legend(fig, title, 260)
     return fig
 
 
@@ -58,14 +59,14 @@ def rounds_figure(stats: SearchStats, title: str | None = "round robin") -> go.F
         )
     counts = [max(r.nodes, 1) for r in rounds] + [b for _, b in limits if b > 0]
     spread = max(counts, default=1) / min(counts, default=1)
+    title_and_legend(fig, title, 300)
     fig.update_layout(
-        height=300, margin=dict(l=10, r=10, t=30 if title else 10, b=10), title=title,
+        margin=dict(l=10, r=10, b=10),
         # Log ticks at powers of ten only, written 10, 100, 1k: plotly's
         # default labels 2 and 5 between them too ("5 2 1 100k 5 2").
         yaxis=dict(title="nodes", type="log", dtick=1, tickformat="~s")
         if spread > 100 else dict(title="nodes", tickformat=",d"),
         xaxis=dict(categoryorder="array", categoryarray=labels), barmode="overlay",
-        legend=dict(orientation="h"),
     )
     return fig
 
@@ -96,7 +97,6 @@ def comparison_figure(
                            line=dict(color=color, dash=dash), name=f"{name} {value:,}",
                            meta={"role": name})
             )
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=30 if title else 10, b=10),
-                      title=title, yaxis_title="height",
-                      legend=dict(orientation="h"))
+    fig.update_layout(margin=dict(l=10, r=10, b=10), yaxis_title="height")
+    title_and_legend(fig, title, 300)
     return fig

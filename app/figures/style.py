@@ -52,3 +52,47 @@ def ink(color: str) -> str:
     """Black or white, whichever reads better on ``color``."""
     r, g, b = rgb(color)
     return "#111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
+
+
+#: Pixels of one line of a figure's title (its font and spacing).
+TITLE_LINE = 20
+#: Titles longer than this are broken after their first colon.
+TITLE_WIDTH = 48
+
+
+def title_and_legend(fig, text: str | None, height: int, **legend) -> None:
+    """Lay out ``fig`` (``height`` pixels tall) from the top down: its title at
+    the top left, then its legend in rows, then the plot.
+
+    Both are placed in the figure's own coordinates, so plotly pushes the
+    plot down by as many legend rows as the width needs (a phone wraps the
+    legend onto many): the title never covers the legend, and the legend
+    never covers an axis title.  ``legend`` overrides legend settings.
+    """
+    lines = title_lines(text)
+    top = 8 + TITLE_LINE * len(lines) + (6 if lines else 0)
+    fig.update_layout(
+        height=height,
+        title=dict(text="<br>".join(lines), x=0, xanchor="left", xref="container",
+                   y=1, yanchor="top", yref="container", pad=dict(t=8, l=10),
+                   font=dict(size=15)) if lines else None,
+        legend=dict(orientation="h", traceorder="normal", x=0, xanchor="left",
+                    y=1 - top / height, yanchor="top", yref="container", **legend),
+        margin=dict(t=top + 10),
+    )
+
+
+def title_lines(title: str | None) -> list[str]:
+    """A title in lines: broken after its first colon when long."""
+    if not title:
+        return []
+    head, colon, tail = title.partition(": ")
+    if len(title) <= TITLE_WIDTH or not colon:
+        return [title]
+    return [head + ":", tail]
+
+
+def with_automargin(fig) -> None:
+    """Every axis makes room for its tick labels and title."""
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)

@@ -376,3 +376,90 @@ def test_dark_mode_and_a_phone_screen(server):
             page.screenshot(path=str(ARTIFACTS / "app-narrow.png"))
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------------------
+# Figures on their own (no server): what a page or an exported file shows.
+
+BOXES_JS = """(selectors) => {
+    const box = e => { const b = e.getBoundingClientRect();
+                       return [b.left, b.top, b.right, b.bottom]; };
+    const out = {};
+    for (const [name, selector] of Object.entries(selectors)) {
+        out[name] = [...document.querySelectorAll(selector)]
+            .filter(e => e.getBoundingClientRect().width > 0).map(box);
+    }
+    return out;
+}"""
+FIGURE_PARTS = {
+    "title": ".gtitle", "legend_items": ".legend .traces", "legend_title": ".legendtitletext",
+    "yticks": ".yaxislayer-above .ytick text, .yaxislayer-below .ytick text",
+    "ytitles": ".g-ytitle text, .g-y2title text", "xtitles": ".g-xtitle text, .g-x2title text",
+    "xticks": ".xaxislayer-above .xtick text",
+}
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+
+
+def _figure_boxes(page, html: str, width: int) -> dict:
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.set_content(html)
+    page.wait_for_selector(".js-plotly-plot .legend")
+    page.wait_for_timeout(300)
+    return page.evaluate(BOXES_JS, FIGURE_PARTS)
+
+
+def test_exported_and_titled_figures_keep_titles_legends_and_axes_apart(tmp_path):
+    """A title never covers the legend (a fallback baseline's packing, the
+    best so far, a method picked in Comparison), the standalone chart's
+    tick labels are whole and its axis titles clear of them (byte counts in
+    the tens of millions), and no legend covers an axis title."""
+    import streamlit  # noqa: F401 - the page's plotly template, as in the app
+    from playwright.sync_api import sync_playwright
+
+    from app.figures.hover import standalone_html
+    from app.figures.packing import packing_figure
+    from app.figures.search_over_time import progress_figure
+    from minimalloc.baselines.allocators import allocate
+    from minimalloc.generate import problems as generate
+    from minimalloc.search.solver import solve
+    from minimalloc.search.trace import over_time
+
+    problem = generate.generate("random", n=120, seed=2)
+    big = problem.__class__(tuple(b.__class__(b.id, b.lower, b.upper, b.size * 40_000)
+                                  for b in problem.buffers))
+    solution = allocate(big, "greedy_by_size")
+    big = big.with_capacity(solution.height * 9 // 10)
+    titled = packing_figure(big, solution, highlight=[1, 2, 3],
+                            highlight_label="minimal infeasible subset",
+                            title="Showing baseline greedy_by_size (fallback): height "
+                                  f"{solution.height:,}")
+    small = generate.generate("random", n=40, seed=3)
+    traced = solve(small.with_capacity(allocate(small, "best_fit").height * 9 // 10),
+                   trace=20_000)
+    figures = {"packing": standalone_html(titled),
+               "progress": standalone_html(progress_figure(over_time(traced)))}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            for name, html in figures.items():
+                for width in (1400, 390):
+                    boxes = _figure_boxes(page, html, width)
+                    where = (name, width)
+                    for title in boxes["title"] + boxes["legend_title"]:
+                        for item in boxes["legend_items"]:
+                            assert not _overlap(title, item), (where, title, item)
+                    for tick in boxes["yticks"]:
+                        assert tick[0] >= 0, (where, "tick label cut off", tick)
+                    for axis_title in boxes["ytitles"]:
+                        assert axis_title[0] >= 0, (where, axis_title)
+                        for tick in boxes["yticks"]:
+                            assert not _overlap(axis_title, tick), (where, axis_title)
+                    for axis_title in boxes["xtitles"]:
+                        for item in boxes["legend_items"] + boxes["xticks"]:
+                            assert not _overlap(axis_title, item), (where, axis_title)
+        finally:
+            browser.close()
