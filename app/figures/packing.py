@@ -23,6 +23,7 @@ from app.figures.hover import hover_trace
 from app.figures.rects import Rects, polygon_xy, raster, rectangles
 from app.figures.style import (
     CAPACITY_COLOR,
+    FOUND_COLOR,
     HEIGHT_COLOR,
     HIGHLIGHT_COLOR,
     LOAD_COLOR,
@@ -185,7 +186,8 @@ def packing_figure(
     (:func:`app.figures.rects.raster`); fewer are polygons.  Rectangles get
     outlines up to ``outline_limit`` of them and id labels up to
     ``label_limit`` buffers.  ``focus`` (a buffer index) is highlighted and
-    the view centred on it.  ``stats`` is accepted for a uniform signature
+    the view centred on it, named in the legend as found (not as one of the
+    ``highlight``).  ``stats`` is accepted for a uniform signature
     and not used.
     """
     del stats
@@ -200,8 +202,8 @@ def packing_figure(
     )
     n = len(problem.buffers)
     t_min, t_max = _time_range(problem, window)
-    marked = sorted({int(i) for i in highlight if 0 <= int(i) < n}
-                    | ({int(focus)} if focus is not None and 0 <= focus < n else set()))
+    found = int(focus) if focus is not None and 0 <= focus < n else None
+    marked = sorted({int(i) for i in highlight if 0 <= int(i) < n} - {found})
     top = float(capacity or 0)
     aggregated = False
     if solution is not None and n:
@@ -212,10 +214,13 @@ def packing_figure(
         values = color_values(problem, color_by, placement_order=placement_order,
                               partition_of=partition_of)
         aggregated = len(rects.t0) > detail_limit
-        fills = _buffers(fig, rects, values, color_by, highlighted=bool(marked),
+        fills = _buffers(fig, rects, values, color_by,
+                         highlighted=bool(marked) or found is not None,
                          aggregated=aggregated, outline_limit=outline_limit,
                          extent=(t_min, t_max, top))
         _marks(fig, problem, rects, marked, highlight_label)
+        if found is not None:
+            _found(fig, problem, rects, found)
         fig.add_trace(hover_trace(problem, rects, solution.offsets), row=1, col=1)
         if n <= label_limit and not aggregated:
             _labels(fig, problem, rects, fills)
@@ -236,8 +241,8 @@ def packing_figure(
     peak = float(live.max()) if len(live) else 0.0
     _layout(fig, title=title, color_by=color_by, revision=revision, aggregated=aggregated,
             x_range=(t_min, t_max), y_max=max(top, peak, 1.0) * 1.05, peak=peak)
-    if focus is not None and solution is not None and 0 <= focus < n:
-        b = problem.buffers[focus]
+    if found is not None and solution is not None:
+        b = problem.buffers[found]
         reach = max(b.upper - b.lower, (t_max - t_min) / 20)
         fig.update_xaxes(range=[max(t_min, b.lower - reach), min(t_max, b.upper + reach)])
     return fig
@@ -330,6 +335,17 @@ def _marks(fig: go.Figure, problem: Problem, rects: Rects, marked: list[int],
         if mask.any():
             fig.add_trace(outline_trace(rects, mask, color=HIGHLIGHT_COLOR, width=2.5,
                                         role="highlight outline"), row=1, col=1)
+
+
+def _found(fig: go.Figure, problem: Problem, rects: Rects, index: int) -> None:
+    """The buffer found by its id, named in the legend, outlined."""
+    mask = rects.buffer == index
+    if mask.any():
+        fig.add_trace(polygon_trace(rects, mask, name=f"found: {problem.buffers[index].id}",
+                                    fillcolor=rgba(FOUND_COLOR, 0.75), role="found"),
+                      row=1, col=1)
+        fig.add_trace(outline_trace(rects, mask, color=FOUND_COLOR, width=2.5,
+                                    role="found outline"), row=1, col=1)
 
 
 def _overloaded_band(fig: go.Figure, overloaded: Sequence[tuple[int, int, int]],

@@ -12,6 +12,8 @@ CAPACITY_COLOR = "#d62728"
 HEIGHT_COLOR = "#7b6cf6"
 LOAD_COLOR = "#4c78a8"
 HIGHLIGHT_COLOR = "#e4002b"
+#: A buffer found by its id: not red, which means trouble.
+FOUND_COLOR = "#ff9f1c"
 MISSING_COLOR = "#b0b0b0"
 RESERVED_COLOR = "#ff7f0e"
 LOWER_BOUND_COLOR = "#2ca02c"

@@ -192,7 +192,7 @@ def test_zoom_stops_at_the_data_and_focus_centres():
     fig = packing_figure(problem, solution, focus=1)
     assert fig.layout.xaxis.minallowed == 0 and fig.layout.xaxis.maxallowed == 21
     assert fig.layout.yaxis.minallowed == 0
-    assert drawn(fig, "highlight") == [(3, 9, 8, 12)]
+    assert drawn(fig, "found") == [(3, 9, 8, 12)] and not drawn(fig, "highlight")
     lo, hi = fig.layout.xaxis2.range or fig.layout.xaxis.range
     assert lo <= 3 and hi >= 9 and (lo > 0 or hi < 21)
 
