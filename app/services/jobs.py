@@ -66,6 +66,8 @@ class Outcome:
     cancelled: bool = False
     error: str = ""
     minimize: MinimizeResult | None = None  # the library's answer, in minimise mode
+    #: An allocation the user chose to see instead (what it is, the allocation).
+    chosen: tuple[str, Solution] | None = None
 
     @property
     def status(self) -> Status | None:
@@ -85,6 +87,8 @@ class Outcome:
 
     def shown(self) -> tuple[Solution | None, str]:
         """The allocation to draw and what it is."""
+        if self.chosen is not None:
+            return self.chosen[1], self.chosen[0]
         if self.solution is not None:
             return self.solution, "exact"
         if self.result is not None and self.result.fallback is not None:

@@ -198,40 +198,71 @@ def on_explain_now() -> None:
 
 def explanation_box(outcome: Outcome, shown_label: str) -> Marks:
     """The reasons a problem does not fit (the library's
-    :class:`~minimalloc.analysis.explain.Explanation`); what to mark on the
-    chart."""
+    :class:`~minimalloc.analysis.explain.Explanation`), what would suffice
+    with buttons to show or use it; returns what to mark on the chart."""
     ex = outcome.explanation
-    problem = outcome.problem
-    capacity = problem.capacity
+    capacity = outcome.problem.capacity
     if ex.feasible:
         st.success(f"The explanation found an allocation within capacity {capacity:,}: "
                    "the buffers fit (the search just needed more time).",
                    icon=":material/check_circle:")
         return Marks()
-    lines = [f"**No packing fits capacity {capacity:,}.**" if ex.feasible is False
-             else f"**Not decided in time whether the buffers fit capacity "
-             f"{capacity:,}.** What is known:"]
-    highlight: tuple[int, ...] = ()
-    label = "minimal infeasible subset"
+    lines, marks = explanation_lines(outcome)
+    shown, _ = outcome.shown()
+    if shown is not None and shown.height > capacity:
+        lines.append(f"The chart shows {shown_label}, which runs past the capacity.")
+    if ex.feasible is None:
+        st.warning("\n\n".join(lines), icon=":material/help:")
+    else:
+        st.error("\n\n".join(lines), icon=":material/block:")
+    suffices = ex.min_capacity if ex.min_capacity is not None else ex.min_capacity_upper
+    if suffices is not None:
+        left, right, _ = st.columns([1, 1, 2])
+        left.button("Show that allocation", key="act_show_suffice",
+                    icon=":material/visibility:", on_click=show_sufficient,
+                    args=(outcome,), width="stretch",
+                    disabled=ex.min_capacity_solution is None,
+                    help=f"The allocation of height {suffices:,} that the explanation "
+                    "found, on the chart.")
+        right.button(f"Use capacity {suffices:,}", key="act_use_capacity",
+                     icon=":material/check:", on_click=use_capacity, args=(suffices,),
+                     width="stretch", help="Set the capacity and solve again.")
+    return marks
+
+
+def explanation_lines(outcome: Outcome) -> tuple[list[str], Marks]:
+    """The explanation in sentences, and what to mark on the chart: each
+    sentence says only what the library established."""
+    ex = outcome.explanation
+    problem = outcome.problem
+    capacity = problem.capacity
+    load = max_load(problem)
+    if ex.feasible is None:
+        lines = [f"**Not decided in time whether the buffers fit capacity {capacity:,}.** "
+                 f"What is known: at most {load:,} bytes are live at any moment, within "
+                 "the capacity, so only fragmentation could keep them out."]
+    else:
+        lines = [f"**No packing fits capacity {capacity:,}.**"]
+    marks = Marks(label="minimal infeasible subset",
+                  overloaded=[(s, e, 0) for s, e, _ in ex.overloaded])
     if ex.overloaded:
         parts = [f"[{s:,}, {e:,})" for s, e, _ in ex.overloaded[:8]]
         more = len(ex.overloaded) - len(parts)
         tail = f" and {more} more stretches" if more > 0 else ""
-        load = max_load(problem)
         lines.append(f"Memory runs over: up to {load:,} bytes are live at once, "
                      f"{load - capacity:,} more than the capacity, during "
                      + ", ".join(parts) + tail + " (hatched on the chart).")
         worst = max(ex.overloaded, key=lambda o: len(o[2]))
         if worst[2] and not ex.subset:
-            highlight = tuple(worst[2])
-            label = f"live during [{worst[0]:,}, {worst[1]:,})"
+            marks = marks._replace(highlight=tuple(worst[2]),
+                                   label=f"live during [{worst[0]:,}, {worst[1]:,})")
             lines.append(f"In red: the {len(worst[2])} buffers live during "
                          f"[{worst[0]:,}, {worst[1]:,}).")
-    else:
+    elif ex.feasible is False:
         lines.append("The live bytes never exceed the capacity: the buffers just cannot "
                      "be arranged without fragmentation.")
     if ex.subset:
-        highlight = tuple(ex.subset)
+        marks = marks._replace(highlight=tuple(ex.subset))
         ids = buffer_ids(problem, ex.subset[:30])
         more = len(ex.subset) - len(ids)
         kind = "A minimal set" if ex.subset_minimal else "A set"
@@ -243,7 +274,7 @@ def explanation_box(outcome: Outcome, shown_label: str) -> Marks:
         else:
             lines.append("Time ran out before each was shown to matter: a smaller set "
                          "may exist.")
-            label = "infeasible subset"
+            marks = marks._replace(label="infeasible subset")
         if ex.subset_min_capacity:
             lines.append(f"Those buffers alone need capacity {ex.subset_min_capacity:,}.")
     if ex.min_capacity is not None:
@@ -251,9 +282,22 @@ def explanation_box(outcome: Outcome, shown_label: str) -> Marks:
     elif ex.min_capacity_upper is not None:
         low = (f" (the smallest is at least {ex.min_capacity_lower:,})"
                if ex.min_capacity_lower else "")
-        lines.append(f"Capacity **{ex.min_capacity_upper:,}** would suffice{low}.")
-    shown, _ = outcome.shown()
-    if shown is not None and shown.height > capacity:
-        lines.append(f"The chart shows {shown_label}, which runs past the capacity.")
-    st.error("\n\n".join(lines), icon=":material/block:")
-    return Marks(highlight, label, [(s, e, 0) for s, e, _ in ex.overloaded])
+        lines.append(f"An allocation of height {ex.min_capacity_upper:,} was found: "
+                     f"capacity **{ex.min_capacity_upper:,}** would suffice{low}.")
+    return lines, marks
+
+
+def show_sufficient(outcome: Outcome) -> None:
+    """Show the explanation's allocation on the chart."""
+    ex = outcome.explanation
+    if ex is not None and ex.min_capacity_solution is not None:
+        height = ex.min_capacity_solution.height
+        outcome.chosen = (f"an allocation that would suffice (capacity {height:,})",
+                          ex.min_capacity_solution)
+
+
+def use_capacity(capacity: int) -> None:
+    """Set the capacity and solve again."""
+    st.session_state[state.CAPACITY] = int(capacity)
+    current().solve_requested = True
+    st.session_state[state.VIEW] = state.SOLVER_VIEW

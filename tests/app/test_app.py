@@ -11,6 +11,7 @@ from app_helpers import (
     chart,
     chart_traces,
     drawn,
+    hard_app,
     metric_values,
     metrics,
     new_app,
@@ -474,7 +475,7 @@ def test_downloads():
 
 
 def test_time_limit_shows_the_fallback():
-    at = _hard_app()
+    at = hard_app()
     at.number_input(key="timeout").set_value(1.0)
     solve(at)
     assert not at.exception
@@ -495,7 +496,7 @@ def test_time_limit_shows_the_fallback():
 
 
 def test_after_a_time_out_minimise_and_explain_in_one_click():
-    at = _hard_app()
+    at = hard_app()
     at.number_input(key="timeout").set_value(1.0)
     solve(at)
     shown, _ = app_state(at).outcome.shown()
@@ -513,7 +514,7 @@ def test_after_a_time_out_minimise_and_explain_in_one_click():
 
 
 def test_long_solve_shows_progress_and_stops():
-    at = _hard_app()
+    at = hard_app()
     at.number_input(key="timeout").set_value(0.0)
     at.button(key="solve").click().run()
     assert app_state(at).job is not None
@@ -529,7 +530,7 @@ def test_long_solve_shows_progress_and_stops():
 def test_minimise_without_time_limit_probes_with_budgets():
     """Time limit 0: the panel shows the capacity being probed, with a
     budget, and the best packing so far; Stop keeps it."""
-    at = _hard_app()
+    at = hard_app()
     at.radio(key="mode").set_value("minimize")
     at.number_input(key="timeout").set_value(0.0)
     at.button(key="solve").click().run()
@@ -548,22 +549,6 @@ def test_minimise_without_time_limit_probes_with_budgets():
     settle(at)
     assert not at.exception
     assert app_state(at).outcome.solution is not None
-
-
-def _hard_app():
-    """A random problem at a capacity where the search takes many seconds."""
-    at = new_app()
-    at.radio(key="source").set_value("Generate").run()
-    at.selectbox(key="generator").set_value("random").run()
-    at.number_input(key="gen_random_n").set_value(200)
-    at.number_input(key="gen_seed").set_value(0)
-    at.button(key="generate").click().run()
-    settle(at)
-    from minimalloc import bounds
-
-    tight = bounds.lower_bound(app_state(at).problem)
-    at.number_input(key="capacity").set_value(tight).run()
-    return at
 
 
 def test_search_view_tab_runs_only_when_open():

@@ -392,9 +392,12 @@ BOXES_JS = """(selectors) => {
     return out;
 }"""
 FIGURE_PARTS = {
-    "title": ".gtitle", "legend_items": ".legend .traces", "legend_title": ".legendtitletext",
+    "title": ".gtitle",
+    "legend_items": ".legend .traces",
+    "legend_title": ".legendtitletext",
     "yticks": ".yaxislayer-above .ytick text, .yaxislayer-below .ytick text",
-    "ytitles": ".g-ytitle text, .g-y2title text", "xtitles": ".g-xtitle text, .g-x2title text",
+    "ytitles": ".g-ytitle text, .g-y2title text",
+    "xtitles": ".g-xtitle text, .g-x2title text",
     "xticks": ".xaxislayer-above .xtick text",
 }
 

@@ -98,3 +98,20 @@ def table(at: AppTest, column: str):
         if column in value.columns:
             return value
     raise AssertionError(f"no table with a column {column!r}")
+
+
+def hard_app() -> AppTest:
+    """A random problem at a capacity where the search takes many seconds
+    (its lower bound: generated so, no baseline fits it)."""
+    from minimalloc import bounds
+
+    at = new_app()
+    at.radio(key="source").set_value("Generate").run()
+    at.selectbox(key="generator").set_value("random").run()
+    at.number_input(key="gen_random_n").set_value(200)
+    at.number_input(key="gen_seed").set_value(0)
+    at.button(key="generate").click().run()
+    settle(at)
+    tight = bounds.lower_bound(app_state(at).problem)
+    at.number_input(key="capacity").set_value(tight).run()
+    return at
