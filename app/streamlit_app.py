@@ -115,10 +115,10 @@ def results(problem, tabs) -> None:
                               "capacity): press **Solve** to update it.",
                               icon=":material/update:")
     marks = verdict.outcome_verdict(outcome)
-    shown, shown_label = outcome.shown()
+    shown, _ = outcome.shown()
     with tabs[PACKING]:
         packing.packing_chart(outcome.problem, shown, result=outcome.result, marks=marks,
-                              title=packing.outcome_title(shown, shown_label))
+                              title=packing.outcome_title(outcome))
     with tabs[STATISTICS]:
         statistics.render(outcome)
     with tabs[COMPARISON]:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from app.text import byte_text, exact_bytes
 from minimalloc import bounds
@@ -37,6 +38,33 @@ MODES = (SOLVE, MINIMIZE)
 QUICK_WAIT = 1.5
 #: Time allowed for explaining an infeasible problem when no limit is set.
 EXPLAIN_SECONDS = 10.0
+
+
+#: The status of a result higher than the capacity (the batch runner's word).
+OVER_CAPACITY = "over capacity"
+#: A run's status as the page says it.
+STATUS_TEXT = {
+    Status.OK: "solved",
+    Status.INFEASIBLE: "does not fit",
+    Status.TIMEOUT: "timed out",
+    Status.CANCELLED: "stopped",
+    Status.UNDECIDED: "undecided",
+}
+OVER_CAPACITY_TEXT = "needs more than the capacity"
+#: What produced an allocation, by the minimiser's name for it.
+METHOD_TEXT = {"exact": "exact search", "improve": "anytime optimiser"}
+
+
+class Plan(NamedTuple):
+    """An allocation with what the page knows about it, as the files say it."""
+
+    solution: Solution
+    method: str  # what produced it, in words
+    status: str  # the run's status (the batch runner's words), or the validator's
+    fits: bool | None  # whether its height is within the capacity
+    mode: str | None = None  # SOLVE or MINIMIZE; None for an uploaded allocation
+    lower_bound: int | None = None
+    proven_optimal: bool | None = None
 
 
 @dataclass
@@ -81,6 +109,49 @@ class Outcome:
     def stats(self) -> SearchStats | None:
         return None if self.result is None else self.result.stats
 
+    def method(self) -> str:
+        """What produced :attr:`solution`, in words: the exact search, the
+        anytime optimiser or a baseline (the library's own account)."""
+        if self.minimize is not None:
+            name = self.minimize.method
+            return METHOD_TEXT.get(name, f"baseline {name}")
+        return METHOD_TEXT["exact"]
+
+    def fits(self) -> bool | None:
+        """Whether the allocation shown is within the capacity (None if there
+        is no allocation or no capacity)."""
+        shown, _ = self.shown()
+        capacity = self.problem.capacity
+        return None if shown is None or capacity is None else shown.height <= capacity
+
+    def status_text(self) -> str:
+        """The run's status as the page says it: an answer above the capacity
+        needs more than the capacity, even when the run itself succeeded."""
+        if self.status is None:
+            return "error"
+        if self.status is Status.OK and self.fits() is False:
+            return OVER_CAPACITY_TEXT
+        return STATUS_TEXT.get(self.status, self.status.value)
+
+    def plan(self) -> Plan | None:
+        """The allocation shown, with the run's status, for the files."""
+        shown, label = self.shown()
+        if shown is None:
+            return None
+        fits = self.fits()
+        status = self.status.value if self.status is not None else "error"
+        if self.status is Status.OK and fits is False:
+            status = OVER_CAPACITY
+        own = self.chosen is None and shown is self.solution
+        return Plan(shown, label, status, fits, self.mode, int(self.lower_bound),
+                    bool(self.proven_optimal) if own and self.mode == MINIMIZE
+                    else shown.height <= self.lower_bound)
+
+    def shows_own_answer(self) -> bool:
+        """Whether the allocation shown is the run's own answer (not a
+        baseline instead, nor one the user chose)."""
+        return self.chosen is None and self.solution is not None
+
     def best_baseline(self) -> Baseline | None:
         done = [b for b in self.baselines if b.solution is not None]
         return min(done, key=lambda b: b.solution.height, default=None)
@@ -90,7 +161,7 @@ class Outcome:
         if self.chosen is not None:
             return self.chosen[1], self.chosen[0]
         if self.solution is not None:
-            return self.solution, "exact"
+            return self.solution, self.method()
         if self.result is not None and self.result.fallback is not None:
             fb = self.result.fallback
             return fb.solution, f"baseline {fb.method} (fallback)"

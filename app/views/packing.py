@@ -65,9 +65,12 @@ def cached_figure(problem: Problem, solution: Solution | None,
     return fig
 
 
-def outcome_title(shown: Solution | None, shown_label: str) -> str | None:
-    if shown is not None and shown_label != "exact":
-        return f"Showing {shown_label}: height {shown.height:,}"
+def outcome_title(outcome: Outcome) -> str | None:
+    """The chart's title when it shows something other than the run's own
+    answer (a baseline instead, an allocation the user chose)."""
+    shown, label = outcome.shown()
+    if shown is not None and not outcome.shows_own_answer():
+        return f"Showing {label}: height {shown.height:,}"
     return None
 
 
@@ -75,11 +78,11 @@ def build_ahead(outcome: Outcome, color_by: str, revision: object) -> None:
     """In the solve's thread: the packing figure the page will show first."""
     if outcome.explanation is not None:
         return  # its highlights are decided while the page is drawn
-    shown, label = outcome.shown()
+    shown, _ = outcome.shown()
     if shown is not None and len(outcome.problem) > BUILD_AHEAD_FROM:
         cached_figure(outcome.problem, shown, outcome.result, color_by=color_by,
                       highlight=(), highlight_label=NO_MARKS.label, overloaded=None,
-                      title=outcome_title(shown, label), window=None, focus=None,
+                      title=outcome_title(outcome), window=None, focus=None,
                       revision=(revision, None, None))
 
 

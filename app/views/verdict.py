@@ -13,18 +13,10 @@ from app.services.tables import percent_above
 from app.state import current
 from app.text import buffer_ids, plural
 from app.views.common import byte_metric
-from app.views.packing import Marks
+from app.views.packing import NO_MARKS, Marks
 from minimalloc.bounds import max_load
 from minimalloc.model import Problem, Solution
 from minimalloc.params import Status
-
-STATUS_TEXT = {
-    Status.OK: "solved",
-    Status.INFEASIBLE: "does not fit",
-    Status.TIMEOUT: "timed out",
-    Status.CANCELLED: "stopped",
-    Status.UNDECIDED: "undecided",
-}
 
 
 def view_choice(problem: Problem) -> str:
@@ -93,15 +85,14 @@ def outcome_verdict(outcome: Outcome) -> Marks:
     app.explain_requested = False
     if outcome.explanation is not None and status is not Status.OK:
         return explanation_box(outcome, shown_label)
-    return Marks(label="minimal infeasible subset")
+    return NO_MARKS
 
 
 def outcome_metrics(outcome: Outcome) -> None:
-    status = outcome.status
     solution = outcome.solution
     shown, _ = outcome.shown()
     cols = st.columns(5)
-    cols[0].metric("Status", STATUS_TEXT.get(status, "error") if status else "error")
+    cols[0].metric("Status", outcome.status_text())
     drawn = solution if solution is not None else shown
     if drawn is not None:
         label = "Height" if solution is not None else "Height (baseline)"
@@ -129,13 +120,12 @@ def minimised(outcome: Outcome) -> None:
     found = outcome.minimize
     how = ""
     if found is not None:
+        by = outcome.method()
         if found.method == "improve":
-            by = "re-packing neighbourhoods of the best baseline exactly"
+            by += " (re-packing neighbourhoods of the best baseline exactly)"
         elif found.method == "exact":
-            by = f"the exact search after {plural(len(found.probes), 'probe')}"
-        else:
-            by = f"baseline {found.method}"
-        how = f" Found by {by}; the best baseline reached {found.baseline_height:,}."
+            by += f" after {plural(len(found.probes), 'probe')}"
+        how = f" Found by the {by}; the best baseline reached {found.baseline_height:,}."
     if outcome.status is Status.CANCELLED:
         how += " Stopped early: this is the best found so far."
     if outcome.proven_optimal:
@@ -148,7 +138,8 @@ def minimised(outcome: Outcome) -> None:
                 f"{outcome.lower_bound:,}.{how}")
     capacity = outcome.problem.capacity
     if capacity is not None and solution.height > capacity:
-        st.warning(f"That is more than the capacity set ({capacity:,}).")
+        st.warning(f"That is {solution.height - capacity:,} more than the capacity set "
+                   f"({capacity:,}): these buffers need more than the capacity.")
 
 
 def fallback_verdict(outcome: Outcome, shown: Solution | None, shown_label: str) -> None:

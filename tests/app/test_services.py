@@ -6,9 +6,9 @@ import pytest
 from app_helpers import EXAMPLE_CSV, warm_kernel  # noqa: F401 - fixture
 
 from app.services.checking import check_allocation
-from app.services.exports import to_json
+from app.services.exports import problem_json, result_json
 from app.services.generators import generate_problem, generator_params, parse_alignment
-from app.services.jobs import Job, make_params
+from app.services.jobs import Job, Plan, make_params
 from app.services.loading import (
     BUILTIN_NAME,
     default_capacity,
@@ -183,14 +183,20 @@ def test_json_export_round_trips_the_problem_and_offsets():
     problem = Problem((Buffer("a", 0, 4, 8, alignment=4, gaps=(Gap(1, 2, (0, 4)),)),
                        Buffer("b", 2, 6, 4, offset=8, hint=3)), 16)
     solution = Solution.from_offsets(problem, (0, 8))
-    data = json.loads(to_json(problem, solution, "exact"))
+    assert json.loads(problem_json(problem)) == {
+        k: v for k, v in json.loads(result_json(
+            problem, Plan(solution, "exact search", "ok", True))).items()
+        if k != "solution"}
+    data = json.loads(result_json(problem, Plan(solution, "exact search", "ok", True,
+                                                "solve", 12, True)))
     assert data["capacity"] == 16
     a, b = data["buffers"]
     assert a == {"id": "a", "lower": 0, "upper": 4, "size": 8, "alignment": 4,
                  "gaps": [{"lower": 1, "upper": 2, "window": [0, 4]}]}
     assert b["offset"] == 8 and b["hint"] == 3
-    assert data["solution"] == {"method": "exact", "height": 12,
-                                "offsets": {"a": 0, "b": 8}}
+    assert data["solution"] == {"method": "exact search", "mode": "solve", "status": "ok",
+                                "fits_capacity": True, "height": 12, "lower_bound": 12,
+                                "proven_optimal": True, "offsets": {"a": 0, "b": 8}}
 
 
 def test_probe_rows_one_per_capacity_with_budget():
