@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.figures.rects import Rects, polygon_xy, rectangles
-from app.figures.style import CAPACITY_COLOR, rgba, title_and_legend
+from app.figures.style import CAPACITY_COLOR, NEUTRAL_COLOR, rgba, title_and_legend
 from minimalloc.model import Problem
 from minimalloc.search.trace import Snapshot
 
@@ -18,6 +18,9 @@ CANDIDATE_COLOR = "#ff7f0e"
 LOWEST_COLOR = "#6b6b6b"
 FLOOR_COLOR = "#2ca02c"
 PRUNE_COLOR = "#d62728"
+#: Sections get boundary lines up to this many, numbers up to SECTION_LABELS.
+SECTION_LINES = 400
+SECTION_LABELS = 40
 #: Above this many unplaced buffers the step chart shades them rather than
 #: drawing each one's dotted outline (one SVG path instead of thousands).
 OUTLINE_LIMIT = 1000
@@ -121,6 +124,7 @@ def step_figure(problem: Problem, snap: Snapshot, section_start: np.ndarray,
             top = max(top, float(crect.y1.max()))
         _hover(fig, problem, snap, shown, placed, settled, label_limit)
     top = max(top, _sections(fig, snap, section_start, section_end, monotonic_floor))
+    _section_marks(fig, section_start, section_end, top * 1.06 + 1)
     fig.add_trace(go.Scatter(
         x=[t_min, t_max], y=[capacity, capacity], mode="lines",
         line=dict(color=CAPACITY_COLOR, width=2), name=f"capacity {capacity:,}",
@@ -162,6 +166,26 @@ def _hover(fig: go.Figure, problem: Problem, snap: Snapshot, shown: np.ndarray,
             text=[problem.buffers[i].id for i in ids],
             textfont=dict(color="white", size=11),
             hoverinfo="skip", showlegend=False, meta={"role": "labels"}))
+
+
+def _section_marks(fig: go.Figure, start: np.ndarray, end: np.ndarray,
+                   height: float) -> None:
+    """Where each section begins and ends (faint vertical lines) and its
+    number above the chart (``s0``, ``s1``, ...): the steps speak of
+    sections by number.  Numbers up to :data:`SECTION_LABELS` sections."""
+    if not len(start) or len(start) > SECTION_LINES:
+        return
+    edges = sorted({float(t) for t in (*start, *end)})
+    fig.add_trace(go.Scatter(
+        x=[v for t in edges for v in (t, t, None)],
+        y=[v for _ in edges for v in (0.0, height, None)], mode="lines",
+        line=dict(color=NEUTRAL_COLOR, width=1, dash="dot"), hoverinfo="skip",
+        showlegend=False, name="section bounds", meta={"role": "section bounds"}))
+    if len(start) <= SECTION_LABELS:
+        for k, (t0, t1) in enumerate(zip(start, end)):
+            fig.add_annotation(x=(float(t0) + float(t1)) / 2, y=1, yref="paper",
+                               yanchor="bottom", text=f"s{k}", showarrow=False,
+                               font=dict(size=10, color=NEUTRAL_COLOR), name="section")
 
 
 def _sections(fig: go.Figure, snap: Snapshot, start: np.ndarray, end: np.ndarray,

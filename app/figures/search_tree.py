@@ -200,15 +200,7 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
             text=[_vertex_text(tree, int(v), names, outcome[v]) for v in idx],
             customdata=idx, hovertemplate="%{text}<extra></extra>",
             meta={"role": "vertices", "outcome": name, "count": int(len(idx))}))
-    labelled = np.flatnonzero(drawn & (tree.buffer >= 0))
-    if 0 < len(labelled) <= 80:  # small trees: name the placement on each edge
-        fig.add_trace(go.Scatter(
-            x=[(x[v] + x[parent[v]]) / 2 for v in labelled],
-            y=[(y[v] + y[parent[v]]) / 2 for v in labelled], mode="text",
-            text=[f"{names[tree.buffer[v]] if names else tree.buffer[v]}@{tree.offset[v]}"
-                  for v in labelled],
-            textfont=dict(size=10, color=NEUTRAL_COLOR), hoverinfo="skip",
-            showlegend=False, meta={"role": "edge labels"}))
+    _edge_labels(fig, tree, x, y, drawn, names)
     if current is not None and 0 <= current < len(tree) and drawn[current]:
         fig.add_trace(go.Scatter(
             x=[x[current]], y=[y[current]], mode="markers", name="you are here",
@@ -236,6 +228,42 @@ def tree_figure(tree: TreeData, problem: Problem | None = None, *,
         yaxis=dict(title="depth (buffers placed)", range=[deepest + 0.6, -0.6],
                    tick0=0, dtick=_depth_ticks(deepest), zeroline=False))
     return fig
+
+
+def _edge_labels(fig: go.Figure, tree: TreeData, x: np.ndarray, y: np.ndarray,
+                 drawn: np.ndarray, names: list[str] | None) -> None:
+    """On small trees, the placement each solid edge makes (``b1@8``) and
+    the piece each dashed edge leads into (``piece 2 · section 1``): the
+    vertex at the end of a dashed edge has the same placement as its
+    parent, what is new there is the piece."""
+    parent = tree.parent
+    labelled = np.flatnonzero(drawn & (parent >= 0))
+    if not 0 < len(labelled) <= 80:
+        return
+    pieces = [v for v in labelled if tree.group[v] >= 0]
+    moves = [v for v in labelled if tree.group[v] < 0 and tree.buffer[v] >= 0]
+
+    def move_text(v: int) -> str:
+        buffer = int(tree.buffer[v])
+        return f"{names[buffer] if names else buffer}@{int(tree.offset[v])}"
+
+    for role, members, text in (("edge labels", moves, move_text),
+                                ("piece labels", pieces, lambda v: piece_text(tree, v))):
+        if members:
+            fig.add_trace(go.Scatter(
+                x=[(x[v] + x[parent[v]]) / 2 for v in members],
+                y=[(y[v] + y[parent[v]]) / 2 for v in members], mode="text",
+                text=[text(v) for v in members],
+                textfont=dict(size=10, color=NEUTRAL_COLOR), hoverinfo="skip",
+                showlegend=False, meta={"role": role}))
+
+
+def piece_text(tree: TreeData, v: int) -> str:
+    """``piece 2 · sections 3–5``: which piece of its decomposition vertex
+    ``v`` starts, and the sections it covers."""
+    lo, hi = int(tree.piece_lo[v]), int(tree.piece_hi[v])
+    span = f"section {lo}" if hi - lo == 1 else f"sections {lo}–{hi - 1}"
+    return f"piece {int(tree.piece[v]) + 1} · {span}"
 
 
 def _vertex_text(tree: TreeData, v: int, names: list[str] | None,

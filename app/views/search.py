@@ -59,6 +59,8 @@ DEFAULT_SPEED = "0.8 s"
 #: Play waits at least this many times as long as the server took to draw a
 #: step (the browser then draws it too), so that every step gets shown.
 DRAW_MARGIN = 2.5
+#: Prune rules that leave a candidate out before it is tried (no tree vertex).
+UNTRIED = ("canonical", "dominance", "hatless")
 #: What the "previous" and "next" buttons can jump to.
 JUMP_KINDS: dict[str, tuple[str, ...]] = {
     "any event": tuple(EVENT_KINDS.values()),
@@ -348,7 +350,7 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     # The tree lives in the stepper's fragment so that its "you are here"
     # marker follows the steps while playing.
     st.subheader("The search tree")
-    _tree_panel(kp, problem, run, snap.node)
+    _tree_panel(kp, problem, run, current_vertex(run.tree, snap, step))
 
 
 def _advance(kp: str, run: TracedRun) -> None:
@@ -460,6 +462,16 @@ def _step_details(kp: str, problem: Problem, snap: Snapshot) -> None:
             hide_index=True, key=f"{kp}_sections")
 
 
+def current_vertex(tree: TreeData | None, snap: Snapshot, step: int) -> int | None:
+    """The tree vertex of the step: the snapshot's node, except at a leaf,
+    where it is the node just reached with every buffer of its piece placed
+    (the star), not the node the search returns to."""
+    if tree is None or snap.event is None or snap.event.kind != "leaf":
+        return snap.node
+    reached = np.flatnonzero((tree.step <= step) & (np.array(tree.kind) == "node"))
+    return int(reached[-1]) if len(reached) else snap.node
+
+
 def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) -> None:
     tree = run.tree
     if tree is None:
@@ -472,10 +484,10 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) 
     shown = ", ".join(f"{outcomes.count(o):,} {o}" for o in TREE_STYLE
                       if o in outcomes)
     st.caption(f"{tree.num_nodes:,} search nodes and {len(tree) - tree.num_nodes:,} "
-               f"placements rejected by a check: {shown}. Dashed edges lead into the "
-               "pieces of a decomposition (all must be solved); solid edges are "
-               "alternatives. The pink ring marks the current step's node; click a "
-               "vertex to step to it.")
+               f"placements rejected by a check: {shown}. {untried_text(run)}Dashed "
+               "edges lead into the pieces of a decomposition (all must be solved); "
+               "solid edges are alternatives. The pink ring marks the current step's "
+               "node; click a vertex to step to it.")
     if tree.truncated:
         st.caption("The trace was cut: this is the beginning of the tree.")
     show = st.checkbox("Show rejected placements", value=len(tree) <= 600,
@@ -496,6 +508,20 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) 
     fig = tree_figure(tree, problem, show_prunes=show, current=current,
                                    runs=run.over.runs)
     st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
+
+
+def untried_text(run: TracedRun) -> str:
+    """Why the statistics count more prunes than the tree has rejected
+    placements: some rules leave a candidate out before it is tried."""
+    prunes = run.result.stats.prunes
+    untried = {rule: count for rule, count in prunes.items() if rule in UNTRIED and count}
+    if not untried:
+        return ""
+    rules = ", ".join(f"{count:,} {rule}" for rule, count in untried.items())
+    total = sum(prunes.values())
+    return (f"The statistics count {total:,} prunes: {sum(untried.values()):,} of them "
+            f"({rules}) leave out a candidate that is never tried, so they are no "
+            "vertex here (a node's tooltip counts them). ")
 
 
 def _over_time_panel(kp: str, run: TracedRun) -> None:

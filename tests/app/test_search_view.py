@@ -269,7 +269,12 @@ def test_the_ablation_panel_runs_and_shows_chart_and_table():
     assert [c for c in charts(at) if "sv_ablation_chart" in c]
 
 
-def test_a_cut_trace_and_a_large_tree_are_said():
+def test_a_cut_trace_and_a_large_tree_are_said(monkeypatch):
+    import app.views.search as view
+
+    # The script lowers the limits on the module, shared with later tests.
+    monkeypatch.setattr(view, "TRACE_CAP", view.TRACE_CAP)
+    monkeypatch.setattr(view, "TREE_LIMIT", view.TREE_LIMIT)
     at = run(AppTest.from_function(limits_script, default_timeout=TIMEOUT))
     assert any("The trace was cut" in w.value for w in at.warning)
     assert any("the tree is drawn for runs up to 2 nodes" in i.value for i in at.info)
@@ -355,3 +360,72 @@ def test_ablation_figure_uses_log_scales():
     nodes = next(t for t in fig.data if t.meta["role"] == "nodes")
     assert list(nodes.x) == [10, 50_000] and nodes.text[1].startswith("≥ 50,000")
     assert list(nodes.marker.pattern.shape) == ["", "/"]
+
+
+# ---------------------------------------------------------------- as a student
+
+
+def decomposing_script():
+    """The example at capacity 12: the search decomposes into pieces."""
+    from app.views.search import render_search_view
+    from minimalloc import Buffer, Problem, SolverParams
+
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=12)
+    render_search_view(problem, SolverParams(), key_prefix="sv")
+
+
+def test_a_student_can_see_the_sections_the_steps_speak_of():
+    """'boundary after section 1', 'piece over sections 0-2': the step chart
+    marks and numbers every section."""
+    from app.figures.search_step import step_figure
+
+    problem, _, replay, start, end = example_run(12)
+    fig = step_figure(problem, replay.snapshot(4), start, end)  # the decomposition
+    (bounds,) = [t for t in fig.data if t.meta["role"] == "section bounds"]
+    edges = sorted({float(x) for x in bounds.x if x is not None})
+    assert edges == sorted({float(t) for t in (*start, *end)})
+    labels = [a for a in fig.layout.annotations if (a.name or "") == "section"]
+    assert [a.text for a in labels] == [f"s{k}" for k in range(len(start))]
+    assert [a.x for a in labels] == [(s + e) / 2 for s, e in zip(start, end)]
+
+
+def test_a_student_reads_the_tree_as_the_steps_tell_it():
+    """The dashed edges into the pieces say which piece (both read 'b5@0');
+    at a leaf the ring is on the solved node (a star), not on its parent;
+    the caption says why the tree has fewer rejected placements than the
+    statistics have prunes; one buffer is 'buffer'."""
+    at = run(AppTest.from_function(decomposing_script, default_timeout=TIMEOUT))
+    tree = chart(at, "sv_tree_chart")["spec"]
+    labels = next(t for t in tree["data"] if t["meta"]["role"] == "piece labels")["text"]
+    assert labels == ["piece 1 · sections 0–1", "piece 1 · section 0",
+                      "piece 2 · section 1", "piece 2 · section 2"]
+    edge_labels = next(t for t in tree["data"] if t["meta"]["role"] == "edge labels")
+    assert "b5@0" not in edge_labels["text"]
+    at.slider(key="sv_step").set_value(13)  # a leaf: b1's piece is solved
+    run(at)
+    assert "leaf" in headline(at)
+    tree = chart(at, "sv_tree_chart")["spec"]
+    (current,) = [t for t in tree["data"] if t["meta"]["role"] == "current"]
+    assert current["meta"]["vertex"] == 3  # the star of b1's piece
+    at.slider(key="sv_step").set_value(10)
+    run(at)
+    assert "1 buffer to place" in headline(at) and "1 buffers" not in headline(at)
+
+
+def load_not_enough_script():
+    from app.views.search import render_search_view
+    from minimalloc import SolverParams
+    from minimalloc.generate.samples import load_sample
+
+    render_search_view(load_sample("load_not_enough"), SolverParams(), key_prefix="sv")
+
+
+def test_the_tree_says_why_it_has_fewer_rejections_than_the_statistics_have_prunes():
+    """'88 placements rejected' against 204 prunes in the statistics."""
+    at = run(AppTest.from_function(load_not_enough_script, default_timeout=TIMEOUT))
+    caption = next(c.value for c in at.caption if "placements rejected" in c.value)
+    assert "88 placements rejected" in caption
+    assert ("The statistics count 204 prunes: 116 of them (36 canonical, 80 dominance) "
+            "leave out a candidate that is never tried") in caption
