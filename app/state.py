@@ -99,6 +99,7 @@ class AppState:
     problem: Problem
     outcome: Outcome | None = None
     job: Job | None = None
+    job_started_here: bool = False  # by this run of the script
     load_error: str | None = None
     edit_error: str | None = None
     param_error: str | None = None
@@ -106,7 +107,15 @@ class AppState:
     explain_requested: bool = False
     packing_figure: go.Figure | None = None
     batch_table: pd.DataFrame | None = None
+    #: Bumped to empty the upload box after a rejected file (a widget that
+    #: holds a file cannot be set: a new key makes a new, empty one).
+    upload_version: int = 0
     warm_seconds: float = 0.0
+
+    @property
+    def upload_key(self) -> str:
+        """The upload box's key now."""
+        return UPLOAD if not self.upload_version else f"{UPLOAD}-{self.upload_version}"
 
     def stop_job(self) -> None:
         """Stop the running job, if any."""
@@ -116,6 +125,7 @@ class AppState:
 
     def finish_job(self) -> None:
         """Take the finished (or stopped) job's outcome."""
+        self.job_started_here = False
         if self.job is not None:
             # A copy: a thread that did not stop in time must not change it later.
             self.outcome = self.job.outcome.copy()

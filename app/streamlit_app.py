@@ -60,6 +60,8 @@ def main() -> None:
     app = state.start(lambda: loading.load_sample(st.session_state[state.SAMPLE]),
                       lambda: loading.load_sample(loading.BUILTIN_NAME), sample)
     app.warm_seconds = warmed
+    if app.job is not None and app.job.done:
+        app.finish_job()
     sidebar.render()
     st.title("MiniMalloc")
     st.caption("Static memory allocation for ML accelerators: every buffer gets an "
@@ -84,6 +86,7 @@ def main() -> None:
         export.render(problem)
     with tabs[SEARCH]:
         search_tab(problem, tabs[SEARCH].open)
+    overview.settle_quick_job()
 
 
 def results(problem, tabs) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import state
 from app.figures.packing import packing_figure
-from app.services.jobs import Job
+from app.services.jobs import QUICK_WAIT, Job
 from app.state import current
 from app.views import packing
 from app.views.common import byte_metric, metric_row
@@ -89,9 +89,25 @@ def start_job_if_requested(problem: Problem) -> None:
               fallback=chosen.fallback,
               after=functools.partial(packing.build_ahead, color_by=colour,
                                       revision=id(app.loaded)))
-    app.job = job.start()
-    if job.done:
+    # The last run's verdict goes now: under the progress panel it read as
+    # this run's result.  The page waits for a quick run at its end
+    # (settle_quick_job), when everything above already shows this run.
+    app.outcome = None
+    app.job = job.start(wait=0.0)
+    app.job_started_here = True
+
+
+def settle_quick_job() -> None:
+    """At the end of the script: give a job started in this run a moment to
+    finish, and show its result at once if it does (a long one goes on in
+    the background with its progress panel)."""
+    app = current()
+    if app.job is None or not app.job_started_here:
+        return
+    app.job_started_here = False
+    if app.job.wait(QUICK_WAIT):
         app.finish_job()
+        st.rerun()
 
 
 @st.fragment(run_every=PROGRESS_INTERVAL)

@@ -64,9 +64,12 @@ def on_sample() -> None:
 
 
 def on_upload() -> None:
-    file = st.session_state.get(state.UPLOAD)
+    app = current()
+    file = st.session_state.get(app.upload_key)
     if file is not None:
         load_guarded(lambda: parse_upload(file.getvalue(), file.name))
+        if app.load_error:  # rejected: the box should not go on naming it
+            app.upload_version += 1
 
 
 def on_paste() -> None:
@@ -99,7 +102,9 @@ def on_capacity() -> None:
 
 
 def on_solve() -> None:
-    current().solve_requested = True
+    app = current()
+    app.solve_requested = True
+    app.load_error = None  # about an earlier action: the kept problem is solved now
     st.session_state[state.VIEW] = state.SOLVER_VIEW
 
 
@@ -123,7 +128,7 @@ def upload_widgets(sb) -> None:
     sb.file_uploader(
         "CSV file (reference format; an offset column is checked as an allocation), "
         "ONNX model or PyTorch memory snapshot (.pickle)",
-        type=loading.UPLOAD_TYPES, key=state.UPLOAD, on_change=on_upload,
+        type=loading.UPLOAD_TYPES, key=current().upload_key, on_change=on_upload,
     )
     import_widgets(sb)
     sb.text_area("…or paste CSV", key=state.PASTE, height=140,

@@ -20,6 +20,7 @@ from app_helpers import (
     solve,
     table,
     texts,
+    uploader,
     warm_kernel,  # noqa: F401 - fixture
 )
 from reference_data import BENCHMARKS, needs_shared
@@ -98,7 +99,7 @@ def test_reference_answer_at_capacity_12():
 
 def test_uploaded_file_goes_through_the_same_parser(at):
     at.radio(key="source").set_value("Upload or paste").run()
-    at.file_uploader(key="upload").set_value(("five.csv", EXAMPLE_CSV.encode(), "text/csv"))
+    uploader(at).set_value(("five.csv", EXAMPLE_CSV.encode(), "text/csv"))
     at.run()
     settle(at)
     assert not at.exception
@@ -117,7 +118,7 @@ def test_bad_file_shows_line_and_column_and_keeps_last_problem():
     assert metrics(at)["Status"] == "solved"
     # A file that cannot be read at all.
     at.radio(key="source").set_value("Upload or paste").run()
-    at.file_uploader(key="upload").set_value(("bin.csv", b"\xff\xfe\x00", "text/csv"))
+    uploader(at).set_value(("bin.csv", b"\xff\xfe\x00", "text/csv"))
     at.run()
     assert "bin.csv" in texts(at, "error") and "UTF-8" in texts(at, "error")
     assert metrics(at)["Buffers"] == "5"

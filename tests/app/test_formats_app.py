@@ -16,6 +16,7 @@ from app_helpers import (
     settle,
     table,
     texts,
+    uploader,
     warm_kernel,  # noqa: F401 - fixture
 )
 
@@ -45,7 +46,7 @@ SNAPSHOT = pickle.dumps({"segments": [], "device_traces": [TRACE]})
 
 def upload(at, name: str, data: bytes):
     at.radio(key="source").set_value("Upload or paste").run()
-    at.file_uploader(key="upload").set_value((name, data, "application/octet-stream"))
+    uploader(at).set_value((name, data, "application/octet-stream"))
     at.run()
     return settle(at)
 
@@ -142,7 +143,7 @@ def test_bad_uploads_keep_the_last_good_problem(tmp_path):
         ("broken.onnx", b"\xff\x00 not a model", "not a readable ONNX model"),
         ("weights.pickle", pickle.dumps({"w": [1.0]}), "not a PyTorch memory snapshot"),
     ]:
-        at.file_uploader(key="upload").set_value((name, data, "application/octet-stream"))
+        uploader(at).set_value((name, data, "application/octet-stream"))
         at.run()
         errors = texts(at, "error")
         assert name in errors and words in errors and "last good problem" in errors

@@ -62,3 +62,37 @@ def test_an_undecided_explanation_says_what_is_known_and_offers_what_would_suffi
     settle(at)
     assert at.number_input(key="capacity").value == suffices.height
     assert app_state(at).outcome.problem.capacity == suffices.height
+
+
+def test_a_new_run_replaces_the_old_verdict_at_once():
+    """While a run goes on, the previous run's verdict and metrics are gone
+    (they showed under the progress panel, as if they were its result)."""
+    at = hard_app()  # 200 buffers solved, then the capacity set tight: solving again
+    at.number_input(key="timeout").set_value(0.0)
+    at.button(key="solve").click().run()
+    assert app_state(at).job is not None
+    assert app_state(at).outcome is None
+    shown = metrics(at)
+    assert "Status" not in shown and "Height" not in shown and "Nodes so far" in shown
+    assert "buffers fit" not in texts(at, "success")
+    at.button(key="stop").click().run()
+    settle(at)
+    assert metrics(at)["Status"] == "stopped"
+
+
+def test_a_load_error_goes_with_the_next_action_and_the_upload_box_empties():
+    """'Could not load that problem: evil.pickle…' stayed on screen after a
+    successful Solve of the kept problem, and the upload box kept the
+    rejected file's name."""
+    from app_helpers import new_app, uploader
+
+    at = settle(new_app())
+    at.radio(key="source").set_value("Upload or paste").run()
+    uploader(at).set_value(("evil.pickle", b"cos\nsystem\n(S'true'\ntR.",
+                            "application/octet-stream"))
+    at.run()
+    assert "evil.pickle" in texts(at, "error")
+    assert uploader(at).value is None  # emptied: nothing rejected stays named
+    solve(at)
+    assert metrics(at)["Status"] == "solved"
+    assert "Could not load" not in texts(at, "error")

@@ -115,3 +115,9 @@ def hard_app() -> AppTest:
     tight = bounds.lower_bound(app_state(at).problem)
     at.number_input(key="capacity").set_value(tight).run()
     return at
+
+
+def uploader(at: AppTest):
+    """The sidebar's file box for problems (emptied after a rejected file,
+    which gives it a new key)."""
+    return next(u for u in at.get("file_uploader") if u.key.startswith("upload"))
