@@ -11,7 +11,7 @@ from app.services.checking import Check, check_allocation
 from app.services.jobs import EXPLAIN_SECONDS, MINIMIZE, Outcome, explain_infeasible
 from app.services.tables import percent_above
 from app.state import current
-from app.text import buffer_ids, plural
+from app.text import buffer_ids, byte_text, plural
 from app.views.common import byte_metric
 from app.views.packing import NO_MARKS, Marks
 from minimalloc.bounds import max_load
@@ -70,6 +70,7 @@ def outcome_verdict(outcome: Outcome) -> Marks:
     elif status is Status.OK:
         st.success(f"All {len(outcome.problem):,} buffers fit: height "
                    f"{solution.height:,} within capacity {outcome.problem.capacity:,}.")
+        beaten_by_a_baseline(outcome)
     elif status is Status.UNDECIDED:
         reason = outcome.result.reason if outcome.result is not None else None
         st.warning(f"No allocation found, and none proven impossible: {reason}; "
@@ -103,8 +104,13 @@ def outcome_metrics(outcome: Outcome) -> None:
             byte_metric(cols[1], label, drawn.height, delta="= lower bound: optimal",
                         delta_color="normal", delta_arrow="off")
         else:
+            # In bytes: a percentage rounds a small gap to '+0.0%'.  Grey, not
+            # red: above the bound is not known to be worse than the optimum.
+            gap = drawn.height - outcome.lower_bound
             byte_metric(cols[1], label, drawn.height,
-                        delta=f"{above:+.1f}% vs lower bound", delta_color="inverse")
+                        delta=f"+{byte_text(gap)} above the lower bound",
+                        delta_color="off", help=f"{above:.3g}% above the lower bound "
+                        f"{outcome.lower_bound:,}.")
     else:
         cols[1].metric("Height", "—")
     stats = outcome.stats
@@ -140,6 +146,37 @@ def minimised(outcome: Outcome) -> None:
     if capacity is not None and solution.height > capacity:
         st.warning(f"That is {solution.height - capacity:,} more than the capacity set "
                    f"({capacity:,}): these buffers need more than the capacity.")
+
+
+def beaten_by_a_baseline(outcome: Outcome) -> None:
+    """When a baseline packs lower than the search's answer (the search stops
+    at the first packing within the capacity): say so, and offer to show it."""
+    best = outcome.best_baseline()
+    solution = outcome.solution
+    if best is None or solution is None or best.solution.height >= solution.height:
+        return
+    height = best.solution.height
+    optimal = (", the lower bound, so it is optimal" if height <= outcome.lower_bound
+               else "")
+    st.info(f"Baseline {best.method} packs these buffers lower: height {height:,}"
+            f"{optimal}, {solution.height - height:,} below the search's "
+            f"{solution.height:,}.  The search stops at the first packing within the "
+            "capacity; minimise the capacity for the lowest.", icon=":material/info:")
+    left, _ = st.columns([1, 3])
+    if outcome.chosen is None:
+        left.button(f"Show {best.method}'s packing", key="act_show_baseline",
+                    icon=":material/visibility:", on_click=choose,
+                    args=(outcome, f"baseline {best.method}", best.solution),
+                    width="stretch")
+    else:
+        left.button("Show the search's packing", key="act_show_own",
+                    icon=":material/undo:", on_click=choose, args=(outcome, None, None),
+                    width="stretch")
+
+
+def choose(outcome: Outcome, label: str | None, solution: Solution | None) -> None:
+    """Show ``solution`` instead of the run's answer (None: the answer)."""
+    outcome.chosen = None if solution is None else (label, solution)
 
 
 def fallback_verdict(outcome: Outcome, shown: Solution | None, shown_label: str) -> None:
@@ -283,8 +320,8 @@ def show_sufficient(outcome: Outcome) -> None:
     ex = outcome.explanation
     if ex is not None and ex.min_capacity_solution is not None:
         height = ex.min_capacity_solution.height
-        outcome.chosen = (f"an allocation that would suffice (capacity {height:,})",
-                          ex.min_capacity_solution)
+        choose(outcome, f"an allocation that would suffice (capacity {height:,})",
+               ex.min_capacity_solution)
 
 
 def use_capacity(capacity: int) -> None:

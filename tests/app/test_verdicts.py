@@ -96,3 +96,36 @@ def test_a_load_error_goes_with_the_next_action_and_the_upload_box_empties():
     solve(at)
     assert metrics(at)["Status"] == "solved"
     assert "Could not load" not in texts(at, "error")
+
+
+#: The search (solve mode) stops at 2,141, within the capacity 4,096;
+#: greedy_by_size packs these buffers at their lower bound, 2,096 (as
+#: greedy_by_size does resnet50 while the search stops 3,072 above).
+BEATEN = ("id,lower,upper,size\nb0,4,7,268\nb1,3,4,112\nb2,9,12,396\nb3,4,10,67\n"
+          "b4,9,12,414\nb5,6,8,44\nb6,1,5,767\nb7,6,7,337\nb8,4,7,994\nb9,6,11,126\n"
+          "b10,6,7,32\nb11,6,8,66\n")
+
+
+def test_a_baseline_that_beats_the_search_is_said_and_shown():
+    """resnet50: '+0.0% vs lower bound' in red while greedy_by_size reached
+    the bound: the page says which baseline packs lower, and shows it."""
+    from app_helpers import new_app, paste
+
+    at = paste(new_app(), BEATEN)
+    outcome = app_state(at).outcome
+    assert outcome.solution.height == 2_141 and outcome.lower_bound == 2_096
+    (height,) = [m for m in at.metric if m.label == "Height"]
+    assert height.proto.delta == "+45 above the lower bound"
+    said = texts(at, "info")
+    assert "greedy_by_size packs these buffers lower: height 2,096" in said
+    assert "the lower bound, so it is optimal" in said
+    at.button(key="act_show_baseline").click().run()
+    hover = chart_traces(at, "hover")[0]
+    best = next(b for b in app_state(at).outcome.baselines
+                if b.method == "greedy_by_size")
+    assert unpack(hover["meta"]["offset"]).tolist() == list(best.solution.offsets)
+    assert chart(at)["layout"]["title"]["text"].startswith(
+        "Showing baseline greedy_by_size")
+    at.button(key="act_show_own").click().run()
+    hover = chart_traces(at, "hover")[0]
+    assert unpack(hover["meta"]["offset"]).tolist() == list(outcome.solution.offsets)
