@@ -107,6 +107,7 @@ class AppState:
     explain_requested: bool = False
     packing_figure: go.Figure | None = None
     batch_table: pd.DataFrame | None = None
+    batch_error: str | None = None  # why the last batch results could not be read
     #: Bumped to empty the upload box after a rejected file (a widget that
     #: holds a file cannot be set: a new key makes a new, empty one).
     upload_version: int = 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem
@@ -36,15 +37,36 @@ def exact_bytes(value: int) -> str:
     return f"{int(value):,} bytes"
 
 
-def as_table_row(error: ProblemError) -> str:
+#: Whole numbers of five digits or more in a message, not part of a word or an
+#: id in quotes (``'b10000'``) and not a decimal.
+_LONG_NUMBER = re.compile(r"(?<![\w'.,])(\d{5,})(?![\w'.,]\d|[\w'])")
+
+
+def with_separators(message: str) -> str:
+    """``message`` with thousands separators in its long numbers (the
+    library's messages write them plain, for machines and logs).
+
+    >>> with_separators("at time 12345, offset 2000000 of 'b10000'")
+    "at time 12,345, offset 2,000,000 of 'b10000'"
+    """
+    return _LONG_NUMBER.sub(lambda m: f"{int(m.group(1)):,}", message)
+
+
+def as_table_row(error: ProblemError, edited: Collection[str] = ()) -> str:
     """An error about the buffers table in the table's terms: ``row 2`` (the
     second row the user sees) where the CSV reader says ``line 3`` (the
-    header is line 1)."""
+    header is line 1).  A complaint about ``lower`` and ``upper`` together
+    names the one of them in ``edited`` (the columns the user changed in
+    that row), not always ``upper``."""
     parts = []
     if error.line is not None:
         parts.append(f"row {error.line - 1}")
-    if error.column is not None:
-        parts.append(f"column '{error.column}'")
+    column = error.column
+    if column in ("lower", "upper") and "lower < upper" in error.message:
+        changed = [c for c in ("lower", "upper") if c in edited]
+        column = changed[0] if len(changed) == 1 else column
+    if column is not None:
+        parts.append(f"column '{column}'")
     return (", ".join(parts) + ": " if parts else "") + error.message
 
 

@@ -45,7 +45,7 @@ def batch_row_label(row: Mapping[str, Any], index: int) -> str:
     parts.append(str(row["status"]))
     height = row.get("height")
     if height is not None and not pd.isna(height):
-        parts.append(f"height {height}")
+        parts.append(f"height {int(height):,}")
     return " · ".join(parts)
 
 
@@ -70,7 +70,7 @@ def load_batch_row(table, index: int) -> Loaded:
     mode = f"{row['mode']}, {row['variant']}" if row["variant"] else str(row["mode"])
     summary = f"Batch row {index + 1} ({mode}): {row['status']}"
     if not pd.isna(row["height"]):
-        summary += f", height {row['height']}"
+        summary += f", height {int(row['height']):,}"
     if row["message"]:
         summary += f": {row['message']}"
     return Loaded(problem, Path(path).name, None, capacity, summary)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
+
 from app.services.jobs import MINIMIZE, Outcome
 from minimalloc import bounds
 from minimalloc.model import Buffer, Problem, Solution
@@ -44,6 +46,24 @@ def comparison_rows(outcome: Outcome, capacity: int | None) -> list[dict[str, An
             "exact": False,
         })
     return rows
+
+
+def comparison_table(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """:func:`comparison_rows` as the page shows them: numbers with
+    separators, and a dash (not 'None') where a method has no height."""
+    def text(value: Any, form: str) -> str:
+        return "—" if value is None else form.format(value)
+
+    return pd.DataFrame({
+        "method": [r["method"] for r in rows],
+        "height": [text(r["height"], "{:,}") for r in rows],
+        "above lower bound %": [text(r["above lower bound %"], "{:.1f}%") for r in rows],
+        "fits capacity": ["—" if r["fits capacity"] is None else
+                          "yes" if r["fits capacity"] else "no" for r in rows],
+        "time (ms)": [r["time (ms)"] for r in rows],
+        "note": [r["note"] or ("no allocation" if r["height"] is None else "")
+                 for r in rows],
+    })
 
 
 def probe_rows(probes: Sequence[Any]) -> list[dict[str, Any]]:
@@ -87,7 +107,7 @@ def peak_rows(problem: Problem, solution: Solution | None = None
         if not width:
             continue
         row: dict[str, Any] = {"id": buffer.id, "size": width,
-                               "lifespan": f"[{buffer.lower}, {buffer.upper})"}
+                               "lifespan": f"[{buffer.lower:,}, {buffer.upper:,})"}
         if solution is not None:
             row["offset"] = solution.offsets[index]
         row["label"] = buffer.label or ""

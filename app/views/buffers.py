@@ -38,7 +38,10 @@ def current_problem(tab) -> Problem:
             problem = problem_from_dataframe(edited, capacity)
             app.edit_error = None
         except ProblemError as error:
-            app.edit_error = "This edit is not a valid problem: " + as_table_row(error)
+            row = None if error.line is None else error.line - 2  # 0-based, as edited
+            columns = edits.get("edited_rows", {}).get(row, {})
+            app.edit_error = "This edit is not a valid problem: " + as_table_row(
+                error, set(columns))
             problem = app.problem.with_capacity(capacity)
     if problem != app.problem:
         app.problem = problem

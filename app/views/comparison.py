@@ -3,28 +3,22 @@ method's packing on a click."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app.figures.packing import packing_figure
 from app.figures.statistics import comparison_figure
 from app.services.jobs import Outcome
-from app.services.tables import comparison_rows
+from app.services.tables import comparison_rows, comparison_table
 from app.views.packing import CHART_CONFIG
-from app.views.statistics import LOCALIZED
 
 
 def render(outcome: Outcome) -> None:
     capacity = outcome.problem.capacity
     rows = comparison_rows(outcome, capacity)
     st.markdown(f"Lower bound: **{outcome.lower_bound:,}** · capacity {capacity:,}")
-    df = pd.DataFrame(rows).drop(columns=["exact"])
-    event = st.dataframe(df, hide_index=True, key="comparison_table",
+    event = st.dataframe(comparison_table(rows), hide_index=True, key="comparison_table",
                          on_select="rerun", selection_mode="single-row",
                          column_config={
-                             "height": LOCALIZED,
-                             "above lower bound %": st.column_config.NumberColumn(
-                                 format="%.1f%%"),
                              "time (ms)": st.column_config.NumberColumn(format="%.2f"),
                          })
     chosen = event.selection.rows if event is not None else []

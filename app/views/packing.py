@@ -28,6 +28,9 @@ FIGURE_CACHE_SIZE = 8
 #: Problems above this many buffers get their first figure built ahead.
 BUILD_AHEAD_FROM = 2_000
 CHART_CONFIG = {"scrollZoom": False, "displaylogo": False}
+#: The alive-at-peak table's numbers, with thousands separators.
+PEAK_COLUMNS = {"size": st.column_config.NumberColumn("size", format="localized"),
+                "offset": st.column_config.NumberColumn("offset", format="localized")}
 
 
 class Marks(NamedTuple):
@@ -99,7 +102,10 @@ def packing_chart(problem: Problem, solution: Solution | None, *,
     if ss[state.COLOR_BY] not in modes:
         ss[state.COLOR_BY] = modes[0]
     left, right = st.columns([3, 2])
-    left.radio("Colour by", modes, key=state.COLOR_BY, horizontal=True)
+    if len(modes) > 1:
+        left.radio("Colour by", modes, key=state.COLOR_BY, horizontal=True)
+    else:  # nothing to choose (a minimisation records no placement order)
+        left.caption(f"Buffers coloured by {modes[0]}.")
     focus = find_buffer(problem, right) if solution is not None else None
     window = time_window(problem) if solution is not None else None
     fig = cached_figure(
@@ -141,7 +147,7 @@ def time_window(problem: Problem) -> tuple[int, int] | None:
     lo = min(b.lower for b in problem.buffers)
     hi = max(b.upper for b in problem.buffers)
     window = st.slider("Time window", min_value=lo, max_value=hi, value=(lo, hi),
-                       key=state.TIME_WINDOW,
+                       key=state.TIME_WINDOW, format="localized",
                        help=f"At most {DETAIL_LIMIT:,} buffers in the window: "
                        "every buffer drawn with its outline.")
     return None if tuple(window) == (lo, hi) else tuple(window)
@@ -163,9 +169,10 @@ def model_panels(problem: Problem, solution: Solution | None) -> None:
     if rows:
         total = sum(r["size"] for r in rows)
         st.subheader("Alive at the peak")
-        st.caption(f"{len(rows)} buffers alive at time {moment} hold {total:,} bytes "
+        st.caption(f"{len(rows):,} buffers alive at time {moment:,} hold {total:,} bytes "
                    "(the LOAD), largest first.")
-        st.dataframe(rows, key="peak_table", hide_index=True, width="stretch")
+        st.dataframe(rows, key="peak_table", hide_index=True, width="stretch",
+                     column_config=PEAK_COLUMNS)
 
 
 def shown_solution(problem: Problem) -> Solution | None:

@@ -6,6 +6,7 @@ drawn; a bad file is reported and the last good problem stays."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -222,9 +223,9 @@ def read_batch(read) -> None:
     try:
         app.batch_table = read()
         st.session_state[state.BATCH_ROW] = 0
-        app.load_error = None
+        app.load_error = app.batch_error = None
     except (ProblemError, OSError) as error:
-        app.load_error = str(error)
+        app.batch_error = str(error)
 
 
 def on_batch_open() -> None:
@@ -245,10 +246,21 @@ def batch_widgets(sb) -> None:
                   on_change=on_batch_path)
     table = current().batch_table
     if table is None:
+        if current().batch_error:
+            sb.error(f"Could not read those batch results: {current().batch_error}",
+                     icon=":material/error:")
         sb.caption("Rows name their input files; opening a row reads its file again.")
         return
-    sb.dataframe(table[["input", "variant", "status", "height", "proven", "seconds"]],
-                 key="batch_rows", height=180)
+    if current().batch_error:
+        sb.error(f"Could not read those batch results: {current().batch_error}",
+                 icon=":material/error:")
+    shown = table[["input", "variant", "status", "height", "proven", "seconds"]].copy()
+    shown["input"] = [Path(str(name)).name for name in shown["input"]]
+    shown.index = range(1, len(shown) + 1)  # as the row picker counts
+    sb.dataframe(shown, key="batch_rows", height=180,
+                 column_config={"height": st.column_config.NumberColumn(
+                     format="localized"), "seconds": st.column_config.NumberColumn(
+                     format="%.2f")})
     labels = [batch_results.batch_row_label(row, i) for i, row in
               enumerate(table.to_dict("records"))]
     sb.selectbox("Row", range(len(table)), format_func=labels.__getitem__,

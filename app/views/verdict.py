@@ -11,7 +11,7 @@ from app.services.checking import Check, check_allocation
 from app.services.jobs import EXPLAIN_SECONDS, MINIMIZE, Outcome, explain_infeasible
 from app.services.tables import percent_above
 from app.state import current
-from app.text import buffer_ids, byte_text, plural
+from app.text import buffer_ids, byte_text, plural, with_separators
 from app.views.common import byte_metric
 from app.views.packing import NO_MARKS, Marks
 from minimalloc.bounds import max_load
@@ -44,11 +44,12 @@ def uploaded_verdict(problem: Problem, solution: Solution) -> Check:
     byte_metric(cols[1], "Height", solution.height)
     cols[2].metric("Conflicting pairs", f"{check.pairs:,}")
     cols[3].metric("Buffers at fault", f"{len(check.culprits):,}")
+    message = with_separators(check.validation.message)
     if check.validation.ok:
-        st.success(f"Uploaded allocation: {check.validation.message}")
+        st.success(f"Uploaded allocation: {message}")
     else:
         st.error(f"Uploaded allocation is invalid ({check.validation.code.value}): "
-                 f"{check.validation.message}")
+                 f"{message}")
         if check.culprits:
             ids = buffer_ids(problem, check.culprits[:40])
             more = len(check.culprits) - len(ids)

@@ -317,8 +317,8 @@ def test_comparison_with_baselines():
     rows = table(at, "method")
     assert rows["method"].iloc[0] == "MiniMalloc"
     assert set(rows["method"].iloc[1:]) == set(at.multiselect(key="baselines").value)
-    assert rows["height"].iloc[0] == 12
-    assert rows["above lower bound %"].iloc[0] == 0.0
+    assert rows["height"].iloc[0] == "12"
+    assert rows["above lower bound %"].iloc[0] == "0.0%"
     assert chart_traces(at, "heights", key="comparison_chart")
     at.multiselect(key="baselines").set_value(["first_fit"])
     solve(at)

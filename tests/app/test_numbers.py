@@ -61,3 +61,39 @@ def test_the_minimiser_progress_fits_its_metrics():
     assert all(len(text) <= 10 for text, _ in shown.values())
     searching = progress_metrics(1.0, 123_456, None, None)
     assert searching == {"Elapsed": ("1.0 s", None), "Nodes so far": ("123,456", None)}
+
+
+def test_tables_sliders_labels_and_messages_have_thousands_separators():
+    """The alive-at-peak table, the time-window slider, batch row labels and
+    validation messages wrote 40280736."""
+    from app.services.tables import comparison_table, peak_rows
+    from app.text import with_separators
+    from app.views.packing import PEAK_COLUMNS
+    from minimalloc.model import Buffer, Problem, Solution
+
+    problem = Problem((Buffer("conv", 10_000, 25_000, 40_280_736),))
+    moment, rows = peak_rows(problem, Solution((1_048_576,), 41_329_312))
+    assert moment == 10_000
+    assert rows[0]["lifespan"] == "[10,000, 25,000)"
+    assert all(c["type_config"]["format"] == "localized" for c in PEAK_COLUMNS.values())
+    assert with_separators(
+        "Buffers 'b10000' and 'b2' collide: at time 12345 both occupy addresses "
+        "2000000 to 3999999.") == ("Buffers 'b10000' and 'b2' collide: at time 12,345 "
+                                   "both occupy addresses 2,000,000 to 3,999,999.")
+    table = comparison_table([
+        {"method": "MiniMalloc", "height": None, "above lower bound %": None,
+         "fits capacity": None, "time (ms)": 1000.0, "note": "timeout", "exact": True},
+        {"method": "best_fit", "height": 40_280_736, "above lower bound %": 1.0162,
+         "fits capacity": False, "time (ms)": 2.5, "note": "", "exact": False}])
+    assert table["height"].tolist() == ["—", "40,280,736"]
+    assert table["above lower bound %"].tolist() == ["—", "1.0%"]
+    assert table["fits capacity"].tolist() == ["—", "no"]
+    assert not table.isna().any().any()
+
+
+def test_the_time_window_slider_and_the_batch_labels_read_whole_numbers():
+    from app.services.batch_results import batch_row_label
+
+    label = batch_row_label({"input": "/tmp/x/densenet121.onnx", "variant": "",
+                             "status": "over capacity", "height": 40_280_736}, 0)
+    assert label == "1. densenet121.onnx · over capacity · height 40,280,736"
