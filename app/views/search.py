@@ -14,7 +14,7 @@ figures (:mod:`app.figures.search_step`, :mod:`app.figures.search_tree`,
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,8 @@ DEFAULT_SECONDS = 10.0
 PLAY_SPEEDS: dict[str, float] = {"3 s": 3.0, "1.5 s": 1.5, "0.8 s": 0.8, "0.4 s": 0.4,
                                  "0.2 s": 0.2, "0.1 s": 0.1}
 DEFAULT_SPEED = "0.8 s"
+#: Play measures its pace over this many ticks (the median gap).
+PACE_TICKS = 3
 #: Play waits at least this many times as long as the server took to draw a
 #: step (the browser then draws it too), so that every step gets shown.
 DRAW_MARGIN = 2.5
@@ -100,6 +102,8 @@ class SearchViewState:
     playing: bool = False
     timer: float | None = None
     draw_seconds: float = 0.0
+    last_tick: float | None = None  # when play last advanced (perf_counter)
+    tick_gaps: list[float] = field(default_factory=list)  # the last few, seconds
     notice: str | None = None
     ablation: tuple[tuple, float, list[Any]] | None = None
 
@@ -237,12 +241,16 @@ def _play_button(kp: str, run: TracedRun) -> None:
 
 def play_interval(kp: str) -> float:
     """Seconds between steps while playing: the chosen speed, slowed down to
-    what drawing a step takes here.  A tick that comes before the previous
-    step is drawn interrupts it, so play would show (almost) nothing."""
+    what drawing a step takes here, and to the pace the ticks really come
+    at (the browser draws each step too: the page's timer fires on time only
+    when it is free).  Ticks faster than the page can show queue up: the
+    steps run ahead of what is on screen, and Pause stops later than asked."""
     chosen = PLAY_SPEEDS.get(st.session_state.get(f"{kp}_speed", DEFAULT_SPEED),
                              PLAY_SPEEDS[DEFAULT_SPEED])
-    drawing = view_state(kp).draw_seconds
-    return max(chosen, round(DRAW_MARGIN * drawing, 1))
+    view = view_state(kp)
+    pace = sorted(view.tick_gaps)[len(view.tick_gaps) // 2] if len(
+        view.tick_gaps) >= PACE_TICKS else 0.0
+    return max(chosen, round(DRAW_MARGIN * view.draw_seconds, 1), round(pace, 1))
 
 
 def next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
@@ -304,8 +312,14 @@ def _nothing_more(choice: str, step: int, direction: int) -> str:
 def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
              start: np.ndarray, end: np.ndarray) -> None:
     began = time.perf_counter()
-    _draw_step(kp, problem, run, replay, start, end)
     view = view_state(kp)
+    if view.playing:
+        if view.last_tick is not None:
+            view.tick_gaps = [*view.tick_gaps, began - view.last_tick][-PACE_TICKS:]
+        view.last_tick = began
+    else:
+        view.last_tick, view.tick_gaps = None, []
+    _draw_step(kp, problem, run, replay, start, end)
     view.draw_seconds = time.perf_counter() - began
     timer = view.timer
     if timer and view.playing and play_interval(kp) > 1.3 * timer:
@@ -332,10 +346,11 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         view.notice = None
     chosen = PLAY_SPEEDS.get(ss.get(f"{kp}_speed", DEFAULT_SPEED), 0.0)
     if view.playing and play_interval(kp) > chosen:
-        st.caption(f"Drawing a step of this problem takes {view.draw_seconds:.1f} s, so "
-                   f"play shows one step every {play_interval(kp):g} s. To cover more "
-                   "ground, play by round, backtrack or decomposition, or jump to a "
-                   "landmark.")
+        st.caption(f"Showing a step of this problem here takes about "
+                   f"{play_interval(kp):g} s (drawing it takes {view.draw_seconds:.1f} s "
+                   f"on the server, then the browser draws it), so play shows one step "
+                   f"every {play_interval(kp):g} s. To cover more ground, play by "
+                   "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
     # The replay walks every event from its nearest checkpoint in Python: a

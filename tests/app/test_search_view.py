@@ -429,3 +429,29 @@ def test_the_tree_says_why_it_has_fewer_rejections_than_the_statistics_have_prun
     assert "88 placements rejected" in caption
     assert ("The statistics count 204 prunes: 116 of them (36 canonical, 80 dominance) "
             "leave out a candidate that is never tried") in caption
+
+
+def test_play_promises_the_pace_it_keeps_and_does_not_run_ahead():
+    """Play at 0.1 s promised 'one step every 0.2 s' and advanced one step
+    every 0.77 s (the browser took that long to draw one); the server ran
+    ahead of what the browser showed, so Pause stopped three steps later.
+    Ticks that come slower than the timer slow the timer to their pace, and
+    the page says the pace it keeps."""
+    import time
+
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.select_slider(key="sv_speed").set_value("0.1 s")
+    at.button(key="sv_play").click()
+    run(at)
+    for _ in range(4):  # a browser that needs half a second for each step
+        time.sleep(0.5)
+        run(at)
+    state = at.session_state["sv_state"]
+    assert state.timer >= 0.45
+    caption = next(c.value for c in at.caption if "play shows one step every" in c.value)
+    assert f"one step every {state.timer:g} s" in caption
+    step = at.slider(key="sv_step").value
+    at.button(key="sv_play").click()  # Pause
+    run(at)
+    assert not at.session_state["sv_state"].playing
+    assert at.slider(key="sv_step").value == step
