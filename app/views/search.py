@@ -422,17 +422,19 @@ def _navigation(kp: str, run: TracedRun) -> None:
     choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
     forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
                    icon=":material/skip_next:", width="stretch")
-    mark, goto, node = st.columns([4, 1, 1], vertical_alignment="bottom")
-    mark.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
-                   placeholder=f"{len(marks)} landmarks: first backtrack, rounds, "
-                               "decompositions, leaves…", on_change=go_to_landmark)
+    # The landmarks on a row of their own, the numbers side by side: in
+    # three columns the placeholders were cut ("step numb").
+    st.selectbox("Go to a landmark: the first backtrack, each round, decompositions, "
+                 "leaves…", list(marks), index=None, key=f"{kp}_landmark",
+                 placeholder=f"{len(marks):,} landmarks", on_change=go_to_landmark)
+    goto, node = st.columns(2, vertical_alignment="bottom")
     goto.number_input("Go to step", min_value=0, max_value=total, value=None, step=1,
-                      key=f"{kp}_goto", placeholder="step number",
+                      key=f"{kp}_goto", placeholder="a step number",
                       on_change=lambda: go_to(ss.get(f"{kp}_goto") or 0))
     vertices = len(run.tree) if run.tree is not None else 0
     node.number_input("Go to tree node", min_value=0, max_value=max(vertices - 1, 0),
                       value=None, step=1, key=f"{kp}_goto_node", on_change=go_to_node,
-                      placeholder="node number", disabled=run.tree is None,
+                      placeholder="a node number", disabled=run.tree is None,
                       help="The step at which the search reached this node of the tree "
                            "below (its number is in its tooltip)." if run.tree is not None
                       else "The tree is not drawn for this run.")

@@ -358,6 +358,20 @@ def test_dark_mode_and_a_phone_screen(server):
             assert _luminance(colors[0]) < 0.3 and _luminance(colors[1]) < 0.3, colors
             assert _luminance(colors[2]) > 0.6, colors  # light text on it
             page.screenshot(path=str(ARTIFACTS / "app-dark.png"))
+            # A fallback baseline's packing has a title: it does not cover the
+            # legend ("above the capacity", "minimal infeasible subset").
+            choose_sample(page, "load_not_enough")
+            chart = page.locator(".js-plotly-plot").first
+            expect(chart.locator(".gtitle")).to_contain_text("fallback")
+            assert_title_clear_of_legend(chart)
+            # The search view's inputs show their whole placeholders, on a
+            # laptop's width too.
+            page.set_viewport_size({"width": 1024, "height": 1300})
+            page.get_by_role("tab", name="Search view").click()
+            expect(page.get_by_text("Step through the search")).to_be_visible()
+            page.wait_for_timeout(800)
+            cut = page.evaluate(PLACEHOLDERS_CUT_JS)
+            assert not cut, cut
 
             page = browser.new_page(viewport={"width": 390, "height": 1400},
                                     device_scale_factor=2)
@@ -374,6 +388,77 @@ def test_dark_mode_and_a_phone_screen(server):
             assert tops[0] == tops[1]  # two metrics side by side
             assert chart.evaluate("(gd) => gd.getBoundingClientRect().top") < 1300
             page.screenshot(path=str(ARTIFACTS / "app-narrow.png"))
+            # The open tab stays in sight (it was scrolled out of the strip).
+            page.get_by_role("tab", name="Search view").click()
+            expect(page.get_by_text("Step through the search")).to_be_visible()
+            tab = page.get_by_role("tab", name="Search view").bounding_box()
+            assert tab["x"] >= 0 and tab["x"] + tab["width"] <= 390, tab
+        finally:
+            browser.close()
+
+
+#: Inputs whose placeholder is wider than the box shows ("step numb").
+PLACEHOLDERS_CUT_JS = """() => {
+    const canvas = document.createElement("canvas").getContext("2d");
+    const cut = [];
+    for (const input of document.querySelectorAll("input[placeholder]")) {
+        if (!input.placeholder || !input.offsetWidth
+            || input.closest('[data-testid="stSidebar"]')) continue;
+        const style = getComputedStyle(input);
+        canvas.font = `${style.fontSize} ${style.fontFamily}`;
+        const room = input.clientWidth - parseFloat(style.paddingLeft)
+                     - parseFloat(style.paddingRight);
+        if (canvas.measureText(input.placeholder).width > room + 1) {
+            cut.push([input.placeholder, room]);
+        }
+    }
+    return cut;
+}"""
+#: Metric values cut off with an ellipsis ("111,730,…").
+METRICS_CUT_JS = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+    .filter(m => m.offsetWidth && m.scrollWidth > m.clientWidth + 1)
+    .map(m => m.textContent)"""
+
+
+def assert_title_clear_of_legend(chart) -> None:
+    """The chart's title covers no legend entry."""
+    boxes = chart.evaluate("""(gd) => {
+        const box = e => { const b = e.getBoundingClientRect();
+                           return [b.left, b.top, b.right, b.bottom]; };
+        return {title: [...gd.querySelectorAll('.gtitle')].map(box),
+                items: [...gd.querySelectorAll('.legend .traces')].map(box)};
+    }""")
+    assert boxes["title"] and boxes["items"], boxes
+    for title in boxes["title"]:
+        for item in boxes["items"]:
+            assert not _overlap(title, item), (title, item)
+
+
+def test_a_compiler_engineer_reads_a_models_plan(server):
+    """resnet50 from the onnx wheel: every metric shows its whole value (LOAD
+    read '111,730,…'), the page says that greedy_by_size packs lower than
+    the search, and its titled packing keeps title and legend apart."""
+    import onnx
+    from playwright.sync_api import expect, sync_playwright
+
+    model = Path(onnx.__file__).parent / "backend/test/data/light/light_resnet50.onnx"
+    with sync_playwright() as p:
+        browser, page = open_app(p, server, width=1400, height=1300)
+        try:
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            sidebar.get_by_text("Upload or paste").click()
+            sidebar.locator('input[type="file"]').set_input_files(str(model))
+            expect(page.get_by_text("Problem: light_resnet50.onnx").first).to_be_visible()
+            expect(page.get_by_text("packs these buffers lower").first).to_be_visible(
+                timeout=120_000)
+            page.wait_for_timeout(800)
+            cut = page.evaluate(METRICS_CUT_JS)
+            assert not cut, cut
+            page.get_by_role("button", name="Show greedy_by_size's packing").click()
+            chart = page.locator(".js-plotly-plot").first
+            expect(chart.locator(".gtitle")).to_contain_text("greedy_by_size")
+            assert_title_clear_of_legend(chart)
+            page.screenshot(path=str(ARTIFACTS / "app-resnet50.png"))
         finally:
             browser.close()
 
