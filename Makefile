@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench oracle lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,6 +20,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m minimalloc.bench --ablation --anytime
+
+# 10^5 tiny random problems against brute force, in every mode (about half an
+# hour on one core; PROBLEMS=, WORKERS= to change).
+PROBLEMS ?= 100000
+WORKERS ?= 1
+oracle: $(STAMP)
+	$(PY) tests/search/oracle_campaign.py --problems=$(PROBLEMS) --workers=$(WORKERS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check minimalloc app tests

@@ -1,4 +1,5 @@
-"""The one exception type for bad input: :class:`ProblemError`."""
+"""The exception types: :class:`ProblemError` for bad input, and
+:class:`InternalError` for a bug caught before its answer could leave."""
 
 from __future__ import annotations
 
@@ -61,3 +62,18 @@ class ProblemError(ValueError):
             line=self.line if self.line is not None else line,
             column=self.column if self.column is not None else column,
         )
+
+
+class InternalError(RuntimeError):
+    """minimalloc caught itself about to hand out a wrong answer.
+
+    Every allocation is checked by the independent validator before it is
+    returned (:func:`minimalloc.validate.check_answer`); one that fails is a
+    bug in minimalloc, never the user's fault.  ``report`` is the path of a
+    file holding the problem (as CSV), the capacity and the parameters, to
+    attach to a bug report (None if it could not be written).
+    """
+
+    def __init__(self, message: str, report: str | None = None) -> None:
+        self.report = report
+        super().__init__(message)

@@ -52,17 +52,23 @@ Buffers 'a' and 'b' collide: at time 2 both occupy addresses 2 to 3.
 from __future__ import annotations
 
 import enum
+import os
+import platform
+import tempfile
 from bisect import bisect_left, insort
 from dataclasses import dataclass
-from operator import attrgetter
+from importlib import metadata
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
+from minimalloc.columns import buffer_columns
+from minimalloc.errors import InternalError, ProblemError
+from minimalloc.formats.csv import dumps_csv
 from minimalloc.model import Buffer, Problem, Solution
 
-__all__ = ["ValidationCode", "ValidationResult", "conflicts", "validate"]
+__all__ = ["ValidationCode", "ValidationResult", "check_answer", "conflicts", "validate"]
 
 
 class ValidationCode(enum.Enum):
@@ -126,7 +132,80 @@ def validate(problem: Problem, solution: Solution) -> ValidationResult:
     Cost ``O(m log m)`` for ``m`` rectangles (buffers plus twice the gaps);
     1,000,000 buffers take a few seconds.
     """
-    buffers = problem.buffers
+    return _verdict(problem.buffers, problem.capacity, solution)
+
+
+def check_answer(problem: Problem, solution: Solution, capacity: int | None, *,
+                 source: str, params: object = None) -> Solution:
+    """``solution``, once :func:`validate` has found it valid at ``capacity``
+    (None: no limit); else an :class:`~minimalloc.errors.InternalError`.
+
+    Every allocation the library hands out goes through here first, so an
+    invalid one can never be returned as an answer.  A failure is a bug:
+    the problem (CSV), ``capacity``, ``params`` and the verdict are written
+    to a file in the temporary directory, and the error asks for a report
+    with it.  ``source`` names what produced the allocation.
+
+    Cost: that of :func:`validate`, ``O(m log m)`` for ``m`` rectangles; the
+    buffers' columns are those the search read (kept per problem), so about
+    a second or two for 10^6 buffers.
+    """
+    verdict = _verdict(problem.buffers, capacity, solution)
+    if verdict.ok:
+        return solution
+    clash = _fixed_collision(problem)
+    if clash is not None:  # the input's fault: nothing could be valid
+        raise ProblemError(f"no allocation exists at any height: {clash}")
+    report = _write_report(problem, solution, capacity, source, params, verdict)
+    where = (f"please report it with the file {report}, which holds the problem "
+             "and the parameters" if report is not None else
+             "please report it with the problem and the parameters (the report "
+             "file could not be written)")
+    raise InternalError(f"internal error: {source} produced an allocation that fails "
+                        f"validation ({verdict.message}); this is a bug in minimalloc, "
+                        f"{where}", report)
+
+
+def _fixed_collision(problem: Problem) -> str | None:
+    """How buffers with fixed offsets collide with each other, if they do."""
+    fixed = [i for i, b in enumerate(problem.buffers) if b.offset is not None]
+    sub = Problem._from_checked(tuple(problem.buffers[i] for i in fixed), None)
+    offsets = [b.offset for b in sub.buffers]
+    verdict = validate(sub, Solution.from_offsets(sub, offsets))
+    return verdict.message if verdict.code is ValidationCode.BAD_OVERLAP else None
+
+
+def _write_report(problem: Problem, solution: Solution, capacity: int | None,
+                  source: str, params: object, verdict: ValidationResult) -> str | None:
+    """A file in the temporary directory that reproduces a failed check."""
+    try:
+        version = metadata.version("minimalloc")
+    except metadata.PackageNotFoundError:  # pragma: no cover - not installed
+        version = "unknown"
+    lines = [
+        "# minimalloc internal error: an allocation failed validation",
+        f"# minimalloc {version}, Python {platform.python_version()}",
+        f"# produced by: {source}",
+        f"# verdict: {verdict.message}",
+        f"# capacity: {capacity}",
+        f"# parameters: {params!r}",
+        f"# offsets: {' '.join(map(str, solution.offsets))}",
+        f"# stated height: {solution.height}",
+        "# the problem follows as CSV (delete these lines to read it back)",
+    ]
+    try:
+        text = "\n".join(lines) + "\n" + dumps_csv(problem)
+        handle, path = tempfile.mkstemp(prefix="minimalloc-report-", suffix=".csv")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    except Exception:  # noqa: BLE001 - the error itself must still be raised
+        return None
+    return path
+
+
+def _verdict(buffers: tuple[Buffer, ...], capacity: int | None,
+             solution: Solution) -> ValidationResult:
+    """:func:`validate` of ``buffers`` at ``capacity``."""
     offsets = solution.offsets
     if len(offsets) != len(buffers):
         return ValidationResult(
@@ -135,7 +214,6 @@ def validate(problem: Problem, solution: Solution) -> ValidationResult:
             f"The solution has {len(offsets)} offset{_s(len(offsets))} but the problem "
             f"has {len(buffers)} buffer{_s(len(buffers))}.",
         )
-    capacity = problem.capacity
     height = solution.height
     columns = _columns(buffers, offsets)
     if columns is None:  # offsets beyond 64 bits: check one buffer at a time
@@ -420,7 +498,7 @@ class _Columns(NamedTuple):
     alignment: np.ndarray
     fixed: np.ndarray  #: -1 where the buffer is free
     offset: np.ndarray  #: the solution's offsets
-    gapped: bool  #: some buffer has gaps
+    gap_count: np.ndarray  #: how many gaps each buffer has
 
 
 #: Offsets beyond this are checked one buffer at a time (ends must fit 64 bits).
@@ -428,8 +506,14 @@ _OFFSET_LIMIT = 2**62
 
 
 def _columns(buffers: tuple[Buffer, ...], offsets: tuple[int, ...]) -> _Columns | None:
-    """The buffers' values and the offsets as arrays (read here, not shared
-    with the search); None if an offset is too large for 64-bit arithmetic."""
+    """The buffers' values and the offsets as arrays; None if an offset is
+    too large for 64-bit arithmetic.
+
+    The values come from the model's one column view
+    (:func:`minimalloc.columns.buffer_columns`: the attributes of the
+    buffers, read once per problem), which a solve has usually read already;
+    how offsets and gaps are judged is this module's own.
+    """
     n = len(buffers)
     try:
         offset = np.fromiter(offsets, dtype=np.int64, count=n)
@@ -437,15 +521,9 @@ def _columns(buffers: tuple[Buffer, ...], offsets: tuple[int, ...]) -> _Columns 
         return None
     if n and np.abs(offset).max() > _OFFSET_LIMIT:
         return None
-
-    def column(name: str) -> np.ndarray:
-        return np.fromiter(map(attrgetter(name), buffers), np.int64, n)
-
-    fixed = np.fromiter((-1 if b.offset is None else b.offset for b in buffers),
-                        np.int64, n)
-    gapped = any(map(attrgetter("gaps"), buffers))
-    return _Columns(column("lower"), column("upper"), column("size"),
-                    column("alignment"), fixed, offset, gapped)
+    view = buffer_columns(buffers)
+    return _Columns(view.lower, view.upper, view.size, view.alignment, view.fixed,
+                    offset, view.gap_count)
 
 
 def _first_bad_buffer(columns: _Columns, capacity: int | None, height: int) -> int | None:
@@ -465,17 +543,31 @@ def _rectangle_columns(
 ) -> tuple[np.ndarray, ...] | None:
     """The rectangles of :func:`_rectangles` as arrays (time from, time to,
     address from, address to, buffer); None if there are none."""
-    if columns is not None and not columns.gapped:
-        owner = np.flatnonzero(columns.size > 0)
-        low = columns.offset[owner]
-        rects = (columns.lower[owner], columns.upper[owner], low,
-                 low + columns.size[owner], owner.astype(np.int64))
-    else:
+    if columns is None:
         listed = _rectangles(buffers, offsets)
         if not listed:
             return None
         table = np.array(listed, dtype=object)
         rects = tuple(np.array(table[:, k].tolist(), dtype=np.int64) for k in range(5))
+        return rects if len(rects[0]) else None
+    # Buffers without gaps are one rectangle each, taken from the columns;
+    # only those with gaps are cut into pieces one at a time.
+    occupying = columns.size > 0
+    owner = np.flatnonzero(occupying & (columns.gap_count == 0))
+    low = columns.offset[owner]
+    rects = (columns.lower[owner], columns.upper[owner], low, low + columns.size[owner],
+             owner.astype(np.int64))
+    gapped = np.flatnonzero(occupying & (columns.gap_count > 0)).tolist()
+    if gapped:
+        listed = _rectangles(tuple(buffers[i] for i in gapped),
+                             tuple(offsets[i] for i in gapped))
+        pieces = np.array(listed, dtype=np.int64).reshape(-1, 5)
+        pieces[:, 4] = np.array(gapped, dtype=np.int64)[pieces[:, 4]]
+        rects = tuple(np.concatenate((column, pieces[:, k]))
+                      for k, column in enumerate(rects))
+        # Back in buffer order, as the sweep breaks ties by rectangle.
+        order = np.argsort(rects[4], kind="stable")
+        rects = tuple(column[order] for column in rects)
     return rects if len(rects[0]) else None
 
 

@@ -75,6 +75,7 @@ from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.search.solver import _best_baseline
+from minimalloc.validate import check_answer
 
 __all__ = ["Explanation", "explain"]
 
@@ -604,6 +605,9 @@ class _Explainer:
                     feasible, solution = True, whole.solution
                 elif whole.lower_bound > capacity:
                     feasible = False
+        if solution is not None:  # assembled from the partitions' answers
+            check_answer(problem, solution, capacity, source="explain",
+                         params=self.params)
         return Explanation(
             feasible=feasible, capacity=capacity, load=load, lower_bound=bound,
             solution=solution, searches=self.searches,

@@ -16,7 +16,13 @@ optimal when it can:
    gets a large share (a third) of the time.  Most real problems pack at
    their LOAD, and then this one search both finds the allocation and proves
    it optimal.
-3. **Bisection with time-outs.**  In rounds with a per-probe budget that
+3. **A window bound.**  If that probe could not settle the bound,
+   :func:`minimalloc.analysis.window_bound.window_bound` gets a tenth of the time
+   left: a time window around the heaviest moments whose buffers, cut to
+   it, provably do not fit raises the lower bound, with a certificate
+   (:attr:`MinimizeResult.certificate`) anyone can check.
+   :attr:`MinimizeResult.bound_method` says what proved the bound.
+4. **Bisection with time-outs.**  In rounds with a per-probe budget that
    doubles, probe the middle of ``[lo, hi)``: a success at ``c`` gives a
    solution of height ``h <= c`` (``hi = h``), a proof that ``c`` is
    infeasible raises ``lo`` above ``c``.  A probe that runs out of time says
@@ -67,9 +73,10 @@ infeasible because the search explores every canonical solution
 That holds without windowed gaps; with them, a buffer can sit inside
 another's window or two can interleave (one above the other in one stretch,
 below it in the next), placements the search does not reach
-(:mod:`minimalloc.search.completeness`; such probes answer UNDECIDED).  So for such
-a problem only the lower bound itself counts as a proof: ``proven_optimal``
-means the height equals it.  Buffers of size 0 occupy
+(:mod:`minimalloc.search.completeness`).  Where such a probe finds nothing, an
+exact model decides it (the ``exact`` extra); without that extra the probe
+answers UNDECIDED, and only the lower bound itself counts as a proof:
+``proven_optimal`` then means the height equals it.  Buffers of size 0 occupy
 nothing; they are left out of the searches and put at offset 0 (or their
 fixed offset).
 
@@ -91,9 +98,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minimalloc.analysis.window_bound import WindowCertificate, window_bound
 from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.allocators import peak_first
-from minimalloc.bounds import STACK_LIMIT, active_pieces
+from minimalloc.bounds import STACK_LIMIT, active_pieces, max_load
 from minimalloc.bounds import lower_bound as _lower_bound
 from minimalloc.bounds import stacking_bound as _stacking_bound
 from minimalloc.columns import buffer_columns
@@ -101,12 +109,12 @@ from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.completeness import incomplete_reason
 from minimalloc.search.solver import Solver, _best_baseline, _sum_stats
 from minimalloc.search.stats import SearchStats
+from minimalloc.validate import check_answer
 
-__all__ = ["STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe", "Progress",
-           "ProgressCallback", "granularity", "minimize", "stacking_bound"]
+__all__ = ["BOUND_METHODS", "STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe",
+           "Progress", "ProgressCallback", "granularity", "minimize", "stacking_bound"]
 
 #: Share of the time limit given to the first probe, at the lower bound.
 LOWER_BOUND_SHARE = 1 / 3
@@ -132,6 +140,18 @@ EXACT_SHARE = 1 / 2
 #: started, and a run until Stop stayed at the baseline long after a 10 s
 #: run had improved it.)
 UNLIMITED_EXACT_SECONDS = 5.0
+
+#: Share of the time left after the first probe given to the window bound
+#: (:mod:`minimalloc.analysis.window_bound`) when that probe could not settle the
+#: lower bound.
+WINDOW_SHARE = 1 / 10
+#: What can prove :attr:`MinimizeResult.lower_bound`: the live bytes at one
+#: moment; one moment's buffers with their sizes, fixed offsets or alignments
+#: (:func:`minimalloc.bounds.lower_bound`); the buffers of one moment stacked
+#: with their alignments (:func:`stacking_bound`); a time window that cannot
+#: be packed (:func:`minimalloc.analysis.window_bound.window_bound`, with a
+#: certificate); exact searches of the whole problem that found nothing.
+BOUND_METHODS = ("load", "moment", "stacking", "window", "search")
 
 #: ``on_progress(elapsed seconds, best height, lower bound)``.
 ProgressCallback = Callable[[float, int, int], object]
@@ -196,6 +216,12 @@ class MinimizeResult:
         The best baseline allocation, the starting point.
     cancelled : bool
         Whether :meth:`Minimizer.cancel` stopped it early.
+    bound_method : str
+        What proved ``lower_bound`` (see :data:`BOUND_METHODS`).
+    certificate : WindowCertificate or None
+        With ``bound_method == "window"``, the proof: a time window whose
+        buffers do not fit below the bound
+        (:func:`minimalloc.analysis.window_bound.check_certificate` checks it).
     """
 
     solution: Solution
@@ -211,6 +237,8 @@ class MinimizeResult:
     baseline_method: str = ""
     baseline_height: int = 0
     cancelled: bool = False
+    bound_method: str = "load"
+    certificate: WindowCertificate | None = None
 
     @property
     def fits(self) -> bool | None:
@@ -230,7 +258,7 @@ class MinimizeResult:
         else:
             quality = (f"not proven optimal: at most {self.gap} "
                        f"({100 * self.relative_gap:.2f} %) above the lower bound "
-                       f"{self.lower_bound}")
+                       f"{self.lower_bound} ({self.bound_method})")
         text = f"height {self.height} ({quality}; {self.method}, {self.seconds:.2f} s)"
         if self.capacity is not None and not self.fits:
             text += f"; does not fit the capacity {self.capacity}"
@@ -351,6 +379,7 @@ class Minimizer:
         if run is not None:
             run.limit.cancel()
             run.exact.cancel()
+            run.window_limit.cancel()  # stops between two window probes
         for work in (self._limit, self._runs):
             if work is not None:
                 work.cancel()
@@ -371,6 +400,13 @@ class Minimizer:
                  on_probe: Callable[[Probe], object] | None = None,
                  on_progress: ProgressCallback | None = None) -> MinimizeResult:
         """See :func:`minimize`."""
+        result = self._minimize(problem, timeout, on_probe, on_progress)
+        check_answer(problem, result.solution, None, source="minimize", params=self.params)
+        return result
+
+    def _minimize(self, problem: Problem, timeout: float | None,
+                  on_probe: Callable[[Probe], object] | None,
+                  on_progress: ProgressCallback | None) -> MinimizeResult:
         timeout = check_timeout(timeout)  # inf or huge: none; bools refused
         started = time.perf_counter()
         if len(problem) > SCALE_THRESHOLD:
@@ -387,6 +423,12 @@ class Minimizer:
             return result
         # No limit: the exact search resumes from the best, for the proof.
         final = self._exact(problem, None, on_probe, on_progress, start=result)
+        if result.lower_bound > final.lower_bound:  # stopped before it proved as much
+            final = replace(final, lower_bound=result.lower_bound,
+                            bound_method=result.bound_method,
+                            certificate=result.certificate,
+                            proven_optimal=result.lower_bound >= final.height,
+                            gap=final.height - result.lower_bound)
         return replace(final, probes=result.probes + final.probes,
                        stats=_sum_stats([result.stats, final.stats]),
                        seconds=time.perf_counter() - started, cancelled=self._cancelled)
@@ -426,7 +468,8 @@ class Minimizer:
         try:
             with limit:
                 g = granularity(problem)
-                bound = -(-_lower_bound(problem, limit) // g) * g
+                raw = _lower_bound(problem, limit)
+                bound = -(-raw // g) * g
                 baseline = _best_baseline(problem, problem.capacity, limit)
                 start = None
                 if baseline is not None and baseline.solution.height > bound:
@@ -445,6 +488,7 @@ class Minimizer:
             method=baseline.method, probes=(), stats=SearchStats(),
             seconds=time.perf_counter() - started, capacity=problem.capacity,
             baseline_method=baseline.method, baseline_height=height,
+            bound_method="load" if raw <= max_load(problem) else "moment",
         )
         if on_progress is not None:
             on_progress(result.seconds, height, result.lower_bound)
@@ -508,9 +552,8 @@ def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
 class _Exact:
     """Exact feasibility searches on a problem, at any capacity.
 
-    ``complete`` is False when windowed gaps make the search incomplete
-    (a nested or interleaved placement it cannot reach may exist): then a
-    failed search proves nothing (its status is UNDECIDED).
+    INFEASIBLE is always a proof; where the search cannot see every
+    placement and nothing decides it, the status is UNDECIDED.
     """
 
     def __init__(self, problem: Problem, params: SolverParams | None = None) -> None:
@@ -518,15 +561,7 @@ class _Exact:
         self.params = replace(base, timeout=None, minimize_capacity=False)
         self.problem = problem
         self.cancelled = False
-        self._complete: bool | None = None
         self._current: Solver | None = None
-
-    @property
-    def complete(self) -> bool:
-        """Whether a failed search is a proof (computed when first asked)."""
-        if self._complete is None:
-            self._complete = incomplete_reason(self.problem) is None
-        return self._complete
 
     def cancel(self) -> None:
         """Stop the running search (it returns CANCELLED) and every later one."""
@@ -648,6 +683,7 @@ class _Run:
         self.tried: dict[int, float] = {}  # capacity -> largest budget that timed out
         self.probing: int | None = None  # the capacity under search, for progress
         self.budget: float | None = None
+        self.window_limit = Deadline(None)  # the window bound's share of the time
 
     # -- bounds -----------------------------------------------------------
 
@@ -695,7 +731,8 @@ class _Run:
                 self.best = solution
                 self.method = "exact"
         elif status is Status.INFEASIBLE:
-            self.lo = max(self.lo, capacity + self.g)
+            if capacity + self.g > self.lo:
+                self.lo, self.lo_method = capacity + self.g, "search"
         elif status is Status.UNDECIDED:  # no budget would make it a proof
             self.tried[capacity] = math.inf
         else:
@@ -745,6 +782,7 @@ class _Run:
         _check_fixed(problem)
         self.g = granularity(problem)
         bound = _lower_bound(problem, self.limit)
+        method = "load" if bound <= max_load(problem) else "moment"
         self.lo = self._ceil(bound)
         baseline = _best_baseline(problem, self.capacity, self.limit)
         if baseline is None:  # pragma: no cover - only when fixed buffers collide
@@ -755,12 +793,31 @@ class _Run:
         if self.start is not None and self.start.height < self.hi:
             self.best, self.hi = self.start.solution, self.start.height
             self.method = self.start.method
-        bound = max(bound, stacking_bound(problem, self.limit)[0])
+        stacked = stacking_bound(problem, self.limit)[0]
+        if stacked > bound:
+            bound, method = stacked, "stacking"
         self.lo = self._ceil(bound)
+        self.lo_method = method
         if not self._done():
             left = self._left()
             self._probe(self.lo, UNLIMITED_FIRST_PROBE if left is None
                         else left * LOWER_BOUND_SHARE)
+        certificate = None
+        if not self._done():
+            # The whole problem is too hard to settle at the bound: a time
+            # window of it may be small enough to prove a higher one.
+            left = self._left()
+            self.window_limit = Deadline(UNLIMITED_FIRST_PROBE if left is None
+                                         else left * WINDOW_SHARE)
+            if self.exact.cancelled:
+                self.window_limit.cancel()
+            found = window_bound(problem, self.window_limit, start_bound=self.lo,
+                                 granularity=self.g, params=self.exact.params)
+            certificate = found.certificate
+            if certificate is not None and certificate.capacity + 1 > bound:
+                bound, method = certificate.capacity + 1, "window"
+                if found.bound > self.lo:
+                    self.lo, self.lo_method = found.bound, "window"
         budget = UNLIMITED_FIRST_ROUND
         if not self._done() and self.deadline is not None:
             budget = max(self._left() * FIRST_ROUND_SHARE, MIN_PROBE_SECONDS)
@@ -773,16 +830,20 @@ class _Run:
             if not moved:
                 budget *= 2  # a round that learnt nothing: give probes more time
         lo = min(bound, self.hi)  # the bound itself is always a proof
-        if (self.lo > self._top() or self.lo > lo) and self.exact.complete:
-            # Failed searches and the granularity are proofs too: no multiple
+        if self.lo > self._top() or self.lo > lo:
+            # Failed searches (INFEASIBLE is a proof, see _Exact) and the
+            # granularity are proofs too: no multiple
             # of g is left in [self.lo, hi) if self.lo > top, and then the
             # best height is optimal.
             lo = self.hi if self.lo > self._top() else self.lo
+            method = self.lo_method
+        if method != "window":
+            certificate = None
         return MinimizeResult(
             solution=self.best, height=self.hi, lower_bound=lo,
             proven_optimal=lo >= self.hi, gap=self.hi - lo, method=self.method,
             probes=tuple(self.probes), stats=_sum_stats(self.stats),
             seconds=time.perf_counter() - self.started, capacity=self.capacity,
             baseline_method=baseline.method, baseline_height=baseline.solution.height,
-            cancelled=self.exact.cancelled,
+            cancelled=self.exact.cancelled, bound_method=method, certificate=certificate,
         )

@@ -76,6 +76,7 @@ from minimalloc.columns import buffer_columns, derived
 from minimalloc.deadline import Deadline, as_deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
+from minimalloc.validate import check_answer
 
 __all__ = [
     "ALLOCATORS",
@@ -688,4 +689,7 @@ def allocate(problem: Problem, name: str) -> Solution:
         raise ProblemError(
             f"unknown allocator '{name}': choose one of {', '.join(ALLOCATORS)}"
         )
-    return function(problem)
+    solution = function(problem)
+    if built_in(name):  # a registered function's answers are its own affair
+        check_answer(problem, solution, None, source=f"the baseline allocator {_key(name)}")
+    return solution

@@ -569,10 +569,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
-    parser.add_argument("--only", choices=("ablation", "scale", "anytime"),
+    parser.add_argument("--only", choices=("ablation", "scale", "anytime", "open"),
                         help="run only this section (ablation: the paper's table; "
                              "scale: 10^4-10^6-buffer traces; anytime: the optimiser "
-                             "on random traces)")
+                             "on random traces; open: D and J, whose optimum is unknown)")
+    parser.add_argument("--open-timeout", type=float, default=120.0,
+                        help="minimize's time limit on D and J in the open-instances "
+                             "section (default 120 s)")
     parser.add_argument("--no-scale", action="store_true",
                         help="skip the scale section (it takes several minutes)")
     parser.add_argument("--scale-sizes", default="10000,100000,1000000",
@@ -639,6 +642,11 @@ def _bench(args: argparse.Namespace) -> int:
     if args.only == "anytime":
         report_anytime(args.minimize_timeout)
         return 0
+    if args.only == "open":
+        from minimalloc.bench.suite.open_instances import report_open
+
+        report_open(args.shared, args.open_timeout)
+        return 0
 
     names = _instances(args.instances)
     runs = 1 if args.quick else args.runs
@@ -687,6 +695,12 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             print()
             report_minimize(shared, names, reference, args.minimize_timeout)
+            from minimalloc.bench.suite.open_instances import OPEN_INSTANCES, report_open
+
+            open_names = tuple(n for n in names if n in OPEN_INSTANCES)
+            if open_names:
+                print()
+                report_open(shared, args.open_timeout, open_names)
     if args.anytime:
         print()
         report_anytime(args.minimize_timeout)

@@ -4,11 +4,15 @@ bad input becomes one line on stderr.
 Exit status: 0 when the work was done (an allocation within the capacity
 was found and written), 1 when it was not (infeasible, timed out, failed
 validation, a batch row in error), 2 for bad input or usage (one line on
-stderr, no traceback), 130 when interrupted.
+stderr, no traceback), 3 when minimalloc caught itself about to hand out
+an invalid allocation (a bug: one line naming the report file to attach),
+130 when interrupted, 141 when the output pipe closed early (as ``| head``
+does: the rest is dropped quietly).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,15 +20,18 @@ from dataclasses import dataclass
 from absl import flags
 
 from minimalloc.cli.flags import HelpRequested, UsageError, help_text, new_flags, parse
-from minimalloc.errors import ProblemError
+from minimalloc.errors import InternalError, ProblemError
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_SOLVED", "EXIT_OK", "EXIT_USAGE", "PROG",
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_NOT_SOLVED",
+           "EXIT_OK", "EXIT_USAGE", "PROG",
            "Command", "error", "execute", "os_message"]
 
 EXIT_OK = 0
 EXIT_NOT_SOLVED = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a program killed by the signal
 
 PROG = "minimalloc"
 
@@ -75,12 +82,26 @@ def execute(command: Command, argv: Sequence[str]) -> int:
     except (UsageError, ProblemError) as problem:
         error(str(problem), command.program)
         return EXIT_USAGE
+    except InternalError as bug:
+        error(str(bug), command.program)
+        return EXIT_INTERNAL
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_BROKEN_PIPE
     except OSError as problem:
         error(os_message(problem), command.program)
         return EXIT_USAGE
     except KeyboardInterrupt:
         error("interrupted", command.program)
         return EXIT_INTERRUPTED
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: the reader has gone, and Python would
+    otherwise report the failed flush of what is still buffered at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def error(message: str, program: str = PROG) -> None:

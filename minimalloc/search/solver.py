@@ -28,10 +28,17 @@ from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.search import kernel as _search
-from minimalloc.search.completeness import incomplete_reason
+from minimalloc.search.completeness import decide, incomplete_reason
 from minimalloc.search.stats import PRUNE_RULES, RoundRecord, SearchStats
-from minimalloc.search.sweep import BufferArrays, SweepResult, SweepStopped, sweep
+from minimalloc.search.sweep import (
+    NO_WINDOW,
+    BufferArrays,
+    SweepResult,
+    SweepStopped,
+    sweep,
+)
 from minimalloc.threads import thread_count
+from minimalloc.validate import check_answer
 
 #: From this many buffers on, the baselines run on several threads
 #: (:func:`minimalloc.threads.thread_count`); below, a thread costs more
@@ -40,6 +47,11 @@ PARALLEL_BASELINES = 2000
 
 _STOP_CANCEL = 1
 _STOP_TIMEOUT = 2
+_STOP_SEARCH_SHARE = 3  # the search's share of the time is spent (see below)
+#: Where the canonical search cannot prove "not found" (windowed gaps that
+#: let buffers nest), it gets this share of the time left; the exact model
+#: that decides such problems gets the rest.
+SEARCH_SHARE = 0.5
 _OUTCOME_NAMES = {
     _search.OK: "solved",
     _search.NOT_FOUND: "infeasible",
@@ -281,20 +293,29 @@ class Solver:
         if prepared is None:
             prepared = _Prepared.build(problem, self._stop_flag().flag)
         started = time.perf_counter()
-        run = _run_kernel(prepared, capacity, self.params, self._control, trace)
+        share = self._search_share_timer(prepared)
+        try:
+            run = _run_kernel(prepared, capacity, self.params, self._control, trace)
+        finally:
+            if share is not None:
+                share.cancel()
         search_seconds = time.perf_counter() - started
         outcome, offsets, counters, rounds, events = run
         status = {
             _search.OK: Status.OK,
             _search.NOT_FOUND: Status.INFEASIBLE,
-        }.get(outcome, None) or self._stop_status()
+        }.get(outcome, None)
+        if status is None and self._resume_after_share():
+            status = Status.INFEASIBLE  # nothing found in the search's share
+        status = status or self._stop_status()
         reason = None
         if status is Status.INFEASIBLE and prepared.incomplete is not None:
-            status, reason = Status.UNDECIDED, prepared.incomplete
+            status, reason, offsets = self._decide(problem, capacity, prepared.incomplete)
         solution = None
         order = None
         if status is Status.OK:
             solution = Solution.from_offsets(problem, offsets.tolist())
+            check_answer(problem, solution, capacity, source="solve", params=self.params)
             order = tuple(np.lexsort((np.arange(len(offsets)), offsets)).tolist())
         stats = _stats(counters, rounds, self.params, prepared, search_seconds)
         trace_array = None
@@ -309,6 +330,59 @@ class Solver:
             placement_order=order, trace=trace_array, trace_truncated=truncated,
             reason=reason,
         )
+
+    def _search_share_timer(self, prepared: _Prepared) -> threading.Timer | None:
+        """With a time limit, on a problem whose failed search proves
+        nothing: a timer that stops the search after its share of the time
+        left, so that the exact model has the rest."""
+        if self.params.timeout is None or not prepared.windowed:
+            return None
+        left = self.params.timeout - (time.perf_counter() - self._started)
+        generation = self._generation
+
+        def stop_search() -> None:
+            # Whether the search is incomplete is worked out only now, while
+            # it runs (the kernel releases the GIL): a search that ends
+            # sooner never pays for it.
+            if prepared.incomplete is None:
+                return
+            with self._lock:
+                if (self._running and generation == self._generation
+                        and self._control[_search.CONTROL_STOP] == 0):
+                    self._control[_search.CONTROL_STOP] = _STOP_SEARCH_SHARE
+
+        timer = threading.Timer(max(left, 0.0) * SEARCH_SHARE, stop_search)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _resume_after_share(self) -> bool:
+        """Whether the search stopped only because its share of the time was
+        spent (the stop flag is then cleared for what follows)."""
+        with self._lock:
+            if self._control[_search.CONTROL_STOP] != _STOP_SEARCH_SHARE:
+                return False
+            self._control[_search.CONTROL_STOP] = 0
+            return True
+
+    def _decide(self, problem: Problem, capacity: int, incomplete: str
+                ) -> tuple[Status, str | None, np.ndarray | None]:
+        """The canonical search found nothing but cannot see every placement
+        (``incomplete`` says why): decide with the exact model, within the
+        time left.  Returns (status, reason, offsets)."""
+        left = None
+        if self.params.timeout is not None:
+            left = self.params.timeout - (time.perf_counter() - self._started)
+        stop = _search.CONTROL_STOP
+        answer = decide(problem, capacity, self._control[stop:stop + 1], left)
+        if answer.outcome == "found":
+            return Status.OK, None, np.array(answer.offsets, dtype=np.int64)
+        if answer.outcome == "none":
+            return Status.INFEASIBLE, None, None
+        if answer.outcome == "stopped":
+            status = self._stop_status() if self._control[stop] else Status.TIMEOUT
+            return status, f"{incomplete}; {answer.reason}", None
+        return Status.UNDECIDED, f"{incomplete}; {answer.reason}", None
 
     def _minimize_capacity(self, problem: Problem, capacity: int,
                            trace: int) -> SolveResult:
@@ -475,6 +549,12 @@ class _Prepared:
         return cls(arrays, result, keys, time.perf_counter() - started, problem)
 
     @property
+    def windowed(self) -> bool:
+        """Whether some gap has a window (only then can the search be
+        incomplete)."""
+        return bool(np.any(self.arrays.gap_wlo != NO_WINDOW))
+
+    @property
     def incomplete(self) -> str | None:
         """Why the search cannot see every placement (None: "not found" is a
         proof).  Computed when first asked: only a search that found nothing
@@ -581,7 +661,12 @@ def _place_empty_buffers(arrays: BufferArrays,
     offset = np.where(empty, np.maximum(arrays.fixed, 0), -1).astype(np.int64)
     cuts = result.cuts.copy()
     for b in np.flatnonzero(empty):
-        cuts[result.first_section[b]:result.last_section[b] - 1] -= 1
+        first, last = result.first_section[b], result.last_section[b]
+        # Only a buffer over two sections or more crosses a boundary: a
+        # buffer with no span has ``first == last``, and a plain slice
+        # ``cuts[first:last - 1]`` would then count from the end.
+        if last - first >= 2:
+            cuts[first:last - 1] -= 1
     return offset, cuts
 
 
@@ -680,6 +765,7 @@ def _best_baseline(problem: Problem, capacity: int | None,
         else:
             valid = validate(problem.with_capacity(None), solution).ok
         if valid:
+            check_answer(problem, solution, None, source=f"the baseline allocator {name}")
             return Fallback(name, solution, capacity is None or height <= capacity)
     return None
 

@@ -90,8 +90,10 @@ def test_infeasible_exits_1_and_writes_nothing(capsys, tmp_path):
     assert stderr == ""
 
 
-def test_undecided_exits_1_with_the_reason(capsys, tmp_path):
-    # b fits below a's raised window, where the search cannot place it.
+def test_undecided_exits_1_with_the_reason(capsys, tmp_path, monkeypatch):
+    # b fits below a's raised window, where the search cannot place it; the
+    # exact model would decide it, but its extra is not installed.
+    monkeypatch.setitem(sys.modules, "ortools.sat.python", None)
     nested = tmp_path / "nested.csv"
     nested.write_text("id,lower,upper,size,gaps\na,0,3,4,1-2@2:4\nb,1,2,1,\n")
     out = tmp_path / "out.csv"
@@ -100,6 +102,19 @@ def test_undecided_exits_1_with_the_reason(capsys, tmp_path):
     assert code == 1 and stderr == "" and not out.exists()
     assert "status:       undecided" in stdout
     assert "'b' can sit inside the window of 'a'" in stdout
+    assert "pip install 'minimalloc[exact]'" in stdout
+
+
+def test_the_exact_model_places_a_buffer_under_a_raised_window(capsys, tmp_path):
+    pytest.importorskip("ortools", reason="the exact model needs the 'exact' extra")
+    nested = tmp_path / "nested.csv"
+    nested.write_text("id,lower,upper,size,gaps\na,0,3,4,1-2@2:4\nb,1,2,1,\n")
+    out = tmp_path / "out.csv"
+    code, stdout, stderr = run(capsys, "--capacity=4", f"--input={nested}",
+                               f"--output={out}", "--validate")
+    assert code == 0 and stderr == ""
+    assert "status:       solved" in stdout and "validation:   PASS" in stdout
+    assert out.read_text().splitlines()[1:] == ["a,0,3,4,1-2@2:4,0", "b,1,2,1,,0"]
 
 
 def test_a_gap_reaching_the_end_is_not_counted_twice(capsys, tmp_path):

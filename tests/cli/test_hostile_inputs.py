@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -268,3 +270,16 @@ def test_a_quoted_id_with_a_line_break_is_refused_with_its_line(capsys, tmp_path
     code, _, err = _solve(capsys, source)
     one_line(code, err, "in.csv:2:", "column 'id'", "line breaks")
     assert os.path.exists(source)
+
+
+def test_a_reader_that_stops_early_ends_it_quietly(tmp_path):
+    """``minimalloc generate ... | head -1``: the rest is dropped, no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "minimalloc", "generate", "random", "--n=200000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    first = process.stdout.readline()
+    process.stdout.close()  # as head does once it has its line
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert first.startswith(b"id,lower,upper,size")
+    assert stderr == ""

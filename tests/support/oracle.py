@@ -19,9 +19,9 @@ every offset that is a multiple of the alignment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from minimalloc.model import Buffer, Problem
+from minimalloc.model import Buffer, Gap, Problem
 
 __all__ = [
     "brute_force_feasible",
@@ -30,6 +30,7 @@ __all__ = [
     "brute_force_stacked_solution",
     "collisions",
     "occupied",
+    "tiny_problem",
     "valid",
 ]
 
@@ -194,3 +195,53 @@ def brute_force_min_height(problem: Problem) -> int:
         if brute_force_feasible(problem, height):
             return height
     raise ValueError("no solution at any height: fixed buffers collide")
+
+
+#: ``pick(lo, hi)``: an integer from ``lo`` to ``hi``, both included.
+Pick = Callable[[int, int], int]
+
+
+def tiny_problem(pick: Pick, max_buffers: int = 5) -> Problem:
+    """A tiny problem of awkward shape, drawn with ``pick``.
+
+    One generator for two drivers: hypothesis (``pick`` draws integers, so
+    failures shrink) and the campaign of :mod:`oracle_campaign` (``pick`` is a
+    seeded random generator).  Most buffers have gaps, often several, which
+    may touch each other, sit at either end of the lifespan or cover all of
+    it; half the gaps have a window, often raised off the buffer's bottom so
+    that another buffer can nest under it.  Some buffers have a fixed offset,
+    an alignment above 1 or size 0.  The capacity lies near the largest load
+    at one moment, where the answer is hardest to get right.
+    """
+    buffers = []
+    for index in range(pick(1, max_buffers)):
+        lower = pick(0, 4)
+        upper = lower + pick(1, 5)
+        size = (0, 1, 1, 2, 2, 3, 4, 5)[pick(0, 7)]
+        alignment = (1, 1, 1, 1, 2, 2, 3, 4)[pick(0, 7)]
+        gaps = _tiny_gaps(pick, lower, upper, size) if pick(0, 9) < 7 else ()
+        offset = alignment * pick(0, 3) if pick(0, 7) == 0 else None
+        buffers.append(Buffer(f"b{index}", lower, upper, size, alignment, gaps=gaps,
+                              offset=offset))
+    load = max(sum(w[1] - w[0] for b in buffers if (w := occupied(b, t)) is not None)
+               for t in range(10))
+    capacity = max(1, load + pick(-1, 4))
+    return Problem(buffers, capacity)
+
+
+def _tiny_gaps(pick: Pick, lower: int, upper: int, size: int) -> tuple[Gap, ...]:
+    """One to three gaps in ``[lower, upper)``: between distinct cut points,
+    each gap either ending where the next starts (touching) or leaving room."""
+    points = sorted({pick(lower, upper) for _ in range(pick(2, 6))})
+    if pick(0, 3) == 0:  # one gap over the whole lifespan
+        points = [lower, upper]
+    gaps = []
+    i = 0
+    while i + 1 < len(points):
+        window = None
+        if size >= 1 and pick(0, 1):
+            wlo = pick(0, size - 1)
+            window = (wlo, pick(wlo + 1, size))
+        gaps.append(Gap(points[i], points[i + 1], window))
+        i += 1 if pick(0, 1) else 2  # touching the next one, or not
+    return tuple(gaps)
