@@ -8,18 +8,19 @@ from collections.abc import Collection, Sequence
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem
 
-#: Byte counts below this are written whole; larger ones in binary units
-#: (a metric on the page holds about ten characters before it is cut off).
-WHOLE_BYTES = 1_000_000
+#: Byte counts below this are written whole ("9,999,999"); larger ones in
+#: binary units (a metric on a laptop's page holds about nine characters
+#: before it is cut off: "111,730,…").
+WHOLE_BYTES = 10_000_000
 UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
 
 
 def byte_text(value: int) -> str:
-    """A byte count short enough for a metric: whole below a million, else
+    """A byte count short enough for a metric: whole below ten million, else
     in binary units with at most two decimals.
 
-    >>> byte_text(999_999), byte_text(111_730_592), byte_text(134_217_728)
-    ('999,999', '106.55 MiB', '128 MiB')
+    >>> byte_text(1_446_400), byte_text(111_730_592), byte_text(134_217_728)
+    ('1,446,400', '106.55 MiB', '128 MiB')
     """
     value = int(value)
     if abs(value) < WHOLE_BYTES:

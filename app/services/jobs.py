@@ -358,5 +358,6 @@ def progress_metrics(elapsed: float, nodes: int | None, state: Progress | None,
     return shown
 
 
-def _bytes(value: int) -> tuple[str, str]:
-    return byte_text(value), f"Exactly {exact_bytes(value)}."
+def _bytes(value: int) -> tuple[str, str | None]:
+    text = byte_text(value)
+    return text, None if text[-1].isdigit() else f"Exactly {exact_bytes(value)}."

@@ -10,9 +10,10 @@ from app.text import byte_text, exact_bytes
 def byte_metric(where, label: str, value: int, help: str = "", **options) -> None:
     """A metric of a byte count: short enough not to be cut off (units above
     a million), with the exact count in its tooltip."""
-    exact = f"Exactly {exact_bytes(value)}."
-    tip = f"{help}  \n{exact}" if help else exact
-    where.metric(label, byte_text(value), help=tip, **options)
+    text = byte_text(value)
+    exact = f"Exactly {exact_bytes(value)}." if not text[-1].isdigit() else ""
+    tip = "  \n".join(part for part in (help, exact) if part) or None
+    where.metric(label, text, help=tip, **options)
 
 
 def metric_row(shown: dict[str, str | tuple[str, str]]) -> None:
