@@ -1,7 +1,7 @@
-"""Shared test set-up: the repository root on the import path, so tests can
-import the app's modules as ``app.charts``, and ``tests/support`` too, so the
-tests in every folder import the shared helpers by name (``from oracle
-import ...``)."""
+"""Shared test set-up: the repository root on the import path, so tests
+import the app's modules (``app.figures.packing``) from the checkout, and
+``tests/support`` too, so the tests in every folder import the shared
+helpers by name (``from oracle import ...``)."""
 
 import sys
 from pathlib import Path

@@ -140,6 +140,8 @@ class Explanation:
         ``min_capacity`` is not proven).
     min_capacity_lower : int or None
         The best proven lower bound on that height.
+    min_capacity_solution : Solution or None
+        An allocation of height ``min_capacity_upper``: what to use instead.
     solution : Solution or None
         An allocation within the capacity, when ``feasible``.
     searches : int
@@ -164,6 +166,7 @@ class Explanation:
     min_capacity: int | None = None
     min_capacity_upper: int | None = None
     min_capacity_lower: int | None = None
+    min_capacity_solution: Solution | None = None
     solution: Solution | None = None
     searches: int = 0
     seconds: float = 0.0
@@ -196,8 +199,11 @@ class Explanation:
                 f"{'es' if count > 1 else ''} of time; during [{worst[0]}, {worst[1]}) "
                 f"the buffers live at some moment in it are {ids(worst[2])}.")
         elif self.feasible is None:
-            lines.append(f"It could not be decided in time whether the {n} buffers fit "
-                         f"in capacity {self.capacity} (LOAD {self.load}).")
+            which = "the buffer fits" if n == 1 else f"the {n} buffers fit"
+            lines.append(f"It could not be decided in time whether {which} in capacity "
+                         f"{self.capacity}.")
+            lines.append(f"What is known: at most {self.load} bytes are live at any "
+                         "moment, so only fragmentation could keep them out.")
         else:
             lines.append(
                 f"It does not fit, although at most {self.load} bytes are live at any "
@@ -612,7 +618,8 @@ class _Explainer:
         whole = self._minimize(problem, until)
         if whole is not None:
             facts.update(min_capacity_upper=whole.height,
-                         min_capacity_lower=whole.lower_bound)
+                         min_capacity_lower=whole.lower_bound,
+                         min_capacity_solution=whole.solution)
             if whole.proven_optimal:
                 facts["min_capacity"] = whole.height
             if feasible is None:  # the minimiser may settle it

@@ -55,6 +55,9 @@ and the best baseline, and the lower bound is
 :data:`MIXED_THRESHOLD` buffers the exact search gets only
 :data:`EXACT_SHARE` of the time; if it has not proven its answer optimal by
 then, the improver takes the rest, starting from its best allocation.
+Without a time limit the exact search gets :data:`UNLIMITED_EXACT_SECONDS`,
+the improver runs until it can reach no lower height, and the exact search
+then resumes from the best allocation, for the proof.
 
 **Granularity.**  The search places every buffer at 0, at its fixed offset or
 right on top of another one (then rounded up to its alignment), so when
@@ -131,6 +134,13 @@ RESTART_PATIENCE = 15.0
 #: EXACT_SHARE of the time, the anytime optimiser the rest if it is needed.
 MIXED_THRESHOLD = 1500
 EXACT_SHARE = 1 / 2
+#: Without a time limit, the exact search on a problem above MIXED_THRESHOLD
+#: gets this long first; then the anytime optimiser improves its best until
+#: it can reach no lower height, and the exact search resumes from there
+#: for the proof.  (It was given no limit at all: the optimiser never
+#: started, and a run until Stop stayed at the baseline long after a 10 s
+#: run had improved it.)
+UNLIMITED_EXACT_SECONDS = 5.0
 
 #: Share of the time left after the first probe given to the window bound
 #: (:mod:`minimalloc.analysis.window_bound`) when that probe could not settle the
@@ -408,9 +418,34 @@ class Minimizer:
         if len(problem) > SCALE_THRESHOLD:
             return self._anytime(problem, timeout, started, on_progress)
         exact_timeout = timeout
-        if len(problem) > MIXED_THRESHOLD and timeout is not None:
-            exact_timeout = timeout * EXACT_SHARE
-        run = _Run(problem, exact_timeout, self.params, on_probe)
+        if len(problem) > MIXED_THRESHOLD:
+            exact_timeout = (UNLIMITED_EXACT_SECONDS if timeout is None
+                             else timeout * EXACT_SHARE)
+        result = self._exact(problem, exact_timeout, on_probe, on_progress)
+        if exact_timeout == timeout or result.proven_optimal or self._cancelled:
+            return result
+        result = self._polish(problem, result, started, timeout, on_progress)
+        if timeout is not None or result.proven_optimal or self._cancelled:
+            return result
+        # No limit: the exact search resumes from the best, for the proof.
+        final = self._exact(problem, None, on_probe, on_progress, start=result)
+        if result.lower_bound > final.lower_bound:  # stopped before it proved as much
+            final = replace(final, lower_bound=result.lower_bound,
+                            bound_method=result.bound_method,
+                            certificate=result.certificate,
+                            proven_optimal=result.lower_bound >= final.height,
+                            gap=final.height - result.lower_bound)
+        return replace(final, probes=result.probes + final.probes,
+                       stats=_sum_stats([result.stats, final.stats]),
+                       seconds=time.perf_counter() - started, cancelled=self._cancelled)
+
+    def _exact(self, problem: Problem, timeout: float | None,
+               on_probe: Callable[[Probe], object] | None,
+               on_progress: ProgressCallback | None,
+               start: MinimizeResult | None = None) -> MinimizeResult:
+        """The exact phase (:class:`_Run`) within ``timeout``, from the best
+        allocation of ``start`` if given."""
+        run = _Run(problem, timeout, self.params, on_probe, start)
         if on_progress is not None:
             _report_searches(run, on_progress)
         self._run = run
@@ -424,9 +459,7 @@ class Minimizer:
             self._run = None
         if on_progress is not None:
             on_progress(result.seconds, result.height, result.lower_bound)
-        if exact_timeout == timeout or result.proven_optimal or self._cancelled:
-            return result
-        return self._polish(problem, result, started, timeout, on_progress)
+        return result
 
     def _anytime(self, problem: Problem, timeout: float | None, started: float,
                  on_progress: ProgressCallback | None) -> MinimizeResult:
@@ -639,8 +672,10 @@ class _Run:
 
     def __init__(self, problem: Problem, timeout: float | None,
                  params: SolverParams | None,
-                 on_probe: Callable[[Probe], object] | None) -> None:
+                 on_probe: Callable[[Probe], object] | None,
+                 start: MinimizeResult | None = None) -> None:
         self.started = time.perf_counter()
+        self.start = start  # an earlier answer to start from (its allocation, method)
         self.deadline = None if timeout is None else self.started + timeout
         # Bounds and baselines watch this (the limit, or a cancel); the
         # searches have their own budgets within it.
@@ -761,6 +796,9 @@ class _Run:
         self.best = baseline.solution
         self.hi = baseline.solution.height
         self.method = baseline.method
+        if self.start is not None and self.start.height < self.hi:
+            self.best, self.hi = self.start.solution, self.start.height
+            self.method = self.start.method
         stacked = stacking_bound(problem, self.limit)[0]
         if stacked > bound:
             bound, method = stacked, "stacking"

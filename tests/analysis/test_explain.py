@@ -259,3 +259,28 @@ def test_partitions_without_listing_overlaps_match_the_sweep():
         expected = [sorted(result.partition(k).tolist())
                     for k in range(result.num_partitions)]
         assert _Explainer(problem, None, None)._partitions() == expected
+
+
+def test_the_capacity_that_would_suffice_comes_with_its_allocation():
+    e = explain(ALIGNED, timeout=10)
+    solution = e.min_capacity_solution
+    assert solution is not None and solution.height == e.min_capacity_upper == 17
+    assert validate(ALIGNED.with_capacity(17), solution).ok
+
+
+def test_an_undecided_explanation_says_only_what_is_known():
+    """Not decided in time: it says the live bytes fit (the trouble could
+    only be fragmentation) without claiming that the buffers do not fit."""
+    problem = Problem((Buffer("a", 0, 4, 30_000_000), Buffer("b", 2, 6, 9_875_744)))
+    e = Explanation(feasible=None, capacity=40_000_000, load=39_875_744,
+                    lower_bound=39_875_744, min_capacity_upper=40_280_736,
+                    min_capacity_lower=39_875_744, problem=problem)
+    text = e.message()
+    assert text.startswith("It could not be decided in time whether the 2 buffers fit "
+                           "in capacity 40000000.")
+    assert ("at most 39875744 bytes are live at any moment, so only fragmentation "
+            "could keep them out") in text
+    assert "does not fit" not in text and "cannot be" not in text
+    assert "fits in capacity 40280736" in text
+    one = replace(e, problem=problem.subset([0]))
+    assert "whether the buffer fits" in one.message()

@@ -404,3 +404,32 @@ def test_progress_names_the_capacity_being_probed():
     assert seen and all(p.probing is not None and p.budget is not None for p in seen)
     assert all(p.best is not None and p.lower_bound is not None for p in seen)
     assert minimizer.progress is None  # nothing runs any more
+
+
+def test_without_a_limit_a_mixed_problem_is_improved_early_and_still_proven(monkeypatch):
+    """Minimising without a time limit: the exact search gets a few seconds,
+    the anytime optimiser then improves the best (it did not start until
+    the exact search had proven everything, so an unbounded run of
+    densenet121 stayed at the baseline while a 10 s run improved it), and
+    the exact search then resumes from the best for the proof."""
+    import time
+
+    module = importlib.import_module("minimalloc.analysis.minimize")
+    monkeypatch.setattr(module, "MIXED_THRESHOLD", 5)
+    monkeypatch.setattr(module, "UNLIMITED_EXACT_SECONDS", 0.0)
+    polished = []
+    real = module.Minimizer._polish
+
+    def polish(self, problem, result, started, timeout, *args):
+        polished.append((time.perf_counter() - started, timeout))
+        return real(self, problem, result, started, timeout, *args)
+
+    monkeypatch.setattr(module.Minimizer, "_polish", polish)
+    # LOAD 5, optimum 6: the bound is no proof, only a search is.
+    problem = Problem((Buffer("A", 0, 1, 2), Buffer("B", 0, 3, 3), Buffer("C", 1, 4, 1),
+                       Buffer("D", 2, 5, 1), Buffer("E", 3, 5, 2), Buffer("F", 4, 6, 2),
+                       Buffer("G", 5, 6, 3)))
+    result = minimize(problem, timeout=None)
+    assert polished and polished[0][1] is None and polished[0][0] < 5.0
+    assert result.height == 6 and result.lower_bound == 6 and result.proven_optimal
+    assert validate(problem, result.solution).ok

@@ -7,9 +7,11 @@ import time
 import pytest
 from app_helpers import (
     EXAMPLE_CSV,
+    app_state,
     chart,
     chart_traces,
     drawn,
+    hard_app,
     metric_values,
     metrics,
     new_app,
@@ -18,11 +20,14 @@ from app_helpers import (
     solve,
     table,
     texts,
+    uploader,
     warm_kernel,  # noqa: F401 - fixture
 )
 from reference_data import BENCHMARKS, needs_shared
 
-from app import charts, workflow
+from app.figures.rects import unpack
+from app.services.loading import parse_csv_text, sample_entries
+from app.services.tables import comparison_rows
 from minimalloc.formats.csv import dumps_csv
 from minimalloc.params import TECHNIQUES
 
@@ -53,7 +58,7 @@ def test_opens_with_a_solved_sample(at):
 
 
 def test_every_sample_loads_and_solves(at):
-    names = [name for name, _ in workflow.sample_entries()]
+    names = [name for name, _ in sample_entries()]
     for name in names:
         at.selectbox(key="sample").set_value(name).run()
         settle(at)
@@ -75,7 +80,7 @@ def test_pasted_problem_is_solved_and_drawn():
     assert at.number_input(key="capacity").value == 16
     assert shown["Status"] == "solved"
     assert len(drawn(at)) == 5
-    outcome = at.session_state["outcome"]
+    outcome = app_state(at).outcome
     expected = sorted(
         (b.lower, b.upper, o, o + b.size)
         for b, o in zip(outcome.problem.buffers, outcome.solution.offsets, strict=True)
@@ -88,13 +93,13 @@ def test_reference_answer_at_capacity_12():
     at.number_input(key="capacity").set_value(12).run()
     settle(at)  # a small problem solves again on its own
     assert metrics(at)["Height"] == "12"
-    assert at.session_state["outcome"].solution.offsets == (8, 8, 4, 4, 0)
+    assert app_state(at).outcome.solution.offsets == (8, 8, 4, 4, 0)
     assert not at.warning
 
 
 def test_uploaded_file_goes_through_the_same_parser(at):
     at.radio(key="source").set_value("Upload or paste").run()
-    at.file_uploader(key="upload").set_value(("five.csv", EXAMPLE_CSV.encode(), "text/csv"))
+    uploader(at).set_value(("five.csv", EXAMPLE_CSV.encode(), "text/csv"))
     at.run()
     settle(at)
     assert not at.exception
@@ -113,7 +118,7 @@ def test_bad_file_shows_line_and_column_and_keeps_last_problem():
     assert metrics(at)["Status"] == "solved"
     # A file that cannot be read at all.
     at.radio(key="source").set_value("Upload or paste").run()
-    at.file_uploader(key="upload").set_value(("bin.csv", b"\xff\xfe\x00", "text/csv"))
+    uploader(at).set_value(("bin.csv", b"\xff\xfe\x00", "text/csv"))
     at.run()
     assert "bin.csv" in texts(at, "error") and "UTF-8" in texts(at, "error")
     assert metrics(at)["Buffers"] == "5"
@@ -165,7 +170,7 @@ def test_generator_options_with_gaps_and_alignment(at):
     settle(at)
     assert not at.exception and not at.error, texts(at, "error")
     assert metrics(at)["Status"] == "solved"
-    problem = at.session_state["outcome"].problem
+    problem = app_state(at).outcome.problem
     assert any(b.gaps for b in problem.buffers)
     assert {b.alignment for b in problem.buffers} <= {1, 8}
 
@@ -197,7 +202,7 @@ def test_edit_cells_add_and_delete_rows():
         "deleted_rows": [4],
     }
     at.run()
-    problem = at.session_state["problem"]
+    problem = app_state(at).problem
     assert [b.id for b in problem.buffers] == ["b1", "b2", "b3", "b4", "new"]
     solve(at)
     assert len(drawn(at)) == 5
@@ -214,7 +219,7 @@ def test_bad_edit_keeps_last_good_problem():
     assert "not a valid problem" in errors and "upper" in errors
     assert "row 2" in errors  # the second row, as the table shows it
     assert metrics(at)["LOAD"] == "12"
-    assert at.session_state["problem"].buffers[1].upper == 9
+    assert app_state(at).problem.buffers[1].upper == 9
 
 
 def test_small_problems_solve_again_when_the_capacity_changes():
@@ -222,7 +227,7 @@ def test_small_problems_solve_again_when_the_capacity_changes():
     at.number_input(key="capacity").set_value(16).run()
     settle(at)
     assert not at.exception
-    assert at.session_state["outcome"].problem.capacity == 16
+    assert app_state(at).outcome.problem.capacity == 16
     assert "changed" not in texts(at, "warning")
 
 
@@ -247,7 +252,7 @@ def test_each_switch_off_still_solves(switch):
     at.checkbox(key=f"sw_{switch}").uncheck()
     solve(at)
     assert not at.exception
-    outcome = at.session_state["outcome"]
+    outcome = app_state(at).outcome
     assert getattr(outcome.params, switch) is False
     assert all(getattr(outcome.params, s) for s in TECHNIQUES if s != switch)
     assert metrics(at)["Status"] == "solved"
@@ -263,11 +268,11 @@ def test_switches_change_the_search():
     at.number_input(key="gen_seed").set_value(3)
     at.button(key="generate").click().run()
     settle(at)
-    base = at.session_state["outcome"].stats
+    base = app_state(at).outcome.stats
     prunes_on = base.prunes["canonical"]
     at.checkbox(key="sw_canonical_only").uncheck()
     solve(at)
-    assert at.session_state["outcome"].stats.prunes["canonical"] == 0
+    assert app_state(at).outcome.stats.prunes["canonical"] == 0
     assert prunes_on >= 0
 
 
@@ -312,8 +317,8 @@ def test_comparison_with_baselines():
     rows = table(at, "method")
     assert rows["method"].iloc[0] == "MiniMalloc"
     assert set(rows["method"].iloc[1:]) == set(at.multiselect(key="baselines").value)
-    assert rows["height"].iloc[0] == 12
-    assert rows["above lower bound %"].iloc[0] == 0.0
+    assert rows["height"].iloc[0] == "12"
+    assert rows["above lower bound %"].iloc[0] == "0.0%"
     assert chart_traces(at, "heights", key="comparison_chart")
     at.multiselect(key="baselines").set_value(["first_fit"])
     solve(at)
@@ -323,7 +328,7 @@ def test_comparison_with_baselines():
 
 def test_minimise_mode():
     at = example_app()
-    at.radio(key="mode").set_value("Minimise the capacity")
+    at.radio(key="mode").set_value("minimize")
     solve(at)
     assert not at.exception
     assert "Smallest capacity: **12**" in texts(at, "success")
@@ -337,8 +342,8 @@ def test_minimise_mode():
     assert metric_values(at, "Height")[0] == "6"
     assert "proven optimal" in texts(at, "success")
     # One lower bound everywhere: the header shows the minimiser's.
-    assert metrics(at)["Lower bound"] == f"{at.session_state['outcome'].lower_bound:,}"
-    found = at.session_state["outcome"].minimize
+    assert metrics(at)["Lower bound"] == f"{app_state(at).outcome.lower_bound:,}"
+    found = app_state(at).outcome.minimize
     if found is not None and found.probes:
         probes = table(at, "capacity")
         assert list(probes.columns) == ["capacity", "outcome", "searches",
@@ -355,10 +360,10 @@ def test_minimise_shows_progress_and_stops():
     # minimiser is still running when the page first draws.
     at = new_app()
     paste(at, (BENCHMARKS / "challenging" / "D.1048576.csv").read_text())
-    at.radio(key="mode").set_value("Minimise the capacity")
+    at.radio(key="mode").set_value("minimize")
     at.number_input(key="timeout").set_value(5.0)
     at.button(key="solve").click().run()
-    assert at.session_state["job"] is not None
+    assert app_state(at).job is not None
     assert "Elapsed" in metrics(at)
     at.button(key="stop").click().run()
     settle(at)
@@ -376,7 +381,7 @@ def test_infeasible_explanation():
     assert "No packing fits capacity 11" in message
     assert "Memory runs over" in message and "[0, 9)" in message
     assert "Capacity **12**" in message
-    explanation = at.session_state["outcome"].explanation
+    explanation = app_state(at).outcome.explanation
     if explanation.subset:
         assert "set of" in message
         red = explanation.subset
@@ -464,14 +469,14 @@ def test_downloads():
     labels = {b.key: b.label for b in at.download_button}
     assert set(labels) >= {"download_problem", "download_solution", "download_problem_json",
                            "download_result_json", "download_chart_html"}
-    outcome = at.session_state["outcome"]
+    outcome = app_state(at).outcome
     text = dumps_csv(outcome.problem, outcome.solution)
-    loaded = workflow.parse_csv_text(text, "solution.csv")
+    loaded = parse_csv_text(text, "solution.csv")
     assert loaded.allocation.offsets == outcome.solution.offsets
 
 
 def test_time_limit_shows_the_fallback():
-    at = _hard_app()
+    at = hard_app()
     at.number_input(key="timeout").set_value(1.0)
     solve(at)
     assert not at.exception
@@ -479,9 +484,9 @@ def test_time_limit_shows_the_fallback():
     said = texts(at, "error") + texts(at, "success")
     assert "ran out of time" in said
     assert chart_traces(at, "buffers")
-    shown, label = at.session_state["outcome"].shown()
+    shown, label = app_state(at).outcome.shown()
     assert "baseline" in label
-    capacity = at.session_state["problem"].capacity
+    capacity = app_state(at).problem.capacity
     # The page says whether the allocation shown fits, and marks what does not.
     if shown.height > capacity:
         assert "does not fit" in texts(at, "error")
@@ -492,33 +497,33 @@ def test_time_limit_shows_the_fallback():
 
 
 def test_after_a_time_out_minimise_and_explain_in_one_click():
-    at = _hard_app()
+    at = hard_app()
     at.number_input(key="timeout").set_value(1.0)
     solve(at)
-    shown, _ = at.session_state["outcome"].shown()
+    shown, _ = app_state(at).outcome.shown()
     # Generated at its lower bound, the problem is one no baseline fits.
-    assert shown.height > at.session_state["problem"].capacity
+    assert shown.height > app_state(at).problem.capacity
     at.button(key="act_explain").click().run()
     assert not at.exception
-    assert at.session_state["outcome"].explanation is not None
+    assert app_state(at).outcome.explanation is not None
     assert "capacity" in texts(at, "error") + texts(at, "success")
     at.button(key="act_minimise").click().run()
     settle(at)
     assert not at.exception
-    assert at.session_state["mode"] == "Minimise the capacity"
-    assert at.session_state["outcome"].mode == "minimise"
+    assert at.session_state["mode"] == "minimize"
+    assert app_state(at).outcome.mode == "minimize"
 
 
 def test_long_solve_shows_progress_and_stops():
-    at = _hard_app()
+    at = hard_app()
     at.number_input(key="timeout").set_value(0.0)
     at.button(key="solve").click().run()
-    assert at.session_state["job"] is not None
+    assert app_state(at).job is not None
     assert "Nodes so far" in metrics(at)
     at.button(key="stop").click().run()
     settle(at)
     assert not at.exception
-    assert at.session_state["job"] is None
+    assert app_state(at).job is None
     assert metrics(at)["Status"] == "stopped"
     assert "was stopped" in texts(at, "warning") + texts(at, "error") + texts(at, "success")
 
@@ -526,41 +531,25 @@ def test_long_solve_shows_progress_and_stops():
 def test_minimise_without_time_limit_probes_with_budgets():
     """Time limit 0: the panel shows the capacity being probed, with a
     budget, and the best packing so far; Stop keeps it."""
-    at = _hard_app()
-    at.radio(key="mode").set_value("Minimise the capacity")
+    at = hard_app()
+    at.radio(key="mode").set_value("minimize")
     at.number_input(key="timeout").set_value(0.0)
     at.button(key="solve").click().run()
-    job = at.session_state["job"]
+    job = app_state(at).job
     assert job is not None
     deadline = time.monotonic() + 30
     while "Probing capacity" not in metrics(at) and time.monotonic() < deadline:
         time.sleep(0.3)
         at.run()
     shown = metrics(at)
-    assert "budget" in shown["Probing capacity"]
+    assert shown["Probe budget"].endswith(" s")
     assert "Best so far" in shown and "Lower bound" in shown
     at.toggle(key="show_best").set_value(True).run()
     assert chart_traces(at, "hover", key="best_so_far_chart")
     at.button(key="stop").click().run()
     settle(at)
     assert not at.exception
-    assert at.session_state["outcome"].solution is not None
-
-
-def _hard_app():
-    """A random problem at a capacity where the search takes many seconds."""
-    at = new_app()
-    at.radio(key="source").set_value("Generate").run()
-    at.selectbox(key="generator").set_value("random").run()
-    at.number_input(key="gen_random_n").set_value(200)
-    at.number_input(key="gen_seed").set_value(0)
-    at.button(key="generate").click().run()
-    settle(at)
-    from minimalloc import bounds
-
-    tight = bounds.lower_bound(at.session_state["problem"])
-    at.number_input(key="capacity").set_value(tight).run()
-    return at
+    assert app_state(at).outcome.solution is not None
 
 
 def test_search_view_tab_runs_only_when_open():
@@ -621,7 +610,7 @@ def test_a_huge_number_in_the_editor_keeps_the_last_good_problem(edit):
     errors = texts(at, "error")
     assert "not a valid problem" in errors and "row 2" in errors
     assert "overflow" in errors or "over the limit" in errors
-    assert at.session_state["problem"].buffers[1].size == 4
+    assert app_state(at).problem.buffers[1].size == 4
     at.run()
     assert not at.exception
     assert metrics(at)["LOAD"] == "12"
@@ -636,7 +625,7 @@ def test_a_number_beyond_64_bits_in_the_editor_is_ignored(edit):
     }
     at.run()
     assert not at.exception
-    assert at.session_state["problem"].buffers[1].size == 4
+    assert app_state(at).problem.buffers[1].size == 4
     assert metrics(at)["LOAD"] == "12"
 
 
@@ -644,16 +633,16 @@ def test_clicking_a_comparison_row_shows_that_packing():
     at = example_app()
     at.session_state["main_tabs"] = "Comparison"
     at.run()
-    rows = workflow.comparison_rows(at.session_state["outcome"],
-                                    at.session_state["problem"].capacity)
+    rows = comparison_rows(app_state(at).outcome,
+                                    app_state(at).problem.capacity)
     at.session_state["comparison_table"] = {
         "selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()
     assert not at.exception
     spec = chart(at, "comparison_packing_chart")
     assert spec["layout"]["title"]["text"].startswith(rows[1]["method"])
-    baseline = next(b for b in at.session_state["outcome"].baselines
+    baseline = next(b for b in app_state(at).outcome.baselines
                     if b.method == rows[1]["method"])
     hover = chart_traces(at, "hover", key="comparison_packing_chart")[0]
-    offsets = charts.unpack(hover["meta"]["offset"]).tolist()
+    offsets = unpack(hover["meta"]["offset"]).tolist()
     assert offsets == list(baseline.solution.offsets)

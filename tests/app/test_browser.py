@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from app.figures.hover import hover_ids
+from app.figures.rects import unpack
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -33,7 +36,7 @@ CHROMIUM_ARGS = [
 # The first page load compiles the search kernel unless numba's cache has it.
 STARTUP_SECONDS = 240
 
-# The packing chart's hover index (charts.hover_index) and the page position
+# The packing chart's hover index (hover_index) and the page position
 # of its plot area, to aim the pointer at rectangles.
 HOVER_INDEX_JS = """(gd) => {
     const t = gd.data.find(t => t.meta && t.meta.role === "hover");
@@ -179,19 +182,18 @@ def hover_hits(page, rng, points):
     (at least a pixel from its edges); how many the tooltip named right."""
     import numpy as np
 
-    from app import charts
 
     chart = page.locator(".js-plotly-plot").first
     chart.scroll_into_view_if_needed()
     view = chart.evaluate(HOVER_INDEX_JS)
     assert view is not None, "the packing chart has no hover index"
     index = view["meta"]
-    t0, t1, y0, y1 = (np.asarray(charts.unpack(index[k]), dtype=float)
+    t0, t1, y0, y1 = (np.asarray(unpack(index[k]), dtype=float)
                       for k in ("t0", "t1", "y0", "y1"))
     owner = (np.arange(len(t0)) if index["buffer"] is None
-             else np.asarray(charts.unpack(index["buffer"])))
+             else np.asarray(unpack(index["buffer"])))
     (xlo, xhi), (ylo, yhi) = view["x"], view["y"]
-    ids = charts.hover_ids(index)
+    ids = hover_ids(index)
 
     def px(t):
         return view["left"] + (t - xlo) / (xhi - xlo) * view["width"]
@@ -263,7 +265,6 @@ def test_sixty_thousand_buffers(server, tmp_path):
     import numpy as np
     from playwright.sync_api import expect, sync_playwright
 
-    from app import charts
     from minimalloc import bounds
     from minimalloc.formats.csv import dumps_csv
     from minimalloc.generate import problems as generate
@@ -305,8 +306,8 @@ def test_sixty_thousand_buffers(server, tmp_path):
                 aggregated: gd.layout.meta.aggregated})""")
             assert spec["aggregated"]
             times, live = bounds.load_profile(problem)
-            assert np.array_equal(charts.unpack(spec["load"]["y"]), live)
-            assert np.array_equal(charts.unpack(spec["load"]["x"]), times)
+            assert np.array_equal(unpack(spec["load"]["y"]), live)
+            assert np.array_equal(unpack(spec["load"]["x"]), times)
             # Zoom into a narrow stretch of time, then hover: still exact.
             view = chart.evaluate(HOVER_INDEX_JS)
             x0 = view["left"] + view["width"] * 0.4
@@ -357,6 +358,20 @@ def test_dark_mode_and_a_phone_screen(server):
             assert _luminance(colors[0]) < 0.3 and _luminance(colors[1]) < 0.3, colors
             assert _luminance(colors[2]) > 0.6, colors  # light text on it
             page.screenshot(path=str(ARTIFACTS / "app-dark.png"))
+            # A fallback baseline's packing has a title: it does not cover the
+            # legend ("above the capacity", "minimal infeasible subset").
+            choose_sample(page, "load_not_enough")
+            chart = page.locator(".js-plotly-plot").first
+            expect(chart.locator(".gtitle")).to_contain_text("fallback")
+            assert_title_clear_of_legend(chart)
+            # The search view's inputs show their whole placeholders, on a
+            # laptop's width too.
+            page.set_viewport_size({"width": 1024, "height": 1300})
+            page.get_by_role("tab", name="Search view").click()
+            expect(page.get_by_text("Step through the search")).to_be_visible()
+            page.wait_for_timeout(800)
+            cut = page.evaluate(PLACEHOLDERS_CUT_JS)
+            assert not cut, cut
 
             page = browser.new_page(viewport={"width": 390, "height": 1400},
                                     device_scale_factor=2)
@@ -373,5 +388,166 @@ def test_dark_mode_and_a_phone_screen(server):
             assert tops[0] == tops[1]  # two metrics side by side
             assert chart.evaluate("(gd) => gd.getBoundingClientRect().top") < 1300
             page.screenshot(path=str(ARTIFACTS / "app-narrow.png"))
+            # The open tab stays in sight (it was scrolled out of the strip).
+            page.get_by_role("tab", name="Search view").click()
+            expect(page.get_by_text("Step through the search")).to_be_visible()
+            tab = page.get_by_role("tab", name="Search view").bounding_box()
+            assert tab["x"] >= 0 and tab["x"] + tab["width"] <= 390, tab
+        finally:
+            browser.close()
+
+
+#: Inputs whose placeholder is wider than the box shows ("step numb").
+PLACEHOLDERS_CUT_JS = """() => {
+    const canvas = document.createElement("canvas").getContext("2d");
+    const cut = [];
+    for (const input of document.querySelectorAll("input[placeholder]")) {
+        if (!input.placeholder || !input.offsetWidth
+            || input.closest('[data-testid="stSidebar"]')) continue;
+        const style = getComputedStyle(input);
+        canvas.font = `${style.fontSize} ${style.fontFamily}`;
+        const room = input.clientWidth - parseFloat(style.paddingLeft)
+                     - parseFloat(style.paddingRight);
+        if (canvas.measureText(input.placeholder).width > room + 1) {
+            cut.push([input.placeholder, room]);
+        }
+    }
+    return cut;
+}"""
+#: Metric values cut off with an ellipsis ("111,730,…").
+METRICS_CUT_JS = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+    .filter(m => m.offsetWidth && m.scrollWidth > m.clientWidth + 1)
+    .map(m => m.textContent)"""
+
+
+def assert_title_clear_of_legend(chart) -> None:
+    """The chart's title covers no legend entry."""
+    boxes = chart.evaluate("""(gd) => {
+        const box = e => { const b = e.getBoundingClientRect();
+                           return [b.left, b.top, b.right, b.bottom]; };
+        return {title: [...gd.querySelectorAll('.gtitle')].map(box),
+                items: [...gd.querySelectorAll('.legend .traces')].map(box)};
+    }""")
+    assert boxes["title"] and boxes["items"], boxes
+    for title in boxes["title"]:
+        for item in boxes["items"]:
+            assert not _overlap(title, item), (title, item)
+
+
+def test_a_compiler_engineer_reads_a_models_plan(server):
+    """resnet50 from the onnx wheel: every metric shows its whole value (LOAD
+    read '111,730,…'), the page says that greedy_by_size packs lower than
+    the search, and its titled packing keeps title and legend apart."""
+    import onnx
+    from playwright.sync_api import expect, sync_playwright
+
+    model = Path(onnx.__file__).parent / "backend/test/data/light/light_resnet50.onnx"
+    with sync_playwright() as p:
+        browser, page = open_app(p, server, width=1400, height=1300)
+        try:
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            sidebar.get_by_text("Upload or paste").click()
+            sidebar.locator('input[type="file"]').set_input_files(str(model))
+            expect(page.get_by_text("Problem: light_resnet50.onnx").first).to_be_visible()
+            expect(page.get_by_text("packs these buffers lower").first).to_be_visible(
+                timeout=120_000)
+            page.wait_for_timeout(800)
+            cut = page.evaluate(METRICS_CUT_JS)
+            assert not cut, cut
+            page.get_by_role("button", name="Show greedy_by_size's packing").click()
+            chart = page.locator(".js-plotly-plot").first
+            expect(chart.locator(".gtitle")).to_contain_text("greedy_by_size")
+            assert_title_clear_of_legend(chart)
+            page.screenshot(path=str(ARTIFACTS / "app-resnet50.png"))
+        finally:
+            browser.close()
+
+
+# ---------------------------------------------------------------------------
+# Figures on their own (no server): what a page or an exported file shows.
+
+BOXES_JS = """(selectors) => {
+    const box = e => { const b = e.getBoundingClientRect();
+                       return [b.left, b.top, b.right, b.bottom]; };
+    const out = {};
+    for (const [name, selector] of Object.entries(selectors)) {
+        out[name] = [...document.querySelectorAll(selector)]
+            .filter(e => e.getBoundingClientRect().width > 0).map(box);
+    }
+    return out;
+}"""
+FIGURE_PARTS = {
+    "title": ".gtitle",
+    "legend_items": ".legend .traces",
+    "legend_title": ".legendtitletext",
+    "yticks": ".yaxislayer-above .ytick text, .yaxislayer-below .ytick text",
+    "ytitles": ".g-ytitle text, .g-y2title text",
+    "xtitles": ".g-xtitle text, .g-x2title text",
+    "xticks": ".xaxislayer-above .xtick text",
+}
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1
+
+
+def _figure_boxes(page, html: str, width: int) -> dict:
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.set_content(html)
+    page.wait_for_selector(".js-plotly-plot .legend")
+    page.wait_for_timeout(300)
+    return page.evaluate(BOXES_JS, FIGURE_PARTS)
+
+
+def test_exported_and_titled_figures_keep_titles_legends_and_axes_apart(tmp_path):
+    """A title never covers the legend (a fallback baseline's packing, the
+    best so far, a method picked in Comparison), the standalone chart's
+    tick labels are whole and its axis titles clear of them (byte counts in
+    the tens of millions), and no legend covers an axis title."""
+    import streamlit  # noqa: F401 - the page's plotly template, as in the app
+    from playwright.sync_api import sync_playwright
+
+    from app.figures.hover import standalone_html
+    from app.figures.packing import packing_figure
+    from app.figures.search_over_time import progress_figure
+    from minimalloc.baselines.allocators import allocate
+    from minimalloc.generate import problems as generate
+    from minimalloc.search.solver import solve
+    from minimalloc.search.trace import over_time
+
+    problem = generate.generate("random", n=120, seed=2)
+    big = problem.__class__(tuple(b.__class__(b.id, b.lower, b.upper, b.size * 40_000)
+                                  for b in problem.buffers))
+    solution = allocate(big, "greedy_by_size")
+    big = big.with_capacity(solution.height * 9 // 10)
+    titled = packing_figure(big, solution, highlight=[1, 2, 3],
+                            highlight_label="minimal infeasible subset",
+                            title="Showing baseline greedy_by_size (fallback): height "
+                                  f"{solution.height:,}")
+    small = generate.generate("random", n=40, seed=3)
+    traced = solve(small.with_capacity(allocate(small, "best_fit").height * 9 // 10),
+                   trace=20_000)
+    figures = {"packing": standalone_html(titled),
+               "progress": standalone_html(progress_figure(over_time(traced)))}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            for name, html in figures.items():
+                for width in (1400, 390):
+                    boxes = _figure_boxes(page, html, width)
+                    where = (name, width)
+                    for title in boxes["title"] + boxes["legend_title"]:
+                        for item in boxes["legend_items"]:
+                            assert not _overlap(title, item), (where, title, item)
+                    for tick in boxes["yticks"]:
+                        assert tick[0] >= 0, (where, "tick label cut off", tick)
+                    for axis_title in boxes["ytitles"]:
+                        assert axis_title[0] >= 0, (where, axis_title)
+                        for tick in boxes["yticks"]:
+                            assert not _overlap(axis_title, tick), (where, axis_title)
+                    for axis_title in boxes["xtitles"]:
+                        for item in boxes["legend_items"] + boxes["xticks"]:
+                            assert not _overlap(axis_title, item), (where, axis_title)
         finally:
             browser.close()

@@ -7,7 +7,23 @@ import time
 import numpy as np
 import pytest
 
-from app import charts
+from app.figures.hover import hover_ids, hover_script, lookup
+from app.figures.packing import (
+    COLOR_MODES,
+    MAX_BUCKETS,
+    overloaded_intervals,
+    packing_figure,
+)
+from app.figures.rects import (
+    Rects,
+    polygon_xy,
+    raster,
+    rectangles,
+    trace_rectangles,
+    unpack,
+)
+from app.figures.statistics import comparison_figure, prunes_figure, rounds_figure
+from minimalloc.bounds import load_profile
 from minimalloc.model import Buffer, Gap, Problem, Solution
 from minimalloc.search.stats import RoundRecord, SearchStats
 
@@ -41,12 +57,12 @@ def traces(fig, role):
 
 
 def drawn(fig, role="buffers"):
-    return sorted(r for t in traces(fig, role) for r in charts.trace_rectangles(t))
+    return sorted(r for t in traces(fig, role) for r in trace_rectangles(t))
 
 
 def test_polygons_match_offsets_and_lifespans():
     problem, solution = example()
-    fig = charts.packing_figure(problem, solution)
+    fig = packing_figure(problem, solution)
     expected = sorted(
         (b.lower, b.upper, o, o + b.size)
         for b, o in zip(problem.buffers, solution.offsets, strict=True)
@@ -57,10 +73,10 @@ def test_polygons_match_offsets_and_lifespans():
 def test_polygons_survive_json():
     """Read back from the JSON the browser gets (typed arrays included)."""
     problem, solution = example()
-    spec = json.loads(charts.packing_figure(problem, solution).to_json())
+    spec = json.loads(packing_figure(problem, solution).to_json())
     rects = sorted(
         r for t in spec["data"] if (t.get("meta") or {}).get("role") == "buffers"
-        for r in charts.trace_rectangles(t)
+        for r in trace_rectangles(t)
     )
     assert rects == sorted(
         [(0, 3, 8, 12), (3, 9, 8, 12), (0, 9, 4, 8), (9, 21, 4, 8), (0, 21, 0, 4)]
@@ -74,7 +90,7 @@ def test_gaps_draw_windows_and_holes():
     )
     problem = Problem(buffers, 16)
     solution = Solution.from_offsets(problem, (2, 0))
-    assert drawn(charts.packing_figure(problem, solution)) == sorted([
+    assert drawn(packing_figure(problem, solution)) == sorted([
         (0, 2, 2, 10), (4, 6, 2, 10), (6, 8, 4, 7), (8, 10, 2, 10), (0, 10, 0, 2),
     ])
 
@@ -82,8 +98,8 @@ def test_gaps_draw_windows_and_holes():
 def test_joined_path_has_no_area_outside_rectangles():
     """The links between rectangles go out and back along the same line."""
     problem, solution = example()
-    rects = charts.rectangles(problem, solution.offsets)
-    x, y = charts.polygon_xy(rects)
+    rects = rectangles(problem, solution.offsets)
+    x, y = polygon_xy(rects)
     assert not np.isnan(x).any()
     # Shoelace area of the one closed path equals the rectangles' total area.
     area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
@@ -93,11 +109,11 @@ def test_joined_path_has_no_area_outside_rectangles():
 
 def test_hover_carries_buffer_details():
     problem, solution = example()
-    (hover,) = traces(charts.packing_figure(problem, solution), "hover")
+    (hover,) = traces(packing_figure(problem, solution), "hover")
     index = hover.meta
-    assert charts.hover_ids(index) == [b.id for b in problem.buffers]
-    k = charts.hover_ids(index).index("b2")
-    row = [int(charts.unpack(index[key])[k])
+    assert hover_ids(index) == [b.id for b in problem.buffers]
+    k = hover_ids(index).index("b2")
+    row = [int(unpack(index[key])[k])
            for key in ("lower", "upper", "size", "offset", "alignment")]
     assert row == [3, 9, 4, 8, 1]
     assert index["fixed"] == [] and index["gaps"] == {}
@@ -118,15 +134,15 @@ def test_hover_index_names_the_buffer_under_any_point():
     big, _ = random_problem(10_000, seed=3)
     cases.append((big, heuristics.allocate(big, "greedy_by_size")))
     for problem, solution in cases:
-        fig = charts.packing_figure(problem, solution)
+        fig = packing_figure(problem, solution)
         (hover,) = traces(fig, "hover")
-        rects = charts.rectangles(problem, solution.offsets)
+        rects = rectangles(problem, solution.offsets)
         for _ in range(300):
             k = rng.randrange(len(rects.t0))
             t = rng.uniform(rects.t0[k], rects.t1[k] - 1e-6)
             y = rng.uniform(rects.y0[k], rects.y1[k] - 1e-6)
-            assert charts.lookup(hover.meta, t, y) == rects.buffer[k]
-    assert charts.lookup(traces(charts.packing_figure(*cases[0]), "hover")[0].meta,
+            assert lookup(hover.meta, t, y) == rects.buffer[k]
+    assert lookup(traces(packing_figure(*cases[0]), "hover")[0].meta,
                          3.0, 5.0) is None  # g's hole during [2, 4)
 
 
@@ -134,17 +150,17 @@ def test_big_problems_are_aggregated_with_exact_hover_and_load():
     from minimalloc.baselines import allocators as heuristics
     problem, _ = random_problem(3_000, seed=5)
     solution = heuristics.allocate(problem, "best_fit")
-    fig = charts.packing_figure(problem, solution, detail_limit=1_000)
+    fig = packing_figure(problem, solution, detail_limit=1_000)
     assert fig.layout.meta["aggregated"] is True
     assert not traces(fig, "buffers")
     (image,) = fig.layout.images
     assert image.source.startswith("data:image/png;base64,")
-    assert len(charts.hover_ids(traces(fig, "hover")[0].meta)) == 3_000
-    times, live = charts.load_profile(problem)
+    assert len(hover_ids(traces(fig, "hover")[0].meta)) == 3_000
+    times, live = load_profile(problem)
     (load,) = traces(fig, "load")
     assert list(load.y) == list(live.astype(float))  # every step, not a sample
     # A window with few rectangles is drawn in detail.
-    narrow = charts.packing_figure(problem, solution, detail_limit=1_000,
+    narrow = packing_figure(problem, solution, detail_limit=1_000,
                                    window=(1000, 1100))
     assert narrow.layout.meta["aggregated"] is False
     assert traces(narrow, "buffers")
@@ -153,9 +169,9 @@ def test_big_problems_are_aggregated_with_exact_hover_and_load():
 
 
 def test_raster_paints_every_rectangle():
-    rects = charts.Rects(np.array([0, 1]), np.array([0.0, 5.0]), np.array([5.0, 10.0]),
+    rects = Rects(np.array([0, 1]), np.array([0.0, 5.0]), np.array([5.0, 10.0]),
                          np.array([0.0, 0.0]), np.array([10.0, 1.0]))
-    grid = charts.raster(rects, np.array([1.0, 2.0]), (0, 10), (0, 10), shape=(10, 10))
+    grid = raster(rects, np.array([1.0, 2.0]), (0, 10), (0, 10), shape=(10, 10))
     assert (grid[:, :5] == 1).all()
     assert (grid[0, 5:] == 2).all()  # thin, still one row of cells
     assert np.isnan(grid[1:, 5:]).all()
@@ -165,7 +181,7 @@ def test_fixed_buffers_and_parts_above_capacity_are_marked():
     buffers = (Buffer("a", 0, 4, 4, offset=0), Buffer("b", 0, 4, 4), Buffer("c", 4, 8, 2))
     problem = Problem(buffers, 6)
     solution = Solution.from_offsets(problem, (0, 4, 0))
-    fig = charts.packing_figure(problem, solution)
+    fig = packing_figure(problem, solution)
     assert drawn(fig, "fixed") == [(0, 4, 0, 4)]
     assert drawn(fig, "above capacity") == [(0, 4, 6, 8)]
     assert traces(fig, "hover")[0].meta["fixed"] == [0]
@@ -173,17 +189,17 @@ def test_fixed_buffers_and_parts_above_capacity_are_marked():
 
 def test_zoom_stops_at_the_data_and_focus_centres():
     problem, solution = example()
-    fig = charts.packing_figure(problem, solution, focus=1)
+    fig = packing_figure(problem, solution, focus=1)
     assert fig.layout.xaxis.minallowed == 0 and fig.layout.xaxis.maxallowed == 21
     assert fig.layout.yaxis.minallowed == 0
-    assert drawn(fig, "highlight") == [(3, 9, 8, 12)]
+    assert drawn(fig, "found") == [(3, 9, 8, 12)] and not drawn(fig, "highlight")
     lo, hi = fig.layout.xaxis2.range or fig.layout.xaxis.range
     assert lo <= 3 and hi >= 9 and (lo > 0 or hi < 21)
 
 
 def test_capacity_and_height_lines_on_both_panels():
     problem, solution = example()
-    fig = charts.packing_figure(problem, solution)
+    fig = packing_figure(problem, solution)
     caps = traces(fig, "capacity")
     assert {t.yaxis for t in caps} == {"y", "y2"}
     assert all(list(t.y) == [12, 12] for t in caps)
@@ -195,47 +211,52 @@ def test_capacity_and_height_lines_on_both_panels():
 
 def test_load_profile_and_overload():
     problem, solution = example()
-    times, live = charts.load_profile(problem)
+    times, live = load_profile(problem)
     assert int(live.max()) == 12
-    assert charts.overloaded_intervals(times, live, 10) == [(0, 9, 12)]
-    fig = charts.packing_figure(problem.with_capacity(10), solution)
+    assert overloaded_intervals(times, live, 10) == [(0, 9, 12)]
+    fig = packing_figure(problem.with_capacity(10), solution)
     assert drawn(fig, "overloaded") == [(0, 9, 0, 12)]
     assert drawn(fig, "over capacity") == [(0, 3, 10, 12), (3, 9, 10, 12)]
 
 
-def test_library_profile_agrees():
-    from minimalloc import bounds
-    problem, _ = random_problem(300, seed=4)
-    mine = charts.load_profile(problem)
-    theirs = bounds.load_profile(problem)
-    assert mine[0].tolist() == theirs[0].tolist()
-    assert mine[1].tolist() == theirs[1].tolist()
+def test_the_live_bytes_drawn_are_the_librarys_profile():
+    """The chart draws :func:`minimalloc.bounds.load_profile`, gaps and
+    windows counted, and an empty problem draws without failing."""
+    problem, solution = random_problem(300, seed=4)
+    gapped = Problem((Buffer("g", 0, 10, 8, gaps=(Gap(2, 4), Gap(6, 8, (2, 5)))),
+                      Buffer("h", 0, 10, 2)), 16)
+    for p, s in ((problem, solution), (gapped, Solution.from_offsets(gapped, (2, 0)))):
+        times, live = load_profile(p)
+        (load,) = traces(packing_figure(p, s), "load")
+        assert list(load.x) == times.tolist() and list(load.y) == live.tolist()
+    empty = packing_figure(Problem(()), None)
+    assert traces(empty, "load")
 
 
 def test_highlight_draws_only_those_buffers():
     problem, solution = example()
-    fig = charts.packing_figure(problem, solution, highlight=[1, 3])
+    fig = packing_figure(problem, solution, highlight=[1, 3])
     assert drawn(fig, "highlight") == [(3, 9, 8, 12), (9, 21, 4, 8)]
     assert traces(fig, "highlight")[0].name == "highlighted"
 
 
-@pytest.mark.parametrize("mode", charts.COLOR_MODES)
+@pytest.mark.parametrize("mode", COLOR_MODES)
 def test_colour_modes_cover_every_buffer(mode):
     problem, solution = random_problem(500)
-    fig = charts.packing_figure(
+    fig = packing_figure(
         problem, solution, color_by=mode,
         placement_order=list(range(len(problem)))[::-1],
         partition_of=[i // 7 for i in range(len(problem))],
     )
     buckets = traces(fig, "buffers")
-    assert 1 <= len(buckets) <= charts.MAX_BUCKETS
+    assert 1 <= len(buckets) <= MAX_BUCKETS
     assert sum(t.meta["rects"] for t in buckets) == len(problem)
     assert len(drawn(fig)) == len(problem)
 
 
 def test_unknown_colour_values_are_grey():
     problem, solution = example()
-    fig = charts.packing_figure(problem, solution, color_by="placement order")
+    fig = packing_figure(problem, solution, color_by="placement order")
     (only,) = traces(fig, "buffers")
     assert "unknown" in only.name
 
@@ -243,7 +264,7 @@ def test_unknown_colour_values_are_grey():
 def test_ten_thousand_buffers_make_few_traces():
     problem, solution = random_problem(10_000)
     started = time.perf_counter()
-    fig = charts.packing_figure(problem, solution)
+    fig = packing_figure(problem, solution)
     built = time.perf_counter() - started
     assert len(fig.data) <= 24
     assert sum(t.meta["rects"] for t in traces(fig, "buffers")) == 10_000
@@ -254,7 +275,7 @@ def test_ten_thousand_buffers_make_few_traces():
 
 def test_no_solution_still_shows_the_load():
     problem, _ = example()
-    fig = charts.packing_figure(problem, None)
+    fig = packing_figure(problem, None)
     assert traces(fig, "load") and not traces(fig, "buffers")
 
 
@@ -268,14 +289,14 @@ def test_statistics_figures():
             RoundRecord(1, "TAW", 10, 4, "solved"),
         ),
     )
-    prunes = charts.prunes_figure(stats)
+    prunes = prunes_figure(stats)
     assert list(prunes.data[0].x) == [5, 2, 0, 7, 1]
-    rounds = charts.rounds_figure(stats)
+    rounds = rounds_figure(stats)
     bars = {t.name: list(t.y) for t in rounds.data if t.type == "bar"}
     assert bars == {"node limit": [10], "solved": [4]}
     rows = [{"method": "MiniMalloc", "height": 12, "exact": True},
             {"method": "best_fit", "height": 16}]
-    fig = charts.comparison_figure(rows, lower_bound=12, capacity=16)
+    fig = comparison_figure(rows, lower_bound=12, capacity=16)
     assert list(fig.data[0].y) == [12, 16]
 
 
@@ -284,7 +305,7 @@ def test_hover_script_survives_the_html_sanitizer():
     or '/' (it looks like markup): the hover script must have none."""
     import re
 
-    script = charts.hover_script()
+    script = hover_script()
     body = script.removeprefix("<script>").removesuffix("</script>")
     assert "minimallocHover" in body
     assert not re.search(r"<[/\w]", body)

@@ -16,12 +16,17 @@ from app_helpers import (
     settle,
     table,
     texts,
+    uploader,
     warm_kernel,  # noqa: F401 - fixture
 )
 
-from app import charts, workflow
+from app.figures.packing import packing_figure
+from app.figures.snapshot import plan_top, reserved_figure
+from app.services.loading import parse_upload, read_options
+from app.services.tables import peak_rows
 from minimalloc.baselines.allocators import allocate
 from minimalloc.errors import ProblemError
+from minimalloc.formats import ReadOptions
 from minimalloc.model import Buffer, Gap, Problem, Solution
 
 pytestmark = pytest.mark.usefixtures("warm_kernel")
@@ -41,7 +46,7 @@ SNAPSHOT = pickle.dumps({"segments": [], "device_traces": [TRACE]})
 
 def upload(at, name: str, data: bytes):
     at.radio(key="source").set_value("Upload or paste").run()
-    at.file_uploader(key="upload").set_value((name, data, "application/octet-stream"))
+    uploader(at).set_value((name, data, "application/octet-stream"))
     at.run()
     return settle(at)
 
@@ -51,52 +56,53 @@ def upload(at, name: str, data: bytes):
 
 
 def test_parse_upload_reads_each_format():
-    model = workflow.parse_upload(SQUEEZENET.read_bytes(), "squeeze.onnx", alignment=64)
+    model = parse_upload(SQUEEZENET.read_bytes(), "squeeze.onnx",
+                         read_options(64, "", False, 0))
     assert len(model.problem) == 106 and model.report is None
     assert all(b.alignment == 64 for b in model.problem.buffers)
-    snap = workflow.parse_upload(SNAPSHOT, "snap.pickle")
+    snap = parse_upload(SNAPSHOT, "snap.pickle")
     assert snap.report.reserved_peak == 8192 and len(snap.problem) == 3
-    text = workflow.parse_upload(b"id,lower,upper,size\na,0,1,4\n", "p.csv")
+    text = parse_upload(b"id,lower,upper,size\na,0,1,4\n", "p.csv")
     assert text.problem.buffers[0].size == 4
     with pytest.raises(ProblemError, match=r"^evil\.pickle: .*nothing in it was run"):
-        workflow.parse_upload(b"cos\nsystem\n(S'true'\ntR.", "evil.pickle")
+        parse_upload(b"cos\nsystem\n(S'true'\ntR.", "evil.pickle")
 
 
-def test_parse_dims():
-    assert workflow.parse_dims("batch=1, seq=128") == {"batch": 1, "seq": 128}
-    assert workflow.parse_dims("") == {}
+def test_read_options_from_the_widgets():
+    assert read_options(1, "batch=1, seq=128", False, 0).dims == {"batch": 1, "seq": 128}
+    assert read_options(8, " ", True, 1) == ReadOptions(8, None, True, 1)
     with pytest.raises(ProblemError, match="NAME=N"):
-        workflow.parse_dims("batch")
+        read_options(1, "batch", False, 0)
 
 
 def test_peak_rows_are_the_buffers_alive_at_the_peak_largest_first():
     problem = Problem((Buffer("a", 0, 4, 8, label="A op"), Buffer("b", 1, 3, 16),
                        Buffer("c", 1, 2, 2, gaps=(Gap(1, 2, (0, 1)),)),
                        Buffer("d", 3, 5, 100)))
-    moment, rows = workflow.peak_rows(problem, Solution((0, 8, 24, 0), 100))
+    moment, rows = peak_rows(problem, Solution((0, 8, 24, 0), 100))
     assert moment == 3  # 8 + 100 at time 3 beats 8 + 16 + 1 at time 1
     assert [(r["id"], r["size"], r["offset"]) for r in rows] == [("d", 100, 0), ("a", 8, 0)]
-    moment, rows = workflow.peak_rows(Problem((Buffer("a", 0, 2, 4),
+    moment, rows = peak_rows(Problem((Buffer("a", 0, 2, 4),
                                                Buffer("b", 1, 2, 4,
                                                       gaps=(Gap(1, 2, (0, 1)),)))))
     assert moment == 1 and [r["size"] for r in rows] == [4, 1]
 
 
 def test_hover_shows_the_label_and_the_reserved_chart_draws_the_plan():
-    problem = workflow.parse_upload(SNAPSHOT, "snap.pickle").problem
+    problem = parse_upload(SNAPSHOT, "snap.pickle").problem
     solution = allocate(problem, "best_fit")
-    fig = charts.packing_figure(problem, solution)
+    fig = packing_figure(problem, solution)
     hover = [t for t in fig.data if (t.meta or {}).get("role") == "hover"][0]
     labels = hover.meta["label"]
     assert "train.py:3 main" in labels.values()
     assert all(labels[str(i)] == b.label for i, b in enumerate(problem.buffers) if b.label)
-    report = workflow.parse_upload(SNAPSHOT, "snap.pickle").report
-    fig = charts.reserved_figure(report, problem, solution)
+    report = parse_upload(SNAPSHOT, "snap.pickle").report
+    fig = reserved_figure(report, problem, solution)
     roles = {t.meta["role"]: t for t in fig.data}
     assert max(roles["reserved"].y) == 8192
     assert max(roles["plan top"].y) == solution.height == 6144
     # 0x0@1 [1, 3) 4096 at 2048; 0x1000@2 [2, 5) 2048 at 0; 0x0@4 [4, 5) 1024 at 2048
-    x, top = charts.plan_top(problem, Solution((2048, 0, 2048), 6144))
+    x, top = plan_top(problem, Solution((2048, 0, 2048), 6144))
     assert (x, top) == ([1, 2, 3, 4, 5], [6144, 6144, 2048, 3072, 0])
 
 
@@ -137,7 +143,7 @@ def test_bad_uploads_keep_the_last_good_problem(tmp_path):
         ("broken.onnx", b"\xff\x00 not a model", "not a readable ONNX model"),
         ("weights.pickle", pickle.dumps({"w": [1.0]}), "not a PyTorch memory snapshot"),
     ]:
-        at.file_uploader(key="upload").set_value((name, data, "application/octet-stream"))
+        uploader(at).set_value((name, data, "application/octet-stream"))
         at.run()
         errors = texts(at, "error")
         assert name in errors and words in errors and "last good problem" in errors

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.trace_charts import display_outcomes, tree_figure, tree_layout
+from app.figures.search_tree import display_outcomes, tree_figure, tree_layout
 from minimalloc import SolverParams, solve
 from minimalloc.generate.samples import load_sample
 from minimalloc.search.trace import TraceReplay, over_time, search_tree
@@ -110,7 +110,7 @@ def test_an_infeasible_search_draws_no_solution():
 
 
 def test_jumps_land_on_the_next_event_of_their_kind(alignment):
-    from app.search_view import JUMP_KINDS, _next_step
+    from app.views.search import JUMP_KINDS, next_step
     from minimalloc.search.trace import EVENT_KINDS
 
     _, result, _, _ = alignment
@@ -121,14 +121,14 @@ def test_jumps_land_on_the_next_event_of_their_kind(alignment):
         assert len(steps) >= 2, choice
         here = 0
         for expected in steps:
-            here = _next_step(kinds, here, wanted, +1)
+            here = next_step(kinds, here, wanted, +1)
             assert here == expected
-        assert _next_step(kinds, here, wanted, +1) is None  # nothing later: None
-        assert _next_step(kinds, steps[-1], wanted, -1) == steps[-2]
+        assert next_step(kinds, here, wanted, +1) is None  # nothing later: None
+        assert next_step(kinds, steps[-1], wanted, -1) == steps[-2]
 
 
 def test_landmarks_reach_the_interesting_parts(alignment):
-    from app.search_view import landmarks
+    from app.views.search import landmarks
     from minimalloc.search.trace import EVENT_KINDS
 
     _, result, _, over = alignment
@@ -146,7 +146,7 @@ def test_landmarks_reach_the_interesting_parts(alignment):
 
 def test_figures_leave_the_background_to_the_theme(alignment):
     """No white plot area in dark mode: no figure fixes its backgrounds."""
-    from app import trace_charts
+    from app.figures import search_over_time, search_step
     from minimalloc.analysis.ablation import BASELINE, AblationRow
     from minimalloc.params import Status
     from minimalloc.search.trace import section_times
@@ -155,12 +155,12 @@ def test_figures_leave_the_background_to_the_theme(alignment):
     replay = TraceReplay(problem, result, SolverParams(timeout=30))
     start, end = section_times(problem, replay.sweep)
     figures = [
-        trace_charts.step_figure(problem, replay.snapshot(100), start, end),
-        trace_charts.tree_figure(tree, problem, current=3, runs=over.runs),
-        trace_charts.nodes_per_depth_figure(over),
-        trace_charts.progress_figure(over),
-        trace_charts.runs_figure(over),
-        trace_charts.ablation_figure([AblationRow(BASELINE, Status.OK, 0.01, 10, 0)]),
+        search_step.step_figure(problem, replay.snapshot(100), start, end),
+        tree_figure(tree, problem, current=3, runs=over.runs),
+        search_over_time.nodes_per_depth_figure(over),
+        search_over_time.progress_figure(over),
+        search_over_time.runs_figure(over),
+        search_over_time.ablation_figure([AblationRow(BASELINE, Status.OK, 0.01, 10, 0)]),
     ]
     for fig in figures:
         assert fig.layout.plot_bgcolor is None and fig.layout.paper_bgcolor is None
@@ -168,7 +168,7 @@ def test_figures_leave_the_background_to_the_theme(alignment):
 
 def test_many_unplaced_buffers_are_shaded_not_outlined(monkeypatch):
     """Thousands of dotted outlines draw slowly: above the limit, one path."""
-    from app import trace_charts
+    from app.figures import search_step
     from minimalloc.search.trace import section_times
 
     problem = load_sample("five_buffers")
@@ -176,8 +176,8 @@ def test_many_unplaced_buffers_are_shaded_not_outlined(monkeypatch):
     replay = TraceReplay(problem, result)
     start, end = section_times(problem, replay.sweep)
     snap = replay.snapshot(2)  # the root node: all five unplaced
-    (outline,) = _roles(trace_charts.step_figure(problem, snap, start, end), "lowest")
+    (outline,) = _roles(search_step.step_figure(problem, snap, start, end), "lowest")
     assert outline.fill is None and outline.line.dash == "dot"
-    monkeypatch.setattr(trace_charts, "OUTLINE_LIMIT", 3)
-    (shade,) = _roles(trace_charts.step_figure(problem, snap, start, end), "lowest")
+    monkeypatch.setattr(search_step, "OUTLINE_LIMIT", 3)
+    (shade,) = _roles(search_step.step_figure(problem, snap, start, end), "lowest")
     assert shade.fill == "toself" and shade.meta["rects"] == 5  # the five buffers

@@ -19,8 +19,8 @@ def compiled():
 
 def example_script():
     """Five buffers at capacity 11: the root's five candidates are all pruned."""
-    import app.search_view as view
-    from app.search_view import render_search_view
+    import app.views.search as view
+    from app.views.search import render_search_view
     from minimalloc import Buffer, Problem, SolverParams
 
     # Play at exactly the chosen speed, however loaded the machine is (the
@@ -35,7 +35,7 @@ def example_script():
 
 def limits_script():
     """The same at capacity 12 with tiny limits: a cut trace, no tree."""
-    import app.search_view as view
+    import app.views.search as view
     from minimalloc import Buffer, Problem, SolverParams
 
     view.TRACE_CAP = 10
@@ -47,7 +47,7 @@ def limits_script():
 
 
 def no_capacity_script():
-    from app.search_view import render_search_view
+    from app.views.search import render_search_view
     from minimalloc import Buffer, Problem, SolverParams
 
     render_search_view(Problem([Buffer("a", 0, 2, 4)]), SolverParams())
@@ -117,13 +117,13 @@ def test_play_advances_and_stops():
     at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
     at.button(key="sv_play").click()
     run(at)
-    assert at.session_state["sv_playing"]
+    assert at.session_state["sv_state"].playing
     assert at.slider(key="sv_step").value == 1  # one step per run while playing
     assert at.button(key="sv_play").label == "Pause"
-    assert at.session_state["sv_timer"] == 0.8  # the default speed
+    assert at.session_state["sv_state"].timer == 0.8  # the default speed
     at.button(key="sv_play").click()
     run(at)
-    assert not at.session_state["sv_playing"]
+    assert not at.session_state["sv_state"].playing
     assert at.slider(key="sv_step").value == 1
 
 
@@ -171,13 +171,13 @@ def test_speed_landmarks_and_go_to_step():
     at.select_slider(key="sv_speed").set_value("0.4 s")
     at.button(key="sv_play").click()
     run(at)
-    assert at.session_state["sv_timer"] == 0.4
+    assert at.session_state["sv_state"].timer == 0.4
     at.select_slider(key="sv_speed").set_value("3 s")
     run(at)
-    assert at.session_state["sv_timer"] == 3.0
+    assert at.session_state["sv_state"].timer == 3.0
     at.button(key="sv_play").click()
     run(at)
-    assert at.session_state["sv_timer"] is None
+    assert at.session_state["sv_state"].timer is None
 
     marks = at.selectbox(key="sv_landmark")
     labels = list(marks.options)
@@ -204,7 +204,7 @@ def test_speed_landmarks_and_go_to_step():
 
 def slow_drawing_script():
     """The example, pretending that drawing a step is slow."""
-    import app.search_view as view
+    import app.views.search as view
     from minimalloc import Buffer, Problem, SolverParams
 
     view.DRAW_MARGIN = 200.0
@@ -219,11 +219,11 @@ def test_play_slows_down_to_the_drawing_time_and_says_so():
     at.select_slider(key="sv_speed").set_value("0.1 s")
     at.button(key="sv_play").click()
     run(at)
-    drawing = at.session_state["sv_draw_seconds"]
+    drawing = at.session_state["sv_state"].draw_seconds
     assert drawing > 0
-    assert at.session_state["sv_timer"] >= 0.1
+    assert at.session_state["sv_state"].timer >= 0.1
     run(at)  # the next tick uses the measured drawing time
-    assert at.session_state["sv_timer"] > 0.1
+    assert at.session_state["sv_state"].timer > 0.1
     assert any("so play shows one step every" in c.value for c in at.caption)
 
 
@@ -269,7 +269,12 @@ def test_the_ablation_panel_runs_and_shows_chart_and_table():
     assert [c for c in charts(at) if "sv_ablation_chart" in c]
 
 
-def test_a_cut_trace_and_a_large_tree_are_said():
+def test_a_cut_trace_and_a_large_tree_are_said(monkeypatch):
+    import app.views.search as view
+
+    # The script lowers the limits on the module, shared with later tests.
+    monkeypatch.setattr(view, "TRACE_CAP", view.TRACE_CAP)
+    monkeypatch.setattr(view, "TREE_LIMIT", view.TREE_LIMIT)
     at = run(AppTest.from_function(limits_script, default_timeout=TIMEOUT))
     assert any("The trace was cut" in w.value for w in at.warning)
     assert any("the tree is drawn for runs up to 2 nodes" in i.value for i in at.info)
@@ -298,14 +303,14 @@ def example_run(capacity: int):
 
 
 def rects_of(fig, role):
-    from app.charts import trace_rectangles
+    from app.figures.rects import trace_rectangles
 
     return sorted(r for t in fig.data if (t.meta or {}).get("role") == role
                   for r in trace_rectangles(t))
 
 
 def test_step_figure_draws_the_snapshot():
-    from app.trace_charts import step_figure
+    from app.figures.search_step import step_figure
 
     problem, _, replay, start, end = example_run(12)
     fig = step_figure(problem, replay.snapshot(15), start, end)  # b2's piece starts
@@ -325,7 +330,7 @@ def test_step_figure_draws_the_snapshot():
 
 
 def test_tree_layout_centres_parents_over_children():
-    from app.trace_charts import tree_figure, tree_layout
+    from app.figures.search_tree import tree_figure, tree_layout
     from minimalloc.search.trace import search_tree
 
     _, result, _, _, _ = example_run(12)
@@ -344,7 +349,7 @@ def test_tree_layout_centres_parents_over_children():
 
 
 def test_ablation_figure_uses_log_scales():
-    from app.trace_charts import ablation_figure
+    from app.figures.search_over_time import ablation_figure
     from minimalloc.analysis.ablation import BASELINE, AblationRow
     from minimalloc.params import Status
 
@@ -355,3 +360,98 @@ def test_ablation_figure_uses_log_scales():
     nodes = next(t for t in fig.data if t.meta["role"] == "nodes")
     assert list(nodes.x) == [10, 50_000] and nodes.text[1].startswith("≥ 50,000")
     assert list(nodes.marker.pattern.shape) == ["", "/"]
+
+
+# ---------------------------------------------------------------- as a student
+
+
+def decomposing_script():
+    """The example at capacity 12: the search decomposes into pieces."""
+    from app.views.search import render_search_view
+    from minimalloc import Buffer, Problem, SolverParams
+
+    problem = Problem([Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4),
+                       Buffer("b3", 0, 9, 4), Buffer("b4", 9, 21, 4),
+                       Buffer("b5", 0, 21, 4)], capacity=12)
+    render_search_view(problem, SolverParams(), key_prefix="sv")
+
+
+def test_a_student_can_see_the_sections_the_steps_speak_of():
+    """'boundary after section 1', 'piece over sections 0-2': the step chart
+    marks and numbers every section."""
+    from app.figures.search_step import step_figure
+
+    problem, _, replay, start, end = example_run(12)
+    fig = step_figure(problem, replay.snapshot(4), start, end)  # the decomposition
+    (bounds,) = [t for t in fig.data if t.meta["role"] == "section bounds"]
+    edges = sorted({float(x) for x in bounds.x if x is not None})
+    assert edges == sorted({float(t) for t in (*start, *end)})
+    labels = [a for a in fig.layout.annotations if (a.name or "") == "section"]
+    assert [a.text for a in labels] == [f"s{k}" for k in range(len(start))]
+    assert [a.x for a in labels] == [(s + e) / 2 for s, e in zip(start, end)]
+
+
+def test_a_student_reads_the_tree_as_the_steps_tell_it():
+    """The dashed edges into the pieces say which piece (both read 'b5@0');
+    at a leaf the ring is on the solved node (a star), not on its parent;
+    the caption says why the tree has fewer rejected placements than the
+    statistics have prunes; one buffer is 'buffer'."""
+    at = run(AppTest.from_function(decomposing_script, default_timeout=TIMEOUT))
+    tree = chart(at, "sv_tree_chart")["spec"]
+    labels = next(t for t in tree["data"] if t["meta"]["role"] == "piece labels")["text"]
+    assert labels == ["piece 1 · sections 0–1", "piece 1 · section 0",
+                      "piece 2 · section 1", "piece 2 · section 2"]
+    edge_labels = next(t for t in tree["data"] if t["meta"]["role"] == "edge labels")
+    assert "b5@0" not in edge_labels["text"]
+    at.slider(key="sv_step").set_value(13)  # a leaf: b1's piece is solved
+    run(at)
+    assert "leaf" in headline(at)
+    tree = chart(at, "sv_tree_chart")["spec"]
+    (current,) = [t for t in tree["data"] if t["meta"]["role"] == "current"]
+    assert current["meta"]["vertex"] == 3  # the star of b1's piece
+    at.slider(key="sv_step").set_value(10)
+    run(at)
+    assert "1 buffer to place" in headline(at) and "1 buffers" not in headline(at)
+
+
+def load_not_enough_script():
+    from app.views.search import render_search_view
+    from minimalloc import SolverParams
+    from minimalloc.generate.samples import load_sample
+
+    render_search_view(load_sample("load_not_enough"), SolverParams(), key_prefix="sv")
+
+
+def test_the_tree_says_why_it_has_fewer_rejections_than_the_statistics_have_prunes():
+    """'88 placements rejected' against 204 prunes in the statistics."""
+    at = run(AppTest.from_function(load_not_enough_script, default_timeout=TIMEOUT))
+    caption = next(c.value for c in at.caption if "placements rejected" in c.value)
+    assert "88 placements rejected" in caption
+    assert ("The statistics count 204 prunes: 116 of them (36 canonical, 80 dominance) "
+            "leave out a candidate that is never tried") in caption
+
+
+def test_play_promises_the_pace_it_keeps_and_does_not_run_ahead():
+    """Play at 0.1 s promised 'one step every 0.2 s' and advanced one step
+    every 0.77 s (the browser took that long to draw one); the server ran
+    ahead of what the browser showed, so Pause stopped three steps later.
+    Ticks that come slower than the timer slow the timer to their pace, and
+    the page says the pace it keeps."""
+    import time
+
+    at = run(AppTest.from_function(example_script, default_timeout=TIMEOUT))
+    at.select_slider(key="sv_speed").set_value("0.1 s")
+    at.button(key="sv_play").click()
+    run(at)
+    for _ in range(4):  # a browser that needs half a second for each step
+        time.sleep(0.5)
+        run(at)
+    state = at.session_state["sv_state"]
+    assert state.timer >= 0.45
+    caption = next(c.value for c in at.caption if "play shows one step every" in c.value)
+    assert f"one step every {state.timer:g} s" in caption
+    step = at.slider(key="sv_step").value
+    at.button(key="sv_play").click()  # Pause
+    run(at)
+    assert not at.session_state["sv_state"].playing
+    assert at.slider(key="sv_step").value == step

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.figures.rects import trace_rectangles
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app" / "streamlit_app.py"
 TIMEOUT = 60  # seconds per script run (AppTest's default is 3)
@@ -29,10 +31,15 @@ def new_app() -> AppTest:
     return at.run()
 
 
+def app_state(at: AppTest):
+    """The page's :class:`app.state.AppState`."""
+    return at.session_state["app"]
+
+
 def settle(at: AppTest, limit: float = 60.0) -> AppTest:
     """Rerun until no solve is running in the background."""
     deadline = time.monotonic() + limit
-    while at.session_state["job"] is not None if "job" in at.session_state else False:
+    while "app" in at.session_state and app_state(at).job is not None:
         if time.monotonic() > deadline:
             raise AssertionError("the solve did not finish")
         time.sleep(0.2)
@@ -62,9 +69,8 @@ def chart_traces(at: AppTest, role: str, key: str = "packing_chart") -> list[dic
 
 
 def drawn(at: AppTest, role: str = "buffers") -> list[tuple[float, float, float, float]]:
-    from app import charts
 
-    return sorted(r for t in chart_traces(at, role) for r in charts.trace_rectangles(t))
+    return sorted(r for t in chart_traces(at, role) for r in trace_rectangles(t))
 
 
 def texts(at: AppTest, kind: str) -> str:
@@ -92,3 +98,26 @@ def table(at: AppTest, column: str):
         if column in value.columns:
             return value
     raise AssertionError(f"no table with a column {column!r}")
+
+
+def hard_app() -> AppTest:
+    """A random problem at a capacity where the search takes many seconds
+    (its lower bound: generated so, no baseline fits it)."""
+    from minimalloc import bounds
+
+    at = new_app()
+    at.radio(key="source").set_value("Generate").run()
+    at.selectbox(key="generator").set_value("random").run()
+    at.number_input(key="gen_random_n").set_value(200)
+    at.number_input(key="gen_seed").set_value(0)
+    at.button(key="generate").click().run()
+    settle(at)
+    tight = bounds.lower_bound(app_state(at).problem)
+    at.number_input(key="capacity").set_value(tight).run()
+    return at
+
+
+def uploader(at: AppTest):
+    """The sidebar's file box for problems (emptied after a rejected file,
+    which gives it a new key)."""
+    return next(u for u in at.get("file_uploader") if u.key.startswith("upload"))

@@ -407,7 +407,8 @@ class ReplayMachine:
             listed = f": {shown}" + (f" and {more} more" if more > 0 else "")
         self.note.rule = "dynamic_ordering" if self.params.dynamic_ordering else None
         self.note.explanation = (
-            f"Node at depth {ev.depth}: {ev.candidates} buffers to place, tried by "
+            f"Node at depth {ev.depth}: {ev.candidates} "
+            f"buffer{'' if ev.candidates == 1 else 's'} to place, tried by "
             f"{order}{listed}.")
 
     def _on_leaf(self, ev: Event) -> None:

@@ -1,28 +1,39 @@
-"""The Search view: watch the search step by step, see the tree it explored,
-its counters over time, and the ablation study.
+"""The Search view tab: watch the search step by step, see the tree it
+explored, its counters over time, and the ablation study.
 
 Entry point: :func:`render_search_view`, to call inside a tab or container of
-the main app.  It runs its own traced solve (cached on the problem's CSV text
+the page.  It runs its own traced solve (cached on the problem's CSV text
 and the parameters), replays the recorded events with
-:class:`minimalloc.search.trace.TraceReplay` and draws with :mod:`app.trace_charts`.
-Every widget's key starts with ``key_prefix``.
+:class:`minimalloc.search.trace.TraceReplay` and draws with the search
+figures (:mod:`app.figures.search_step`, :mod:`app.figures.search_tree`,
+:mod:`app.figures.search_over_time`).  Every widget's key starts with
+``key_prefix``; the view's own state is one :class:`SearchViewState` under
+``<key_prefix>_state``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import trace_charts
+from app.figures.search_over_time import (
+    ablation_figure,
+    nodes_per_depth_figure,
+    progress_figure,
+    runs_figure,
+)
+from app.figures.search_step import step_figure
+from app.figures.search_tree import TREE_STYLE, display_outcomes, tree_figure
 from minimalloc.analysis.ablation import ablation_table, run_ablation
 from minimalloc.formats.csv import dumps_csv
 from minimalloc.model import Problem
 from minimalloc.params import TECHNIQUES, SolverParams
-from minimalloc.search import kernel as _search
+from minimalloc.search.kernel import EV_NODE
 from minimalloc.search.solver import SolveResult, solve
 from minimalloc.search.trace import (
     EVENT_KINDS,
@@ -45,9 +56,13 @@ DEFAULT_SECONDS = 10.0
 PLAY_SPEEDS: dict[str, float] = {"3 s": 3.0, "1.5 s": 1.5, "0.8 s": 0.8, "0.4 s": 0.4,
                                  "0.2 s": 0.2, "0.1 s": 0.1}
 DEFAULT_SPEED = "0.8 s"
+#: Play measures its pace over this many ticks (the median gap).
+PACE_TICKS = 3
 #: Play waits at least this many times as long as the server took to draw a
 #: step (the browser then draws it too), so that every step gets shown.
 DRAW_MARGIN = 2.5
+#: Prune rules that leave a candidate out before it is tried (no tree vertex).
+UNTRIED = ("canonical", "dominance", "hatless")
 #: What the "previous" and "next" buttons can jump to.
 JUMP_KINDS: dict[str, tuple[str, ...]] = {
     "any event": tuple(EVENT_KINDS.values()),
@@ -73,6 +88,31 @@ class TracedRun:
     over: OverTime
 
 
+@dataclass
+class SearchViewState:
+    """What the view keeps between runs of the page, besides widget values:
+    the replay of the current run (rebuilt when the run changes), whether
+    play is on and how often its timer ticks, how long drawing a step took,
+    a notice for the next run, and the last ablation study."""
+
+    run_key: tuple | None = None
+    replay: TraceReplay | None = None
+    section_start: np.ndarray | None = None
+    section_end: np.ndarray | None = None
+    playing: bool = False
+    timer: float | None = None
+    draw_seconds: float = 0.0
+    last_tick: float | None = None  # when play last advanced (perf_counter)
+    tick_gaps: list[float] = field(default_factory=list)  # the last few, seconds
+    notice: str | None = None
+    ablation: tuple[tuple, float, list[Any]] | None = None
+
+
+def view_state(kp: str) -> SearchViewState:
+    """The view's state for key prefix ``kp``."""
+    return st.session_state.setdefault(f"{kp}_state", SearchViewState())
+
+
 def traced_params(params: SolverParams) -> SolverParams:
     """The parameters of the view's traced solve: the given switches and
     heuristics, a time limit (theirs, or :data:`DEFAULT_SECONDS`), and no
@@ -95,7 +135,7 @@ def _traced_run(csv_text: str, capacity: int, params_key: tuple, trace_cap: int,
     result = solve(_problem.with_capacity(capacity), params, trace=trace_cap)
     codes = result.trace[:, 0]
     kinds = tuple(EVENT_KINDS[c] for c in codes.tolist())
-    nodes = int(np.count_nonzero(codes == _search.EV_NODE))
+    nodes = int(np.count_nonzero(codes == EV_NODE))
     tree = search_tree(result, params) if nodes <= tree_limit else None
     return TracedRun(result, params, kinds, nodes, tree, over_time(result))
 
@@ -136,9 +176,9 @@ def render_search_view(problem: Problem, params: SolverParams,
     st.subheader("Step through the search")
     _play_button(kp, run)
     replay, start, end = _replay(kp, run_key, problem, run)
-    playing = bool(st.session_state.get(f"{kp}_playing"))
-    interval = play_interval(kp) if playing else None
-    st.session_state[f"{kp}_timer"] = interval  # how often the fragment below ticks
+    view = view_state(kp)
+    interval = play_interval(kp) if view.playing else None
+    view.timer = interval  # how often the fragment below ticks
     stepper = st.fragment(_stepper, run_every=interval,
                           key=f"{kp}_stepper")
     stepper(kp, problem, run, replay, start, end)
@@ -169,25 +209,23 @@ def _summary(run: TracedRun, params: SolverParams) -> None:
 def _replay(kp: str, run_key: tuple, problem: Problem,
             run: TracedRun) -> tuple[TraceReplay, np.ndarray, np.ndarray]:
     """The session's replay of this run (rebuilt when the run changes)."""
-    ss = st.session_state
-    stored = ss.get(f"{kp}_replay")
-    if stored is None or stored[0] != run_key:
-        replay = TraceReplay(problem.with_capacity(run.result.capacity), run.result,
-                             run.params)
-        start, end = section_times(problem, replay.sweep)
-        stored = (run_key, replay, start, end)
-        ss[f"{kp}_replay"] = stored
-        ss[f"{kp}_step"] = 0
-        ss[f"{kp}_playing"] = False
-    return stored[1], stored[2], stored[3]
+    view = view_state(kp)
+    if view.replay is None or view.run_key != run_key:
+        view.replay = TraceReplay(problem.with_capacity(run.result.capacity), run.result,
+                                  run.params)
+        view.section_start, view.section_end = section_times(problem, view.replay.sweep)
+        view.run_key = run_key
+        st.session_state[f"{kp}_step"] = 0
+        view.playing = False
+    return view.replay, view.section_start, view.section_end
 
 
 def _play_button(kp: str, run: TracedRun) -> None:
-    ss = st.session_state
-    playing = bool(ss.get(f"{kp}_playing"))
+    view = view_state(kp)
+    playing = view.playing
 
     def toggle() -> None:
-        ss[f"{kp}_playing"] = not ss.get(f"{kp}_playing")
+        view.playing = not view.playing
 
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     left.button("Pause" if playing else "Play", key=f"{kp}_play", on_click=toggle,
@@ -203,15 +241,19 @@ def _play_button(kp: str, run: TracedRun) -> None:
 
 def play_interval(kp: str) -> float:
     """Seconds between steps while playing: the chosen speed, slowed down to
-    what drawing a step takes here.  A tick that comes before the previous
-    step is drawn interrupts it, so play would show (almost) nothing."""
+    what drawing a step takes here, and to the pace the ticks really come
+    at (the browser draws each step too: the page's timer fires on time only
+    when it is free).  Ticks faster than the page can show queue up: the
+    steps run ahead of what is on screen, and Pause stops later than asked."""
     chosen = PLAY_SPEEDS.get(st.session_state.get(f"{kp}_speed", DEFAULT_SPEED),
                              PLAY_SPEEDS[DEFAULT_SPEED])
-    drawing = float(st.session_state.get(f"{kp}_draw_seconds", 0.0))
-    return max(chosen, round(DRAW_MARGIN * drawing, 1))
+    view = view_state(kp)
+    pace = sorted(view.tick_gaps)[len(view.tick_gaps) // 2] if len(
+        view.tick_gaps) >= PACE_TICKS else 0.0
+    return max(chosen, round(DRAW_MARGIN * view.draw_seconds, 1), round(pace, 1))
 
 
-def _next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
+def next_step(kinds: tuple[str, ...], step: int, wanted: tuple[str, ...],
                direction: int) -> int | None:
     """The step of the next (or previous) event of a wanted kind after (before)
     ``step``; None if there is none."""
@@ -270,91 +312,43 @@ def _nothing_more(choice: str, step: int, direction: int) -> str:
 def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
              start: np.ndarray, end: np.ndarray) -> None:
     began = time.perf_counter()
+    view = view_state(kp)
+    if view.playing:
+        if view.last_tick is not None:
+            view.tick_gaps = [*view.tick_gaps, began - view.last_tick][-PACE_TICKS:]
+        view.last_tick = began
+    else:
+        view.last_tick, view.tick_gaps = None, []
     _draw_step(kp, problem, run, replay, start, end)
-    ss = st.session_state
-    ss[f"{kp}_draw_seconds"] = time.perf_counter() - began
-    timer = ss.get(f"{kp}_timer")
-    if timer and ss.get(f"{kp}_playing") and play_interval(kp) > 1.3 * timer:
+    view.draw_seconds = time.perf_counter() - began
+    timer = view.timer
+    if timer and view.playing and play_interval(kp) > 1.3 * timer:
         st.rerun(scope="app")  # drawing is slower than the timer: slow it down
 
 
 def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
                start: np.ndarray, end: np.ndarray) -> None:
     ss = st.session_state
+    view = view_state(kp)
     step_key = f"{kp}_step"
     total = len(run.kinds)
     if total == 0:
         st.info("No events were recorded.")
         return
-    wanted = JUMP_KINDS.get(ss.get(f"{kp}_jump", "any event"), JUMP_KINDS["any event"])
     ss[step_key] = min(max(int(ss.get(step_key, 0)), 0), total)
-    if ss.get(f"{kp}_timer") and not ss.get(f"{kp}_playing"):
+    if view.timer and not view.playing:
         st.rerun(scope="app")  # paused from inside the fragment: stop its timer
-    if ss.get(f"{kp}_playing"):
-        following = _next_step(run.kinds, ss[step_key], wanted, +1)
-        if following is None:  # the end: stop the timer
-            ss[f"{kp}_playing"] = False
-            ss[f"{kp}_notice"] = _nothing_more(ss.get(f"{kp}_jump", "any event"),
-                                               ss[step_key], +1)
-            st.rerun(scope="app")
-        else:
-            ss[step_key] = following
-
-    def move(direction: int) -> None:
-        choice = ss.get(f"{kp}_jump", "any event")
-        kind = JUMP_KINDS.get(choice, JUMP_KINDS["any event"])
-        here = int(ss.get(step_key, 0))
-        target = _next_step(run.kinds, here, kind, direction)
-        if target is None:
-            ss[f"{kp}_notice"] = _nothing_more(choice, here, direction)
-        else:
-            ss[step_key] = target
-
-    def go_to_landmark() -> None:
-        label = ss.get(f"{kp}_landmark")
-        if label in marks:
-            ss[step_key] = marks[label]
-            ss[f"{kp}_playing"] = False
-        ss[f"{kp}_landmark"] = None  # choosing the same landmark again works too
-
-    def go_to_step() -> None:
-        ss[step_key] = min(max(int(ss.get(f"{kp}_goto") or 0), 0), total)
-        ss[f"{kp}_playing"] = False
-
-    marks = landmarks(run.kinds, run.over)
-    back, choose, forward = st.columns([1, 2, 1], vertical_alignment="bottom")
-    back.button("Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
-                icon=":material/skip_previous:", width="stretch")
-    choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
-    forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
-                   icon=":material/skip_next:", width="stretch")
-    def go_to_node() -> None:
-        tree = run.tree
-        vertex = ss.get(f"{kp}_goto_node")
-        if tree is not None and vertex is not None and 0 <= int(vertex) < len(tree):
-            ss[step_key] = int(tree.step[int(vertex)])
-            ss[f"{kp}_playing"] = False
-
-    mark, goto, node = st.columns([4, 1, 1], vertical_alignment="bottom")
-    mark.selectbox("Go to a landmark", list(marks), index=None, key=f"{kp}_landmark",
-                   placeholder=f"{len(marks)} landmarks: first backtrack, rounds, "
-                               "decompositions, leaves…", on_change=go_to_landmark)
-    goto.number_input("Go to step", min_value=0, max_value=total, value=None, step=1,
-                      key=f"{kp}_goto", on_change=go_to_step, placeholder="step number")
-    vertices = len(run.tree) if run.tree is not None else 0
-    node.number_input("Go to tree node", min_value=0, max_value=max(vertices - 1, 0),
-                      value=None, step=1, key=f"{kp}_goto_node", on_change=go_to_node,
-                      placeholder="node number", disabled=run.tree is None,
-                      help="The step at which the search reached this node of the tree "
-                           "below (its number is in its tooltip)." if run.tree is not None
-                      else "The tree is not drawn for this run.")
-    notice = ss.pop(f"{kp}_notice", None)
-    if notice:
-        st.info(notice, icon=":material/block:")
+    if view.playing:
+        _advance(kp, run)
+    _navigation(kp, run)
+    if view.notice:
+        st.info(view.notice, icon=":material/block:")
+        view.notice = None
     chosen = PLAY_SPEEDS.get(ss.get(f"{kp}_speed", DEFAULT_SPEED), 0.0)
-    if ss.get(f"{kp}_playing") and play_interval(kp) > chosen:
-        st.caption(f"Drawing a step of this problem takes "
-                   f"{ss.get(f'{kp}_draw_seconds', 0.0):.1f} s, so play shows one step "
+    if view.playing and play_interval(kp) > chosen:
+        st.caption(f"Showing a step of this problem here takes about "
+                   f"{play_interval(kp):g} s (drawing it takes {view.draw_seconds:.1f} s "
+                   f"on the server, then the browser draws it), so play shows one step "
                    f"every {play_interval(kp):g} s. To cover more ground, play by "
                    "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
@@ -363,6 +357,91 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     # first jump far ahead on a large problem takes a while, say so.
     with st.spinner(f"Replaying the search up to step {step:,}…", show_time=True):
         snap = replay.snapshot(step)
+    _step_text(snap, step, total)
+    fig = step_figure(problem.with_capacity(replay.capacity), snap, start, end,
+                      monotonic_floor=run.params.monotonic_floor)
+    st.plotly_chart(fig, key=f"{kp}_step_chart")
+    _step_details(kp, problem, snap)
+    # The tree lives in the stepper's fragment so that its "you are here"
+    # marker follows the steps while playing.
+    st.subheader("The search tree")
+    _tree_panel(kp, problem, run, current_vertex(run.tree, snap, step))
+
+
+def _advance(kp: str, run: TracedRun) -> None:
+    """While playing: one step of the chosen kind forward, or stop at the end."""
+    ss = st.session_state
+    view = view_state(kp)
+    step_key = f"{kp}_step"
+    choice = ss.get(f"{kp}_jump", "any event")
+    following = next_step(run.kinds, ss[step_key], JUMP_KINDS.get(
+        choice, JUMP_KINDS["any event"]), +1)
+    if following is None:  # the end: stop the timer
+        view.playing = False
+        view.notice = _nothing_more(choice, ss[step_key], +1)
+        st.rerun(scope="app")
+    else:
+        ss[step_key] = following
+
+
+def _navigation(kp: str, run: TracedRun) -> None:
+    """Previous / next of a kind, landmarks, and going to a step or a node."""
+    ss = st.session_state
+    view = view_state(kp)
+    step_key = f"{kp}_step"
+    total = len(run.kinds)
+    marks = landmarks(run.kinds, run.over)
+
+    def move(direction: int) -> None:
+        choice = ss.get(f"{kp}_jump", "any event")
+        kind = JUMP_KINDS.get(choice, JUMP_KINDS["any event"])
+        here = int(ss.get(step_key, 0))
+        target = next_step(run.kinds, here, kind, direction)
+        if target is None:
+            view.notice = _nothing_more(choice, here, direction)
+        else:
+            ss[step_key] = target
+
+    def go_to(step: int | None) -> None:
+        if step is not None:
+            ss[step_key] = min(max(int(step), 0), total)
+            view.playing = False
+
+    def go_to_landmark() -> None:
+        go_to(marks.get(ss.get(f"{kp}_landmark")))
+        ss[f"{kp}_landmark"] = None  # choosing the same landmark again works too
+
+    def go_to_node() -> None:
+        tree, vertex = run.tree, ss.get(f"{kp}_goto_node")
+        if tree is not None and vertex is not None and 0 <= int(vertex) < len(tree):
+            go_to(int(tree.step[int(vertex)]))
+
+    back, choose, forward = st.columns([1, 2, 1], vertical_alignment="bottom")
+    back.button("Previous", key=f"{kp}_prev", on_click=move, args=(-1,),
+                icon=":material/skip_previous:", width="stretch")
+    choose.selectbox("Jump to the previous / next", list(JUMP_KINDS), key=f"{kp}_jump")
+    forward.button("Next", key=f"{kp}_next", on_click=move, args=(+1,),
+                   icon=":material/skip_next:", width="stretch")
+    # The landmarks on a row of their own, the numbers side by side: in
+    # three columns the placeholders were cut ("step numb").
+    st.selectbox("Go to a landmark: the first backtrack, each round, decompositions, "
+                 "leaves…", list(marks), index=None, key=f"{kp}_landmark",
+                 placeholder=f"{len(marks):,} landmarks", on_change=go_to_landmark)
+    goto, node = st.columns(2, vertical_alignment="bottom")
+    goto.number_input("Go to step", min_value=0, max_value=total, value=None, step=1,
+                      key=f"{kp}_goto", placeholder="a step number",
+                      on_change=lambda: go_to(ss.get(f"{kp}_goto") or 0))
+    vertices = len(run.tree) if run.tree is not None else 0
+    node.number_input("Go to tree node", min_value=0, max_value=max(vertices - 1, 0),
+                      value=None, step=1, key=f"{kp}_goto_node", on_change=go_to_node,
+                      placeholder="a node number", disabled=run.tree is None,
+                      help="The step at which the search reached this node of the tree "
+                           "below (its number is in its tooltip)." if run.tree is not None
+                      else "The tree is not drawn for this run.")
+
+
+def _step_text(snap: Snapshot, step: int, total: int) -> None:
+    """What the step did, in words, and where the search is."""
     kind = snap.event.kind.replace("_", " ") if snap.event else "start"
     st.markdown(f"**Step {step:,} of {total:,} · {kind}** — "
                 f"{snap.explanation or 'Nothing placed yet.'}")
@@ -380,14 +459,6 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
         where.append(f"heuristic {snap.heuristic}")
     if where:
         st.caption(" · ".join(where))
-    fig = trace_charts.step_figure(problem.with_capacity(replay.capacity), snap, start, end,
-                                   monotonic_floor=run.params.monotonic_floor)
-    st.plotly_chart(fig, key=f"{kp}_step_chart")
-    _step_details(kp, problem, snap)
-    # The tree lives in the stepper's fragment so that its "you are here"
-    # marker follows the steps while playing.
-    st.subheader("The search tree")
-    _tree_panel(kp, problem, run, snap.node)
 
 
 def _step_details(kp: str, problem: Problem, snap: Snapshot) -> None:
@@ -408,6 +479,16 @@ def _step_details(kp: str, problem: Problem, snap: Snapshot) -> None:
             hide_index=True, key=f"{kp}_sections")
 
 
+def current_vertex(tree: TreeData | None, snap: Snapshot, step: int) -> int | None:
+    """The tree vertex of the step: the snapshot's node, except at a leaf,
+    where it is the node just reached with every buffer of its piece placed
+    (the star), not the node the search returns to."""
+    if tree is None or snap.event is None or snap.event.kind != "leaf":
+        return snap.node
+    reached = np.flatnonzero((tree.step <= step) & (np.array(tree.kind) == "node"))
+    return int(reached[-1]) if len(reached) else snap.node
+
+
 def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) -> None:
     tree = run.tree
     if tree is None:
@@ -416,14 +497,14 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) 
                 "capacity, or look at the counters below.", icon=":material/account_tree:")
         return
     # Counted as drawn: a leaf under a run that was given up is no solution.
-    outcomes = trace_charts.display_outcomes(tree).tolist()
-    shown = ", ".join(f"{outcomes.count(o):,} {o}" for o in trace_charts.TREE_STYLE
+    outcomes = display_outcomes(tree).tolist()
+    shown = ", ".join(f"{outcomes.count(o):,} {o}" for o in TREE_STYLE
                       if o in outcomes)
     st.caption(f"{tree.num_nodes:,} search nodes and {len(tree) - tree.num_nodes:,} "
-               f"placements rejected by a check: {shown}. Dashed edges lead into the "
-               "pieces of a decomposition (all must be solved); solid edges are "
-               "alternatives. The pink ring marks the current step's node; click a "
-               "vertex to step to it.")
+               f"placements rejected by a check: {shown}. {untried_text(run)}Dashed "
+               "edges lead into the pieces of a decomposition (all must be solved); "
+               "solid edges are alternatives. The pink ring marks the current step's "
+               "node; click a vertex to step to it.")
     if tree.truncated:
         st.caption("The trace was cut: this is the beginning of the tree.")
     show = st.checkbox("Show rejected placements", value=len(tree) <= 600,
@@ -438,25 +519,39 @@ def _tree_panel(kp: str, problem: Problem, run: TracedRun, current: int | None) 
             vertex = data[0] if isinstance(data, list) else data
             if vertex is not None and 0 <= int(vertex) < len(steps):
                 st.session_state[f"{kp}_step"] = int(steps[int(vertex)])
-                st.session_state[f"{kp}_playing"] = False
+                view_state(kp).playing = False
                 return
 
-    fig = trace_charts.tree_figure(tree, problem, show_prunes=show, current=current,
+    fig = tree_figure(tree, problem, show_prunes=show, current=current,
                                    runs=run.over.runs)
     st.plotly_chart(fig, key=f"{kp}_tree_chart", on_select=jump, selection_mode="points")
+
+
+def untried_text(run: TracedRun) -> str:
+    """Why the statistics count more prunes than the tree has rejected
+    placements: some rules leave a candidate out before it is tried."""
+    prunes = run.result.stats.prunes
+    untried = {rule: count for rule, count in prunes.items() if rule in UNTRIED and count}
+    if not untried:
+        return ""
+    rules = ", ".join(f"{count:,} {rule}" for rule, count in untried.items())
+    total = sum(prunes.values())
+    return (f"The statistics count {total:,} prunes: {sum(untried.values()):,} of them "
+            f"({rules}) leave out a candidate that is never tried, so they are no "
+            "vertex here (a node's tooltip counts them). ")
 
 
 def _over_time_panel(kp: str, run: TracedRun) -> None:
     over = run.over
     left, right = st.columns(2)
-    left.plotly_chart(trace_charts.nodes_per_depth_figure(over), key=f"{kp}_depth_chart")
-    right.plotly_chart(trace_charts.progress_figure(over), key=f"{kp}_progress_chart")
-    st.plotly_chart(trace_charts.runs_figure(over), key=f"{kp}_runs_chart")
+    left.plotly_chart(nodes_per_depth_figure(over), key=f"{kp}_depth_chart")
+    right.plotly_chart(progress_figure(over), key=f"{kp}_progress_chart")
+    st.plotly_chart(runs_figure(over), key=f"{kp}_runs_chart")
 
 
 def _ablation_panel(kp: str, problem: Problem, params: SolverParams,
                     run_key: tuple) -> None:
-    ss = st.session_state
+    view = view_state(kp)
     st.caption("Solves the problem again with nothing switched off, then with each of "
                f"the {len(TECHNIQUES)} techniques switched off in turn, each within the "
                "time limit: how many nodes and how much time each one saves here.")
@@ -474,14 +569,14 @@ def _ablation_panel(kp: str, problem: Problem, params: SolverParams,
 
         rows = run_ablation(problem, timeout=float(limit), params=params, on_row=progress)
         bar.empty()
-        ss[f"{kp}_ablation"] = (run_key, float(limit), rows)
-    stored = ss.get(f"{kp}_ablation")
+        view.ablation = (run_key, float(limit), rows)
+    stored = view.ablation
     if stored is None or stored[0] != run_key:
         st.caption("Press the button to run it (it may take up to "
                    f"{(len(TECHNIQUES) + 1) * limit:g} s).")
         return
     _, seconds, rows = stored
-    st.plotly_chart(trace_charts.ablation_figure(rows, seconds), key=f"{kp}_ablation_chart")
+    st.plotly_chart(ablation_figure(rows, seconds), key=f"{kp}_ablation_chart")
     base = rows[0]
     table = pd.DataFrame({
         "variant": [r.label for r in rows],

@@ -1,0 +1,2 @@
+"""Figures as pure functions: problems, solutions and statistics in, plotly
+figures out.  No Streamlit here."""
