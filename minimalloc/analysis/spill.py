@@ -692,7 +692,7 @@ class _Step:
                 self.planner.running(None)
             self.planner.covers += 1
             if answer.removed is None or (best is not None and answer.value >= best[0]):
-                continue
+                break  # more held back moves more: no cheaper plan up the ladder
             kept = [k for k in range(len(self.weights)) if k not in answer.removed]
             left = self._left()
             found = self._search_pack(kept, None if left is None else left * SLACK_SHARE)
@@ -715,8 +715,8 @@ class _Step:
             if baseline is not None and baseline.fits:
                 offsets.update(zip(part, baseline.solution.offsets))
                 continue
-            result = self.planner.search(sub, max(seconds or 0.01, 0.01)
-                                         if seconds is not None else None)
+            result = self.planner.search(sub, None if seconds is None
+                                         else max(seconds, 0.01))
             self.planner.searches += 1
             if result.solution is None:
                 return None
