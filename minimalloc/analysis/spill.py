@@ -60,6 +60,7 @@ from dataclasses import dataclass, replace
 from minimalloc.aliases import Folded, fold
 from minimalloc.analysis.covering import Covering
 from minimalloc.analysis.minimize import Minimizer
+from minimalloc.analysis.spill_moves import best_window, refill, stretches
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.groups import alias_roots
@@ -608,7 +609,7 @@ class _Step:
         """Offsets for ``kept`` within the capacity, one independent stretch
         of time at a time; a stretch that does not pack becomes a cut."""
         offsets = {}
-        for part in _stretches(self.problem, kept):
+        for part in stretches(self.problem, kept):
             key = frozenset(part)
             if key not in self.packed:
                 self.packed[key] = self._pack_part(part)
@@ -662,12 +663,12 @@ class _Step:
             if placed is None:
                 return None
             buffers = self.problem.buffers
-            offsets = _window(dict(zip(kept, placed)), sizes,
+            offsets = best_window(dict(zip(kept, placed)), sizes,
                               [b.alignment for b in buffers], self.capacity, self.keep,
                               {k for k, b in enumerate(buffers) if b.offset is not None})
             if offsets is None:
                 return None
-        offsets = _refill(self.problem, self.capacity, offsets, self.weights,
+        offsets = refill(self.problem, self.capacity, offsets, self.weights,
                           self.cover.remove)
         stays = sorted(offsets)
         value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
@@ -697,7 +698,7 @@ class _Step:
             left = self._left()
             found = self._search_pack(kept, None if left is None else left * SLACK_SHARE)
             if found is not None:
-                offsets = _refill(self.problem, self.capacity, dict(zip(kept, found)),
+                offsets = refill(self.problem, self.capacity, dict(zip(kept, found)),
                                   self.weights, self.cover.remove)
                 stays = sorted(offsets)
                 value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
@@ -709,7 +710,7 @@ class _Step:
         """Offsets for ``kept`` within the capacity (None if not found in
         ``seconds``), one stretch at a time; no cut is learnt."""
         offsets = {}
-        for part in _stretches(self.problem, kept):
+        for part in stretches(self.problem, kept):
             sub = self.problem.subset(part).with_capacity(self.capacity)
             baseline = _best_baseline(sub.with_capacity(None), self.capacity)
             if baseline is not None and baseline.fits:
@@ -739,72 +740,6 @@ def _stop(work: object | None) -> None:
         return
     stop = getattr(work, "cancel", None) or getattr(work, "interrupt", None)
     stop()
-
-
-def _window(offsets: dict[int, int], sizes: list[int], alignments: list[int],
-            capacity: int, keep: set[int], fixed: set[int]) -> dict[int, int] | None:
-    """The blocks of ``offsets`` that lie within the window of ``capacity``
-    addresses that keeps the most bytes, moved down to start at 0 (a start
-    that every kept block's alignment divides; ``fixed`` blocks stay only in
-    the window at 0); None if a block that must stay falls outside every
-    window tried."""
-    starts = {0} | {o for o in offsets.values()} | {
-        o + sizes[k] - capacity for k, o in offsets.items()}
-    best = None
-    for start in sorted(s for s in starts if s >= 0):
-        inside = {k: o - start for k, o in offsets.items()
-                  if o >= start and o + sizes[k] <= start + capacity
-                  and (start == 0 or k not in fixed)}
-        if any(k not in inside for k in keep) or any(
-                (o % alignments[k]) for k, o in inside.items()):
-            continue
-        kept_bytes = sum(sizes[k] for k in inside)
-        if best is None or kept_bytes > best[0]:
-            best = (kept_bytes, inside)
-    return None if best is None else best[1]
-
-
-def _refill(problem: Problem, capacity: int, offsets: dict[int, int],
-            weights: list[int], pinned_out: frozenset[int]) -> dict[int, int]:
-    """``offsets`` with moved blocks (not ``pinned_out``, pinned to another
-    pool) put back where they fit, heaviest first:
-    each at the lowest aligned offset where it meets no placed block during
-    its lifespan (gaps ignored: a little cautious, never wrong)."""
-    buffers = problem.buffers
-    placed = dict(offsets)
-    for k in sorted((k for k in range(len(buffers))
-                     if k not in placed and k not in pinned_out),
-                    key=lambda k: (-weights[k], k)):
-        b = buffers[k]
-        if b.offset is not None:
-            continue  # a fixed block goes where it is fixed or not at all
-        busy = sorted((placed[j], placed[j] + buffers[j].size) for j in placed
-                      if buffers[j].lower < b.upper and b.lower < buffers[j].upper
-                      and buffers[j].size)
-        at = 0
-        for low, high in busy:
-            if at + b.size <= low:
-                break
-            at = max(at, -(-high // b.alignment) * b.alignment)
-        if at + b.size <= capacity:
-            placed[k] = at
-    return placed
-
-
-def _stretches(problem: Problem, indices: list[int]) -> list[list[int]]:
-    """``indices`` split into groups that never live at the same time as
-    another group (the lifespans of one group chain together)."""
-    order = sorted(indices, key=lambda i: problem.buffers[i].lower)
-    groups: list[list[int]] = []
-    reach = None
-    for i in order:
-        b = problem.buffers[i]
-        if reach is None or b.lower >= reach:
-            groups.append([])
-            reach = b.upper
-        groups[-1].append(i)
-        reach = max(reach, b.upper)
-    return groups
 
 
 def _plan(folded: Folded, blocks: _Blocks | None, bound: float, method: str,
