@@ -49,7 +49,7 @@ from minimalloc.model import MAX_TOTAL, Buffer, Gap, Problem, Solution
 if TYPE_CHECKING:
     from minimalloc.search.solver import SolveResult
 
-__all__ = ["Folded", "fold", "groups"]
+__all__ = ["Folded", "fold", "groups", "refuse_aliases"]
 
 #: Trace events whose first value is a buffer index (see the search kernel).
 _BUFFER_EVENTS = (2, 3, 4, 5, 6, 8, 9)
@@ -123,6 +123,19 @@ class Folded:
             trace[rows, 1] = roots[trace[rows, 1]]
         return replace(result, solution=solution, partition_of=partition_of,
                        placement_order=order, fallback=fallback, trace=trace)
+
+
+def refuse_aliases(problem: Problem, who: str) -> None:
+    """Raise a :class:`ProblemError` if ``problem`` has aliases: for the
+    parts that move buffers one at a time and would part a group.  The
+    public entry points (``solve``, ``minimize``, ``spill``, the baseline
+    allocators) fold the groups first; ``who`` names the part refusing."""
+    if problem.has_aliases:
+        aliased = next(b for b in problem.buffers if b.alias is not None)
+        raise ProblemError(
+            f"{who} moves buffers one at a time and would part buffer '{aliased.id}' "
+            f"from '{aliased.alias}', whose memory it shares: fold the alias groups "
+            "first (minimalloc.aliases.fold), or call minimize, which does")
 
 
 def fold(problem: Problem) -> Folded:

@@ -112,6 +112,13 @@ class Covering:
         self.proven_cuts = 0  # the first cuts are proofs; later ones may not be
         self.forced_weight = int(self.weights[sorted(self.remove)].sum())
         self._highs = None
+        self._interrupted = False
+
+    def interrupt(self) -> None:
+        """Stop a running (and every later) HiGHS solve at its next check
+        (from any thread): :meth:`solve` returns what it has, its bound
+        still proven."""
+        self._interrupted = True
 
     @property
     def nonzeros(self) -> int:
@@ -171,12 +178,22 @@ class Covering:
                                if rows else np.zeros(0))
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n
         h.passModel(lp)
+        # HiGHS asks these callbacks now and then whether to stop: how an
+        # interrupt from another thread reaches a running solve.
+        h.cbMipInterrupt += self._interrupt_event
+        h.cbSimplexInterrupt += self._interrupt_event
         return h
+
+    def _interrupt_event(self, event) -> None:
+        if self._interrupted:
+            event.interrupt()
 
     def _solve_highs(self, time_limit: float | None) -> CoverAnswer:
         if self._highs is None:
             self._highs = self._model()
         h = self._highs
+        if self._interrupted:
+            time_limit = 1e-3  # at once: the answer and bound of the work so far
         h.setOptionValue("time_limit", float(time_limit) if time_limit else
                          highspy.kHighsInf)
         h.run()

@@ -19,7 +19,10 @@ stretch of time at a time), and:
   stay: a *cut* says so, and the next cover respects it (logic-based Benders
   decomposition); the bound still holds, and rises;
 - if the search runs out of time on a stretch, the set is excluded all the
-  same to move on, but the bound is no longer raised (nothing was proven).
+  same to move on, but the bound is no longer raised (nothing was proven);
+  the first time, covers at a capacity a little below the pool's are tried
+  (:data:`SLACK_LADDER`): they move a little more, and leave the search
+  room to pack the rest quickly.
 
 A plan that always fits is kept from the start: the best baseline
 allocation of the greedy cover's buffers, the ones it places above the
@@ -49,13 +52,15 @@ To fit, move 1 buffer (3 bytes) to spill: 'c'; no plan moves less.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from minimalloc.aliases import Folded, fold
 from minimalloc.analysis.covering import Covering
-from minimalloc.analysis.minimize import minimize
+from minimalloc.analysis.minimize import Minimizer
+from minimalloc.analysis.spill_moves import best_window, refill, stretches
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.groups import alias_roots
@@ -65,7 +70,7 @@ from minimalloc.pools import default_pools, format_bytes
 from minimalloc.search.solver import Solver, _best_baseline
 from minimalloc.validate import validate
 
-__all__ = ["SpillPlan", "spill"]
+__all__ = ["SpillPlan", "Spiller", "SpillProgress", "spill"]
 
 #: Share of a pool's time a cover may take (the packing gets the rest).
 COVER_SHARE = 0.3
@@ -73,6 +78,14 @@ COVER_SHARE = 0.3
 PACK_SHARE = 0.3
 #: Share of the time left for mending a cover whose packing ran out of time.
 MEND_SHARE = 0.15
+#: Shares of the capacity held back, in turn, when the cheapest cover's
+#: buffers cannot be packed in time: a cover at the smaller capacity moves a
+#: little more but leaves the packing room to spare, which the search often
+#: fills quickly where the tight set took it past its limit (measured on
+#: A-K at 95% of their LOAD: A packs in 0.1 s at 1% held back).
+SLACK_LADDER = (0.005, 0.01, 0.02, 0.04, 0.08)
+#: Share of the time left that one packing search of the slack ladder may take.
+SLACK_SHARE = 0.06
 #: Most buffer ids a message names before "and N more".
 NAMED = 12
 
@@ -106,6 +119,9 @@ class SpillPlan:
         How the bound was proven.
     seconds, covers, searches
         Time taken, covers tried, exact packing searches run.
+    cancelled
+        True when :meth:`Spiller.cancel` stopped the planning early: the
+        plan is the best found until then (still valid, its bound proven).
     """
 
     problem: Problem
@@ -120,6 +136,7 @@ class SpillPlan:
     seconds: float
     covers: int = 0
     searches: int = 0
+    cancelled: bool = False
 
     @property
     def pools(self) -> tuple[Pool, ...]:
@@ -202,9 +219,24 @@ class SpillPlan:
         return len(costs) == 2 and costs[0] == 0 and costs[1] == 1
 
 
+@dataclass(frozen=True)
+class SpillProgress:
+    """Where a running spill stands, for a progress line: filling ``pool``,
+    the least weight a plan found so far moves out of it (None before the
+    first), the proven bound on that weight, and covers and packing
+    searches run so far."""
+
+    pool: str
+    moved: int | None
+    bound: int
+    covers: int
+    searches: int
+
+
 def spill(problem: Problem, capacity: int | None = None, *,
           pools: Sequence[Pool] | None = None, timeout: float | None = 10.0,
-          params: SolverParams | None = None) -> SpillPlan:
+          params: SolverParams | None = None,
+          on_progress: Callable[[SpillProgress], object] | None = None) -> SpillPlan:
     """The cheapest plan over memory pools found within ``timeout`` seconds.
 
     Parameters
@@ -222,24 +254,73 @@ def spill(problem: Problem, capacity: int | None = None, *,
         any limit, unless pinned buffers alone overload a pool.
     params
         Parameters of the exact packing search (its own time limit is set here).
+    on_progress
+        Called (on the planning thread) with a :class:`SpillProgress` each
+        time a cheaper plan or a higher bound is found.
 
     Returns
     -------
     SpillPlan
         Always valid by :func:`minimalloc.validate` (checked here).
     """
-    started = time.perf_counter()
-    pools = _resolve_pools(problem, capacity, pools)
-    with_pools = Problem(problem.buffers, problem.capacity, pools)
-    folded = fold(with_pools)
-    planner = _Planner(folded, check_timeout(timeout), params or SolverParams())
-    blocks, bound, method = planner.run()
-    plan = _plan(folded, blocks, bound, method, planner, started)
-    if plan.solution is not None:
-        verdict = validate(plan.problem, plan.solution)
-        if not verdict.ok:  # pragma: no cover - a bug, never a result
-            raise AssertionError(f"the spill plan is not valid: {verdict.message}")
-    return plan
+    return Spiller(params).spill(problem, capacity, pools=pools, timeout=timeout,
+                                 on_progress=on_progress)
+
+
+class Spiller:
+    """:func:`spill` that another thread can stop: :meth:`cancel` ends the
+    planning at the next check (a running search or HiGHS solve is stopped
+    too) and :meth:`spill` returns the best valid plan found so far, its
+    bound still proven, with ``cancelled`` set.
+
+    >>> from minimalloc.model import Buffer, Problem
+    >>> spiller = Spiller()
+    >>> spiller.cancel()  # before it starts: the first plan at hand is returned
+    >>> p = Problem((Buffer("a", 0, 4, 4), Buffer("b", 1, 3, 2), Buffer("c", 2, 6, 3)))
+    >>> plan = spiller.spill(p, capacity=6)
+    >>> plan.cancelled, plan.solution is not None
+    (True, True)
+    """
+
+    def __init__(self, params: SolverParams | None = None) -> None:
+        self.params = params or SolverParams()
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._planner: _Planner | None = None
+
+    def cancel(self) -> None:
+        """Stop the running (or the next) :meth:`spill` with its best plan."""
+        with self._lock:
+            self._cancelled = True
+            planner = self._planner
+        if planner is not None:
+            planner.cancel()
+
+    def spill(self, problem: Problem, capacity: int | None = None, *,
+              pools: Sequence[Pool] | None = None, timeout: float | None = 10.0,
+              on_progress: Callable[[SpillProgress], object] | None = None
+              ) -> SpillPlan:
+        """See :func:`spill`."""
+        started = time.perf_counter()
+        pools = _resolve_pools(problem, capacity, pools)
+        with_pools = Problem(problem.buffers, problem.capacity, pools)
+        folded = fold(with_pools)
+        planner = _Planner(folded, check_timeout(timeout), self.params, on_progress)
+        with self._lock:
+            self._planner = planner
+            if self._cancelled:
+                planner.cancel()
+        try:
+            blocks, bound, method = planner.run()
+        finally:
+            with self._lock:
+                self._planner = None
+        plan = _plan(folded, blocks, bound, method, planner, started)
+        if plan.solution is not None:
+            verdict = validate(plan.problem, plan.solution)
+            if not verdict.ok:  # pragma: no cover - a bug, never a result
+                raise AssertionError(f"the spill plan is not valid: {verdict.message}")
+        return plan
 
 
 def _resolve_pools(problem: Problem, capacity: int | None,
@@ -272,8 +353,8 @@ class _Blocks:
 class _Planner:
     """The cascade over the pools, cheapest first (see the module)."""
 
-    def __init__(self, folded: Folded, timeout: float | None,
-                 params: SolverParams) -> None:
+    def __init__(self, folded: Folded, timeout: float | None, params: SolverParams,
+                 on_progress: Callable[[SpillProgress], object] | None = None) -> None:
         self.problem = folded.problem
         self.pools = self.problem.pools
         self.order = sorted(range(len(self.pools)), key=lambda j: self.pools[j].cost)
@@ -286,6 +367,46 @@ class _Planner:
         self.covers = 0
         self.searches = 0
         self.infeasible = False
+        self.on_progress = on_progress
+        self.cancelled = False
+        # What cancel() must reach: the running search or cover (anything
+        # with cancel() or interrupt()).
+        self._running: object | None = None
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        """Stop at the next check; the running search or cover is stopped."""
+        with self._lock:
+            self.cancelled = True
+            running = self._running
+        self.deadline.cancel()
+        _stop(running)
+
+    def stopped(self) -> bool:
+        return self.cancelled or bool(self.deadline.flag[0])
+
+    def running(self, work: object | None) -> None:
+        """Note the work now running (None: none), stopped at once if a
+        cancel came first."""
+        with self._lock:
+            self._running = work
+            late = self.cancelled
+        if late and work is not None:
+            _stop(work)
+
+    def search(self, problem: Problem, seconds: float | None):
+        """The exact search on ``problem`` within ``seconds``, cancellable."""
+        solver = Solver(self._params(0.0 if self.stopped() else seconds))
+        self.running(solver)
+        try:
+            return solver.solve(problem)
+        finally:
+            self.running(None)
+
+    def report(self, pool: str, moved: int | None, bound: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(SpillProgress(pool, moved, bound, self.covers,
+                                           self.searches))
 
     def run(self) -> tuple[_Blocks | None, float, str]:
         """Place every block; returns the placement (None if none found),
@@ -346,6 +467,7 @@ class _Planner:
         step = _Step(self, self._sub(indices, pool.capacity), pool.capacity,
                      [self.weights[b] for b in indices],
                      [local[b] for b in keep], [local[b] for b in remove], until)
+        step.pool = pool.name
         result = step.run()
         if result is None:
             self.infeasible = step.proven_infeasible
@@ -359,7 +481,7 @@ class _Planner:
         offsets = self._baseline(remaining, capacity)
         if offsets is None:
             sub = self._sub(remaining, capacity)
-            result = Solver(self._params(self.deadline.left())).solve(sub)
+            result = self.search(sub, self.deadline.left())
             self.searches += 1
             if result.solution is None:
                 self.infeasible = result.status is Status.INFEASIBLE
@@ -384,11 +506,17 @@ class _Planner:
                   and rank[self.pinned[b]] > step]
         cover = Covering(self.problem, sum(capacities), self.weights, keep, remove)
         self.covers += 1
-        return cover.solve(self._left(COVER_SHARE)).bound
+        self.running(cover)
+        try:
+            return cover.solve(self._left(COVER_SHARE)).bound
+        finally:
+            self.running(None)
 
     # ------------------------------------------------------------ packing
 
     def _left(self, share: float) -> float | None:
+        if self.stopped():
+            return 0.01
         left = self.deadline.left()
         return None if left is None else max(left * share, 0.01)
 
@@ -420,23 +548,37 @@ class _Step:
         self.keep = set(keep)
         self.until = until
         self.cover = Covering(problem, capacity, weights, keep, remove)
+        self._covering_args = (keep, remove)
+        self.slack_tried = False
         self.bound = 0
         self.method = ""
         self.proven_infeasible = False
         self.undecided = False  # the last packing ran out of time
         self.packed: dict[frozenset[int], list[int] | None | bool] = {}
+        self.pool = ""  # the pool's name, for progress
 
     def _left(self) -> float | None:
+        if self.planner.stopped():
+            return 0.0
         return None if self.until is None else max(self.until - time.perf_counter(), 0.0)
+
+    def _report(self, best: tuple | None) -> None:
+        self.planner.report(self.pool, None if best is None else best[0], self.bound)
 
     def run(self) -> tuple[list[int], list[int]] | None:
         """The kept blocks and their offsets (None if nothing fits)."""
         best = self._fallback_plan(self.cover._solve_greedy().removed)
+        self._report(best)
         while True:
             left = self._left()
             if left is not None and left <= 0:
                 break
-            answer = self.cover.solve(None if left is None else left * COVER_SHARE * 2)
+            self.planner.running(self.cover)
+            try:
+                answer = self.cover.solve(None if left is None else
+                                          left * COVER_SHARE * 2)
+            finally:
+                self.planner.running(None)
             self.planner.covers += 1
             if self.cover.all_cuts_proven and answer.bound >= self.bound:
                 self.bound, self.method = answer.bound, answer.method
@@ -446,15 +588,19 @@ class _Step:
                 break
             if best is not None and answer.value >= best[0]:
                 break
+            self._report(best)
             kept = [k for k in range(len(self.weights)) if k not in answer.removed]
             offsets = self._pack(kept)
             if offsets is None:
+                if self.undecided and not self.slack_tried:
+                    best = self._slack(best)
                 if self.undecided:  # no proof: mend this cover instead
                     best = self._better(best, kept)
             else:
                 best = (answer.value, kept, offsets)
                 if answer.optimal and self.cover.all_cuts_proven:
                     break
+            self._report(best)
         if best is not None and self.cover.all_cuts_proven and self.bound > best[0]:
             self.bound = best[0]  # pragma: no cover - a proven bound never passes a plan
         return None if best is None else (best[1], best[2])
@@ -463,7 +609,7 @@ class _Step:
         """Offsets for ``kept`` within the capacity, one independent stretch
         of time at a time; a stretch that does not pack becomes a cut."""
         offsets = {}
-        for part in _stretches(self.problem, kept):
+        for part in stretches(self.problem, kept):
             key = frozenset(part)
             if key not in self.packed:
                 self.packed[key] = self._pack_part(part)
@@ -484,7 +630,7 @@ class _Step:
             return list(baseline.solution.offsets)
         left = self._left()
         seconds = None if left is None else max(left * PACK_SHARE, 0.01)
-        result = Solver(self.planner._params(seconds)).solve(sub)
+        result = self.planner.search(sub, seconds)
         self.planner.searches += 1
         if result.solution is not None:
             return list(result.solution.offsets)
@@ -508,20 +654,75 @@ class _Step:
                 found = _best_baseline(sub.with_capacity(None), None)
                 placed = None if found is None else found.solution.offsets
             else:
-                placed = minimize(sub, seconds, self.planner.params).solution.offsets
+                minimizer = Minimizer(self.planner.params)
+                self.planner.running(minimizer)
+                try:
+                    placed = minimizer.minimize(sub, seconds).solution.offsets
+                finally:
+                    self.planner.running(None)
             if placed is None:
                 return None
             buffers = self.problem.buffers
-            offsets = _window(dict(zip(kept, placed)), sizes,
+            offsets = best_window(dict(zip(kept, placed)), sizes,
                               [b.alignment for b in buffers], self.capacity, self.keep,
                               {k for k, b in enumerate(buffers) if b.offset is not None})
             if offsets is None:
                 return None
-        offsets = _refill(self.problem, self.capacity, offsets, self.weights,
+        offsets = refill(self.problem, self.capacity, offsets, self.weights,
                           self.cover.remove)
         stays = sorted(offsets)
         value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
         return value, stays, [offsets[k] for k in stays]
+
+    def _slack(self, best: tuple | None) -> tuple | None:
+        """``best``, or a plan from a cover at a capacity a little below the
+        pool's (:data:`SLACK_LADDER`, the first that packs in time), if
+        cheaper.  Plans only: the bound stays the tight cover's."""
+        self.slack_tried = True
+        keep, remove = self._covering_args
+        for share in SLACK_LADDER:
+            left = self._left()
+            if left is not None and left <= 0:
+                break
+            cover = Covering(self.problem, int(self.capacity * (1 - share)),
+                             self.weights, keep, remove)
+            self.planner.running(cover)
+            try:
+                answer = cover.solve(None if left is None else left * SLACK_SHARE)
+            finally:
+                self.planner.running(None)
+            self.planner.covers += 1
+            if answer.removed is None or (best is not None and answer.value >= best[0]):
+                break  # more held back moves more: no cheaper plan up the ladder
+            kept = [k for k in range(len(self.weights)) if k not in answer.removed]
+            left = self._left()
+            found = self._search_pack(kept, None if left is None else left * SLACK_SHARE)
+            if found is not None:
+                offsets = refill(self.problem, self.capacity, dict(zip(kept, found)),
+                                  self.weights, self.cover.remove)
+                stays = sorted(offsets)
+                value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
+                self._report((value,))
+                return (value, stays, [offsets[k] for k in stays])
+        return best
+
+    def _search_pack(self, kept: list[int], seconds: float | None) -> list[int] | None:
+        """Offsets for ``kept`` within the capacity (None if not found in
+        ``seconds``), one stretch at a time; no cut is learnt."""
+        offsets = {}
+        for part in stretches(self.problem, kept):
+            sub = self.problem.subset(part).with_capacity(self.capacity)
+            baseline = _best_baseline(sub.with_capacity(None), self.capacity)
+            if baseline is not None and baseline.fits:
+                offsets.update(zip(part, baseline.solution.offsets))
+                continue
+            result = self.planner.search(sub, None if seconds is None
+                                         else max(seconds, 0.01))
+            self.planner.searches += 1
+            if result.solution is None:
+                return None
+            offsets.update(zip(part, result.solution.offsets))
+        return [offsets[k] for k in kept]
 
     def _better(self, best: tuple | None, kept: list[int]) -> tuple | None:
         """``best``, or the fallback plan built from ``kept`` if cheaper."""
@@ -533,70 +734,12 @@ class _Step:
         return best
 
 
-def _window(offsets: dict[int, int], sizes: list[int], alignments: list[int],
-            capacity: int, keep: set[int], fixed: set[int]) -> dict[int, int] | None:
-    """The blocks of ``offsets`` that lie within the window of ``capacity``
-    addresses that keeps the most bytes, moved down to start at 0 (a start
-    that every kept block's alignment divides; ``fixed`` blocks stay only in
-    the window at 0); None if a block that must stay falls outside every
-    window tried."""
-    starts = {0} | {o for o in offsets.values()} | {
-        o + sizes[k] - capacity for k, o in offsets.items()}
-    best = None
-    for start in sorted(s for s in starts if s >= 0):
-        inside = {k: o - start for k, o in offsets.items()
-                  if o >= start and o + sizes[k] <= start + capacity
-                  and (start == 0 or k not in fixed)}
-        if any(k not in inside for k in keep) or any(
-                (o % alignments[k]) for k, o in inside.items()):
-            continue
-        kept_bytes = sum(sizes[k] for k in inside)
-        if best is None or kept_bytes > best[0]:
-            best = (kept_bytes, inside)
-    return None if best is None else best[1]
-
-
-def _refill(problem: Problem, capacity: int, offsets: dict[int, int],
-            weights: list[int], pinned_out: frozenset[int]) -> dict[int, int]:
-    """``offsets`` with moved blocks (not ``pinned_out``, pinned to another
-    pool) put back where they fit, heaviest first:
-    each at the lowest aligned offset where it meets no placed block during
-    its lifespan (gaps ignored: a little cautious, never wrong)."""
-    buffers = problem.buffers
-    placed = dict(offsets)
-    for k in sorted((k for k in range(len(buffers))
-                     if k not in placed and k not in pinned_out),
-                    key=lambda k: (-weights[k], k)):
-        b = buffers[k]
-        if b.offset is not None:
-            continue  # a fixed block goes where it is fixed or not at all
-        busy = sorted((placed[j], placed[j] + buffers[j].size) for j in placed
-                      if buffers[j].lower < b.upper and b.lower < buffers[j].upper
-                      and buffers[j].size)
-        at = 0
-        for low, high in busy:
-            if at + b.size <= low:
-                break
-            at = max(at, -(-high // b.alignment) * b.alignment)
-        if at + b.size <= capacity:
-            placed[k] = at
-    return placed
-
-
-def _stretches(problem: Problem, indices: list[int]) -> list[list[int]]:
-    """``indices`` split into groups that never live at the same time as
-    another group (the lifespans of one group chain together)."""
-    order = sorted(indices, key=lambda i: problem.buffers[i].lower)
-    groups: list[list[int]] = []
-    reach = None
-    for i in order:
-        b = problem.buffers[i]
-        if reach is None or b.lower >= reach:
-            groups.append([])
-            reach = b.upper
-        groups[-1].append(i)
-        reach = max(reach, b.upper)
-    return groups
+def _stop(work: object | None) -> None:
+    """Stop a running search, minimisation or cover."""
+    if work is None:
+        return
+    stop = getattr(work, "cancel", None) or getattr(work, "interrupt", None)
+    stop()
 
 
 def _plan(folded: Folded, blocks: _Blocks | None, bound: float, method: str,
@@ -608,7 +751,7 @@ def _plan(folded: Folded, blocks: _Blocks | None, bound: float, method: str,
     if blocks is None:
         status = "infeasible" if planner.infeasible else "not found"
         return SpillPlan(problem, None, None, bound, False, (), 0, status, method,
-                         seconds, planner.covers, planner.searches)
+                         seconds, planner.covers, planner.searches, planner.cancelled)
     names = [pools[j].name for j in blocks.pool]
     solution = folded.unfold(Solution(tuple(blocks.offset), 0, tuple(names)))
     cheapest = planner.order[0]
@@ -620,4 +763,4 @@ def _plan(folded: Folded, blocks: _Blocks | None, bound: float, method: str,
     status = ("fits" if not spilled and proven else "proven" if proven else "found")
     return SpillPlan(problem, solution, cost, min(bound, cost), proven, spilled,
                      spilled_bytes, status, method, seconds, planner.covers,
-                     planner.searches)
+                     planner.searches, planner.cancelled)

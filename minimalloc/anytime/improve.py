@@ -74,6 +74,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from minimalloc.aliases import fold, refuse_aliases
 from minimalloc.anytime.ruin import recreate_moves, scratch, time_index
 from minimalloc.baselines.allocators import peak_first_rank
 from minimalloc.columns import buffer_columns
@@ -148,6 +149,7 @@ class Improver:
                  granularity: int = 1, params: SolverParams | None = None,
                  on_step: Callable[[Step], object] | None = None,
                  seed: int = 0) -> None:
+        refuse_aliases(problem, "the Improver")
         self.problem = problem
         columns = buffer_columns(problem.buffers)  # read-only, shared
         self.lower, self.upper = columns.lower, columns.upper
@@ -494,6 +496,7 @@ class Runs:
                  granularity: int = 1, params: SolverParams | None = None,
                  best: Solution | None = None, threads: int | None = None,
                  patience: float | None = None) -> None:
+        refuse_aliases(problem, "the Improver")
         self.problem = problem
         self.start = start
         self.lower_bound = int(lower_bound)
@@ -605,5 +608,13 @@ def improve(problem: Problem, solution: Solution, timeout: float | None = 10.0, 
     >>> improve(p, Solution((0, 4, 8), 12), timeout=5, lower_bound=8).height
     8
     """
+    if problem.has_aliases:  # each alias group moves as one block
+        folded = fold(problem)
+        roots = [members[0] for members in folded.members]
+        start = Solution.from_offsets(folded.problem,
+                                      [solution.offsets[r] for r in roots])
+        return folded.unfold(improve(folded.problem, start, timeout,
+                                     lower_bound=lower_bound, granularity=granularity,
+                                     params=params))
     return Improver(problem, solution, lower_bound=lower_bound,
                     granularity=granularity, params=params).run(timeout)

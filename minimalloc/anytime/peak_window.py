@@ -34,6 +34,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from minimalloc.aliases import refuse_aliases
 from minimalloc.baselines.allocators import peak_first
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
@@ -78,6 +79,7 @@ def peak_window_start(problem: Problem, bound: int,
     height) is packed so, the other buffers placed around it in peak-first
     order; None if no window could be packed in time (or a deadline passed
     before the rest was placed)."""
+    refuse_aliases(problem, "peak_window_start")
     columns = buffer_columns(problem.buffers)
     lower, upper, size = columns.lower, columns.upper, columns.size
     free = (columns.fixed < 0) & (size > 0)

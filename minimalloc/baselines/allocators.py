@@ -71,6 +71,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from minimalloc.aliases import fold
 from minimalloc.bounds import active_pieces
 from minimalloc.columns import buffer_columns, derived
 from minimalloc.deadline import Deadline, as_deadline
@@ -403,6 +404,8 @@ def allocate_within(problem: Problem, name: str,
     number of pairs of buffers alive together.
     """
     key = _key(name)
+    if built_in(key) and problem.has_aliases:
+        return _folded(problem, lambda blocks: allocate_within(blocks, key, deadline))
     if built_in(key):
         keys, mode = _order_keys(problem, key)
         return _run_within(problem, keys, mode, deadline)
@@ -427,7 +430,8 @@ def greedy_by_size(problem: Problem, deadline: Deadline | float | None = None) -
     Parameters
     ----------
     problem : Problem
-        Alignment, gaps and fixed offsets are honoured; capacity is ignored.
+        Alignment, gaps, fixed offsets and aliases (each group placed as one
+        block) are honoured; capacity is ignored.
     deadline : Deadline or float, optional
         A time limit (seconds, or a shared :class:`~minimalloc.deadline.Deadline`);
         when it passes, the buffers not placed yet are stacked on top (still
@@ -461,7 +465,8 @@ def best_fit(problem: Problem, deadline: Deadline | float | None = None) -> Solu
     Parameters
     ----------
     problem : Problem
-        Alignment, gaps and fixed offsets are honoured; capacity is ignored.
+        Alignment, gaps, fixed offsets and aliases (each group placed as one
+        block) are honoured; capacity is ignored.
     deadline : Deadline or float, optional
         A time limit (seconds, or a shared :class:`~minimalloc.deadline.Deadline`);
         when it passes, the buffers not placed yet are stacked on top (still
@@ -494,7 +499,8 @@ def best_fit_duration(problem: Problem,
     Parameters
     ----------
     problem : Problem
-        Alignment, gaps and fixed offsets are honoured; capacity is ignored.
+        Alignment, gaps, fixed offsets and aliases (each group placed as one
+        block) are honoured; capacity is ignored.
     deadline : Deadline or float, optional
         A time limit (seconds, or a shared :class:`~minimalloc.deadline.Deadline`);
         when it passes, the buffers not placed yet are stacked on top (still
@@ -525,7 +531,8 @@ def first_fit(problem: Problem, deadline: Deadline | float | None = None) -> Sol
     Parameters
     ----------
     problem : Problem
-        Alignment, gaps and fixed offsets are honoured; capacity is ignored.
+        Alignment, gaps, fixed offsets and aliases (each group placed as one
+        block) are honoured; capacity is ignored.
     deadline : Deadline or float, optional
         A time limit (seconds, or a shared :class:`~minimalloc.deadline.Deadline`);
         when it passes, the buffers not placed yet are stacked on top (still
@@ -572,9 +579,22 @@ def peak_first(problem: Problem,
     >>> peak_first(p)
     (Solution(offsets=(3, 0, 3), height=7), True)
     """
+    if problem.has_aliases:
+        return _folded(problem, lambda blocks: peak_first(blocks, deadline))
     columns = buffer_columns(problem.buffers)
     rank = peak_first_rank(columns.lower, columns.upper, columns.size)
     return _run_within(problem, [rank], _FIRST_FIT, deadline)
+
+
+def _folded(problem: Problem,
+            place: Callable[[Problem], tuple[Solution, bool]]) -> tuple[Solution, bool]:
+    """``place`` run on ``problem`` with each alias group folded into one
+    block (:mod:`minimalloc.aliases`), the answer given back per buffer:
+    an alias shares its root's offset, which an allocator placing buffers
+    one by one would not know."""
+    folded = fold(problem)
+    solution, complete = place(folded.problem)
+    return folded.unfold(solution), complete
 
 
 def peak_first_rank(lower: np.ndarray, upper: np.ndarray, size: np.ndarray) -> np.ndarray:

@@ -4,7 +4,9 @@ cheapest plan that does, over two or more memories
 
 Prints where the buffers went, the bytes moved, the lower bound and whether
 the plan is proven cheapest; ``--output`` gets every buffer with its
-``offset`` and its ``pool``.
+``offset`` and its ``pool``.  On a terminal a progress line shows the best
+plan and the bound so far; Ctrl-C stops the planning with the best valid
+plan found until then (reported and written as any other), and exits 130.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from pathlib import Path
 
 from absl import flags
 
-from minimalloc.analysis.spill import SpillPlan, spill
+from minimalloc.analysis.spill import Spiller, SpillPlan, SpillProgress
 from minimalloc.cli import writing
-from minimalloc.cli.command import EXIT_NOT_SOLVED, EXIT_OK
+from minimalloc.cli.command import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK
 from minimalloc.cli.flags import UsageError, define_string, define_switch, given
 from minimalloc.cli.progress import Progress, interruptible
 from minimalloc.cli.report import line
@@ -64,13 +66,21 @@ def run_spill(reading: Reading, values: flags.FlagValues, params: SolverParams,
     timeout = values.timeout if given(values, "timeout") else DEFAULT_TIMEOUT
     started = time.perf_counter()
     progress = Progress("spill")
+    spiller = Spiller(params)
+
+    def show(now: SpillProgress) -> None:
+        progress.details = progress_details(now)
+
     plan = interruptible(
-        lambda: spill(problem, pools=pools, timeout=timeout, params=params), None,
-        progress=progress)
+        lambda: spiller.spill(problem, pools=pools, timeout=timeout, on_progress=show),
+        spiller.cancel, progress=progress, finish_on_cancel=True)
     line("time", f"{time.perf_counter() - started:.3f} s")
+    if plan.cancelled:
+        line("interrupted", "stopped early: the best plan found so far")
     report(plan)
+    stopped = EXIT_INTERRUPTED if plan.cancelled else EXIT_NOT_SOLVED
     if plan.solution is None:
-        return EXIT_NOT_SOLVED
+        return stopped
     if values.validate:
         verdict = validate(plan.problem, plan.solution)
         line("validation", "PASS" if verdict.ok else
@@ -81,7 +91,19 @@ def run_spill(reading: Reading, values: flags.FlagValues, params: SolverParams,
         planned = dataclasses.replace(reading, problem=plan.problem)
         writing.write_plan(planned, values, plan.solution, output)
         line("output", f"{output} (offsets and pools from the spill plan)")
-    return EXIT_OK
+    return EXIT_INTERRUPTED if plan.cancelled else EXIT_OK
+
+
+def progress_details(now: SpillProgress) -> str:
+    """The progress line's text: the pool being filled, the least weight a
+    plan moves out of it so far, the bound, the gap."""
+    if now.moved is None:
+        best = "no plan yet"
+    else:
+        gap = now.moved - now.bound
+        share = f" ({100 * gap / now.bound:.1f} %)" if now.bound else ""
+        best = f"best moves {now.moved:,}  bound {now.bound:,}  gap {gap:,}{share}"
+    return f"{now.pool}: {best}  covers {now.covers}  searches {now.searches}"
 
 
 def report(plan: SpillPlan) -> None:

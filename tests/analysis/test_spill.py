@@ -10,6 +10,9 @@ that lets the members of a group share memory.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +25,7 @@ from oracle import (
 
 from minimalloc import Buffer, Pool, Problem, Status, minimize, solve, spill, validate
 from minimalloc.analysis import covering
+from minimalloc.analysis.spill import Spiller, SpillProgress
 from minimalloc.bounds import max_load
 from minimalloc.generate.problems import random_problem
 
@@ -185,3 +189,35 @@ def test_a_generated_problem_gets_a_valid_plan_in_a_short_time() -> None:
     assert plan.solution is not None and validate(plan.problem, plan.solution).ok
     assert plan.lower_bound <= plan.cost
     assert plan.heights()["main"] <= capacity
+
+
+def test_cancel_ends_the_spill_with_its_best_valid_plan_and_a_true_bound() -> None:
+    problem = random_problem(160, seed=5, horizon=200, mean_lifetime=40)
+    capacity = int(0.9 * max_load(problem))
+    spiller = Spiller()
+    seen: list[SpillProgress] = []
+
+    def watch(now: SpillProgress) -> None:
+        seen.append(now)
+        if len(seen) == 2:
+            threading.Thread(target=spiller.cancel).start()
+
+    started = time.perf_counter()
+    plan = spiller.spill(problem, capacity, timeout=120, on_progress=watch)
+    assert time.perf_counter() - started < 60  # far from the time limit
+    assert plan.cancelled and plan.solution is not None
+    assert validate(plan.problem, plan.solution).ok
+    assert plan.heights()["main"] <= capacity
+    assert plan.lower_bound <= plan.cost
+    assert seen[0].pool == "main" and seen[0].moved is not None
+    assert all(a.bound <= b.bound for a, b in zip(seen, seen[1:]))  # bounds only rise
+    assert all(now.moved is None or now.bound <= now.moved for now in seen)
+
+
+def test_a_cancel_before_the_start_still_gives_a_plan() -> None:
+    problem = Problem((Buffer("a", 0, 4, 4), Buffer("b", 1, 3, 2), Buffer("c", 2, 6, 3)))
+    spiller = Spiller()
+    spiller.cancel()
+    plan = spiller.spill(problem, 6, timeout=None)
+    assert plan.cancelled and validate(plan.problem, plan.solution).ok
+    assert plan.heights()["main"] <= 6

@@ -9,9 +9,10 @@ import threading
 import pytest
 
 from minimalloc.analysis.minimize import Minimizer, granularity, minimize
-from minimalloc.anytime.improve import Improver, Step, improve
+from minimalloc.anytime.improve import Improver, Runs, Step, improve
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.bounds import lower_bound
+from minimalloc.errors import ProblemError
 from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.search.solver import _best_baseline
@@ -213,3 +214,22 @@ def test_the_exact_search_hands_over_to_the_optimiser(monkeypatch):
     assert len(handed) == 1 and result.height <= handed[0]
     assert result.proven_optimal == (result.height <= result.lower_bound)
     assert result.method in ("exact", "improve", *available_allocators())
+
+
+def test_improve_moves_an_alias_group_as_one_block():
+    problem = Problem((Buffer("x", 0, 4, 4), Buffer("y", 3, 6, 4, alias="x"),
+                       Buffer("z", 0, 6, 4), Buffer("w", 6, 9, 8)))
+    start = Solution.from_offsets(problem, (8, 8, 0, 0))  # height 12
+    assert validate(problem.with_capacity(None), start).ok
+    better = improve(problem, start, timeout=10, lower_bound=8)
+    assert validate(problem.with_capacity(None), better).ok
+    assert better.offsets[0] == better.offsets[1] and better.height == 8
+
+
+def test_the_improver_refuses_aliases_it_would_part():
+    problem = Problem((Buffer("x", 0, 4, 4), Buffer("y", 3, 6, 4, alias="x")))
+    start = Solution.from_offsets(problem, (0, 0))
+    with pytest.raises(ProblemError, match="would part buffer 'y' from 'x'"):
+        Improver(problem, start)
+    with pytest.raises(ProblemError, match="fold the alias groups"):
+        Runs(problem, start)

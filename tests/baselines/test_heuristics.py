@@ -290,3 +290,50 @@ def test_a_passed_deadline_stacks_the_rest_validly():
         assert validate(problem.with_capacity(None), solution).ok
         full, complete = allocate_within(problem, name, None)
         assert complete and full == allocate(problem, name)
+
+
+# ----------------------------------------------------------------------------
+# Aliases: a group is one block, wherever the allocator puts it
+
+
+@st.composite
+def aliased_problems(draw) -> Problem:
+    """Up to six buffers, some living in the memory of an earlier one (no
+    alias larger than its root)."""
+    buffers: list[Buffer] = []
+    for i in range(draw(st.integers(2, 6))):
+        lower = draw(st.integers(0, 8))
+        upper = draw(st.integers(lower + 1, 10))
+        alias, size = None, draw(st.integers(1, 5))
+        if buffers and draw(st.booleans()):
+            target = draw(st.sampled_from(buffers))
+            root = target
+            while root.alias is not None:
+                root = next(b for b in buffers if b.id == root.alias)
+            alias, size = target.id, draw(st.integers(1, root.size))
+        buffers.append(Buffer(f"b{i}", lower, upper, size,
+                              alignment=draw(st.sampled_from([1, 2])), alias=alias))
+    return Problem(tuple(buffers))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=aliased_problems())
+def test_every_allocator_keeps_alias_groups_together(problem):
+    for name in available_allocators():
+        solution = allocate(problem, name)  # checked inside: an invalid one raises
+        assert validate(problem.with_capacity(None), solution).ok
+        by_id = {b.id: i for i, b in enumerate(problem.buffers)}
+        for i, b in enumerate(problem.buffers):
+            if b.alias is not None:
+                assert solution.offsets[i] == solution.offsets[by_id[b.alias]]
+
+
+def test_an_alias_shares_its_roots_memory_instead_of_taking_its_own():
+    # y writes over x in place: together they are one 4-byte block from 0 to 6,
+    # so z and the block stack to 8 bytes (apart, the three would need 12).
+    problem = Problem((Buffer("x", 0, 4, 4), Buffer("y", 3, 6, 4, alias="x"),
+                       Buffer("z", 0, 6, 4)))
+    for name in available_allocators():
+        solution, complete = allocate_within(problem, name)
+        assert complete and solution.offsets[0] == solution.offsets[1]
+        assert solution.height == 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import importlib
 import io
@@ -981,3 +982,31 @@ def test_generate_into_a_missing_folder_exits_2_with_one_line(capsys, tmp_path):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and str(out) in lines[0] and "Traceback" not in lines[0]
     assert not out.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_ctrl_c_ends_the_spill_with_its_best_plan_written(tmp_path):
+    from minimalloc.formats.csv import read_csv
+    from minimalloc.model import Problem, Solution
+    from minimalloc.validate import validate
+
+    hard = SHARED / "challenging" / "D.1048576.csv"  # not proven in a minute at 936,806
+    out = tmp_path / "plan.csv"
+    started = time.monotonic()
+    code, text = _in_a_terminal(
+        [f"--input={hard}", "--capacity=936806", "--spill", "--timeout=90s",
+         f"--output={out}"], interrupt_when=b"best moves")
+    assert time.monotonic() - started < 60
+    assert code == cli.EXIT_INTERRUPTED, text
+    assert "bound" in text  # the progress line showed the bound while it ran
+    assert "interrupted:" in text and "Traceback" not in text
+    assert "spilled:" in text and "lower bound:" in text
+    plan = read_csv(out)  # each buffer pinned to the pool it went to, at its offset
+    main_pool = [b for b in plan.buffers if b.pool == "main"]
+    assert main_pool and max(b.offset + b.size for b in main_pool) <= 936806
+    spilled = int(re.search(r"spilled: +\d+ buffers?, ([\d,]+) bytes", text)
+                  .group(1).replace(",", ""))
+    assert sum(b.size for b in plan.buffers if b.pool == "spill") == spilled
+    sub = Problem(tuple(dataclasses.replace(b, offset=None, pool=None)
+                        for b in main_pool), 936806)
+    assert validate(sub, Solution.from_offsets(sub, [b.offset for b in main_pool])).ok

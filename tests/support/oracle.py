@@ -32,8 +32,10 @@ __all__ = [
     "brute_force_solution",
     "brute_force_stacked_solution",
     "cheapest_pool_assignment",
+    "cheapest_spill",
     "collisions",
     "occupied",
+    "group_valid",
     "tiny_problem",
     "valid",
 ]
@@ -273,6 +275,7 @@ def alias_groups(problem: Problem) -> list[list[int]]:
 def brute_force_alias_solution(problem: Problem,
                                capacity: int) -> tuple[int, ...] | None:
     """Offsets below ``capacity`` where every alias shares its root's offset
+    (aligned for every member, at a member's fixed offset if one has it)
     and only buffers of different groups must not collide; None if none."""
     buffers = problem.buffers
     groups = alias_groups(problem)
@@ -290,7 +293,12 @@ def brute_force_alias_solution(problem: Problem,
         for i in group:
             step = step * buffers[i].alignment // _gcd(step, buffers[i].alignment)
         size = buffers[group[0]].size
-        for o in range(0, capacity - size + 1, step):
+        fixed = {buffers[i].offset for i in group if buffers[i].offset is not None}
+        if len(fixed) > 1:
+            return False
+        choices = range(0, capacity - size + 1, step) if not fixed else \
+            [o for o in fixed if o % step == 0 and o + size <= capacity]
+        for o in choices:
             for i in group:
                 offsets[i] = o
             if not any(clash(group, groups[d]) for d in range(depth)) and place(depth + 1):
@@ -341,6 +349,65 @@ def cheapest_pool_assignment(problem: Problem, pools: Sequence) -> float:
         if fits:
             best = cost
     return best
+
+
+def group_valid(problem: Problem, offsets: Sequence[int], capacity: int) -> bool:
+    """Whether ``offsets`` place every buffer within ``capacity`` (aligned,
+    at its fixed offset if any) with every alias at its root's offset, and
+    no two buffers of different alias groups colliding."""
+    buffers = problem.buffers
+    if len(offsets) != len(buffers):
+        return False
+    for b, o in zip(buffers, offsets):
+        if o < 0 or o + b.size > capacity or o % b.alignment:
+            return False
+        if b.offset is not None and o != b.offset:
+            return False
+    group_of = {}
+    for number, group in enumerate(alias_groups(problem)):
+        for i in group:
+            group_of[i] = number
+            if offsets[i] != offsets[group[0]]:
+                return False
+    return all(group_of[i] == group_of[j] for i, j in collisions(problem, offsets))
+
+
+def cheapest_spill(problem: Problem, pools: Sequence) -> float:
+    """The least ``sum(weight x cost)`` over every assignment of alias
+    groups to ``pools`` (``Pool`` objects) that respects pins and fits every
+    bounded pool, offsets tried exhaustively; inf if none fits.  A group
+    moves as one; it weighs the sum of its members' given weights, or its
+    root's size when none gives one."""
+    import itertools
+
+    buffers = problem.buffers
+    groups = alias_groups(problem)
+    weights, choices = [], []
+    for group in groups:
+        given = [buffers[i].weight for i in group if buffers[i].weight is not None]
+        weights.append(sum(given) if given else buffers[group[0]].size)
+        pins = {buffers[i].pool for i in group} - {None}
+        choices.append([k for k, p in enumerate(pools) if pins <= {p.name}])
+    best = float("inf")
+    for assignment in itertools.product(*choices):
+        cost = sum(w * pools[k].cost for w, k in zip(weights, assignment))
+        if cost >= best:
+            continue
+        if all(pool.capacity is None or _fits_with_groups(
+                problem, [i for g, k in zip(groups, assignment) if k == number
+                          for i in g], pool.capacity)
+               for number, pool in enumerate(pools)):
+            best = cost
+    return best
+
+
+def _fits_with_groups(problem: Problem, members: list[int], capacity: int) -> bool:
+    if not members:
+        return True
+    kept = tuple(Buffer(b.id, b.lower, b.upper, b.size, b.alignment, b.gaps,
+                        offset=b.offset, alias=b.alias)
+                 for b in (problem.buffers[i] for i in sorted(members)))
+    return brute_force_alias_solution(Problem(kept), capacity) is not None
 
 
 def _gcd(a: int, b: int) -> int:
