@@ -535,6 +535,20 @@ def _quick_reject(b, o, sw, buf, state, has_fixed):
     return fixed_fail, hatless
 
 
+@nb.njit(cache=True)
+def _canonical_start(ord_off, ord_pre, start, count, min_off, min_pre):
+    """How many candidates of a sorted ordering come before ``(min_off,
+    min_pre)``: those the canonical rule skips."""
+    lo, hi = 0, count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _key_less(ord_off[start + mid], ord_pre[start + mid], min_off, min_pre):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 # ---------------------------------------------------------------- the search
 
 
@@ -681,6 +695,8 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     continue
                 height = _INF
                 for i in range(n_cand):
+                    if dynamic and ord_off[child + i] >= height:
+                        break  # sorted by offset: no later candidate is lower
                     x = ctx_buf[cstart + ord_pre[child + i]]
                     h = ord_off[child + i] + size[x]
                     if h < height:
@@ -691,6 +707,13 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     f_limit[f] = _offset_limit(ctx_lo[c], ctx_hi[c], floor, total,
                                                capacity)
                 f_pos[f] = 0
+                if canonical and dynamic and trace is None:
+                    # Sorted by (offset, preorder): the canonically skipped
+                    # candidates are a prefix, found by bisection.
+                    skipped = _canonical_start(ord_off, ord_pre, child, n_cand,
+                                               f_min_off[f], f_min_pre[f])
+                    stats[PRUNE_CANONICAL] += skipped
+                    f_pos[f] = skipped
             else:
                 # ---- back from the child of the current candidate
                 b = f_buf[f]
