@@ -101,7 +101,11 @@ STATIC_PREORDERING = 5
 DYNAMIC_DECOMPOSITION = 6
 MONOTONIC_FLOOR = 7
 HATLESS_PRUNING = 8
-NUM_FLAGS = 9
+# Not a technique: set when no buffer has gaps and both monotonic floor and
+# section inference are on; the check is then decided once per node (see
+# _offset_limit) instead of once per placement.
+QUICK_CHECK = 9
+NUM_FLAGS = 10
 
 # Counters, as indices into the stats array.
 NODES = 0
@@ -386,7 +390,7 @@ def _update_sections(b, o, sw, state, sec_trail_s, sec_trail_v, sec_top):
 
 
 @nb.njit(cache=True)
-def _raise_floors(o, sw, state, off_trail, off_from, off_top, stamp, mark,
+def _raise_floors(o, sw, state, off_trail, off_from, off_top, stamp, mark, witness,
                   sec_trail_s, sec_trail_v, sec_top, capacity, monotonic, inference):
     """Unallocated floor: every section spanned by a buffer whose lowest
     offset was just raised (trail entries ``off_from:off_top``) gets its
@@ -395,6 +399,9 @@ def _raise_floors(o, sw, state, off_trail, off_from, off_top, stamp, mark,
     Floors only rise here, so the caller checks every section before this
     step, and this step re-checks only the sections it raises: a placement
     fails exactly when the reference's check after the full update fails.
+    Most sections need no raise: one unplaced buffer at or below the floor
+    settles it, so the scan stops there, and ``witness[s]`` remembers that
+    buffer to try first next time (a hint only: it is checked before use).
     Returns (new trail top, first failing section or -1).
     """
     section_ptr, section_buffers = sw[0], sw[1]
@@ -409,12 +416,19 @@ def _raise_floors(o, sw, state, off_trail, off_from, off_top, stamp, mark,
                 if stamp[s] == mark:
                     continue
                 stamp[s] = mark
+                current = floor[s]
+                w = witness[s]
+                if offset[w] < 0 and min_offset[w] <= current:
+                    continue
                 lowest = _INF
                 for k in range(section_ptr[s], section_ptr[s + 1]):
                     y = section_buffers[k]
                     if offset[y] < 0 and min_offset[y] < lowest:
                         lowest = min_offset[y]
-                if lowest == _INF or floor[s] >= lowest:
+                        if lowest <= current:
+                            witness[s] = y
+                            break
+                if lowest == _INF or current >= lowest:
                     continue
                 sec_trail_s[sec_top] = s
                 sec_trail_v[sec_top] = floor[s]
@@ -463,6 +477,78 @@ def _check(sec_lo, sec_hi, o, floor, total, capacity, monotonic, inference):
     return -1
 
 
+@nb.njit(cache=True)
+def _offset_limit(sec_lo, sec_hi, floor, total, capacity):
+    """The highest offset at which a placement passes the check, or -1.
+
+    With monotonic floor and section inference, the check after placing
+    ``b`` at ``o`` fails exactly when some section ``s`` of the context has
+    ``max(floor[s], o) + total[s] > capacity`` *before* the placement, when
+    no buffer has gaps: a section ``b`` does not span is unchanged, and one
+    it spans gets floor ``o + size[b]`` and total ``total[s] - size[b]``, the
+    same sum ``o + total[s]``, while its old floor is at most ``o`` (every
+    buffer placed there overlaps ``b`` and pushed it above its top, and a
+    floor raised to the lowest offset of a section's unplaced buffers is at
+    most ``b``'s).  So the check fails exactly when ``o`` exceeds
+    ``capacity - max(total)``, or always when ``max(floor + total)`` does.
+    Computed once per node: most placements fail this way, and then cost
+    nothing but this comparison.
+    """
+    worst = 0
+    most = 0
+    for s in range(sec_lo, sec_hi):
+        t = total[s]
+        if floor[s] + t > worst:
+            worst = floor[s] + t
+        if t > most:
+            most = t
+    if worst > capacity:
+        return np.int64(-1)
+    return capacity - most
+
+
+@nb.njit(cache=True)
+def _quick_reject(b, o, sw, buf, state, has_fixed):
+    """What placing ``b`` at ``o`` would have reported, for a placement that
+    fails the check: (a fixed buffer pushed above its offset or -1, hatless),
+    without changing anything."""
+    alignment, fixed = buf[1], buf[2]
+    overlap_ptr, overlap_buffer, overlap_size = sw[9], sw[10], sw[11]
+    min_offset, offset = state[0], state[1]
+    hatless = True
+    fixed_fail = -1
+    for k in range(overlap_ptr[b], overlap_ptr[b + 1]):
+        x = overlap_buffer[k]
+        if offset[x] >= 0:
+            continue
+        hatless = False
+        if not has_fixed:
+            break
+        height = o + overlap_size[k]
+        if fixed[x] < 0 or min_offset[x] >= height:
+            continue
+        rest = height % alignment[x]
+        if rest > 0:
+            height += alignment[x] - rest
+        if height > fixed[x]:
+            fixed_fail = x
+    return fixed_fail, hatless
+
+
+@nb.njit(cache=True)
+def _canonical_start(ord_off, ord_pre, start, count, min_off, min_pre):
+    """How many candidates of a sorted ordering come before ``(min_off,
+    min_pre)``: those the canonical rule skips."""
+    lo, hi = 0, count
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _key_less(ord_off[start + mid], ord_pre[start + mid], min_off, min_pre):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 # ---------------------------------------------------------------- the search
 
 
@@ -505,10 +591,11 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
     first_section, last_section = sw[7], sw[8]
     min_offset, offset, solution, floor, total, cuts = state
     (f_kind, f_ctx, f_start, f_len, f_pos, f_height, f_min_off, f_min_pre, f_buf,
-     f_off_from, f_sec_from, f_hatless, f_decomp, f_cut_start, f_cut_len) = work[0]
+     f_off_from, f_sec_from, f_hatless, f_decomp, f_cut_start, f_cut_len,
+     f_limit) = work[0]
     off_trail = work[1]
     ctx = work[2]
-    stamp, mark, members_tmp, tkey, scratch, cut_pool = work[3]
+    stamp, mark, members_tmp, tkey, scratch, cut_pool, witness = work[3]
     order_tmp = work[4]
     canonical = flags[CANONICAL_ONLY] != 0
     inference = flags[SECTION_INFERENCE] != 0
@@ -523,6 +610,11 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
     # dynamic ordering.  Without it a later candidate may sit lower, and the
     # reference's cut there can lose every solution.
     hatless_pruning = flags[HATLESS_PRUNING] != 0 and dynamic
+    quick = flags[QUICK_CHECK] != 0 and monotonic and inference
+    has_fixed = False
+    for i in range(count):
+        if fixed[members[i]] >= 0:
+            has_fixed = True
     ctx_start, ctx_len, ctx_lo, ctx_hi, ctx_top = ctx
 
     ctx_top[0] = 0
@@ -603,12 +695,25 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     continue
                 height = _INF
                 for i in range(n_cand):
+                    if dynamic and ord_off[child + i] >= height:
+                        break  # sorted by offset: no later candidate is lower
                     x = ctx_buf[cstart + ord_pre[child + i]]
                     h = ord_off[child + i] + size[x]
                     if h < height:
                         height = h
                 f_height[f] = height
+                f_limit[f] = _INF
+                if quick:
+                    f_limit[f] = _offset_limit(ctx_lo[c], ctx_hi[c], floor, total,
+                                               capacity)
                 f_pos[f] = 0
+                if canonical and dynamic and trace is None:
+                    # Sorted by (offset, preorder): the canonically skipped
+                    # candidates are a prefix, found by bisection.
+                    skipped = _canonical_start(ord_off, ord_pre, child, n_cand,
+                                               f_min_off[f], f_min_pre[f])
+                    stats[PRUNE_CANONICAL] += skipped
+                    f_pos[f] = skipped
             else:
                 # ---- back from the child of the current candidate
                 b = f_buf[f]
@@ -650,6 +755,13 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     f_pos[f] += 1
                     continue
                 if dominance and o >= f_height[f]:
+                    if trace is None and dynamic:
+                        # Sorted by (offset, preorder) and this one not
+                        # canonically skipped: neither is any after it, and
+                        # all of them are at least as high.
+                        stats[PRUNE_DOMINANCE] += f_len[f] - i
+                        f_pos[f] = f_len[f]
+                        break
                     stats[PRUNE_DOMINANCE] += 1
                     if trace is not None:
                         _emit(trace, stats, EV_SKIP, b, o, 1)
@@ -661,8 +773,37 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                         _emit(trace, stats, EV_SKIP, b, o, 2)
                     f_pos[f] += 1
                     continue
-                # Place b at o.
                 stats[PLACEMENTS] += 1
+                if o > f_limit[f]:
+                    # The check would fail (see _offset_limit): report what
+                    # the placement would, without making it.
+                    fixed_fail = -1
+                    hatless = False
+                    if has_fixed or hatless_pruning:
+                        fixed_fail, hatless = _quick_reject(b, o, sw, buf, state,
+                                                            has_fixed)
+                    if trace is not None:
+                        _emit(trace, stats, EV_PLACE, b, o, depth + 1)
+                    if fixed_fail >= 0:
+                        stats[PRUNE_FIXED] += 1
+                        if trace is not None:
+                            _emit(trace, stats, EV_FIXED_FAIL, b, o, fixed_fail)
+                    else:
+                        stats[PRUNE_INFERENCE] += 1
+                        if trace is not None:
+                            bad = _check(ctx_lo[c], ctx_hi[c], o, floor, total,
+                                         capacity, monotonic, inference)
+                            _emit(trace, stats, EV_PRUNE, b, o, bad)
+                    if trace is not None:
+                        _emit(trace, stats, EV_UNDO, b, o, 0)
+                    if hatless and hatless_pruning:
+                        stats[PRUNE_HATLESS] += 1
+                        if trace is not None:
+                            _emit(trace, stats, EV_HATLESS, b, o, f_len[f] - i - 1)
+                        break
+                    f_pos[f] += 1
+                    continue
+                # Place b at o.
                 span_count = 0
                 for q in range(sw[2][b], sw[2][b + 1]):
                     span_count += sw[4][q] - sw[3][q]
@@ -689,13 +830,15 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     if trace is not None:
                         _emit(trace, stats, EV_FIXED_FAIL, b, o, fixed_fail)
                 else:
-                    bad = _check(ctx_lo[c], ctx_hi[c], o, floor, total, capacity,
-                                 monotonic, inference)
+                    bad = -1  # quick: known to pass (see _offset_limit)
+                    if not quick:
+                        bad = _check(ctx_lo[c], ctx_hi[c], o, floor, total, capacity,
+                                     monotonic, inference)
                     if bad < 0 and unallocated_floor:
                         sec_top, bad = _raise_floors(
                             o, sw, state, off_trail, f_off_from[f], off_top, stamp,
-                            mark[0], sec_trail_s, sec_trail_v, sec_top, capacity,
-                            monotonic, inference)
+                            mark[0], witness, sec_trail_s, sec_trail_v, sec_top,
+                            capacity, monotonic, inference)
                     if bad >= 0:
                         stats[PRUNE_INFERENCE] += 1
                         if trace is not None:
@@ -820,6 +963,17 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
     return ret, nodes_left, (ord_off, ord_pre, ctx_buf, sec_trail_s, sec_trail_v)
 
 
+@nb.njit(cache=True)
+def _first_members(section_ptr, section_buffers):
+    """A buffer of each section (0 for an empty one): the unallocated floor's
+    first witnesses."""
+    first = np.zeros(len(section_ptr), np.int64)
+    for s in range(len(section_ptr) - 1):
+        if section_ptr[s + 1] > section_ptr[s]:
+            first[s] = section_buffers[section_ptr[s]]
+    return first
+
+
 @nb.njit(cache=True, nogil=True)
 def run(capacity, flags, heuristics, heuristic_lengths, round_robin, buf, buf_keys, sw,
         partitions, state, stats, control, rounds, trace):
@@ -843,14 +997,15 @@ def run(capacity, flags, heuristics, heuristic_lengths, round_robin, buf, buf_ke
          np.zeros(frames, np.int64), np.zeros(frames, np.int64),
          np.zeros(frames, np.int64), np.zeros(frames, np.bool_),
          np.zeros(frames, np.bool_), np.zeros(frames, np.int64),
-         np.zeros(frames, np.int64)),
+         np.zeros(frames, np.int64), np.zeros(frames, np.int64)),
         (np.zeros(len(sw[10]) + 1, np.int64), np.zeros(len(sw[10]) + 1, np.int64)),
         (np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64),
          np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64), np.zeros(1, np.int64)),
         (np.zeros(num_sections + 1, np.int64),
          np.zeros(1, np.int64), np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64),
          np.zeros(n + 1, np.int64),
-         np.zeros(int(np.sum(sw[8] - sw[7])) + 2 * n + 8, np.int64)),
+         np.zeros(int(np.sum(sw[8] - sw[7])) + 2 * n + 8, np.int64),
+         _first_members(sw[0], sw[1])),
         (np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64),
          np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64),
          np.zeros(n + 1, np.int64), np.zeros(n + 1, np.int64)),

@@ -609,11 +609,15 @@ def _encode_heuristics(heuristics: tuple[str, ...]) -> tuple[np.ndarray, np.ndar
     return table, lengths
 
 
-def _flags(params: SolverParams) -> np.ndarray:
+def _flags(params: SolverParams, gapless: bool) -> np.ndarray:
+    """The kernel's switches; ``QUICK_CHECK`` where the problem allows it
+    (no gaps: see ``_search._offset_limit``)."""
     names = ("canonical_only", "section_inference", "dynamic_ordering",
              "check_dominance", "unallocated_floor", "static_preordering",
              "dynamic_decomposition", "monotonic_floor", "hatless_pruning")
-    return np.array([int(getattr(params, name)) for name in names], dtype=np.int64)
+    flags = [int(getattr(params, name)) for name in names]
+    flags.append(int(gapless))
+    return np.array(flags, dtype=np.int64)
 
 
 def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
@@ -647,7 +651,7 @@ def _run_kernel(prepared: _Prepared, capacity: int, params: SolverParams,
     partitions = (result.partition_ptr, result.partition_buffers, result.partition_lo,
                   result.partition_hi)
     outcome, rows = _search.run(
-        np.int64(capacity), _flags(params), table, lengths,
+        np.int64(capacity), _flags(params, len(arrays.gap_lo) == 0), table, lengths,
         len(params.preordering_heuristics) > 1,
         (arrays.size, arrays.alignment, fixed), prepared.keys, sw, partitions, state,
         stats, control, rounds, events)
