@@ -105,6 +105,7 @@ class AppState:
     param_error: str | None = None
     solve_requested: bool = False
     explain_requested: bool = False
+    spill_requested: bool = False  # "Make it fit" pressed
     packing_figure: go.Figure | None = None
     batch_table: pd.DataFrame | None = None
     batch_error: str | None = None  # why the last batch results could not be read

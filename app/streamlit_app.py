@@ -24,6 +24,7 @@ from app.views import (
     packing,
     search,
     sidebar,
+    spill,
     statistics,
     verdict,
 )
@@ -120,6 +121,7 @@ def results(problem, tabs) -> None:
     marks = verdict.outcome_verdict(outcome)
     shown, _ = outcome.shown()
     with tabs[PACKING]:
+        spill.chart(outcome)
         packing.packing_chart(outcome.problem, shown, result=outcome.result, marks=marks,
                               title=packing.outcome_title(outcome))
     with tabs[STATISTICS]:

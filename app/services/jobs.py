@@ -22,6 +22,7 @@ from app.text import byte_text, exact_bytes
 from minimalloc import bounds
 from minimalloc.analysis.explain import Explanation, explain
 from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, Progress
+from minimalloc.analysis.spill import SpillPlan, spill
 from minimalloc.baselines import allocators
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
@@ -38,6 +39,8 @@ MODES = (SOLVE, MINIMIZE)
 QUICK_WAIT = 1.5
 #: Time allowed for explaining an infeasible problem when no limit is set.
 EXPLAIN_SECONDS = 10.0
+#: Time allowed for the spill plan ("Make it fit") when no limit is set.
+SPILL_SECONDS = 10.0
 
 
 #: The status of a result higher than the capacity (the batch runner's word).
@@ -96,6 +99,8 @@ class Outcome:
     minimize: MinimizeResult | None = None  # the library's answer, in minimise mode
     #: An allocation the user chose to see instead (what it is, the allocation).
     chosen: tuple[str, Solution] | None = None
+    #: The cheapest plan over two pools found when asked to make it fit.
+    spill: SpillPlan | None = None
 
     @property
     def status(self) -> Status | None:
@@ -206,6 +211,14 @@ def explain_infeasible(problem: Problem, params: SolverParams,
     """Why ``problem`` does not fit its capacity, within ``seconds``
     (:func:`minimalloc.analysis.explain.explain`)."""
     return explain(problem, timeout=seconds, params=params)
+
+
+def plan_spill(problem: Problem, params: SolverParams, seconds: float) -> SpillPlan:
+    """The cheapest set of buffers to move to a second memory so that the
+    rest fit ``problem``'s capacity (:func:`minimalloc.analysis.spill.spill`
+    with the pools the problem names, else ``main`` and ``spill``)."""
+    return spill(problem, timeout=seconds, params=dataclasses.replace(
+        params, minimize_capacity=False))
 
 
 class Job:

@@ -12,6 +12,7 @@ from app.services.jobs import EXPLAIN_SECONDS, MINIMIZE, Outcome, explain_infeas
 from app.services.tables import percent_above
 from app.state import current
 from app.text import buffer_ids, byte_text, plural, with_separators
+from app.views import spill
 from app.views.common import byte_metric
 from app.views.packing import NO_MARKS, Marks
 from minimalloc.bounds import max_load
@@ -85,9 +86,11 @@ def outcome_verdict(outcome: Outcome) -> Marks:
                 outcome.problem, outcome.params,
                 outcome.params.timeout or EXPLAIN_SECONDS)
     app.explain_requested = False
+    marks = NO_MARKS
     if outcome.explanation is not None and status is not Status.OK:
-        return explanation_box(outcome, shown_label)
-    return NO_MARKS
+        marks = explanation_box(outcome, shown_label)
+    spill.offer(outcome)
+    return marks
 
 
 def outcome_metrics(outcome: Outcome) -> None:
