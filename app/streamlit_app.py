@@ -28,7 +28,8 @@ from app.views import (
     statistics,
     verdict,
 )
-from minimalloc.errors import ProblemError
+from app.views.common import internal_error
+from minimalloc.errors import InternalError, ProblemError
 from minimalloc.search import solver
 
 st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layout="wide")
@@ -139,7 +140,10 @@ def search_tab(problem, is_open: bool) -> None:
     except ProblemError as error:
         st.error(f"Solver settings: {error}")
         return
-    search.render_search_view(problem, params, key_prefix="search")
+    try:
+        search.render_search_view(problem, params, key_prefix="search")
+    except InternalError as bug:
+        internal_error(bug)
 
 
 main()

@@ -24,6 +24,7 @@ from minimalloc.analysis.explain import Explanation, explain
 from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, Progress
 from minimalloc.analysis.spill import SpillPlan, spill
 from minimalloc.baselines import allocators
+from minimalloc.errors import InternalError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, SolveResult
@@ -101,6 +102,8 @@ class Outcome:
     chosen: tuple[str, Solution] | None = None
     #: The cheapest plan over two pools found when asked to make it fit.
     spill: SpillPlan | None = None
+    #: minimalloc caught itself about to hand out a wrong answer (a bug).
+    internal_error: InternalError | None = None
 
     @property
     def status(self) -> Status | None:
@@ -305,6 +308,9 @@ class Job:
                 self.phase = "explaining why it does not fit"
                 seconds = self.params.timeout or EXPLAIN_SECONDS
                 outcome.explanation = explain_infeasible(problem, self.params, seconds)
+        except InternalError as bug:  # a wrong answer stopped: asks for a report
+            outcome.internal_error = bug
+            outcome.error = str(bug)
         except Exception as error:  # shown on the page, never lost in a thread
             outcome.error = f"{type(error).__name__}: {error}"
         finally:

@@ -10,7 +10,8 @@ from app.figures.spill import spill_figure
 from app.services.jobs import SPILL_SECONDS, Outcome, plan_spill
 from app.state import current
 from app.text import byte_text
-from app.views.common import byte_metric
+from app.views.common import byte_metric, internal_error
+from minimalloc.errors import InternalError
 from minimalloc.params import Status
 
 #: What the page says of each plan's status.
@@ -36,7 +37,10 @@ def offer(outcome: Outcome) -> None:
         seconds = outcome.params.timeout or SPILL_SECONDS
         with st.spinner(f"Looking for the cheapest buffers to move out (up to "
                         f"{seconds:g} s)…", show_time=True):
-            outcome.spill = plan_spill(outcome.problem, outcome.params, seconds)
+            try:
+                outcome.spill = plan_spill(outcome.problem, outcome.params, seconds)
+            except InternalError as bug:
+                internal_error(bug)
     app.spill_requested = False
     if outcome.spill is None:
         left, _ = st.columns([1, 3])
