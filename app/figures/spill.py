@@ -29,6 +29,8 @@ from minimalloc.pools import format_bytes
 
 #: Pixels of one pool's panel.
 PANEL_HEIGHT = 300
+#: Panels name their buffers up to this many rectangles.
+LABEL_LIMIT = 60
 
 
 def spill_figure(plan: SpillPlan, before: Solution | None = None,
@@ -82,8 +84,10 @@ def _pool_panel(fig: go.Figure, plan: SpillPlan, name: str, capacity: int | None
         # Hover at each rectangle's middle: its id, lifespan, size and offset.
         ids = [sub.buffers[int(i)].id for i in rects.buffer]
         fig.add_trace(go.Scatter(
-            x=(rects.t0 + rects.t1) / 2, y=(rects.y0 + rects.y1) / 2, mode="markers",
-            marker=dict(size=6, opacity=0), showlegend=False, name=name,
+            x=(rects.t0 + rects.t1) / 2, y=(rects.y0 + rects.y1) / 2,
+            mode="markers+text" if len(ids) <= LABEL_LIMIT else "markers",
+            marker=dict(size=6, opacity=0), textfont=dict(size=10), showlegend=False,
+            name=name,
             customdata=np.stack([rects.t0, rects.t1, rects.y1 - rects.y0, rects.y0],
                                 axis=1),
             text=ids, hovertemplate="<b>%{text}</b><br>lifespan [%{customdata[0]:,}, "
