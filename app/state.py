@@ -55,6 +55,7 @@ IMPORT_ALIGNMENT = "import_alignment"
 IMPORT_DIMS = "import_dims"
 IMPORT_WEIGHTS = "import_weights"
 IMPORT_DEVICE = "import_device"
+POOLS = "pools"
 
 #: Problems up to this many buffers get an editable table; bigger ones a
 #: read-only one, TABLE_PAGE rows at a time.
@@ -181,6 +182,7 @@ def start(first_problem: Callable[[], Loaded], fallback_problem: Callable[[], Lo
     ss.setdefault(COLOR_BY, COLOR_MODES[0])
     ss.setdefault(PASTE, "")
     ss.setdefault(GENERATOR_SEED, 0)
+    ss.setdefault(POOLS, "")
     for name in TECHNIQUES:
         ss.setdefault(switch_key(name), True)
     if MODE in ss and ss[MODE] not in MODES:

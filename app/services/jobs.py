@@ -25,7 +25,7 @@ from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, Progr
 from minimalloc.analysis.spill import SpillPlan, spill
 from minimalloc.baselines import allocators
 from minimalloc.errors import InternalError
-from minimalloc.model import Problem, Solution
+from minimalloc.model import Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, SolveResult
 from minimalloc.search.stats import SearchStats
@@ -216,11 +216,13 @@ def explain_infeasible(problem: Problem, params: SolverParams,
     return explain(problem, timeout=seconds, params=params)
 
 
-def plan_spill(problem: Problem, params: SolverParams, seconds: float) -> SpillPlan:
+def plan_spill(problem: Problem, params: SolverParams, seconds: float,
+               pools: Sequence[Pool] | None = None) -> SpillPlan:
     """The cheapest set of buffers to move to a second memory so that the
     rest fit ``problem``'s capacity (:func:`minimalloc.analysis.spill.spill`
-    with the pools the problem names, else ``main`` and ``spill``)."""
-    return spill(problem, timeout=seconds, params=dataclasses.replace(
+    over ``pools``, else those the problem names, else ``main`` and
+    ``spill``)."""
+    return spill(problem, pools=pools, timeout=seconds, params=dataclasses.replace(
         params, minimize_capacity=False))
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import state
 from app.figures.spill import spill_figure
 from app.services.jobs import SPILL_SECONDS, Outcome, plan_spill
 from app.state import current
 from app.text import byte_text
 from app.views.common import byte_metric, internal_error
-from minimalloc.errors import InternalError
+from minimalloc.errors import InternalError, ProblemError
+from minimalloc.model import Pool
 from minimalloc.params import Status
+from minimalloc.pools import parse_pools
 
 #: What the page says of each plan's status.
 STATUS_TEXT = {"fits": "fits, nothing to move", "proven": "proven cheapest",
@@ -28,26 +31,54 @@ def does_not_fit(outcome: Outcome) -> bool:
     return outcome.status is Status.INFEASIBLE or outcome.fits() is False
 
 
+def pools_setting() -> tuple[Pool, ...] | None:
+    """The memory pools the sidebar names (None: none, or not readable)."""
+    text = str(st.session_state.get(state.POOLS) or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_pools(text)
+    except ProblemError:
+        return None
+
+
+def pools_error() -> str | None:
+    """Why the sidebar's memory pools cannot be read, if they cannot."""
+    text = str(st.session_state.get(state.POOLS) or "").strip()
+    try:
+        parse_pools(text) if text else None
+    except ProblemError as error:
+        return str(error)
+    return None
+
+
 def offer(outcome: Outcome) -> None:
-    """The "Make it fit" button, and the plan once asked for."""
-    if not does_not_fit(outcome):
+    """The "Make it fit" button, and the plan once asked for; with memory
+    pools set, the plan over them after every run."""
+    pools = pools_setting()
+    if pools is None and not does_not_fit(outcome):
         return
     app = current()
-    if app.spill_requested and outcome.spill is None:
+    if (app.spill_requested or pools is not None) and outcome.spill is None \
+            and not outcome.error:
         seconds = outcome.params.timeout or SPILL_SECONDS
         with st.spinner(f"Looking for the cheapest buffers to move out (up to "
                         f"{seconds:g} s)…", show_time=True):
             try:
-                outcome.spill = plan_spill(outcome.problem, outcome.params, seconds)
+                outcome.spill = plan_spill(outcome.problem, outcome.params, seconds,
+                                           pools)
             except InternalError as bug:
                 internal_error(bug)
+            except ProblemError as error:
+                st.error(f"No plan over those memories: {error}", icon=":material/block:")
     app.spill_requested = False
     if outcome.spill is None:
-        left, _ = st.columns([1, 3])
-        left.button("Make it fit", key="act_spill", icon=":material/move_down:",
-                    on_click=request, width="stretch",
-                    help="Move the fewest bytes to a second memory (spill) so that the "
-                    "rest fit the capacity, with a bound on how few could do.")
+        if pools is None:
+            left, _ = st.columns([1, 3])
+            left.button("Make it fit", key="act_spill", icon=":material/move_down:",
+                        on_click=request, width="stretch",
+                        help="Move the fewest bytes to a second memory (spill) so that "
+                        "the rest fit the capacity, with a bound on how few could do.")
         return
     summary(outcome)
 

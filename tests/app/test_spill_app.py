@@ -60,3 +60,27 @@ def test_make_it_fit_moves_the_fewest_bytes_and_draws_one_panel_per_pool():
     assert "Spill plan" not in metrics(at)
     assert not any(b.key == "act_spill" for b in at.button)  # it fits: nothing to offer
     assert app_state(at).outcome.spill is None
+
+
+def test_with_memory_pools_every_run_draws_one_panel_per_pool():
+    """Pools named in the sidebar: after the run, without a click, the
+    cheapest plan over them, one panel per pool; pools that cannot be read
+    are said in one line and nothing else changes."""
+    from app_helpers import new_app
+
+    at = paste(new_app(), EXAMPLE_CSV)
+    at.text_input(key="pools").input("sram").run()
+    assert "Memory pools: expected pools as name:size" in texts(at, "error")
+    assert metrics(at)["Status"] == "solved"
+    at.text_input(key="pools").input("sram:8,dram:inf").run()
+    settle(at)
+    assert not texts(at, "error")
+    fig = chart(at, "spill_chart")
+    panels = [a["text"] for a in fig["layout"]["annotations"]]
+    assert panels[0].startswith("sram:") and "capacity 8" in panels[0]
+    assert panels[1].startswith("dram:") and "unbounded" in panels[1]
+    plan = app_state(at).outcome.spill
+    assert [p.name for p in plan.pools] == ["sram", "dram"]
+    assert plan.proven and metrics(at)["Spill plan"] == "proven cheapest"
+    assert metrics(at)["Bytes moved"] == f"{plan.spilled_bytes:,}"
+    assert not any(b.key == "act_spill" for b in at.button)  # nothing to ask for
