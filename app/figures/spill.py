@@ -9,12 +9,14 @@ what it is and ``meta["pool"]`` which pool it belongs to.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from app.figures.packing import outline_trace, polygon_trace
-from app.figures.rects import rectangles
+from app.figures.packing import block_name, outline_trace, polygon_trace
+from app.figures.rects import block_rectangles, rectangles
 from app.figures.style import (
     CAPACITY_COLOR,
     HIGHLIGHT_COLOR,
@@ -74,15 +76,15 @@ def _pool_panel(fig: go.Figure, plan: SpillPlan, name: str, capacity: int | None
     """The buffers placed in pool ``name``, their ids on hover, and its capacity."""
     members = plan.pool_members(name)
     if members:
-        sub, solution = plan.pool_solution(name)
-        rects = rectangles(sub, solution.offsets)
+        sub, offsets = _pool_problem(plan, members)
+        rects = block_rectangles(sub, offsets)
         fig.add_trace(polygon_trace(rects, None, name=f"in {name}",
                                     fillcolor=rgba(color, 0.55), role="pool buffers",
                                     legendgroup=name), row=row, col=1)
         fig.add_trace(outline_trace(rects, None, color=color, width=1,
                                     role="pool outlines"), row=row, col=1)
         # Hover at each rectangle's middle: its id, lifespan, size and offset.
-        ids = [sub.buffers[int(i)].id for i in rects.buffer]
+        ids = [block_name(sub, int(i)) for i in rects.buffer]
         fig.add_trace(go.Scatter(
             x=(rects.t0 + rects.t1) / 2, y=(rects.y0 + rects.y1) / 2,
             mode="markers+text" if len(ids) <= LABEL_LIMIT else "markers",
@@ -101,6 +103,14 @@ def _pool_panel(fig: go.Figure, plan: SpillPlan, name: str, capacity: int | None
             showlegend=False, hovertemplate=f"{name} capacity {capacity:,}<extra></extra>",
             meta={"role": "capacity", "pool": name}), row=row, col=1)
     fig.layout.annotations[row - 1].update(x=0, xanchor="left", font=dict(size=12))
+
+
+def _pool_problem(plan: SpillPlan, members: list[int]) -> tuple[Problem, list[int]]:
+    """The buffers of one pool as a problem of their own, buffers that share
+    memory kept together (a group always moves as one), and their offsets."""
+    buffers = plan.problem.buffers
+    sub = Problem(tuple(replace(buffers[i], pool=None) for i in members))
+    return sub, [plan.solution.offsets[i] for i in members]
 
 
 def _where_they_were(fig: go.Figure, plan: SpillPlan, before: Solution, row: int) -> None:

@@ -84,3 +84,27 @@ def test_with_memory_pools_every_run_draws_one_panel_per_pool():
     assert plan.proven and metrics(at)["Spill plan"] == "proven cheapest"
     assert metrics(at)["Bytes moved"] == f"{plan.spilled_bytes:,}"
     assert not any(b.key == "act_spill" for b in at.button)  # nothing to ask for
+
+
+def test_a_spilled_group_of_buffers_that_share_memory_is_one_block_in_its_panel():
+    """x, its view y and z written over y move out together: the spill
+    panel draws their one block (idle during [5, 7)), named 'x = y = z'."""
+    import io
+
+    from app.figures.rects import trace_rectangles
+    from app.figures.spill import spill_figure
+    from minimalloc.analysis.spill import spill
+    from minimalloc.formats.csv import read_csv
+
+    problem = read_csv(io.StringIO("id,lower,upper,size,alias\nx,0,3,8,\ny,2,5,8,x\n"
+                                   "z,7,9,8,y\nw,3,7,8,\nv,0,9,4,\n"))
+    plan = spill(problem, capacity=12, timeout=10)
+    assert [problem.buffers[i].id for i in plan.spilled] == ["x", "y", "z"]
+    fig = spill_figure(plan)
+    spilled = [t for t in fig.data if t.meta["role"] == "pool buffers"
+               and t.legendgroup == "spill"]
+    assert sorted(r for t in spilled for r in trace_rectangles(t)) == [
+        (0, 5, 0, 8), (7, 9, 0, 8)]
+    (hover,) = [t for t in fig.data if t.meta["role"] == "pool hover"
+                and t.meta["pool"] == "spill"]
+    assert set(hover.meta["ids"]) == {"x = y = z"}
