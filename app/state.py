@@ -55,6 +55,7 @@ IMPORT_ALIGNMENT = "import_alignment"
 IMPORT_DIMS = "import_dims"
 IMPORT_WEIGHTS = "import_weights"
 IMPORT_DEVICE = "import_device"
+POOLS = "pools"
 
 #: Problems up to this many buffers get an editable table; bigger ones a
 #: read-only one, TABLE_PAGE rows at a time.
@@ -105,6 +106,7 @@ class AppState:
     param_error: str | None = None
     solve_requested: bool = False
     explain_requested: bool = False
+    spill_requested: bool = False  # "Make it fit" pressed
     packing_figure: go.Figure | None = None
     batch_table: pd.DataFrame | None = None
     batch_error: str | None = None  # why the last batch results could not be read
@@ -180,6 +182,7 @@ def start(first_problem: Callable[[], Loaded], fallback_problem: Callable[[], Lo
     ss.setdefault(COLOR_BY, COLOR_MODES[0])
     ss.setdefault(PASTE, "")
     ss.setdefault(GENERATOR_SEED, 0)
+    ss.setdefault(POOLS, "")
     for name in TECHNIQUES:
         ss.setdefault(switch_key(name), True)
     if MODE in ss and ss[MODE] not in MODES:

@@ -24,10 +24,12 @@ from app.views import (
     packing,
     search,
     sidebar,
+    spill,
     statistics,
     verdict,
 )
-from minimalloc.errors import ProblemError
+from app.views.common import internal_error
+from minimalloc.errors import InternalError, ProblemError
 from minimalloc.search import solver
 
 st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layout="wide")
@@ -120,6 +122,7 @@ def results(problem, tabs) -> None:
     marks = verdict.outcome_verdict(outcome)
     shown, _ = outcome.shown()
     with tabs[PACKING]:
+        spill.chart(outcome)
         packing.packing_chart(outcome.problem, shown, result=outcome.result, marks=marks,
                               title=packing.outcome_title(outcome))
     with tabs[STATISTICS]:
@@ -137,7 +140,10 @@ def search_tab(problem, is_open: bool) -> None:
     except ProblemError as error:
         st.error(f"Solver settings: {error}")
         return
-    search.render_search_view(problem, params, key_prefix="search")
+    try:
+        search.render_search_view(problem, params, key_prefix="search")
+    except InternalError as bug:
+        internal_error(bug)
 
 
 main()

@@ -30,7 +30,7 @@
       id: typeof meta.id === "string" ? meta.id.split("\n") : meta.id, lower: decode(meta.lower),
       upper: decode(meta.upper), size: decode(meta.size), offset: decode(meta.offset),
       alignment: decode(meta.alignment), fixed: new Set(meta.fixed || []),
-      gaps: meta.gaps || {}, label: meta.label || {}, meta: meta,
+      gaps: meta.gaps || {}, label: meta.label || {}, alias: meta.alias || {}, meta: meta,
     };
     const n = r.t0.length;
     let lo = Infinity, hi = -Infinity;
@@ -116,6 +116,7 @@
     ];
     if (r.gaps[b] !== undefined) lines.push("gaps " + r.gaps[b]);
     if (r.label[b] !== undefined) lines.push(String(r.label[b]).replace(/\x3c/g, "&lt;"));
+    if (r.alias[b] !== undefined) lines.push(String(r.alias[b]).replace(/\x3c/g, "&lt;"));
     return lines.join("\x3cbr>");
   }
 

@@ -21,6 +21,7 @@ from app.figures.rects import Rects, packed, unpack
 from app.figures.style import with_automargin
 from minimalloc.columns import buffer_columns
 from minimalloc.formats.csv import format_gaps
+from minimalloc.groups import alias_roots
 from minimalloc.model import Problem
 
 
@@ -57,7 +58,23 @@ def hover_index(problem: Problem, rects: Rects, offsets: Sequence[int],
         # Where a buffer comes from: an imported tensor's op and readers, an
         # allocation's stack frame.
         "label": {str(i): b.label for i, b in enumerate(buffers) if b.label},
+        # Buffers that share memory (aliases): drawn as one block.
+        "alias": shared_memory(problem),
     }
+
+
+def shared_memory(problem: Problem) -> dict[str, str]:
+    """For each buffer of an alias group, whom it shares memory with, in
+    words (index -> 'shares memory with x, y')."""
+    if not problem.has_aliases:
+        return {}
+    roots = alias_roots(problem.buffers)
+    members: dict[int, list[int]] = {}
+    for i, r in enumerate(roots):
+        members.setdefault(r, []).append(i)
+    return {str(i): "shares memory with " + ", ".join(
+                problem.buffers[j].id for j in members[roots[i]] if j != i)
+            for i in range(len(roots)) if len(members[roots[i]]) > 1}
 
 
 def hover_trace(problem: Problem, rects: Rects, offsets: Sequence[int]) -> go.Scatter:

@@ -20,7 +20,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from app.figures.hover import hover_trace
-from app.figures.rects import Rects, polygon_xy, raster, rectangles
+from app.figures.rects import Rects, block_rectangles, polygon_xy, raster
 from app.figures.style import (
     CAPACITY_COLOR,
     FOUND_COLOR,
@@ -37,6 +37,7 @@ from app.figures.style import (
 )
 from minimalloc.bounds import load_profile
 from minimalloc.columns import buffer_columns
+from minimalloc.groups import alias_roots
 from minimalloc.model import Problem, Solution
 
 #: How buffers can be coloured on the packing chart.
@@ -203,11 +204,13 @@ def packing_figure(
     n = len(problem.buffers)
     t_min, t_max = _time_range(problem, window)
     found = int(focus) if focus is not None and 0 <= focus < n else None
+    if found is not None and problem.has_aliases:
+        found = alias_roots(problem.buffers)[found]  # drawn as its group's block
     marked = sorted({int(i) for i in highlight if 0 <= int(i) < n} - {found})
     top = float(capacity or 0)
     aggregated = False
     if solution is not None and n:
-        rects = rectangles(problem, solution.offsets)
+        rects = block_rectangles(problem, solution.offsets)
         top = max(top, float(rects.y1.max()))
         if window is not None:
             rects = rects.select((rects.t1 > t_min) & (rects.t0 < t_max))
@@ -302,12 +305,21 @@ def _labels(fig: go.Figure, problem: Problem, rects: Rects, fills: list[str]) ->
     fig.add_trace(
         go.Scatter(
             x=cx[first], y=cy[first], mode="text",
-            text=[problem.buffers[i].id for i in rects.buffer[first]],
+            text=[block_name(problem, i) for i in rects.buffer[first].tolist()],
             textfont=dict(size=11, color=[ink(fills[k]) for k in first]),
             hoverinfo="skip", showlegend=False, meta={"role": "labels"},
         ),
         row=1, col=1,
     )
+
+
+def block_name(problem: Problem, index: int) -> str:
+    """A buffer's id on the chart; a block of buffers that share memory
+    names those that share it too ('x = y = z')."""
+    if not problem.has_aliases:
+        return problem.buffers[index].id
+    roots = alias_roots(problem.buffers)
+    return " = ".join(b.id for i, b in enumerate(problem.buffers) if roots[i] == index)
 
 
 def _marks(fig: go.Figure, problem: Problem, rects: Rects, marked: list[int],

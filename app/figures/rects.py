@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from minimalloc.aliases import fold
 from minimalloc.columns import buffer_columns
 from minimalloc.model import Problem
 
@@ -86,6 +87,25 @@ def rectangles(problem: Problem, offsets: Sequence[int]) -> Rects:
         np.concatenate([offs[plain] + size[plain], extra[:, 4]]),
     )
     return rects.select(np.argsort(rects.buffer, kind="stable"))
+
+
+def block_rectangles(problem: Problem, offsets: Sequence[int]) -> Rects:
+    """:func:`rectangles`, with each alias group (a buffer and those that
+    share its memory) drawn as one block: its rectangles span the group's
+    lifetime (idle stretches between members are gaps) and name the root.
+
+    >>> from minimalloc.model import Buffer
+    >>> p = Problem((Buffer("x", 0, 3, 8), Buffer("y", 2, 5, 8, alias="x")))
+    >>> r = block_rectangles(p, [0, 0])
+    >>> r.buffer.tolist(), r.t0.tolist(), r.t1.tolist()
+    ([0], [0], [5])
+    """
+    if not problem.has_aliases:
+        return rectangles(problem, offsets)
+    folded = fold(problem)
+    roots = np.array([members[0] for members in folded.members], dtype=np.int64)
+    rects = rectangles(folded.problem, [offsets[r] for r in roots.tolist()])
+    return rects._replace(buffer=roots[rects.buffer])
 
 
 def polygon_xy(

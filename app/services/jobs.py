@@ -22,8 +22,10 @@ from app.text import byte_text, exact_bytes
 from minimalloc import bounds
 from minimalloc.analysis.explain import Explanation, explain
 from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, Progress
+from minimalloc.analysis.spill import SpillPlan, spill
 from minimalloc.baselines import allocators
-from minimalloc.model import Problem, Solution
+from minimalloc.errors import InternalError
+from minimalloc.model import Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, SolveResult
 from minimalloc.search.stats import SearchStats
@@ -38,6 +40,8 @@ MODES = (SOLVE, MINIMIZE)
 QUICK_WAIT = 1.5
 #: Time allowed for explaining an infeasible problem when no limit is set.
 EXPLAIN_SECONDS = 10.0
+#: Time allowed for the spill plan ("Make it fit") when no limit is set.
+SPILL_SECONDS = 10.0
 
 
 #: The status of a result higher than the capacity (the batch runner's word).
@@ -96,6 +100,10 @@ class Outcome:
     minimize: MinimizeResult | None = None  # the library's answer, in minimise mode
     #: An allocation the user chose to see instead (what it is, the allocation).
     chosen: tuple[str, Solution] | None = None
+    #: The cheapest plan over two pools found when asked to make it fit.
+    spill: SpillPlan | None = None
+    #: minimalloc caught itself about to hand out a wrong answer (a bug).
+    internal_error: InternalError | None = None
 
     @property
     def status(self) -> Status | None:
@@ -208,6 +216,16 @@ def explain_infeasible(problem: Problem, params: SolverParams,
     return explain(problem, timeout=seconds, params=params)
 
 
+def plan_spill(problem: Problem, params: SolverParams, seconds: float,
+               pools: Sequence[Pool] | None = None) -> SpillPlan:
+    """The cheapest set of buffers to move to a second memory so that the
+    rest fit ``problem``'s capacity (:func:`minimalloc.analysis.spill.spill`
+    over ``pools``, else those the problem names, else ``main`` and
+    ``spill``)."""
+    return spill(problem, pools=pools, timeout=seconds, params=dataclasses.replace(
+        params, minimize_capacity=False))
+
+
 class Job:
     """One run of the page's Solve button, in a background thread.
 
@@ -292,6 +310,9 @@ class Job:
                 self.phase = "explaining why it does not fit"
                 seconds = self.params.timeout or EXPLAIN_SECONDS
                 outcome.explanation = explain_infeasible(problem, self.params, seconds)
+        except InternalError as bug:  # a wrong answer stopped: asks for a report
+            outcome.internal_error = bug
+            outcome.error = str(bug)
         except Exception as error:  # shown on the page, never lost in a thread
             outcome.error = f"{type(error).__name__}: {error}"
         finally:

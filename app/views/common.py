@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.text import byte_text, exact_bytes
+from minimalloc.errors import InternalError
 
 
 def byte_metric(where, label: str, value: int, help: str = "", **options) -> None:
@@ -26,3 +27,16 @@ def metric_row(shown: dict[str, str | tuple[str, str]]) -> None:
         for col, (label, value) in zip(cols, items[start:start + 4], strict=False):
             text, tip = value if isinstance(value, tuple) else (value, None)
             col.metric(label, text, help=tip)
+
+
+def internal_error(bug: InternalError, where=st) -> None:
+    """A wrong answer the library caught itself about to hand out: a bug,
+    not the user's fault; what to report, and with which file."""
+    attach = (f"the file `{bug.report}` (it holds the problem and the settings)"
+              if bug.report else "the problem and the settings (the report file could "
+              "not be written)")
+    where.error(f"**MiniMalloc caught itself about to give a wrong answer.** This is a "
+                f"bug in MiniMalloc, not a fault of the problem, and nothing wrong is "
+                f"shown. Please report it with {attach}. The page keeps working: change "
+                f"the problem or the settings and solve again.\n\nDetails: {bug}",
+                icon=":material/bug_report:")

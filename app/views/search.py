@@ -104,6 +104,9 @@ class SearchViewState:
     draw_seconds: float = 0.0
     last_tick: float | None = None  # when play last advanced (perf_counter)
     tick_gaps: list[float] = field(default_factory=list)  # the last few, seconds
+    #: The page runs again only to set the timer to a new pace: the step on
+    #: screen stays (no step is taken, no tick measured).
+    repacing: bool = False
     notice: str | None = None
     ablation: tuple[tuple, float, list[Any]] | None = None
 
@@ -313,21 +316,26 @@ def _stepper(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
              start: np.ndarray, end: np.ndarray) -> None:
     began = time.perf_counter()
     view = view_state(kp)
-    if view.playing:
+    repacing, view.repacing = view.repacing, False
+    if not view.playing:
+        view.last_tick, view.tick_gaps = None, []
+    elif not repacing:
         if view.last_tick is not None:
             view.tick_gaps = [*view.tick_gaps, began - view.last_tick][-PACE_TICKS:]
         view.last_tick = began
-    else:
-        view.last_tick, view.tick_gaps = None, []
-    _draw_step(kp, problem, run, replay, start, end)
+    _draw_step(kp, problem, run, replay, start, end, advance=not repacing)
     view.draw_seconds = time.perf_counter() - began
     timer = view.timer
     if timer and view.playing and play_interval(kp) > 1.3 * timer:
-        st.rerun(scope="app")  # drawing is slower than the timer: slow it down
+        # Drawing is slower than the timer: run the page again to slow the
+        # timer down, showing the same step (a step taken here would flash
+        # by unseen, and Pause would stop ahead of the screen).
+        view.repacing = True
+        st.rerun(scope="app")
 
 
 def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
-               start: np.ndarray, end: np.ndarray) -> None:
+               start: np.ndarray, end: np.ndarray, advance: bool = True) -> None:
     ss = st.session_state
     view = view_state(kp)
     step_key = f"{kp}_step"
@@ -338,18 +346,20 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
     ss[step_key] = min(max(int(ss.get(step_key, 0)), 0), total)
     if view.timer and not view.playing:
         st.rerun(scope="app")  # paused from inside the fragment: stop its timer
-    if view.playing:
+    if view.playing and advance:
         _advance(kp, run)
     _navigation(kp, run)
     if view.notice:
         st.info(view.notice, icon=":material/block:")
         view.notice = None
     chosen = PLAY_SPEEDS.get(ss.get(f"{kp}_speed", DEFAULT_SPEED), 0.0)
-    if view.playing and play_interval(kp) > chosen:
+    # The pace promised is the timer's, the one kept: not a fresher estimate
+    # the timer has not taken up yet.
+    if view.playing and view.timer and view.timer > chosen:
         st.caption(f"Showing a step of this problem here takes about "
-                   f"{play_interval(kp):g} s (drawing it takes {view.draw_seconds:.1f} s "
+                   f"{view.timer:g} s (drawing it takes {view.draw_seconds:.1f} s "
                    f"on the server, then the browser draws it), so play shows one step "
-                   f"every {play_interval(kp):g} s. To cover more ground, play by "
+                   f"every {view.timer:g} s. To cover more ground, play by "
                    "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)

@@ -15,6 +15,7 @@ from app.services import batch_results, generators, loading
 from app.services.jobs import MINIMIZE, MODES, SOLVE
 from app.services.loading import Loaded
 from app.state import current
+from app.views import spill
 from minimalloc.baselines.allocators import available_allocators
 from minimalloc.bounds import max_load
 from minimalloc.errors import ProblemError
@@ -280,6 +281,21 @@ def capacity_widgets(sb) -> None:
                     "two ≥ LOAD.")
     sb.caption(f"LOAD (peak live bytes) = **{load:,}** · smallest power of two ≥ LOAD = "
                f"{loading.next_power_of_two(max(load, 1)):,}")
+    sb.text_input("Memory pools (optional)", key=state.POOLS, on_change=on_pools,
+                  placeholder="e.g. sram:1MiB,dram:inf",
+                  help="Plan over several memories, cheapest first: name:size[:cost], "
+                  "separated by commas (sizes with units; inf for unbounded). After "
+                  "each run the page shows the cheapest plan, one panel per memory.")
+    trouble = spill.pools_error()
+    if trouble:
+        sb.error(f"Memory pools: {trouble}", icon=":material/error:")
+
+
+def on_pools() -> None:
+    """New pools: the plan over the old ones goes."""
+    outcome = current().outcome
+    if outcome is not None:
+        outcome.spill = None
 
 
 def solver_widgets(sb) -> None:

@@ -12,9 +12,11 @@ from app.services.jobs import EXPLAIN_SECONDS, MINIMIZE, Outcome, explain_infeas
 from app.services.tables import percent_above
 from app.state import current
 from app.text import buffer_ids, byte_text, plural, with_separators
-from app.views.common import byte_metric
+from app.views import spill
+from app.views.common import byte_metric, internal_error
 from app.views.packing import NO_MARKS, Marks
 from minimalloc.bounds import max_load
+from minimalloc.errors import InternalError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import Status
 
@@ -60,7 +62,9 @@ def uploaded_verdict(problem: Problem, solution: Solution) -> Check:
 
 def outcome_verdict(outcome: Outcome) -> Marks:
     """The run's numbers and verdict; what to mark on the chart."""
-    if outcome.error:
+    if outcome.internal_error is not None:
+        internal_error(outcome.internal_error)
+    elif outcome.error:
         st.error(f"The run failed: {outcome.error}")
     outcome_metrics(outcome)
     status = outcome.status
@@ -81,13 +85,18 @@ def outcome_verdict(outcome: Outcome) -> Marks:
     app = current()
     if app.explain_requested and outcome.explanation is None:
         with st.spinner("Explaining why the buffers do not fit…"):
-            outcome.explanation = explain_infeasible(
-                outcome.problem, outcome.params,
-                outcome.params.timeout or EXPLAIN_SECONDS)
+            try:
+                outcome.explanation = explain_infeasible(
+                    outcome.problem, outcome.params,
+                    outcome.params.timeout or EXPLAIN_SECONDS)
+            except InternalError as bug:
+                internal_error(bug)
     app.explain_requested = False
+    marks = NO_MARKS
     if outcome.explanation is not None and status is not Status.OK:
-        return explanation_box(outcome, shown_label)
-    return NO_MARKS
+        marks = explanation_box(outcome, shown_label)
+    spill.offer(outcome)
+    return marks
 
 
 def outcome_metrics(outcome: Outcome) -> None:

@@ -172,8 +172,10 @@ def choose_sample(page, name):
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_label("Sample problem").click()
     page.get_by_role("option", name=name, exact=True).click()
-    expect(page.get_by_text(f"Problem: {name}").first).to_be_visible()
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
+    # Generous waits: a loaded machine takes seconds to load and solve.
+    expect(page.get_by_text(f"Problem: {name}").first).to_be_visible(timeout=60_000)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(
+        0, timeout=60_000)
     page.wait_for_timeout(800)
 
 
@@ -549,5 +551,59 @@ def test_exported_and_titled_figures_keep_titles_legends_and_axes_apart(tmp_path
                     for axis_title in boxes["xtitles"]:
                         for item in boxes["legend_items"] + boxes["xticks"]:
                             assert not _overlap(axis_title, item), (where, axis_title)
+        finally:
+            browser.close()
+
+
+#: Each panel of the spill chart: its plot area and its title, on the page.
+SPILL_PANELS_JS = """(gd) => {
+    const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+    const axes = Object.keys(fl).filter(k => /^yaxis\\d*$/.test(k)).sort();
+    const titles = [...gd.querySelectorAll('.annotation')].map(a => {
+        const b = a.getBoundingClientRect();
+        return {text: a.textContent, box: [b.left, b.top, b.right, b.bottom]};
+    });
+    const plots = axes.map(k => { const a = fl[k];
+        return [box.left + fl.xaxis._offset, box.top + a._offset,
+                box.left + fl.xaxis._offset + fl.xaxis._length,
+                box.top + a._offset + a._length]; });
+    const pools = [...new Set(gd.data.filter(t => t.meta && t.meta.pool)
+                              .map(t => t.meta.pool))];
+    return {plots, titles, pools};
+}"""
+
+
+def test_make_it_fit_draws_one_panel_per_memory(server):
+    """A sample that does not fit: Make it fit draws the plan as one panel
+    per memory, one above the other on a shared time axis, each titled
+    with its pool and clear of the other panels.  Leaves the screenshot
+    that docs/ shows."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.goto(server)
+            expect(page.locator(".js-plotly-plot").first).to_be_visible(
+                timeout=STARTUP_SECONDS * 1000)
+            choose_sample(page, "load_not_enough")
+            page.get_by_role("button", name="Make it fit").click()
+            expect(page.get_by_text("The plan that fits")).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(1500)
+            chart = page.locator(".js-plotly-plot").first
+            chart.scroll_into_view_if_needed()
+            found = chart.evaluate(SPILL_PANELS_JS)
+            assert found["pools"] == ["main", "spill"], found
+            plots, titles = found["plots"], found["titles"]
+            assert len(plots) == 2 and plots[0][3] < plots[1][1], plots  # stacked
+            assert plots[0][0] == plots[1][0] and plots[0][2] == plots[1][2]  # one axis
+            named = {t["text"].split(":")[0]: t["box"] for t in titles
+                     if t["text"].startswith(("main:", "spill:"))}
+            assert set(named) == {"main", "spill"}, titles
+            for title in named.values():
+                for plot in plots:
+                    assert not _overlap(title, plot), (title, plot)
+            chart.screenshot(path=str(ARTIFACTS / "app-spill.png"))
         finally:
             browser.close()

@@ -82,3 +82,35 @@ def test_batch_results_read_as_a_table_of_files_counted_from_one(tmp_path):
     errors = texts(at, "error")
     assert "Could not read those batch results" in errors
     assert "Could not load that problem" not in errors
+
+
+ALIAS_CSV = ("id,lower,upper,size,alias\nx,0,3,8,\ny,2,5,8,x\nz,7,9,8,y\n"
+             "w,3,7,8,\n")
+
+
+def test_buffers_that_share_memory_are_one_block_named_on_the_chart_and_in_the_hover():
+    """y is a view of x, z an in-place result over y: one block of memory,
+    drawn once (not three rectangles on each other), labelled with all
+    three, and the hover of each says whom it shares memory with."""
+    from app_helpers import paste
+
+    from app.figures.hover import lookup
+
+    at = paste(new_app(), ALIAS_CSV)
+    at.number_input(key="capacity").set_value(16).run()
+    settle(at)
+    solution = at.session_state["app"].outcome.solution
+    assert solution.offsets[0] == solution.offsets[1] == solution.offsets[2]
+    base, other = solution.offsets[0], solution.offsets[3]
+    # The block lives from 0 to 9, idle (free for others) during [5, 7).
+    assert drawn(at) == sorted(
+        [(0, 5, base, base + 8), (7, 9, base, base + 8), (3, 7, other, other + 8)])
+    (labels,) = chart_traces(at, "labels")
+    assert sorted(labels["text"]) == ["w", "x = y = z"]
+    (hover,) = chart_traces(at, "hover")
+    meta = hover["meta"]
+    assert meta["alias"] == {"0": "shares memory with y, z",
+                             "1": "shares memory with x, z",
+                             "2": "shares memory with x, y"}
+    assert lookup(meta, 8, base + 1) == 0  # z's stretch is the block's: its root
+    assert lookup(meta, 6, base + 1) is None  # the idle stretch holds nothing

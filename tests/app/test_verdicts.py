@@ -5,6 +5,7 @@ problem or run."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 
 import pytest
 from app_helpers import (
@@ -129,3 +130,43 @@ def test_a_baseline_that_beats_the_search_is_said_and_shown():
     at.button(key="act_show_own").click().run()
     hover = chart_traces(at, "hover")[0]
     assert unpack(hover["meta"]["offset"]).tolist() == list(outcome.solution.offsets)
+
+
+def test_a_wrong_answer_caught_by_the_library_asks_for_a_report_and_the_page_goes_on(
+        monkeypatch):
+    """The validator rejects the search's answer (a bug in minimalloc): the
+    page says so in plain words, names the report file the library wrote,
+    shows no answer, and the next solve works."""
+    from pathlib import Path
+
+    from app_helpers import EXAMPLE_CSV, new_app, paste
+
+    # The module, not the function minimalloc exports under the same name.
+    validate = importlib.import_module("minimalloc.validate")
+
+    at = paste(new_app(), EXAMPLE_CSV)
+    at.number_input(key="capacity").set_value(12).run()
+    settle(at)
+    assert metrics(at)["Status"] == "solved"
+    real = validate._verdict
+
+    def rejects(buffers, capacity, solution):
+        return validate.ValidationResult(validate.ValidationCode.BAD_OFFSET, (0,),
+                                         "buffer 'b1' is placed where it must not be")
+
+    monkeypatch.setattr(validate, "_verdict", rejects)
+    solve(at)
+    said = texts(at, "error")
+    assert "caught itself about to give a wrong answer" in said
+    assert "Please report it with the file" in said
+    report = app_state(at).outcome.internal_error.report
+    assert report and f"`{report}`" in said and Path(report).is_file()
+    assert "id,lower,upper,size" in Path(report).read_text()
+    assert "The run failed" not in said and not texts(at, "success")
+    assert metrics(at)["Height"] == "—"
+    Path(report).unlink()
+
+    monkeypatch.setattr(validate, "_verdict", real)
+    solve(at)
+    assert metrics(at)["Status"] == "solved"
+    assert "wrong answer" not in texts(at, "error")
