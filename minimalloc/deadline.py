@@ -19,10 +19,14 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["CHECK_EVERY", "Deadline"]
+__all__ = ["CHECK_EVERY", "Deadline", "as_deadline", "run_cancellable"]
+
+T = TypeVar("T")
 
 #: Kernels read the flag once per this many steps of their main loop (a
 #: power of two minus one, used as a mask).
@@ -46,6 +50,9 @@ class Deadline:
 
     def __init__(self, timeout: float | None, flag: np.ndarray | None = None) -> None:
         self.flag = flag if flag is not None else np.zeros(1, np.int64)
+        #: How far the kernel working to this deadline has got, in its own
+        #: units (a baseline: buffers placed), for whoever watches it.
+        self.progress = np.zeros(1, np.int64)
         now = time.perf_counter()
         self.at = (None if timeout is None or not math.isfinite(timeout)
                    else now + max(float(timeout), 0.0))
@@ -53,6 +60,7 @@ class Deadline:
         self._depth = 0  # nested ``with`` blocks share one timer
         # Threads working to one deadline enter and leave it concurrently.
         self._lock = threading.Lock()
+        self._linked: list[Callable[[], object]] = []
 
     @classmethod
     def until(cls, at: float | None) -> Deadline:
@@ -62,8 +70,36 @@ class Deadline:
         return deadline
 
     def cancel(self) -> None:
-        """Ask every kernel and step reading this deadline to stop now."""
+        """Ask every kernel and step reading this deadline to stop now (and
+        every work :meth:`link` ed to it)."""
         self.flag[0] = 1
+        with self._lock:
+            linked = list(self._linked)
+        for stop in linked:
+            stop()
+
+    def child(self) -> Deadline:
+        """A deadline at the same time with a flag of its own, cancelled
+        with this one (a cancel or this one's timer) but cancellable alone:
+        for one of several works sharing a limit."""
+        child = Deadline.until(self.at)
+        self.link(child.cancel)
+        return child
+
+    def link(self, stop: Callable[[], object]) -> None:
+        """Call ``stop`` when this deadline is cancelled or its timer fires
+        (at once if that already happened): for work that has its own way
+        to stop, such as :meth:`minimalloc.search.solver.Solver.cancel`."""
+        with self._lock:
+            self._linked.append(stop)
+        if self.flag[0]:
+            stop()
+
+    def unlink(self, stop: Callable[[], object]) -> None:
+        """Forget a ``stop`` given to :meth:`link`."""
+        with self._lock:
+            if stop in self._linked:
+                self._linked.remove(stop)
 
     def left(self) -> float | None:
         """Seconds left (at least 0), or None without a limit."""
@@ -107,3 +143,41 @@ def as_deadline(deadline: Deadline | float | None) -> Deadline:
     if isinstance(deadline, Deadline):
         return deadline
     return Deadline(deadline)
+
+
+def run_cancellable(work: Callable[[], T], deadline: Deadline) -> T:
+    """``work()``, which watches ``deadline``, stoppable by Ctrl-C.
+
+    A numba kernel holds the thread that called it until it returns, and a
+    Ctrl-C that arrives meanwhile surfaces only afterwards, or as a
+    ``SystemError`` from the kernel's dispatcher.  So on the main thread the
+    work runs on a helper thread while the main thread waits; a Ctrl-C then
+    cancels ``deadline`` (the work stops within its next check), the work's
+    end is awaited, and KeyboardInterrupt is raised again.  On any other
+    thread ``work()`` is simply called.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    box: dict[str, object] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as error:  # noqa: BLE001 - raised again below
+            box["error"] = error
+        finally:
+            done.set()
+
+    helper = threading.Thread(target=target, name="minimalloc-kernel", daemon=True)
+    helper.start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        deadline.cancel()
+        done.wait()
+        raise
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]

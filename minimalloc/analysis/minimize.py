@@ -476,11 +476,12 @@ class Minimizer:
                 g = granularity(problem)
                 raw = _lower_bound(problem, limit)
                 bound = -(-raw // g) * g
-                baseline = _best_baseline(problem, problem.capacity, limit)
+                baseline = _best_baseline(problem, problem.capacity, limit, bound)
                 start = None
-                if baseline is not None and baseline.solution.height > bound:
+                if baseline is not None and baseline.solution.height > bound \
+                        and not limit.expired():
                     start = peak_window_start(problem, bound, limit)
-                    if start is None:
+                    if start is None and not limit.expired():
                         start, finished = peak_first(problem, limit)
                         start = start if finished else None
         finally:
@@ -790,7 +791,7 @@ class _Run:
         bound = _lower_bound(problem, self.limit)
         method = "load" if bound <= max_load(problem) else "moment"
         self.lo = self._ceil(bound)
-        baseline = _best_baseline(problem, self.capacity, self.limit)
+        baseline = _best_baseline(problem, self.capacity, self.limit, self.lo)
         if baseline is None:  # pragma: no cover - only when fixed buffers collide
             raise ProblemError("no baseline allocation is valid")
         self.best = baseline.solution

@@ -98,9 +98,9 @@ def peak_window_start(problem: Problem, bound: int,
         budget = WINDOW_SECONDS
         if phase_end is not None:  # the rest must still be placed and improved
             budget = min(budget, phase_end - time.perf_counter())
-        if budget < MIN_WINDOW_SECONDS:
+        if budget < MIN_WINDOW_SECONDS or (deadline is not None and deadline.expired()):
             break
-        offsets = _pack_window(problem, inside, bound, budget)
+        offsets = _pack_window(problem, inside, bound, budget, deadline)
         if offsets is not None:
             packed = (inside, offsets)
         if len(inside) == np.count_nonzero(free):
@@ -122,11 +122,12 @@ def peak_window_start(problem: Problem, bound: int,
     return start
 
 
-def _pack_window(problem: Problem, inside: np.ndarray, bound: int,
-                 budget: float) -> tuple[int, ...] | None:
+def _pack_window(problem: Problem, inside: np.ndarray, bound: int, budget: float,
+                 deadline: Deadline | None = None) -> tuple[int, ...] | None:
     """The offsets the exact search gives the buffers ``inside`` within
     ``bound``, around the fixed buffers alive with them; None if it finds
-    none within ``budget`` seconds."""
+    none within ``budget`` seconds (or ``deadline`` is cancelled: the search
+    stops at once)."""
     columns = buffer_columns(problem.buffers)
     first, last = int(columns.lower[inside].min()), int(columns.upper[inside].max())
     held = np.flatnonzero((columns.fixed >= 0) & (columns.lower < last)
@@ -136,7 +137,14 @@ def _pack_window(problem: Problem, inside: np.ndarray, bound: int,
     buffers = problem.buffers
     sub = Problem(tuple(buffers[i] for i in inside.tolist())
                   + tuple(buffers[i] for i in held.tolist()), capacity=bound)
-    result = Solver(SolverParams(timeout=budget)).solve(sub)
+    solver = Solver(SolverParams(timeout=budget))
+    if deadline is not None:
+        deadline.link(solver.cancel)
+    try:
+        result = solver.solve(sub)
+    finally:
+        if deadline is not None:
+            deadline.unlink(solver.cancel)
     if result.status is not Status.OK:
         return None
     return tuple(result.solution.offsets[:len(inside)])

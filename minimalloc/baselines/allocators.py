@@ -46,15 +46,14 @@ avoid them.  Fixed buffers that collide with each other are left as given
 Cost
 ----
 Memory ``O(n)``: no list of the pairs of buffers alive together is ever
-built.  As in XLA's heap simulator and TFLite's planner, the placed buffers
-sit in a structure indexed by time (their pieces sorted by start time, in
-blocks of 32 under a max-tree of the blocks' latest ends), and placing a
-buffer walks only the placed pieces alive during its lifetime.  Time
-``O(n log n + P log d)`` for ``P`` pairs alive together and ``d`` the most
-neighbours of one buffer (each pair is met once, when the second of the two
-is placed, and the offsets it forbids are sorted), in a numba kernel that a
-time limit or a cancel can stop: about 80 ns per pair, so a second for
-10,000 buffers with 1,900 alive at once (10^7 pairs).
+built.  The placed buffers' addresses are kept as unions of address ranges
+over stretches of time (:mod:`minimalloc.baselines.occupancy`), so placing a buffer
+reads ``O(log n)`` unions and a few dozen pieces instead of every placed
+buffer alive during its lifetime: the cost follows the buffers alive at
+once and how fragmented the memory is, not the pairs (a training snapshot
+of 2 x 10^6 buffers has 3 x 10^9 pairs and 2,400 buffers alive at once).
+The offsets found are exactly those of listing every pair.  The kernel is
+numba; a time limit or a cancel stops it.
 
 >>> from minimalloc.model import Buffer, Problem
 >>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
@@ -66,15 +65,21 @@ Solution(offsets=(8, 8, 4, 4, 0), height=12)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from minimalloc.aliases import fold
-from minimalloc.bounds import active_pieces
+from minimalloc.arrays import distinct
+from minimalloc.baselines.occupancy import (
+    Occupancy,
+    forbidden,
+    new_state,
+    occupancy,
+    occupy,
+)
 from minimalloc.columns import buffer_columns, derived
-from minimalloc.deadline import Deadline, as_deadline
+from minimalloc.deadline import Deadline, as_deadline, run_cancellable
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.validate import check_answer
@@ -93,144 +98,17 @@ __all__ = [
 
 _FIRST_FIT = 0
 _BEST_FIT = 1
-_NONE = np.iinfo(np.int64).min  # an empty leaf of the tree of placed pieces
-
-
-#: Pieces per block of the time index: the tree skips whole blocks, a block
-#: is scanned in one sequential pass (cheaper than descending to each piece).
-_BLOCK = 32
-
-
-class _Timeline(NamedTuple):
-    """The pieces of nonzero width (:func:`minimalloc.bounds.active_pieces`),
-    indexed for :func:`_place`.
-
-    Buffer ``x``'s pieces are rows ``ptr[x]:ptr[x + 1]`` of ``t0``, ``t1``,
-    ``wlo``, ``whi``.  The index lists the same pieces sorted by start time:
-    piece ``k`` is at position ``rank[k]``; ``starts``, ``ends``, ``lows``,
-    ``highs`` and ``owners`` are the columns in that order.
-    """
-
-    ptr: np.ndarray
-    t0: np.ndarray
-    t1: np.ndarray
-    wlo: np.ndarray
-    whi: np.ndarray
-    rank: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
-    lows: np.ndarray
-    highs: np.ndarray
-    owners: np.ndarray
-
-
-def _timeline(problem: Problem) -> _Timeline:
-    """The pieces that occupy memory, ready for :func:`_place` (``O(m log m)``
-    for ``m`` pieces)."""
-    pieces = active_pieces(problem)
-    n = len(problem.buffers)
-    keep = pieces.whi > pieces.wlo  # empty pieces (size 0) forbid nothing
-    owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]
-    wlo, whi = pieces.wlo[keep], pieces.whi[keep]
-    ptr = np.searchsorted(owner, np.arange(n + 1)).astype(np.int64)
-    by_start = np.argsort(t0, kind="stable").astype(np.int64)
-    rank = np.empty(len(t0), np.int64)
-    rank[by_start] = np.arange(len(t0), dtype=np.int64)
-    return _Timeline(ptr, t0, t1, wlo, whi, rank, t0[by_start], t1[by_start],
-                     wlo[by_start], whi[by_start], owner[by_start])
 
 
 @njit(cache=True, nogil=True)
-def _mark_placed(alive_until, placed_low, placed_high, tree, leaves, x, base,
-                 line):  # pragma: no cover
-    """Put the pieces of ``x`` (placed at ``base``) in the index: its
-    position holds the piece's end time and the addresses it occupies, each
-    tree node the largest end in the blocks below it."""
-    ptr, t1, wlo, whi, rank = line[0], line[2], line[3], line[4], line[5]
-    for k in range(ptr[x], ptr[x + 1]):
-        alive_until[rank[k]] = t1[k]
-        placed_low[rank[k]] = base + wlo[k]
-        placed_high[rank[k]] = base + whi[k]
-        node = leaves + rank[k] // _BLOCK
-        while node >= 1 and tree[node] < t1[k]:
-            tree[node] = t1[k]
-            node //= 2
-
-
-@njit(cache=True, nogil=True)
-def _forbidden(x, alive_until, placed_low, placed_high, tree, leaves, line, lo,
-               hi):  # pragma: no cover
-    """The offsets the placed pieces forbid to ``x``, as ``[lo[r], hi[r])``
-    (clipped at 0, empty ones left out).  Returns their number and the
-    arrays (grown when too short).
-
-    For each piece ``q`` of ``x``: the placed pieces that share a moment with
-    it start before ``q.t1`` (a prefix of the index) and end after ``q.t0``;
-    the tree skips every block whose placed pieces all end by then, so the
-    cost is ``O(r + (blocks met) log m)`` for ``r`` pieces found.  The
-    placed pieces' addresses are read by position, in the order of the scan
-    (not through their owners' offsets: a cache miss per piece found).
-    """
-    ptr, t0, t1, wlo, whi = line[0], line[1], line[2], line[3], line[4]
-    starts = line[6]
-    count = 0
-    stack = np.empty(128, np.int64)
-    widths = np.empty(128, np.int64)
-    for q in range(ptr[x], ptr[x + 1]):
-        stop = np.searchsorted(starts, t1[q])  # positions starting before q ends
-        after = t0[q]
-        top = 1
-        stack[0] = 1
-        widths[0] = leaves
-        while top > 0:
-            top -= 1
-            node = stack[top]
-            width = widths[top]
-            first = (node * width - leaves) * _BLOCK
-            if first >= stop or tree[node] <= after:
-                continue
-            if width > 1:
-                half = width // 2
-                stack[top] = 2 * node + 1
-                widths[top] = half
-                stack[top + 1] = 2 * node
-                widths[top + 1] = half
-                top += 2
-                continue
-            for position in range(first, min(first + _BLOCK, stop)):
-                if alive_until[position] <= after:
-                    continue  # not placed, or ended before q starts
-                # Placed at o, it forbids (o + wlo_p - whi_q, o + whi_p - wlo_q).
-                start = placed_low[position] - whi[q] + 1
-                end = placed_high[position] - wlo[q]
-                if start < 0:
-                    start = 0
-                if end <= start:
-                    continue
-                if count == len(lo):
-                    lo = _grown(lo)
-                    hi = _grown(hi)
-                lo[count] = start
-                hi[count] = end
-                count += 1
-    return count, lo, hi
-
-
-@njit(cache=True, nogil=True)
-def _grown(array):  # pragma: no cover
-    bigger = np.empty(2 * len(array), np.int64)
-    bigger[:len(array)] = array
-    return bigger
-
-
-@njit(cache=True, nogil=True)
-def _order(values, count):  # pragma: no cover
+def _order(values, count, keys):  # pragma: no cover
     """The positions of ``values[:count]`` in ascending order (ties in any
-    order).  When the range of values leaves room, each value and its
-    position are packed in one int64 and sorted as such (distinct keys: much
-    faster than an argsort on the many equal values found here)."""
+    order), in ``keys[:count]`` when the range of values leaves room to
+    pack each value and its position in one int64 and sort those (distinct
+    keys: much faster than an argsort on the many equal values found here,
+    and no allocation)."""
     if count == 0:
-        return np.zeros(0, np.int64)
+        return keys[:0]
     low = values[0]
     high = values[0]
     for r in range(count):
@@ -241,23 +119,23 @@ def _order(values, count):  # pragma: no cover
         bits += 1
     if high - low >= (1 << (62 - bits)):
         return np.argsort(values[:count], kind="mergesort")
-    keys = np.empty(count, np.int64)
     for r in range(count):
         keys[r] = ((values[r] - low) << bits) | r
-    keys.sort()
+    keys[:count].sort()
     mask = (1 << bits) - 1
     for r in range(count):
         keys[r] &= mask
-    return keys
+    return keys[:count]
 
 
 @njit(cache=True, nogil=True)
-def _choose(lo, hi, count, a, mode):  # pragma: no cover
+def _choose(lo, hi, count, a, mode, keys):  # pragma: no cover
     """The offset for a buffer of alignment ``a`` given the forbidden
     intervals: ``_FIRST_FIT`` takes the lowest free aligned offset,
     ``_BEST_FIT`` the shortest run of free offsets holding an aligned one
-    (lowest first), the unbounded run at the top only if nothing else fits."""
-    by_lo = _order(lo, count)
+    (lowest first), the unbounded run at the top only if nothing else fits.
+    ``keys`` is scratch room for ``count`` values."""
+    by_lo = _order(lo, count, keys)
     free = 0  # start of the current run of free offsets
     best = -1
     best_length = 0
@@ -278,26 +156,20 @@ def _choose(lo, hi, count, a, mode):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def _place(order, fixed, size, align, line, mode, flag):  # pragma: no cover
+def _place(order, fixed, size, align, occ, mode, flag, progress):  # pragma: no cover
     """Place the buffers in ``order`` (fixed ones first, at their offsets).
 
-    Placed pieces live in an index over the pieces sorted by start time (a
-    max-tree over blocks of :data:`_BLOCK` positions), so memory is
-    ``O(n + m)`` whatever the number of pairs alive together.  When
-    ``flag[0]`` is set (time limit or cancel), the buffers not placed yet are
-    stacked above everything instead: the answer stays valid.  Returns the
-    offsets and whether every buffer was placed by the rule.
+    The placed pieces' addresses are kept as unions over time
+    (:mod:`minimalloc.baselines.occupancy`), so memory is ``O(n + m)`` whatever the
+    number of pairs alive together.  When ``flag[0]`` is set (time limit or
+    cancel), the buffers not placed yet are stacked above everything
+    instead: the answer stays valid.  ``progress[0]`` follows the number of
+    buffers taken so far.  Returns the offsets and whether every buffer was
+    placed by the rule.
     """
     n = len(size)
-    m = line[0][n]
-    blocks = (m + _BLOCK - 1) // _BLOCK
-    leaves = 1
-    while leaves < blocks:
-        leaves *= 2
-    tree = np.full(2 * leaves, _NONE, np.int64)
-    alive_until = np.full(max(m, 1), _NONE, np.int64)  # by position; NONE: unplaced
-    placed_low = np.zeros(max(m, 1), np.int64)  # by position: the addresses taken
-    placed_high = np.zeros(max(m, 1), np.int64)
+    ptr = occ[0]
+    state = new_state(occ)
     offset = np.zeros(n, np.int64)
     placed = np.zeros(n, np.bool_)
     height = 0
@@ -306,24 +178,39 @@ def _place(order, fixed, size, align, line, mode, flag):  # pragma: no cover
             offset[x] = fixed[x]
             placed[x] = True
             height = max(height, offset[x] + size[x])
-            _mark_placed(alive_until, placed_low, placed_high, tree, leaves, x,
-                         offset[x], line)
-    lo = np.empty(1024, np.int64)
-    hi = np.empty(1024, np.int64)
+            for k in range(ptr[x], ptr[x + 1]):
+                pool = occupy(k, offset[x], occ, state)
+                state = (state[0], state[1], pool, state[3], state[4], state[5], state[6],
+                         state[7])
+    lo = np.empty(4096, np.int64)
+    hi = np.empty(4096, np.int64)
+    keys = np.empty(4096, np.int64)
     complete = True
     for step in range(len(order)):
         x = order[step]
         if placed[x]:
             continue
         a = align[x]
-        if complete and (step & 1023) == 0 and flag[0] != 0:
-            complete = False
+        if (step & 1023) == 0:
+            progress[0] = step
+            if complete and flag[0] != 0:
+                complete = False
         if complete:
-            count, lo, hi = _forbidden(x, alive_until, placed_low, placed_high, tree,
-                                       leaves, line, lo, hi)
-            offset[x] = _choose(lo, hi, count, a, mode)
-            _mark_placed(alive_until, placed_low, placed_high, tree, leaves, x,
-                         offset[x], line)
+            count = -1
+            while count < 0:
+                count = 0
+                for q in range(ptr[x], ptr[x + 1]):
+                    count = forbidden(q, occ, state, lo, hi, count)
+                    if count < 0:  # too short: twice as long, and again
+                        lo = np.empty(2 * len(lo), np.int64)
+                        hi = np.empty(2 * len(hi), np.int64)
+                        keys = np.empty(2 * len(keys), np.int64)
+                        break
+            offset[x] = _choose(lo, hi, count, a, mode, keys)
+            for k in range(ptr[x], ptr[x + 1]):
+                pool = occupy(k, offset[x], occ, state)
+                state = (state[0], state[1], pool, state[3], state[4], state[5], state[6],
+                         state[7])
         else:  # out of time: on top of everything placed so far
             offset[x] = (height + a - 1) // a * a
         placed[x] = True
@@ -345,17 +232,20 @@ def _run_within(problem: Problem, keys: list[np.ndarray], mode: int,
     order = np.lexsort([np.arange(n)] + keys).astype(np.int64)
     limit = as_deadline(deadline)
     with limit:
-        line = prepare(problem)
-        offset, complete = _place(order, fixed, size, align, tuple(line), mode, limit.flag)
+        occ = tuple(prepare(problem))
+        offset, complete = run_cancellable(
+            lambda: _place(order, fixed, size, align, occ, mode, limit.flag,
+                           limit.progress), limit)
     return Solution(tuple(offset.tolist()), int((offset + size).max())), bool(complete)
 
 
-def prepare(problem: Problem) -> _Timeline:
+def prepare(problem: Problem) -> Occupancy:
     """Build (once) and keep with the buffers what every built-in allocator
-    reads: their columns and the pieces indexed by time.  Threads that run
-    allocators on one problem share it when it is built before they start."""
+    reads: their columns and the fixed part of the unions over time
+    (:func:`minimalloc.baselines.occupancy.occupancy`).  Threads that run allocators on
+    one problem share it when it is built before they start."""
     buffer_columns(problem.buffers)
-    return derived(problem.buffers, "timeline", lambda: _timeline(problem))
+    return derived(problem.buffers, "occupancy", lambda: occupancy(problem))
 
 
 def _order_keys(problem: Problem, name: str) -> tuple[list[np.ndarray], int]:
@@ -612,14 +502,21 @@ def _heaviest_moment(lower: np.ndarray, upper: np.ndarray, size: np.ndarray) -> 
     (``O(n log n)``: a range-maximum tree over the moments between events)."""
     if not len(lower):
         return np.zeros(0, np.int64)
-    times = np.unique(np.concatenate((lower, upper)))
+    times = distinct(np.concatenate((lower, upper)))
     first = np.searchsorted(times, lower)
     last = np.searchsorted(times, upper)  # exclusive: moments first..last-1
-    change = np.zeros(len(times) + 1, np.int64)
-    np.add.at(change, first, size)
-    np.add.at(change, last, -size)
-    live = np.cumsum(change)[:len(times)]
+    live = _live_bytes(first, last, size, len(times))
     return _range_max(live, first, np.maximum(last, first + 1))
+
+
+@njit(cache=True, nogil=True)
+def _live_bytes(first, last, size, moments):  # pragma: no cover - numba
+    """The bytes alive at each moment (``np.add.at`` is far slower)."""
+    change = np.zeros(moments + 1, np.int64)
+    for i in range(len(first)):
+        change[first[i]] += size[i]
+        change[last[i]] -= size[i]
+    return np.cumsum(change)[:moments]
 
 
 @njit(cache=True, nogil=True)

@@ -598,6 +598,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scale-blocks", type=int, default=None,
                         help="transformer blocks of the scale traces (default: 192 up "
                              "to 10^5 buffers, 64 above)")
+    parser.add_argument("--scale-snapshot", type=int, default=2_000_000,
+                        help="allocations of the synthetic training snapshot of the "
+                             "scale section, 0 to skip it (default %(default)s)")
     parser.add_argument("--scale-timeout", type=float, default=60.0,
                         help="minimize's time limit in the scale section (default 60 s)")
     parser.add_argument("--ablation", action="store_true",
@@ -643,7 +646,7 @@ def _scale(args: argparse.Namespace) -> int:
         sizes = []
     if not sizes or min(sizes) < 1:
         raise BenchError(f"--scale-sizes: expected buffer counts, got {args.scale_sizes!r}")
-    report_scale(sizes, args.scale_timeout, args.scale_blocks)
+    report_scale(sizes, args.scale_timeout, args.scale_blocks, args.scale_snapshot)
     return 0
 
 

@@ -37,14 +37,26 @@ size, ``segment_free`` removes it; the level before the first entry is what
 a static plan can be set against it.
 
 **Safety.**  A snapshot is a pickle, and a pickle can run code when loaded.
-This module never uses :func:`pickle.load`: its unpickler looks up no global
-at all (no class, no function), so nothing can run, and then checks that
-what it built is plain data: dicts, lists, tuples (real snapshots use them
-for pool ids), strings, integers, floats, booleans and None.  Anything else
-is a :class:`ProblemError`.  This is the "restricting globals" pattern of
-Python's own pickle documentation, written out rather than taken from a
-scanning library (fickling, picklescan): those judge which globals look
-dangerous, while admitting none leaves nothing to judge.
+This module never uses :func:`pickle.load` on its own: the pickle is run by
+:func:`minimalloc.formats.plain_pickle.read_plain_pickle`, a machine that looks up
+no global at all (no class, no function), so nothing can run, and admits
+plain data only: dicts, lists, tuples (real snapshots use them for pool
+ids), strings, integers, floats, booleans and None.  Anything else is a
+:class:`ProblemError`, and so is a pickle that nests too deep, shares
+structure to blow up, or would take memory out of proportion to its size:
+one line, in time linear in the file.  This is the "restricting globals"
+pattern of Python's own pickle documentation taken one step further (no
+unpickler at all), rather than a scanning library (fickling, picklescan):
+those judge which globals look dangerous, while admitting none leaves
+nothing to judge.
+
+**Scale.**  No Python object is built per entry: the machine keeps each
+entry's ``action``, ``addr``, ``size`` and ``frames`` in columns, a numba
+kernel pairs allocations with their frees, and labels are made once per
+distinct frame.  A file is mapped, not read into memory.  A training
+snapshot of 2 x 10^6 allocations (6 x 10^6 entries, 480 MB,
+:mod:`minimalloc.generate.snapshot`) reads in seconds; the result's
+``Buffer`` objects are most of the memory.
 
 >>> import pickle
 >>> snapshot = {"segments": [], "device_traces": [[
@@ -61,15 +73,35 @@ dangerous, while admitting none leaves nothing to judge.
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Union
 
+import numpy as np
+from numba import njit, types
+from numba.typed import Dict
+
+from minimalloc.arrays import distinct
+from minimalloc.columns import Columns, seed
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Problem
+from minimalloc.formats.plain_pickle import (
+    BOOL,
+    DICT,
+    FLOAT,
+    INT,
+    KEYS,
+    LIST,
+    NONE,
+    STR,
+    UNSET,
+    WIDE,
+    PlainPickle,
+    loads_checked,
+    read_plain_pickle,
+)
+from minimalloc.model import MAX_TOTAL, MAX_VALUE, Buffer, Problem
 
 __all__ = [
     "SUFFIXES",
@@ -86,9 +118,6 @@ Source = Union[str, "os.PathLike[str]", bytes, IO[bytes]]
 #: File suffixes this reader claims.
 SUFFIXES = (".pickle", ".pkl")
 
-#: The only types a snapshot may be built of.
-_PLAIN = (dict, list, tuple, str, int, float, bool, type(None))
-_FREE_ACTIONS = ("free_completed", "free_requested")
 
 
 @dataclass(frozen=True)
@@ -161,39 +190,31 @@ def looks_like(head: bytes) -> bool:
 
 
 def read_torch_snapshot_with_report(
-    source: Source, *, device: int = 0
+    source: Source, *, device: int = 0, flag: np.ndarray | None = None
 ) -> tuple[Problem, SnapshotReport]:
-    """Like :func:`read_torch_snapshot`, also returning a :class:`SnapshotReport`."""
+    """Like :func:`read_torch_snapshot`, also returning a :class:`SnapshotReport`.
+
+    ``flag`` (a one-element int64 array, :mod:`minimalloc.deadline`) stops
+    the reading when it is set (a :class:`ProblemError` says so).
+    """
     name = _source_name(source)
-    snapshot = load_snapshot(source)
     try:
-        trace, segments = _device_data(snapshot, device)
-        return _build(trace, segments, device)
+        with _mapped(source) as data:
+            plain = read_plain_pickle(data, flag)
+            found = _extract(plain, device)
+            del plain, data  # the machine's tables and the mapping go first
+        return _assemble(found)
     except ProblemError as error:
         raise error.located(file=name) from None
 
 
-# ----------------------------------------------------------------------------
-# Loading plain data only
-
-
-class _PlainDataUnpickler(pickle.Unpickler):
-    """An unpickler that refuses every global: no class is built and no
-    function is called, whatever the pickle asks for."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise ProblemError(
-            f"the pickle asks for {module}.{name}; only plain data (dict, list, str, "
-            "int, float, bool, None) is admitted, so it was not loaded and nothing "
-            "in it was run")
-
-    def persistent_load(self, pid: Any) -> Any:
-        raise ProblemError("the pickle refers to persistent objects; only plain data "
-                           "is admitted, so it was not loaded")
-
-
 def load_snapshot(source: Source) -> dict:
     """The snapshot's dict, unpickled without running anything.
+
+    The pickle is first run by :func:`minimalloc.formats.plain_pickle.read_plain_pickle`
+    (plain data only, bounded depth and keys), then unpickled with every
+    object built: for looking into small snapshots (the readers above never
+    build the objects).
 
     Raises
     ------
@@ -202,15 +223,14 @@ def load_snapshot(source: Source) -> dict:
         anything but plain data, or is not a dict.
     """
     name = _source_name(source)
-    data = _read_bytes(source)
     try:
-        value = _PlainDataUnpickler(io.BytesIO(data)).load()
+        with _mapped(source) as data:
+            value = loads_checked(data)
     except ProblemError as error:
         raise error.located(file=name) from None
     except Exception as error:  # noqa: BLE001 - a bad pickle raises many kinds
-        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        text = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise ProblemError(f"not a readable pickle ({text})", file=name) from None
-    _check_plain(value, name)
     if not isinstance(value, dict):
         raise ProblemError(f"not a PyTorch memory snapshot: the pickle holds a "
                            f"{type(value).__name__}, not a dict", file=name)
@@ -225,191 +245,467 @@ def _source_name(source: Source) -> str:
     return str(getattr(source, "name", "<snapshot>"))
 
 
-def _read_bytes(source: Source) -> bytes:
+@contextmanager
+def _mapped(source: Source) -> Iterator[np.ndarray]:
+    """The bytes of ``source`` as a uint8 array: a file is mapped (read from
+    disk as the machine goes, never copied), bytes are used in place."""
     if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as handle:
-            return handle.read()
+        if os.path.getsize(source) == 0:
+            yield np.zeros(0, np.uint8)
+        else:  # unmapped when the last array over it goes
+            yield np.memmap(source, np.uint8, mode="r")
+        return
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
+        yield np.frombuffer(source, np.uint8)
+        return
     data = source.read()
     if isinstance(data, str):
         raise ProblemError("a snapshot is binary: open it in binary mode ('rb')",
                            file=_source_name(source))
-    return data
-
-
-def _check_plain(value: Any, name: str) -> None:
-    """Raise unless ``value`` is made of plain data only (iteratively: a deep
-    or self-referencing structure does not exhaust the stack)."""
-    seen: set[int] = set()
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if type(item) not in _PLAIN:
-            raise ProblemError(
-                f"the pickle holds a {type(item).__name__}; only plain data (dict, "
-                "list, str, int, float, bool, None) is admitted", file=name)
-        if isinstance(item, (dict, list, tuple)):
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            if isinstance(item, dict):
-                stack.extend(item.keys())
-                stack.extend(item.values())
-            else:
-                stack.extend(item)
+    yield np.frombuffer(data, np.uint8)
 
 
 # ----------------------------------------------------------------------------
 # From entries to buffers
 
 
-def _device_data(snapshot: dict, device: int) -> tuple[list[dict], list[dict]]:
-    traces = snapshot.get("device_traces")
-    if not isinstance(traces, list):
-        keys = ", ".join(sorted(str(k) for k in snapshot)[:6]) or "none"
+#: Action codes of the pairing kernel.
+_ALLOC, _FREE, _SEGMENT_ALLOC, _SEGMENT_FREE, _OTHER = range(5)
+#: Which field of an entry was wrong (the kernel's error codes).
+_BAD_ADDR, _BAD_SIZE = 1, 2
+
+
+def _device_data(plain: PlainPickle, device: int) -> tuple[int, list[int]]:
+    """The handle of the device's trace and those of its segments."""
+    root = plain.root
+    if plain.kind(root) != DICT:
+        raise ProblemError("not a PyTorch memory snapshot: the pickle holds a "
+                           f"{plain.kind_name(root)}, not a dict")
+    traces_handle = plain.field(root, "device_traces")
+    if plain.kind(traces_handle) != LIST:
+        known = [k for k in KEYS if plain.field(root, k) != UNSET]
+        keys = ", ".join(sorted(known + plain.some_keys(root))[:6]) or "none"
         raise ProblemError(
             "not a PyTorch memory snapshot: it has no 'device_traces' list (its keys: "
             f"{keys}); record one with torch.cuda.memory._record_memory_history() "
             "before torch.cuda.memory._dump_snapshot()")
+    traces = plain.items(traces_handle)
     if isinstance(device, bool) or not isinstance(device, int) or not \
             0 <= device < len(traces):
         raise ProblemError(f"no trace for device {device!r}: the snapshot has traces "
-                           f"for devices 0 to {len(traces) - 1}" if traces else
+                           f"for devices 0 to {len(traces) - 1}" if len(traces) else
                            "the snapshot has no device traces")
-    trace = traces[device]
-    if not isinstance(trace, list):
+    trace = int(traces[device])
+    if plain.kind(trace) != LIST:
         raise ProblemError(f"device_traces[{device}]: expected a list of entries")
-    if not any(isinstance(e, dict) and e.get("action") == "alloc" for e in trace):
-        raise ProblemError(
-            f"device_traces[{device}] records no allocation: record the history with "
-            "torch.cuda.memory._record_memory_history() while the model runs")
-    segments = snapshot.get("segments", [])
-    if not isinstance(segments, list):
+    segments_handle = plain.field(root, "segments")
+    if segments_handle == UNSET:
+        return trace, []
+    if plain.kind(segments_handle) != LIST:
         raise ProblemError("'segments': expected a list")
-    mine = [s for s in segments
-            if isinstance(s, dict) and s.get("device", device) == device]
+    mine = []
+    for segment in plain.items(segments_handle).tolist():
+        if plain.kind(segment) != DICT:
+            continue
+        own = plain.field(segment, "device")
+        if own == UNSET or plain.integer(own) == device and plain.kind(own) == INT:
+            mine.append(segment)
     return trace, mine
 
 
-def _integer(entry: dict, key: str, where: str) -> int:
-    value = entry.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ProblemError(f"{where}: expected '{key}' to be an integer >= 0, got "
-                           f"{value!r}")
-    return value
+def _actions(plain: PlainPickle, entries: np.ndarray, device: int
+             ) -> tuple[np.ndarray, int]:
+    """Each entry's action code, checked up to the first entry that is not a
+    dict with a string ``action``; returns the codes and that entry's index
+    (``len(entries)`` if none)."""
+    ok = (entries & 15) == DICT
+    ids = np.where(ok, entries >> 4, 0)
+    action = plain.dict_columns[ids, 0] if len(ids) else np.zeros(0, np.int64)
+    ok &= (action & 15) == STR
+    first_bad = int(np.argmin(ok)) if not ok.all() else len(entries)
+    string = np.where(ok, action >> 4, -1)
+    codes = np.full(len(entries), _OTHER, np.int8)
+    names = {"alloc": _ALLOC, "segment_alloc": _SEGMENT_ALLOC,
+             "segment_free": _SEGMENT_FREE}
+    used = distinct(string[string >= 0])
+    texts = {int(s): plain.string(int(s)) for s in used.tolist()}
+    completed = "free_completed" in texts.values()
+    names["free_completed" if completed else "free_requested"] = _FREE
+    for s, text in texts.items():
+        if text in names:
+            codes[string == s] = names[text]
+    if not (codes[:first_bad] == _ALLOC).any():
+        if first_bad < len(entries):
+            raise ProblemError(f"device_traces[{device}][{first_bad}]: expected a dict "
+                               "with an 'action'")
+        raise ProblemError(
+            f"device_traces[{device}] records no allocation: record the history with "
+            "torch.cuda.memory._record_memory_history() while the model runs")
+    return codes, first_bad
 
 
-def _build(trace: list[dict], segments: list[dict], device: int
-           ) -> tuple[Problem, SnapshotReport]:
-    end = len(trace)
-    has_completed = any(isinstance(e, dict) and e.get("action") == "free_completed"
-                        for e in trace)
-    free_action = _FREE_ACTIONS[0] if has_completed else _FREE_ACTIONS[1]
-    open_blocks: dict[int, tuple[int, int, str]] = {}  # addr -> (start, size, label)
-    buffers: list[Buffer] = []
-    changes: list[tuple[int, int]] = []  # (entry, reserved bytes added)
-    before = 0
-    for index, entry in enumerate(trace):
-        where = f"device_traces[{device}][{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("action"), str):
-            raise ProblemError(f"{where}: expected a dict with an 'action'")
-        action = entry["action"]
-        if action == "alloc":
-            addr = _integer(entry, "addr", where)
-            size = _integer(entry, "size", where)
-            if addr in open_blocks:  # its free was not recorded: it ends here at least
-                buffers.append(_closed(addr, *open_blocks.pop(addr), index))
-            open_blocks[addr] = (index, size, _user_frame(entry.get("frames"), where))
-        elif action == free_action:
-            addr = _integer(entry, "addr", where)
-            if addr in open_blocks:
-                buffers.append(_closed(addr, *open_blocks.pop(addr), index))
-            else:
-                before += 1
-                label = _user_frame(entry.get("frames"), where)
-                buffers.append(Buffer(f"{addr:#x}@before", 0, max(index, 1),
-                                      _integer(entry, "size", where),
-                                      label=_joined(label, "allocated before the trace")))
-        elif action in ("segment_alloc", "segment_free"):
-            size = _integer(entry, "size", where)
-            changes.append((index, size if action == "segment_alloc" else -size))
-    for addr, (start, size, label) in open_blocks.items():
-        buffers.append(Buffer(f"{addr:#x}@{start}", start, end, size, label=label))
-    before += _blocks_before_trace(segments, open_blocks, buffers, end)
-    problem = Problem(tuple(sorted(buffers, key=lambda b: (b.lower, b.id))))
-    return problem, _report(problem, segments, changes, device, end, before)
+@njit(cache=True, nogil=True)
+def _integer_values(handles, wide):  # pragma: no cover - numba
+    """Values of int handles; ``ok`` says which are integers >= 0 (not bool,
+    not beyond 64 bits)."""
+    values = np.zeros(len(handles), np.int64)
+    ok = np.zeros(len(handles), np.bool_)
+    for k in range(len(handles)):
+        h = handles[k]
+        kind = h & 15
+        if kind == INT:
+            values[k] = h >> 4
+        elif kind == WIDE:
+            values[k] = wide[h >> 4]
+        else:
+            continue
+        ok[k] = values[k] >= 0
+    return values, ok
 
 
-def _closed(addr: int, start: int, size: int, label: str, index: int) -> Buffer:
-    return Buffer(f"{addr:#x}@{start}", start, max(index, start + 1), size, label=label)
+@njit(cache=True, nogil=True)
+def _pair(codes, addr, addr_ok, size, size_ok, frames, stop):  # pragma: no cover
+    """Pair each allocation with the entry that frees it, in trace order
+    (see the module documentation), up to entry ``stop``.
+
+    Returns the buffers (start, end, size, addr, whether allocated before the
+    trace, the frames handle of the entry that labels it), the reserved
+    memory's changes (entry, bytes added), the addresses still open at the
+    end, and the first bad entry with what was wrong (-1, 0 if none).
+    """
+    n = stop
+    count = 0
+    for e in range(n):
+        if codes[e] == 0 or codes[e] == 1:
+            count += 1
+    start = np.empty(count, np.int64)
+    end = np.empty(count, np.int64)
+    sizes = np.empty(count, np.int64)
+    addrs = np.empty(count, np.int64)
+    before = np.zeros(count, np.bool_)
+    label = np.empty(count, np.int64)
+    change_at = np.empty(n, np.int64)
+    change = np.empty(n, np.int64)
+    nc = 0
+    m = 0
+    open_blocks = Dict.empty(key_type=types.int64, value_type=types.int64)
+    bad, what = -1, 0
+    for e in range(n):
+        code = codes[e]
+        if code == 0 or code == 1:
+            if not addr_ok[e]:
+                bad, what = e, 1
+                break
+            a = addr[e]
+            if code == 0:
+                if not size_ok[e]:
+                    bad, what = e, 2
+                    break
+                if a in open_blocks:  # its free was not recorded: it ends here
+                    earlier = open_blocks[a]
+                    end[earlier] = max(e, start[earlier] + 1)
+                open_blocks[a] = m
+                start[m], sizes[m], addrs[m], label[m] = e, size[e], a, frames[e]
+                m += 1
+            elif a in open_blocks:
+                earlier = open_blocks[a]
+                del open_blocks[a]
+                end[earlier] = max(e, start[earlier] + 1)
+            else:  # freed, never seen allocated: allocated before the trace
+                if not size_ok[e]:
+                    bad, what = e, 2
+                    break
+                start[m], end[m], sizes[m], addrs[m] = 0, max(e, 1), size[e], a
+                before[m], label[m] = True, frames[e]
+                m += 1
+        elif code == 2 or code == 3:
+            if not size_ok[e]:
+                bad, what = e, 2
+                break
+            change_at[nc] = e
+            change[nc] = size[e] if code == 2 else -size[e]
+            nc += 1
+    still_open = np.empty(len(open_blocks), np.int64)
+    count = 0
+    for a, b in open_blocks.items():
+        end[b] = max(len(codes), start[b] + 1)
+        still_open[count] = a
+        count += 1
+    return (start[:m], end[:m], sizes[:m], addrs[:m], before[:m], label[:m],
+            change_at[:nc], change[:nc], still_open, bad, what)
 
 
-def _blocks_before_trace(segments: list[dict], open_blocks: dict, buffers: list[Buffer],
-                         end: int) -> int:
-    """Add the blocks the segments hold active that the trace never
-    allocated (allocated before it began, never freed); returns how many."""
-    added = 0
+@dataclass
+class _Found:
+    """What a snapshot holds, out of the machine's tables (plain arrays and
+    strings: the tables can go before the buffers are built)."""
+
+    device: int
+    entries: int
+    start: np.ndarray
+    end: np.ndarray
+    sizes: np.ndarray
+    addrs: np.ndarray
+    before: np.ndarray
+    labels: list[str]
+    extra: list[Buffer]
+    held_now: int
+    change_at: np.ndarray
+    change: np.ndarray
+
+
+def _extract(plain: PlainPickle, device: int) -> _Found:
+    trace, segments = _device_data(plain, device)
+    entries = plain.items(trace)
+    codes, first_bad = _actions(plain, entries, device)
+    ids = np.where((entries & 15) == DICT, entries >> 4, 0)
+    columns = plain.dict_columns
+    addr, addr_ok = _integer_values(columns[ids, 1] if len(ids) else ids, plain.wide)
+    size, size_ok = _integer_values(columns[ids, 2] if len(ids) else ids, plain.wide)
+    frames = columns[ids, 3] if len(ids) else ids
+    (start, end, sizes, addrs, before, label, change_at, change, still_open, bad,
+     what) = _pair(codes, addr, addr_ok, size, size_ok, frames, first_bad)
+    if bad >= 0:
+        key = "addr" if what == _BAD_ADDR else "size"
+        handle = columns[ids[bad], 1 if what == _BAD_ADDR else 2]
+        raise ProblemError(f"device_traces[{device}][{bad}]: expected '{key}' to be an "
+                           f"integer >= 0, got {plain.describe(handle)}")
+    if first_bad < len(entries):
+        raise ProblemError(f"device_traces[{device}][{first_bad}]: expected a dict with "
+                           "an 'action'")
+    classes = _frame_classes(plain)
+    made_by = np.where(before, end, start)  # the entry that allocated (freed) it
+    labels = _labels(plain, label, device, made_by, classes)
+    extra = _blocks_before_trace(plain, segments, set(still_open.tolist()), len(entries),
+                                 classes)
+    held_now = sum(_integer(plain, segment, "total_size", f"segments[{s}]")
+                   for s, segment in enumerate(segments))
+    return _Found(device, len(entries), start, end, sizes, addrs, before, labels, extra,
+                  held_now, change_at, change)
+
+
+def _assemble(found: _Found) -> tuple[Problem, SnapshotReport]:
+    problem = _problem(found.start, found.end, found.sizes, found.addrs, found.before,
+                       found.labels, found.extra)
+    return problem, _report(problem, found)
+
+
+def _labels(plain: PlainPickle, frames: np.ndarray, device: int, entry: np.ndarray,
+            classes: np.ndarray) -> list[str]:
+    """Each buffer's label: the frame :func:`_user_frame` picks from its
+    frames list, made once per distinct frame."""
+    kinds = frames & 15
+    bad = ~np.isin(kinds, (UNSET, NONE, LIST))
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise ProblemError(f"device_traces[{device}][{int(entry[k])}]: expected "
+                           "'frames' to be a list of dicts")
+    lists = np.where(kinds == LIST, frames >> 4, -1)
+    used, inverse = np.unique(lists, return_inverse=True)
+    chosen = _chosen_frames(plain, used, device, entry, inverse, classes)
+    texts = {-1: ""}
+    for frame in distinct(chosen).tolist():
+        if frame >= 0:
+            texts[frame] = _frame_text(plain, frame)
+    per_list = [texts[f] for f in chosen.tolist()]
+    return [per_list[i] for i in inverse.tolist()]
+
+
+def _chosen_frames(plain: PlainPickle, lists: np.ndarray, device: int,
+                   entry: np.ndarray, inverse: np.ndarray,
+                   classes: np.ndarray) -> np.ndarray:
+    """For each frames list (-1: none), the dict of the frame its label
+    names (-1: none)."""
+    chosen, bad_list = _choose(lists, plain.run_order, plain.run_ptr, plain.run_start,
+                               plain.run_end, plain.list_items, classes)
+    if bad_list >= 0:
+        k = int(np.argmax(inverse == bad_list))
+        raise ProblemError(f"device_traces[{device}][{int(entry[k])}]: expected "
+                           "'frames' to be a list of dicts")
+    return chosen
+
+
+def _frame_classes(plain: PlainPickle) -> np.ndarray:
+    """Per dict: 2 if its ``filename`` is the user's Python code, 1 if
+    torch's Python code, 0 otherwise (computed for the dicts held in lists)."""
+    dicts = np.flatnonzero(_held_dicts(plain.list_items, len(plain.dict_columns)))
+    classes = np.zeros(len(plain.dict_columns), np.int8)
+    files = plain.fields(dicts, "filename")
+    strings = np.where((files & 15) == STR, files >> 4, -1)
+    for s in distinct(strings).tolist():
+        if s < 0:
+            continue
+        filename = plain.string(s)
+        python = filename.endswith(".py")
+        user = python and "/torch/" not in "/" + filename.replace("\\", "/")
+        classes[dicts[strings == s]] = 2 if user else (1 if python else 0)
+    return classes
+
+
+@njit(cache=True, nogil=True)
+def _held_dicts(items, count):  # pragma: no cover - numba
+    """Which dicts some list holds."""
+    held = np.zeros(count, np.bool_)
+    for h in items:
+        if h & 15 == DICT:
+            held[h >> 4] = True
+    return held
+
+
+@njit(cache=True, nogil=True)
+def _choose(lists, run_order, run_ptr, run_start, run_end, items,
+            class_of):  # pragma: no cover - numba
+    """The innermost user frame of each list, else its innermost Python
+    frame, else its innermost frame (-1 for an empty list or none); and the
+    first list holding something that is not a dict (-1 if none)."""
+    chosen = np.full(len(lists), -1, np.int64)
+    for k in range(len(lists)):
+        i = lists[k]
+        if i < 0:
+            continue
+        best, best_class = -1, -1
+        for r in run_order[run_ptr[i]:run_ptr[i + 1]]:
+            for position in range(run_start[r], run_end[r]):
+                h = items[position]
+                if h & 15 != DICT:
+                    return chosen, k
+                c = class_of[h >> 4]
+                if c > best_class:
+                    best, best_class = h >> 4, c
+                    if c == 2:
+                        break
+            if best_class == 2:
+                break
+        chosen[k] = best
+    return chosen, -1
+
+
+def _frame_text(plain: PlainPickle, frame: int) -> str:
+    """``file:line name`` of a frame dict (``?`` for what is missing)."""
+    parts = []
+    for key in ("filename", "line", "name"):
+        handle = int(plain.fields(np.array([frame]), key)[0])
+        kind = plain.kind(handle)
+        if kind == UNSET:
+            parts.append("?")
+        elif kind == STR:
+            parts.append(plain.text(handle))
+        elif kind in (INT, WIDE, BOOL, NONE, FLOAT):
+            parts.append("?" if kind == FLOAT else plain.describe(handle))
+        else:
+            raise ProblemError(f"a frame's '{key}': expected a string or a number, "
+                               f"got {plain.describe(handle)}")
+    return f"{parts[0]}:{parts[1]} {parts[2]}".strip()
+
+
+def _blocks_before_trace(plain: PlainPickle, segments: list[int], still_open: set[int],
+                         end: int, classes: np.ndarray) -> list[Buffer]:
+    """The blocks the segments hold active that the trace never allocated
+    (allocated before it began, never freed)."""
+    added = []
     for s, segment in enumerate(segments):
-        blocks = segment.get("blocks", [])
-        if not isinstance(blocks, list):
+        blocks = plain.field(segment, "blocks")
+        if blocks == UNSET:
+            continue
+        if plain.kind(blocks) != LIST:
             raise ProblemError(f"segments[{s}]: expected 'blocks' to be a list")
-        for b, block in enumerate(blocks):
+        for b, block in enumerate(plain.items(blocks).tolist()):
             where = f"segments[{s}].blocks[{b}]"
-            if not isinstance(block, dict):
+            if plain.kind(block) != DICT:
                 raise ProblemError(f"{where}: expected a dict")
-            if not str(block.get("state", "")).startswith("active"):
+            state = plain.text(plain.field(block, "state")) or ""
+            if not state.startswith("active"):
                 continue
-            addr = _integer(block, "address", where)
-            if addr in open_blocks:
+            addr = _integer(plain, block, "address", where)
+            if addr in still_open:
                 continue
-            label = _user_frame(block.get("frames"), where)
-            buffers.append(Buffer(f"{addr:#x}@before", 0, max(end, 1),
-                                  _integer(block, "size", where),
-                                  label=_joined(label, "allocated before the trace, "
-                                                       "never freed")))
-            added += 1
+            label = _block_label(plain, block, where, classes)
+            added.append(Buffer(f"{addr:#x}@before", 0, max(end, 1),
+                                _integer(plain, block, "size", where),
+                                label=_joined(label, "allocated before the trace, "
+                                                     "never freed")))
     return added
+
+
+def _block_label(plain: PlainPickle, block: int, where: str, classes: np.ndarray) -> str:
+    frames = plain.field(block, "frames")
+    if plain.kind(frames) in (UNSET, NONE):
+        return ""
+    if plain.kind(frames) != LIST:
+        raise ProblemError(f"{where}: expected 'frames' to be a list of dicts")
+    chosen, bad = _choose(np.array([frames >> 4]), plain.run_order, plain.run_ptr,
+                          plain.run_start, plain.run_end, plain.list_items, classes)
+    if bad >= 0:
+        raise ProblemError(f"{where}: expected 'frames' to be a list of dicts")
+    return "" if chosen[0] < 0 else _frame_text(plain, int(chosen[0]))
+
+
+def _integer(plain: PlainPickle, handle: int, key: str, where: str) -> int:
+    value_handle = plain.field(handle, key)
+    value = plain.integer(value_handle)
+    if value is None or value < 0:
+        raise ProblemError(f"{where}: expected '{key}' to be an integer >= 0, got "
+                           f"{plain.describe(value_handle)}")
+    return value
 
 
 def _joined(label: str, note: str) -> str:
     return f"{label} ({note})" if label else note
 
 
-def _user_frame(frames: Any, where: str) -> str:
-    """``file:line name`` of the innermost frame of the user's own Python
-    code (not inside torch, not C++); failing that the innermost Python
-    frame, then the innermost frame; empty if there are none."""
-    if frames is None:
-        return ""
-    if not isinstance(frames, list) or not all(isinstance(f, dict) for f in frames):
-        raise ProblemError(f"{where}: expected 'frames' to be a list of dicts")
-    python = [f for f in frames if str(f.get("filename", "")).endswith(".py")]
-    user = [f for f in python if "/torch/" not in
-            "/" + str(f.get("filename", "")).replace("\\", "/")]
-    for choice in (user, python, frames):
-        if choice:
-            frame = choice[0]
-            return f"{frame.get('filename', '?')}:{frame.get('line', '?')} " \
-                   f"{frame.get('name', '?')}".strip()
-    return ""
+def _problem(start: np.ndarray, end: np.ndarray, sizes: np.ndarray, addrs: np.ndarray,
+             before: np.ndarray, labels: list[str], extra: list[Buffer]) -> Problem:
+    """The buffers in order of start (ties by id), built from checked columns
+    when they pass every check ``Buffer`` and ``Problem`` make."""
+    note = "allocated before the trace"
+    ids = [f"{a:#x}@before" if b else f"{a:#x}@{s}"
+           for a, s, b in zip(addrs.tolist(), start.tolist(), before.tolist())]
+    labels = [_joined(t, note) if b else (t or None)
+              for t, b in zip(labels, before.tolist())]
+    lower = np.concatenate([start, np.zeros(len(extra), np.int64)])
+    upper = np.concatenate([end, np.array([b.upper for b in extra], np.int64)])
+    size = np.concatenate([sizes, np.array([b.size for b in extra], np.int64)])
+    ids += [b.id for b in extra]
+    labels += [b.label for b in extra]
+    # Ties of start are among the buffers that start at 0: order those by id.
+    order = np.argsort(lower, kind="stable")
+    at_zero = int(np.count_nonzero(lower == 0))
+    order[:at_zero] = sorted(order[:at_zero].tolist(), key=ids.__getitem__)
+    ids = [ids[i] for i in order.tolist()]
+    labels = [labels[i] for i in order.tolist()]
+    lower, upper, size = lower[order], upper[order], size[order]
+    checked = (len(set(ids)) == len(ids) and bool((size <= MAX_TOTAL).all())
+               and float(size.sum(dtype=np.float64)) < 0.99 * MAX_TOTAL
+               and bool((upper <= MAX_VALUE).all()))
+    if not checked:  # let the model's own checks say what is wrong
+        return Problem(tuple(Buffer(i, lo, hi, sz, label=lb) for i, lo, hi, sz, lb in
+                             zip(ids, lower.tolist(), upper.tolist(), size.tolist(),
+                                 labels)))
+    n = len(ids)
+    buffers = tuple(Buffer._from_checked(ids, lower.tolist(), upper.tolist(),
+                                         size.tolist(), [1] * n, [None] * n, [None] * n,
+                                         labels))
+    seed(buffers, Columns(lower, upper, size, np.ones(n, np.int64),
+                          np.full(n, -1, np.int64), np.zeros(n, np.int64)))
+    return Problem._from_checked(buffers, None)
 
 
-def _report(problem: Problem, segments: list[dict], changes: Sequence[tuple[int, int]],
-            device: int, end: int, before: int) -> SnapshotReport:
+def _report(problem: Problem, found: _Found) -> SnapshotReport:
     from minimalloc.bounds import max_load
 
-    held_now = 0
-    for s, segment in enumerate(segments):
-        held_now += _integer(segment, "total_size", f"segments[{s}]")
-    level = max(held_now - sum(delta for _, delta in changes), 0)
+    change = found.change
+    level = max(found.held_now - int(change.sum()), 0)
+    # The level after each change, never below 0: the running sum minus the
+    # deepest it went below 0 so far.
+    running = level + np.cumsum(change)
+    levels = running - np.minimum(np.minimum.accumulate(running), 0)
     times, reserved = [0], [level]
-    for index, delta in changes:
-        level = max(level + delta, 0)
+    for index, value in zip(found.change_at.tolist(), levels.tolist()):
         if times[-1] == index:
-            reserved[-1] = level
+            reserved[-1] = value
         else:
             times.append(index)
-            reserved.append(level)
-    return SnapshotReport(device, end, tuple(times), tuple(reserved), max(reserved),
-                          max_load(problem), before)
+            reserved.append(value)
+    before = int(found.before.sum()) + len(found.extra)
+    return SnapshotReport(found.device, found.entries, tuple(times), tuple(reserved),
+                          max(reserved), max_load(problem), before)

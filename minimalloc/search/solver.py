@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,11 +66,21 @@ _PRUNE_COUNTERS = dict(zip(PRUNE_RULES, (
 
 @dataclass(frozen=True)
 class Fallback:
-    """A baseline allocation offered when the exact search gave no answer."""
+    """A baseline allocation offered when the exact search gave no answer.
+
+    ``unfinished`` names the allocators that the time limit (or a cancel)
+    stopped before they had placed every buffer, or that it kept from
+    starting: they are not candidates.  ``complete`` is False only when no
+    allocator finished: then ``solution`` is the one that got furthest, its
+    unplaced buffers stacked on top (valid, but far from what it would
+    have found).
+    """
 
     method: str
     solution: Solution
     fits: bool  # whether its height is within the capacity
+    unfinished: tuple[str, ...] = ()
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -731,42 +740,82 @@ def _sum_stats(all_stats: list[SearchStats]) -> SearchStats:
     )
 
 
-def _best_baseline(problem: Problem, capacity: int | None,
-                   deadline: Deadline | float | None = None) -> Fallback | None:
-    """The lowest valid allocation among the registered baseline allocators.
+def _best_baseline(problem: Problem, capacity: int | None = None,
+                   deadline: Deadline | float | None = None,
+                   bound: int | None = None) -> Fallback | None:
+    """The lowest valid allocation among the registered baseline allocators,
+    within a time limit.
 
-    Ties go to the allocator registered first.  With a ``deadline`` (seconds
-    or a :class:`Deadline`), allocators not started when it passes are
-    skipped and a running one stacks its remaining buffers on top (see
-    :func:`minimalloc.baselines.allocators.allocate_within`); the first allocator always
-    runs, so there is an answer.  The built-in allocators are valid by
-    construction unless buffers with fixed offsets collide with each other
-    (checked once, on those buffers alone); the answers of registered
-    functions are validated.  None if no answer is valid.
+    Parameters
+    ----------
+    problem : Problem
+        The buffers (its capacity is not used: see ``capacity``).
+    capacity : int, optional
+        ``Fallback.fits`` says whether the answer is within it.
+    deadline : Deadline or float, optional
+        Seconds, or a shared :class:`~minimalloc.deadline.Deadline` (whose
+        cancel stops the allocators too).  Allocators stopped by it, or not
+        started before it, are listed in ``Fallback.unfinished`` and are not
+        candidates: an allocator that did finish is never passed over for
+        one whose unplaced buffers were stacked on top.
+    bound : int, optional
+        A proven lower bound on the height: once an allocator reaches it, the
+        others are stopped (nothing lower exists).
+
+    Returns
+    -------
+    Fallback or None
+        The lowest complete answer (ties: the allocator registered first);
+        if none finished, the lowest of those stopped (``complete`` False);
+        None if no answer is valid (fixed buffers that collide).
+
+    Notes
+    -----
+    From :data:`PARALLEL_BASELINES` buffers on, the built-in allocators run
+    on :func:`minimalloc.threads.thread_count` threads, in registration
+    order, each with its own flag under the shared limit.  The built-in
+    allocators are valid by construction unless buffers with fixed offsets
+    collide with each other (checked once, on those buffers alone); the
+    answers of registered functions are validated.
     """
-    from minimalloc.baselines.allocators import available_allocators, built_in, prepare
+    from minimalloc.baselines.allocators import available_allocators, prepare
+    from minimalloc.baselines.race import race
     from minimalloc.deadline import as_deadline
-    from minimalloc.validate import validate
 
     limit = as_deadline(deadline)
     names = list(enumerate(available_allocators()))
     with limit:
         if len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
             prepare(problem)  # shared by the threads, built once
-            # The built-in allocators release the GIL: on threads; functions
-            # registered by users run here, one at a time (they may not be
-            # thread-safe).
-            with ThreadPoolExecutor(thread_count()) as pool:
-                futures = [pool.submit(_run_baseline, problem, rank, name, limit)
-                           for rank, name in names if built_in(name)]
-                others = [_run_baseline(problem, rank, name, limit)
-                          for rank, name in names if not built_in(name)]
-                found = [future.result() for future in futures] + others
+            found = race(problem, names, limit, bound, _run_baseline)
         else:
-            found = [_run_baseline(problem, rank, name, limit) for rank, name in names]
-    candidates = [c for c in found if c is not None]
+            found = []
+            for rank, name in names:
+                found.append(_run_baseline(problem, rank, name, limit))
+                last = found[-1]
+                if bound is not None and last is not None and last[4] \
+                        and last[0] <= bound:
+                    break  # optimal: the others cannot do better
+    return _pick(problem, capacity, names, found, bound)
+
+
+def _pick(problem: Problem, capacity: int | None, names: list[tuple[int, str]],
+          found: list, bound: int | None) -> Fallback | None:
+    """The lowest valid complete answer (else the lowest stopped one), with
+    the allocators the limit stopped or kept from starting (none once one
+    reached ``bound``: the others were stopped for that)."""
+    from minimalloc.baselines.allocators import built_in
+    from minimalloc.validate import validate
+
+    results = [r for r in found if r is not None]
+    finished = {r[1] for r in results if r[4]}
+    optimal = bound is not None and any(r[4] and r[0] <= bound for r in results)
+    unfinished = () if optimal else tuple(name for rank, name in names
+                                          if rank not in finished)
+    if finished:
+        results = [r for r in results if r[4]]
     fixed_ok: bool | None = None
-    for height, _, name, solution in sorted(candidates, key=lambda c: c[:2]):
+    for height, _, name, solution, complete in sorted(results, key=lambda r: r[:2]):
         if built_in(name):
             if fixed_ok is None:
                 fixed_ok = _fixed_buffers_fit(problem)
@@ -775,20 +824,22 @@ def _best_baseline(problem: Problem, capacity: int | None,
             valid = validate(problem.with_capacity(None), solution).ok
         if valid:
             check_answer(problem, solution, None, source=f"the baseline allocator {name}")
-            return Fallback(name, solution, capacity is None or height <= capacity)
+            return Fallback(name, solution, capacity is None or height <= capacity,
+                            unfinished, complete)
     return None
 
 
 def _run_baseline(problem: Problem, rank: int, name: str,
-                  limit: Deadline) -> tuple[int, int, str, Solution] | None:
-    """One allocator's answer as ``(height, rank, name, solution)``; None
-    if the limit passed before it started (the first one always runs)."""
+                  limit: Deadline) -> tuple[int, int, str, Solution, bool] | None:
+    """One allocator's answer as ``(height, rank, name, solution, finished)``;
+    None if the limit passed before it started (the first one always runs,
+    so that there is an answer)."""
     from minimalloc.baselines.allocators import allocate_within
 
     if rank and limit.expired():
         return None
-    solution, _ = allocate_within(problem, name, limit)
-    return solution.height, rank, name, solution
+    solution, complete = allocate_within(problem, name, limit)
+    return solution.height, rank, name, solution, complete
 
 
 def _fixed_buffers_fit(problem: Problem) -> bool:

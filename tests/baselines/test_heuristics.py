@@ -337,3 +337,28 @@ def test_an_alias_shares_its_roots_memory_instead_of_taking_its_own():
         solution, complete = allocate_within(problem, name)
         assert complete and solution.offsets[0] == solution.offsets[1]
         assert solution.height == 8
+
+
+def test_the_best_baseline_says_which_allocators_the_limit_stopped():
+    from minimalloc.search.solver import _best_baseline
+
+    problem = random_problem(2000, seed=3, alignment=(1, 8))
+    names = available_allocators()
+    rushed = _best_baseline(problem, None, 0.0)  # only the first one runs, stopped
+    assert not rushed.complete and rushed.unfinished == names
+    assert validate(problem.with_capacity(None), rushed.solution).ok
+    calm = _best_baseline(problem, None, None)
+    assert calm.complete and calm.unfinished == ()
+    assert calm.solution.height == min(allocate(problem, n).height for n in names)
+    assert calm.solution.height <= rushed.solution.height
+
+
+def test_the_best_baseline_stops_at_a_proven_bound():
+    """Once an allocator reaches the bound nothing lower exists: the rest are
+    skipped and none is reported as stopped by the limit."""
+    from minimalloc.search.solver import _best_baseline
+
+    first = available_allocators()[0]
+    height = allocate(FIVE, first).height
+    found = _best_baseline(FIVE, None, None, height)
+    assert found.method == first and found.complete and found.unfinished == ()

@@ -97,7 +97,7 @@ def test_ablation_section_runs_through_the_batch(capsys, tmp_path):
 def test_scale_section_alone(capsys):
     # A small trace through every phase, each in a fresh process.
     code = bench.main(["--only", "scale", "--scale-sizes", "3000",
-                       "--scale-timeout", "2"])
+                       "--scale-timeout", "2", "--scale-snapshot", "3000"])
     out = capsys.readouterr().out
     assert code == 0
     assert "Scale: training traces" in out
@@ -108,3 +108,8 @@ def test_scale_section_alone(capsys):
     checks = next(line for line in lines[header + 2:] if line.startswith("buffers"))
     row = lines[lines.index(checks) + 1].split()
     assert row[-2:] == ["yes", "yes"]  # answers valid, minimize <= best baseline
+    # The snapshot row: read and packed validly, at its LOAD at this size.
+    snapshot = next(i for i, line in enumerate(lines) if line.startswith("Snapshot:"))
+    cells = lines[snapshot + 2].split()
+    assert int(cells[0].replace(",", "")) > 3000
+    assert float(cells[5]) <= 1.01 and cells[-1] == "yes"

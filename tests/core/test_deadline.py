@@ -18,7 +18,7 @@ import pytest
 from minimalloc.analysis.explain import explain
 from minimalloc.analysis.minimize import Minimizer, minimize
 from minimalloc.bounds import lower_bound, max_load, stacking_bound
-from minimalloc.deadline import Deadline
+from minimalloc.deadline import Deadline, run_cancellable
 from minimalloc.generate.problems import random_problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver, warmup
@@ -103,3 +103,42 @@ def test_bounds_with_a_passed_deadline_are_still_bounds(big):
     assert max_load(big) <= lower_bound(big, 0.0) <= lower_bound(big)
     flag = np.ones(1, np.int64)  # cancelled before it starts
     assert lower_bound(big, Deadline(None, flag)) <= lower_bound(big)
+
+
+def test_a_child_is_cancelled_with_its_parent_but_not_the_reverse():
+    parent = Deadline(None)
+    first, second = parent.child(), parent.child()
+    first.cancel()
+    assert first.expired() and not second.expired() and not parent.expired()
+    parent.cancel()
+    assert second.expired()
+
+
+def test_linked_work_is_stopped_once_even_if_linked_late():
+    stopped = []
+    deadline = Deadline(None)
+    deadline.link(lambda: stopped.append("early"))
+    deadline.cancel()
+    deadline.link(lambda: stopped.append("late"))  # already cancelled: at once
+    assert stopped == ["early", "late"]
+
+
+def test_run_cancellable_turns_ctrl_c_into_a_cancel_and_waits_for_the_work():
+    """A Ctrl-C on the main thread cancels the deadline; the work sees it,
+    ends, and the interrupt is raised again (no error from inside a kernel)."""
+    deadline = Deadline(None)
+    seen = []
+
+    def work():
+        while not deadline.expired():
+            time.sleep(0.01)
+        seen.append("stopped")
+        return 1
+
+    import _thread
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run_cancellable(work, deadline)
+    assert seen == ["stopped"]
+    assert run_cancellable(lambda: 7, Deadline(None)) == 7
