@@ -110,8 +110,8 @@ from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.solver import Solver, _best_baseline, _sum_stats
-from minimalloc.search.stats import SearchStats
+from minimalloc.search.solver import Solver, _best_baseline
+from minimalloc.search.stats import SearchStats, sum_stats
 from minimalloc.validate import check_answer
 
 __all__ = ["BOUND_METHODS", "STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe",
@@ -436,7 +436,7 @@ class Minimizer:
                             proven_optimal=result.lower_bound >= final.height,
                             gap=final.height - result.lower_bound)
         return replace(final, probes=result.probes + final.probes,
-                       stats=_sum_stats([result.stats, final.stats]),
+                       stats=sum_stats([result.stats, final.stats]),
                        seconds=time.perf_counter() - started, cancelled=self._cancelled)
 
     def _exact(self, problem: Problem, timeout: float | None,
@@ -848,7 +848,7 @@ class _Run:
         return MinimizeResult(
             solution=self.best, height=self.hi, lower_bound=lo,
             proven_optimal=lo >= self.hi, gap=self.hi - lo, method=self.method,
-            probes=tuple(self.probes), stats=_sum_stats(self.stats),
+            probes=tuple(self.probes), stats=sum_stats(self.stats),
             seconds=time.perf_counter() - self.started, capacity=self.capacity,
             baseline_method=baseline.method, baseline_height=baseline.solution.height,
             cancelled=self.exact.cancelled, bound_method=method, certificate=certificate,

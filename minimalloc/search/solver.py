@@ -30,7 +30,7 @@ from minimalloc.model import Buffer, Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.search import kernel as _search
 from minimalloc.search.completeness import decide, incomplete_reason
-from minimalloc.search.stats import PRUNE_RULES, RoundRecord, SearchStats
+from minimalloc.search.stats import PRUNE_RULES, RoundRecord, SearchStats, sum_stats
 from minimalloc.search.sweep import (
     NO_WINDOW,
     BufferArrays,
@@ -408,7 +408,7 @@ class Solver:
                 hi = last.solution.height - 1
             else:
                 lo = mid + 1
-        stats = _sum_stats([r.stats for r in totals])
+        stats = sum_stats([r.stats for r in totals])
         if best is not None:
             return SolveResult(Status.OK, best.solution, stats, best.capacity,
                                partition_of=best.partition_of,
@@ -705,25 +705,6 @@ def _stats(counters: np.ndarray, rounds: np.ndarray, params: SolverParams,
         sections=prepared.sweep.num_sections,
         sweep_seconds=prepared.sweep_seconds,
         search_seconds=search_seconds,
-    )
-
-
-def _sum_stats(all_stats: list[SearchStats]) -> SearchStats:
-    if not all_stats:
-        return SearchStats()
-    first = all_stats[0]
-    return SearchStats(
-        nodes=sum(s.nodes for s in all_stats),
-        backtracks=sum(s.backtracks for s in all_stats),
-        prunes={rule: sum(s.prunes[rule] for s in all_stats) for rule in PRUNE_RULES},
-        decompositions=sum(s.decompositions for s in all_stats),
-        max_depth=max(s.max_depth for s in all_stats),
-        placements=sum(s.placements for s in all_stats),
-        rounds=tuple(r for s in all_stats for r in s.rounds),
-        partitions=first.partitions,
-        sections=first.sections,
-        sweep_seconds=first.sweep_seconds,
-        search_seconds=sum(s.search_seconds for s in all_stats),
     )
 
 
