@@ -72,13 +72,13 @@ from minimalloc.analysis.minimize import (
     stacking_bound,
 )
 from minimalloc.analysis.spill import SpillPlan, spill
+from minimalloc.baselines.best import best_baseline
 from minimalloc.bounds import load_profile, lower_bound, max_load, overloaded, peak_times
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.solver import _best_baseline
 from minimalloc.validate import check_answer
 
 __all__ = ["Explanation", "explain"]
@@ -388,7 +388,7 @@ class _Explainer:
         for part in parts:
             if self._bound(part) > self.capacity:
                 return False, part, None
-        baseline = _best_baseline(self.problem, self.capacity, self.limit)
+        baseline = best_baseline(self.problem, self.capacity, self.limit)
         if baseline is not None and baseline.fits:
             return True, None, baseline.solution
         until = self._until(DECIDE_SHARE)
@@ -500,7 +500,7 @@ class _Explainer:
         elif len(moment) == len(key):  # one moment, stacked exactly: it fits
             answer = False
         else:
-            baseline = _best_baseline(sub, self.capacity, self.limit)
+            baseline = best_baseline(sub, self.capacity, self.limit)
             if baseline is not None and baseline.fits:
                 answer = False
             else:

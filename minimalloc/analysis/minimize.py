@@ -102,6 +102,7 @@ from minimalloc.aliases import fold
 from minimalloc.analysis.window_bound import WindowCertificate, window_bound
 from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.allocators import peak_first
+from minimalloc.baselines.best import best_baseline
 from minimalloc.bounds import STACK_LIMIT, active_pieces, max_load
 from minimalloc.bounds import lower_bound as _lower_bound
 from minimalloc.bounds import stacking_bound as _stacking_bound
@@ -110,7 +111,7 @@ from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.solver import Solver, _best_baseline
+from minimalloc.search.solver import Solver
 from minimalloc.search.stats import SearchStats, sum_stats
 from minimalloc.validate import check_answer
 
@@ -476,7 +477,7 @@ class Minimizer:
                 g = granularity(problem)
                 raw = _lower_bound(problem, limit)
                 bound = -(-raw // g) * g
-                baseline = _best_baseline(problem, problem.capacity, limit)
+                baseline = best_baseline(problem, problem.capacity, limit)
                 start = None
                 if baseline is not None and baseline.solution.height > bound:
                     start = peak_window_start(problem, bound, limit)
@@ -790,7 +791,7 @@ class _Run:
         bound = _lower_bound(problem, self.limit)
         method = "load" if bound <= max_load(problem) else "moment"
         self.lo = self._ceil(bound)
-        baseline = _best_baseline(problem, self.capacity, self.limit)
+        baseline = best_baseline(problem, self.capacity, self.limit)
         if baseline is None:  # pragma: no cover - only when fixed buffers collide
             raise ProblemError("no baseline allocation is valid")
         self.best = baseline.solution

@@ -18,12 +18,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from minimalloc.aliases import fold
+from minimalloc.baselines.best import Fallback, best_baseline
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Buffer, Problem, Solution, check_capacity
@@ -38,13 +38,7 @@ from minimalloc.search.sweep import (
     SweepStopped,
     sweep,
 )
-from minimalloc.threads import thread_count
 from minimalloc.validate import check_answer
-
-#: From this many buffers on, the baselines run on several threads
-#: (:func:`minimalloc.threads.thread_count`); below, a thread costs more
-#: than it saves.
-PARALLEL_BASELINES = 2000
 
 _STOP_CANCEL = 1
 _STOP_TIMEOUT = 2
@@ -63,15 +57,6 @@ _PRUNE_COUNTERS = dict(zip(PRUNE_RULES, (
     _search.PRUNE_CANONICAL, _search.PRUNE_DOMINANCE, _search.PRUNE_FIXED,
     _search.PRUNE_INFERENCE, _search.PRUNE_HATLESS,
 )))
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """A baseline allocation offered when the exact search gave no answer."""
-
-    method: str
-    solution: Solution
-    fits: bool  # whether its height is within the capacity
 
 
 @dataclass(frozen=True)
@@ -231,7 +216,7 @@ class Solver:
         try:
             if fallback:
                 # Within the time limit: the timer and cancel() set this flag.
-                self.baseline = _best_baseline(problem, capacity, self._stop_flag())
+                self.baseline = best_baseline(problem, capacity, self._stop_flag())
                 if callable(fallback) and self.baseline is not None:
                     fallback(self.baseline)
             if self.params.minimize_capacity:
@@ -706,79 +691,6 @@ def _stats(counters: np.ndarray, rounds: np.ndarray, params: SolverParams,
         sweep_seconds=prepared.sweep_seconds,
         search_seconds=search_seconds,
     )
-
-
-def _best_baseline(problem: Problem, capacity: int | None,
-                   deadline: Deadline | float | None = None) -> Fallback | None:
-    """The lowest valid allocation among the registered baseline allocators.
-
-    Ties go to the allocator registered first.  With a ``deadline`` (seconds
-    or a :class:`Deadline`), allocators not started when it passes are
-    skipped and a running one stacks its remaining buffers on top (see
-    :func:`minimalloc.baselines.allocators.allocate_within`); the first allocator always
-    runs, so there is an answer.  The built-in allocators are valid by
-    construction unless buffers with fixed offsets collide with each other
-    (checked once, on those buffers alone); the answers of registered
-    functions are validated.  None if no answer is valid.
-    """
-    from minimalloc.baselines.allocators import available_allocators, built_in, prepare
-    from minimalloc.deadline import as_deadline
-    from minimalloc.validate import validate
-
-    limit = as_deadline(deadline)
-    names = list(enumerate(available_allocators()))
-    with limit:
-        if len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
-            prepare(problem)  # shared by the threads, built once
-            # The built-in allocators release the GIL: on threads; functions
-            # registered by users run here, one at a time (they may not be
-            # thread-safe).
-            with ThreadPoolExecutor(thread_count()) as pool:
-                futures = [pool.submit(_run_baseline, problem, rank, name, limit)
-                           for rank, name in names if built_in(name)]
-                others = [_run_baseline(problem, rank, name, limit)
-                          for rank, name in names if not built_in(name)]
-                found = [future.result() for future in futures] + others
-        else:
-            found = [_run_baseline(problem, rank, name, limit) for rank, name in names]
-    candidates = [c for c in found if c is not None]
-    fixed_ok: bool | None = None
-    for height, _, name, solution in sorted(candidates, key=lambda c: c[:2]):
-        if built_in(name):
-            if fixed_ok is None:
-                fixed_ok = _fixed_buffers_fit(problem)
-            valid = fixed_ok
-        else:
-            valid = validate(problem.with_capacity(None), solution).ok
-        if valid:
-            check_answer(problem, solution, None, source=f"the baseline allocator {name}")
-            return Fallback(name, solution, capacity is None or height <= capacity)
-    return None
-
-
-def _run_baseline(problem: Problem, rank: int, name: str,
-                  limit: Deadline) -> tuple[int, int, str, Solution] | None:
-    """One allocator's answer as ``(height, rank, name, solution)``; None
-    if the limit passed before it started (the first one always runs)."""
-    from minimalloc.baselines.allocators import allocate_within
-
-    if rank and limit.expired():
-        return None
-    solution, _ = allocate_within(problem, name, limit)
-    return solution.height, rank, name, solution
-
-
-def _fixed_buffers_fit(problem: Problem) -> bool:
-    """Whether the buffers with fixed offsets collide with no other one."""
-    from minimalloc.columns import buffer_columns
-    from minimalloc.validate import validate
-
-    fixed = np.flatnonzero(buffer_columns(problem.buffers).fixed >= 0).tolist()
-    if len(fixed) < 2:
-        return True
-    sub = Problem(tuple(problem.buffers[i] for i in fixed))
-    offsets = [problem.buffers[i].offset for i in fixed]
-    return validate(sub, Solution.from_offsets(sub, offsets)).ok
 
 
 def _with_fallback(result: SolveResult, baseline: Fallback | None) -> SolveResult:
