@@ -102,8 +102,8 @@ from minimalloc.aliases import fold
 from minimalloc.analysis.window_bound import WindowCertificate, window_bound
 from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.allocators import peak_first
-from minimalloc.baselines.best import best_baseline
-from minimalloc.bounds import STACK_LIMIT, active_pieces, max_load
+from minimalloc.baselines.best import best_baseline, fixed_collision
+from minimalloc.bounds import STACK_LIMIT, max_load
 from minimalloc.bounds import lower_bound as _lower_bound
 from minimalloc.bounds import stacking_bound as _stacking_bound
 from minimalloc.columns import buffer_columns
@@ -111,9 +111,9 @@ from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.solver import Solver
+from minimalloc.search.feasibility import FeasibilitySearch
 from minimalloc.search.stats import SearchStats, sum_stats
-from minimalloc.validate import check_answer
+from minimalloc.validate import ValidationCode, check_answer
 
 __all__ = ["BOUND_METHODS", "STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe",
            "Progress", "ProgressCallback", "granularity", "minimize", "stacking_bound"]
@@ -556,89 +556,6 @@ def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
     run.exact.solve = report_and_search
 
 
-class _Exact:
-    """Exact feasibility searches on a problem, at any capacity.
-
-    INFEASIBLE is always a proof; where the search cannot see every
-    placement and nothing decides it, the status is UNDECIDED.
-    """
-
-    def __init__(self, problem: Problem, params: SolverParams | None = None) -> None:
-        base = params if params is not None else SolverParams()
-        self.params = replace(base, timeout=None, minimize_capacity=False)
-        self.problem = problem
-        self.cancelled = False
-        self._current: Solver | None = None
-
-    def cancel(self) -> None:
-        """Stop the running search (it returns CANCELLED) and every later one."""
-        self.cancelled = True
-        current = self._current
-        if current is not None:
-            current.cancel()
-
-    def solve(self, capacity: int, budget: float | None
-              ) -> tuple[Status, Solution | None, SearchStats]:
-        """Search at ``capacity`` for at most ``budget`` seconds (None: no
-        limit).  The solution is in the full problem's buffer order."""
-        solver = Solver(replace(self.params, timeout=budget))
-        self._current = solver
-        if self.cancelled:
-            solver.cancel()
-        result = solver.solve(self.problem, capacity=capacity)
-        self._current = None
-        return result.status, result.solution, result.stats
-
-
-def _moments(problem: Problem, deadline: Deadline | None = None) -> list[list[int]]:
-    """The maximal sets of buffers that occupy memory at one same moment.
-
-    From the stretches where buffers are active (gaps cut them,
-    :func:`minimalloc.bounds.active_pieces`): the set of active buffers is
-    recorded after a time where some stretch starts, unless the next time
-    again only starts stretches (then that set is larger).  Memory grows with
-    the total size of the moments; when ``deadline`` expires, the moments
-    found so far are returned.
-    """
-    pieces = active_pieces(problem)
-    keep = pieces.whi > pieces.wlo
-    owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]
-    times = np.concatenate([t0, t1])
-    starts = np.concatenate([np.ones(len(t0), bool), np.zeros(len(t1), bool)])
-    owners = np.concatenate([owner, owner])
-    order = np.lexsort((starts, times))  # at equal times, ends first
-    times, starts, owners = (times[order].tolist(), starts[order].tolist(),
-                             owners[order].tolist())
-    active: dict[int, int] = {}
-    found: list[list[int]] = []
-    pending: list[int] | None = None
-    k = 0
-    steps = 0
-    while k < len(times):
-        steps += 1
-        if deadline is not None and steps % 1024 == 0 and deadline.expired():
-            return found
-        now, started, ended = times[k], False, False
-        while k < len(times) and times[k] == now:
-            b = owners[k]
-            if starts[k]:
-                active[b] = active.get(b, 0) + 1
-                started = True
-            else:
-                active[b] -= 1
-                if not active[b]:
-                    del active[b]
-                ended = True
-            k += 1
-        if ended and pending is not None:
-            found.append(pending)
-        if started or ended:
-            pending = sorted(active) if started else None
-    if pending:
-        found.append(pending)
-    return found
-
-
 def stacking_bound(problem: Problem,
                    deadline: Deadline | float | None = None) -> tuple[int, list[int]]:
     """The lower bound of the buffers live at one moment, stacked with their
@@ -656,14 +573,8 @@ def stacking_bound(problem: Problem,
 
 
 def _check_fixed(problem: Problem) -> None:
-    from minimalloc.validate import ValidationCode, validate
-
-    fixed = [i for i, b in enumerate(problem.buffers) if b.offset is not None]
-    if len(fixed) < 2:
-        return
-    sub = Problem(tuple(problem.buffers[i] for i in fixed))
-    offsets = [problem.buffers[i].offset for i in fixed]
-    verdict = validate(sub, Solution.from_offsets(sub, offsets))
+    """Raise if buffers with fixed offsets collide: no height would do."""
+    verdict = fixed_collision(problem)
     if verdict.code is ValidationCode.BAD_OVERLAP:
         raise ProblemError(f"no allocation exists at any height: {verdict.message}")
 
@@ -682,7 +593,7 @@ class _Run:
         # searches have their own budgets within it.
         self.limit = Deadline.until(self.deadline)
         self.problem = problem
-        self.exact = _Exact(problem, params)
+        self.exact = FeasibilitySearch(problem, params)
         self.on_probe = on_probe
         self.capacity = problem.capacity
         self.probes: list[Probe] = []
@@ -838,7 +749,7 @@ class _Run:
                 budget *= 2  # a round that learnt nothing: give probes more time
         lo = min(bound, self.hi)  # the bound itself is always a proof
         if self.lo > self._top() or self.lo > lo:
-            # Failed searches (INFEASIBLE is a proof, see _Exact) and the
+            # Failed searches (INFEASIBLE is a proof, see FeasibilitySearch) and the
             # granularity are proofs too: no multiple
             # of g is left in [self.lo, hi) if self.lo > top, and then the
             # best height is optimal.
