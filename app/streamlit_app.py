@@ -27,8 +27,8 @@ from app.views import (
     statistics,
     verdict,
 )
+from minimalloc import jit
 from minimalloc.errors import ProblemError
-from minimalloc.search import solver
 
 st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layout="wide")
 
@@ -42,7 +42,7 @@ FIRST_SAMPLES = ("transformer", "five_buffers", loading.BUILTIN_NAME)
 @st.cache_resource(show_spinner="Compiling the search kernel (once per server)…")
 def warm_kernel() -> float:
     """Compile the numba kernel once per server process; seconds taken."""
-    return solver.warmup()
+    return jit.warmup()
 
 
 def first_sample() -> str:

@@ -36,9 +36,10 @@ from minimalloc.formats.torch_snapshot import (
 )
 from minimalloc.generate.problems import model_trace, perfect_packing, random_problem
 from minimalloc.generate.samples import list_samples, load_sample
+from minimalloc.jit import warmup
 from minimalloc.model import Buffer, Gap, Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.search.solver import Solver, SolveResult, iis, solve, warmup
+from minimalloc.search.solver import Solver, SolveResult, iis, solve
 from minimalloc.search.stats import RoundRecord, SearchStats
 from minimalloc.validate import ValidationCode, ValidationResult, conflicts, validate
 

@@ -36,8 +36,8 @@ from minimalloc.bounds import lower_bound, max_load
 from minimalloc.columns import buffer_columns
 from minimalloc.formats.csv import read_csv, write_csv
 from minimalloc.generate.problems import model_trace
+from minimalloc.jit import warmup
 from minimalloc.model import Problem
-from minimalloc.search.solver import warmup
 from minimalloc.tables import format_table
 from minimalloc.validate import validate
 

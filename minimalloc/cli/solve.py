@@ -40,9 +40,10 @@ from minimalloc.cli.report import format_stats, latex_picture, line
 from minimalloc.cli.search_flags import SEARCH, define_search, solver_params
 from minimalloc.cli.spill import define_spill, pools_flag, run_spill
 from minimalloc.formats.detect import Reading
+from minimalloc.jit import warmup
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.search.solver import Solver, warmup
+from minimalloc.search.solver import Solver
 from minimalloc.tables import format_table
 from minimalloc.validate import validate
 

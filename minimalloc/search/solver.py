@@ -1,4 +1,4 @@
-"""solve(), the reference's minimise-capacity and IIS, warm-up and results.
+"""solve(), the reference's minimise-capacity and IIS, and results.
 
 The public functions check and convert, then call the numba kernel in
 :mod:`minimalloc.search.kernel` on plain int64 arrays.  Time limits and
@@ -26,7 +26,7 @@ from minimalloc.aliases import fold
 from minimalloc.baselines.best import Fallback, best_baseline
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Problem, Solution, check_capacity
+from minimalloc.model import Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.search import kernel as _search
 from minimalloc.search.completeness import decide, incomplete_reason
@@ -476,42 +476,6 @@ def _replace_params(params: SolverParams, **changes: object) -> SolverParams:
     from dataclasses import replace
 
     return replace(params, **changes)
-
-
-def warmup(trace: bool = True) -> float:
-    """Compile (or load from the on-disk cache) every kernel; returns seconds.
-
-    Solves a tiny problem that goes through every path of the kernel:
-    decomposition, backtracking, the round robin and gaps; with ``trace``,
-    also the version of the kernel that records events.  Runs the lower
-    bound, the baseline allocators and the anytime optimiser's moves on it
-    too.
-    """
-    from minimalloc.model import Gap
-
-    started = time.perf_counter()
-    buffers = [Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
-               Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4, gaps=(Gap(15, 18, (0, 2)),))]
-    problem = Problem(buffers, 12)
-    solve(problem)  # the untraced kernel
-    solve(problem.with_capacity(11))
-    solve(problem, SolverParams(preordering_heuristics=("WAT",)))
-    if trace:
-        solve(problem, trace=64)  # the traced kernel is a separate compilation
-    from minimalloc.baselines.allocators import allocate, available_allocators
-    from minimalloc.bounds import lower_bound, stacking_bound
-
-    lower_bound(problem)
-    for name in available_allocators():  # the baselines' placement kernel
-        allocate(problem, name)
-    aligned = Problem([Buffer("a", 0, 2, 3, alignment=4),
-                       Buffer("b", 1, 3, 3, alignment=4)])
-    stacking_bound(aligned)  # the stacking bound's sweep kernel
-    from minimalloc.anytime.improve import Improver
-
-    start = allocate(problem, "first_fit")  # the anytime optimiser's moves
-    Improver(problem, start).recreate(start.height - 1, 0.0)
-    return time.perf_counter() - started
 
 
 # ---------------------------------------------------------------- internals
