@@ -47,7 +47,7 @@ exact search is skipped: after the baselines,
 :class:`minimalloc.anytime.improve.Improver` (greedy moves and the exact engine on
 small neighbourhoods) improves the allocation of
 :func:`minimalloc.anytime.peak_window.peak_window_start` (or of
-:func:`minimalloc.baselines.allocators.peak_first` if no window around the heaviest
+:func:`minimalloc.anytime.peak_first.peak_first` if no window around the heaviest
 moment could be packed) until the time limit, one run per core
 (:class:`minimalloc.anytime.improve.Runs`); the answer is the lower of its result
 and the best baseline, and the lower bound is
@@ -100,8 +100,8 @@ import numpy as np
 
 from minimalloc.aliases import fold
 from minimalloc.analysis.window_bound import WindowCertificate, window_bound
+from minimalloc.anytime.peak_first import peak_first
 from minimalloc.anytime.peak_window import peak_window_start
-from minimalloc.baselines.allocators import peak_first
 from minimalloc.baselines.best import best_baseline, fixed_collision
 from minimalloc.bounds import STACK_LIMIT, max_load
 from minimalloc.bounds import lower_bound as _lower_bound
