@@ -100,6 +100,7 @@ import numpy as np
 
 from minimalloc.aliases import fold
 from minimalloc.analysis.window_bound import WindowCertificate, window_bound
+from minimalloc.anytime.improve import Runs
 from minimalloc.anytime.peak_first import peak_first
 from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.best import best_baseline, fixed_collision
@@ -506,8 +507,6 @@ class Minimizer:
                 start: Solution | None = None) -> MinimizeResult:
         """``result`` improved by the anytime optimiser for the time left,
         from ``start`` (a valid allocation; by default ``result``'s)."""
-        from minimalloc.anytime.improve import Runs
-
         left = None if timeout is None else timeout - (time.perf_counter() - started)
         if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):
             return replace(result, seconds=time.perf_counter() - started,
