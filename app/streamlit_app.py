@@ -29,8 +29,8 @@ from app.views import (
     verdict,
 )
 from app.views.common import internal_error
+from minimalloc import jit
 from minimalloc.errors import InternalError, ProblemError
-from minimalloc.search import solver
 
 st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layout="wide")
 
@@ -44,7 +44,7 @@ FIRST_SAMPLES = ("transformer", "five_buffers", loading.BUILTIN_NAME)
 @st.cache_resource(show_spinner="Compiling the search kernel (once per server)…")
 def warm_kernel() -> float:
     """Compile the numba kernel once per server process; seconds taken."""
-    return solver.warmup()
+    return jit.warmup()
 
 
 def first_sample() -> str:

@@ -14,6 +14,7 @@ from minimalloc.analysis.minimize import Minimizer, MinimizeResult, Probe, minim
 from minimalloc.analysis.spill import SpillPlan, spill
 from minimalloc.anytime.improve import Improver, improve
 from minimalloc.baselines.allocators import allocate, allocate_within, available_allocators
+from minimalloc.baselines.best import Fallback
 from minimalloc.bounds import load_profile, lower_bound, overloaded, peak_times
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
@@ -35,9 +36,10 @@ from minimalloc.formats.torch_snapshot import (
 )
 from minimalloc.generate.problems import model_trace, perfect_packing, random_problem
 from minimalloc.generate.samples import list_samples, load_sample
+from minimalloc.jit import warmup
 from minimalloc.model import Buffer, Gap, Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.search.solver import Fallback, Solver, SolveResult, iis, solve, warmup
+from minimalloc.search.solver import Solver, SolveResult, iis, solve
 from minimalloc.search.stats import RoundRecord, SearchStats
 from minimalloc.validate import ValidationCode, ValidationResult, conflicts, validate
 

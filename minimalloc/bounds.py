@@ -41,6 +41,7 @@ __all__ = [
     "load_profile",
     "lower_bound",
     "max_load",
+    "moments",
     "overloaded",
     "peak_times",
     "stacking_bound",
@@ -443,6 +444,55 @@ def _ramp(count: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     starts = np.cumsum(count) - count
     return np.arange(total, dtype=np.int64) - np.repeat(starts, count)
+
+
+def moments(problem: Problem, deadline: Deadline | None = None) -> list[list[int]]:
+    """The maximal sets of buffers that occupy memory at one same moment.
+
+    From the stretches where buffers are active (gaps cut them,
+    :func:`active_pieces`): the set of active buffers is
+    recorded after a time where some stretch starts, unless the next time
+    again only starts stretches (then that set is larger).  Memory grows with
+    the total size of the moments; when ``deadline`` expires, the moments
+    found so far are returned.
+    """
+    pieces = active_pieces(problem)
+    keep = pieces.whi > pieces.wlo
+    owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]
+    times = np.concatenate([t0, t1])
+    starts = np.concatenate([np.ones(len(t0), bool), np.zeros(len(t1), bool)])
+    owners = np.concatenate([owner, owner])
+    order = np.lexsort((starts, times))  # at equal times, ends first
+    times, starts, owners = (times[order].tolist(), starts[order].tolist(),
+                             owners[order].tolist())
+    active: dict[int, int] = {}
+    found: list[list[int]] = []
+    pending: list[int] | None = None
+    k = 0
+    steps = 0
+    while k < len(times):
+        steps += 1
+        if deadline is not None and steps % 1024 == 0 and deadline.expired():
+            return found
+        now, started, ended = times[k], False, False
+        while k < len(times) and times[k] == now:
+            b = owners[k]
+            if starts[k]:
+                active[b] = active.get(b, 0) + 1
+                started = True
+            else:
+                active[b] -= 1
+                if not active[b]:
+                    del active[b]
+                ended = True
+            k += 1
+        if ended and pending is not None:
+            found.append(pending)
+        if started or ended:
+            pending = sorted(active) if started else None
+    if pending:
+        found.append(pending)
+    return found
 
 
 def stacking_bound(problem: Problem,

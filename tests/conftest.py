@@ -28,7 +28,7 @@ def compiled_kernels():
     """Compile (or load from the cache) every kernel before the first test,
     as the app and the CLI do: a cold compile takes tens of seconds, which
     must not be charged to the first test that runs under a time limit."""
-    from minimalloc.search.solver import warmup
+    from minimalloc.jit import warmup
 
     warmup()
 

@@ -18,9 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from minimalloc.errors import ProblemError
+from minimalloc.jit import warmup
 from minimalloc.model import Problem, Solution
 from minimalloc.params import TECHNIQUES, SolverParams, Status
-from minimalloc.search.solver import Solver, warmup
+from minimalloc.search.solver import Solver
 
 #: The variant with every technique on.
 BASELINE = "all on"

@@ -63,23 +63,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from minimalloc.analysis.minimize import (
-    MinimizeResult,
-    _check_fixed,
-    _Exact,
-    _moments,
-    minimize,
-    stacking_bound,
-)
+from minimalloc.analysis.minimize import MinimizeResult, minimize, stacking_bound
 from minimalloc.analysis.spill import SpillPlan, spill
-from minimalloc.bounds import load_profile, lower_bound, max_load, overloaded, peak_times
+from minimalloc.baselines.best import best_baseline, fixed_collision
+from minimalloc.bounds import (
+    load_profile,
+    lower_bound,
+    max_load,
+    moments,
+    overloaded,
+    peak_times,
+)
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.solver import _best_baseline
-from minimalloc.validate import check_answer
+from minimalloc.search.feasibility import FeasibilitySearch
+from minimalloc.validate import ValidationCode, check_answer
 
 __all__ = ["Explanation", "explain"]
 
@@ -388,7 +389,7 @@ class _Explainer:
         for part in parts:
             if self._bound(part) > self.capacity:
                 return False, part, None
-        baseline = _best_baseline(self.problem, self.capacity, self.limit)
+        baseline = best_baseline(self.problem, self.capacity, self.limit)
         if baseline is not None and baseline.fits:
             return True, None, baseline.solution
         until = self._until(DECIDE_SHARE)
@@ -423,8 +424,8 @@ class _Explainer:
                                                              left * PARTITION_SHARE)
                     if left is not None:
                         give = min(give, left)
-                    status, solution, _ = _Exact(self.problem.subset(members),
-                                                 self.params).solve(self.capacity, give)
+                    search = FeasibilitySearch(self.problem.subset(members), self.params)
+                    status, solution, _ = search.solve(self.capacity, give)
                     if status in (Status.OK, Status.INFEASIBLE):
                         self.memo[key] = status is Status.INFEASIBLE
                     if status is Status.INFEASIBLE:
@@ -449,18 +450,18 @@ class _Explainer:
         first; single moments only
         when they could fail on their own (see :func:`_suspect_moments`)."""
         inside = set(part)
-        moments = [m for m in _moments(self.problem, self.limit)
-                   if inside.issuperset(m)]
+        inside_moments = [m for m in moments(self.problem, self.limit)
+                          if inside.issuperset(m)]
         sets: list[list[int]] = []
         seen: set[frozenset[int]] = {frozenset(part)}
         width = 1
-        while width < len(moments):
+        while width < len(inside_moments):
             step = max(1, width // 2)
-            starts = list(range(0, len(moments) - width + 1, step))
-            if starts[-1] != len(moments) - width:  # the last moments too
-                starts.append(len(moments) - width)
+            starts = list(range(0, len(inside_moments) - width + 1, step))
+            if starts[-1] != len(inside_moments) - width:  # the last moments too
+                starts.append(len(inside_moments) - width)
             for k in starts:
-                members = sorted(set().union(*moments[k:k + width]))
+                members = sorted(set().union(*inside_moments[k:k + width]))
                 key = frozenset(members)
                 if key in seen or (width == 1 and not _suspect(self.problem, members)):
                     continue
@@ -500,13 +501,13 @@ class _Explainer:
         elif len(moment) == len(key):  # one moment, stacked exactly: it fits
             answer = False
         else:
-            baseline = _best_baseline(sub, self.capacity, self.limit)
+            baseline = best_baseline(sub, self.capacity, self.limit)
             if baseline is not None and baseline.fits:
                 answer = False
             else:
                 left = self._left(until)
                 self.searches += 1
-                status, _, _ = _Exact(sub, self.params).solve(
+                status, _, _ = FeasibilitySearch(sub, self.params).solve(
                     self.capacity, None if left is None else left * share)
                 answer = {Status.OK: False, Status.INFEASIBLE: True}.get(status)
         if answer is None:
@@ -596,11 +597,7 @@ class _Explainer:
             facts["overloaded"] = tuple((t0, t1, tuple(members)) for t0, t1, members
                                         in overloaded(problem, capacity))
         else:
-            fixed_collide = False
-            try:
-                _check_fixed(problem)
-            except ProblemError:
-                fixed_collide = True
+            fixed_collide = fixed_collision(problem).code is ValidationCode.BAD_OVERLAP
             if fixed_collide:
                 feasible, failing = False, list(range(len(problem.buffers)))
             else:

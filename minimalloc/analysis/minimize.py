@@ -47,7 +47,7 @@ exact search is skipped: after the baselines,
 :class:`minimalloc.anytime.improve.Improver` (greedy moves and the exact engine on
 small neighbourhoods) improves the allocation of
 :func:`minimalloc.anytime.peak_window.peak_window_start` (or of
-:func:`minimalloc.baselines.allocators.peak_first` if no window around the heaviest
+:func:`minimalloc.anytime.peak_first.peak_first` if no window around the heaviest
 moment could be packed) until the time limit, one run per core
 (:class:`minimalloc.anytime.improve.Runs`); the answer is the lower of its result
 and the best baseline, and the lower bound is
@@ -100,9 +100,11 @@ import numpy as np
 
 from minimalloc.aliases import fold
 from minimalloc.analysis.window_bound import WindowCertificate, window_bound
+from minimalloc.anytime.improve import Runs
+from minimalloc.anytime.peak_first import peak_first
 from minimalloc.anytime.peak_window import peak_window_start
-from minimalloc.baselines.allocators import peak_first
-from minimalloc.bounds import STACK_LIMIT, active_pieces, max_load
+from minimalloc.baselines.best import best_baseline, fixed_collision
+from minimalloc.bounds import STACK_LIMIT, max_load
 from minimalloc.bounds import lower_bound as _lower_bound
 from minimalloc.bounds import stacking_bound as _stacking_bound
 from minimalloc.columns import buffer_columns
@@ -110,9 +112,9 @@ from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
-from minimalloc.search.solver import Solver, _best_baseline, _sum_stats
-from minimalloc.search.stats import SearchStats
-from minimalloc.validate import check_answer
+from minimalloc.search.feasibility import FeasibilitySearch
+from minimalloc.search.stats import SearchStats, sum_stats
+from minimalloc.validate import ValidationCode, check_answer
 
 __all__ = ["BOUND_METHODS", "STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe",
            "Progress", "ProgressCallback", "granularity", "minimize", "stacking_bound"]
@@ -436,7 +438,7 @@ class Minimizer:
                             proven_optimal=result.lower_bound >= final.height,
                             gap=final.height - result.lower_bound)
         return replace(final, probes=result.probes + final.probes,
-                       stats=_sum_stats([result.stats, final.stats]),
+                       stats=sum_stats([result.stats, final.stats]),
                        seconds=time.perf_counter() - started, cancelled=self._cancelled)
 
     def _exact(self, problem: Problem, timeout: float | None,
@@ -476,7 +478,7 @@ class Minimizer:
                 g = granularity(problem)
                 raw = _lower_bound(problem, limit)
                 bound = -(-raw // g) * g
-                baseline = _best_baseline(problem, problem.capacity, limit, bound)
+                baseline = best_baseline(problem, problem.capacity, limit, bound)
                 start = None
                 if baseline is not None and baseline.solution.height > bound \
                         and not limit.expired():
@@ -506,8 +508,6 @@ class Minimizer:
                 start: Solution | None = None) -> MinimizeResult:
         """``result`` improved by the anytime optimiser for the time left,
         from ``start`` (a valid allocation; by default ``result``'s)."""
-        from minimalloc.anytime.improve import Runs
-
         left = None if timeout is None else timeout - (time.perf_counter() - started)
         if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):
             return replace(result, seconds=time.perf_counter() - started,
@@ -556,89 +556,6 @@ def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
     run.exact.solve = report_and_search
 
 
-class _Exact:
-    """Exact feasibility searches on a problem, at any capacity.
-
-    INFEASIBLE is always a proof; where the search cannot see every
-    placement and nothing decides it, the status is UNDECIDED.
-    """
-
-    def __init__(self, problem: Problem, params: SolverParams | None = None) -> None:
-        base = params if params is not None else SolverParams()
-        self.params = replace(base, timeout=None, minimize_capacity=False)
-        self.problem = problem
-        self.cancelled = False
-        self._current: Solver | None = None
-
-    def cancel(self) -> None:
-        """Stop the running search (it returns CANCELLED) and every later one."""
-        self.cancelled = True
-        current = self._current
-        if current is not None:
-            current.cancel()
-
-    def solve(self, capacity: int, budget: float | None
-              ) -> tuple[Status, Solution | None, SearchStats]:
-        """Search at ``capacity`` for at most ``budget`` seconds (None: no
-        limit).  The solution is in the full problem's buffer order."""
-        solver = Solver(replace(self.params, timeout=budget))
-        self._current = solver
-        if self.cancelled:
-            solver.cancel()
-        result = solver.solve(self.problem, capacity=capacity)
-        self._current = None
-        return result.status, result.solution, result.stats
-
-
-def _moments(problem: Problem, deadline: Deadline | None = None) -> list[list[int]]:
-    """The maximal sets of buffers that occupy memory at one same moment.
-
-    From the stretches where buffers are active (gaps cut them,
-    :func:`minimalloc.bounds.active_pieces`): the set of active buffers is
-    recorded after a time where some stretch starts, unless the next time
-    again only starts stretches (then that set is larger).  Memory grows with
-    the total size of the moments; when ``deadline`` expires, the moments
-    found so far are returned.
-    """
-    pieces = active_pieces(problem)
-    keep = pieces.whi > pieces.wlo
-    owner, t0, t1 = pieces.owner[keep], pieces.t0[keep], pieces.t1[keep]
-    times = np.concatenate([t0, t1])
-    starts = np.concatenate([np.ones(len(t0), bool), np.zeros(len(t1), bool)])
-    owners = np.concatenate([owner, owner])
-    order = np.lexsort((starts, times))  # at equal times, ends first
-    times, starts, owners = (times[order].tolist(), starts[order].tolist(),
-                             owners[order].tolist())
-    active: dict[int, int] = {}
-    found: list[list[int]] = []
-    pending: list[int] | None = None
-    k = 0
-    steps = 0
-    while k < len(times):
-        steps += 1
-        if deadline is not None and steps % 1024 == 0 and deadline.expired():
-            return found
-        now, started, ended = times[k], False, False
-        while k < len(times) and times[k] == now:
-            b = owners[k]
-            if starts[k]:
-                active[b] = active.get(b, 0) + 1
-                started = True
-            else:
-                active[b] -= 1
-                if not active[b]:
-                    del active[b]
-                ended = True
-            k += 1
-        if ended and pending is not None:
-            found.append(pending)
-        if started or ended:
-            pending = sorted(active) if started else None
-    if pending:
-        found.append(pending)
-    return found
-
-
 def stacking_bound(problem: Problem,
                    deadline: Deadline | float | None = None) -> tuple[int, list[int]]:
     """The lower bound of the buffers live at one moment, stacked with their
@@ -656,14 +573,8 @@ def stacking_bound(problem: Problem,
 
 
 def _check_fixed(problem: Problem) -> None:
-    from minimalloc.validate import ValidationCode, validate
-
-    fixed = [i for i, b in enumerate(problem.buffers) if b.offset is not None]
-    if len(fixed) < 2:
-        return
-    sub = Problem(tuple(problem.buffers[i] for i in fixed))
-    offsets = [problem.buffers[i].offset for i in fixed]
-    verdict = validate(sub, Solution.from_offsets(sub, offsets))
+    """Raise if buffers with fixed offsets collide: no height would do."""
+    verdict = fixed_collision(problem)
     if verdict.code is ValidationCode.BAD_OVERLAP:
         raise ProblemError(f"no allocation exists at any height: {verdict.message}")
 
@@ -682,7 +593,7 @@ class _Run:
         # searches have their own budgets within it.
         self.limit = Deadline.until(self.deadline)
         self.problem = problem
-        self.exact = _Exact(problem, params)
+        self.exact = FeasibilitySearch(problem, params)
         self.on_probe = on_probe
         self.capacity = problem.capacity
         self.probes: list[Probe] = []
@@ -791,7 +702,7 @@ class _Run:
         bound = _lower_bound(problem, self.limit)
         method = "load" if bound <= max_load(problem) else "moment"
         self.lo = self._ceil(bound)
-        baseline = _best_baseline(problem, self.capacity, self.limit, self.lo)
+        baseline = best_baseline(problem, self.capacity, self.limit, self.lo)
         if baseline is None:  # pragma: no cover - only when fixed buffers collide
             raise ProblemError("no baseline allocation is valid")
         self.best = baseline.solution
@@ -838,7 +749,7 @@ class _Run:
                 budget *= 2  # a round that learnt nothing: give probes more time
         lo = min(bound, self.hi)  # the bound itself is always a proof
         if self.lo > self._top() or self.lo > lo:
-            # Failed searches (INFEASIBLE is a proof, see _Exact) and the
+            # Failed searches (INFEASIBLE is a proof, see FeasibilitySearch) and the
             # granularity are proofs too: no multiple
             # of g is left in [self.lo, hi) if self.lo > top, and then the
             # best height is optimal.
@@ -849,7 +760,7 @@ class _Run:
         return MinimizeResult(
             solution=self.best, height=self.hi, lower_bound=lo,
             proven_optimal=lo >= self.hi, gap=self.hi - lo, method=self.method,
-            probes=tuple(self.probes), stats=_sum_stats(self.stats),
+            probes=tuple(self.probes), stats=sum_stats(self.stats),
             seconds=time.perf_counter() - self.started, capacity=self.capacity,
             baseline_method=baseline.method, baseline_height=baseline.solution.height,
             cancelled=self.exact.cancelled, bound_method=method, certificate=certificate,

@@ -61,13 +61,14 @@ from minimalloc.aliases import Folded, fold
 from minimalloc.analysis.covering import Covering
 from minimalloc.analysis.minimize import Minimizer
 from minimalloc.analysis.spill_moves import best_window, refill, stretches
+from minimalloc.baselines.best import best_baseline
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.groups import alias_roots
 from minimalloc.model import Buffer, Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.pools import default_pools, format_bytes
-from minimalloc.search.solver import Solver, _best_baseline
+from minimalloc.search.solver import Solver
 from minimalloc.validate import validate
 
 __all__ = ["SpillPlan", "Spiller", "SpillProgress", "spill"]
@@ -529,7 +530,7 @@ class _Planner:
         if not indices:
             return []
         sub = self._sub(indices, None)
-        found = _best_baseline(sub, capacity)
+        found = best_baseline(sub, capacity)
         if found is None or (capacity is not None and found.solution.height > capacity):
             return None
         return list(found.solution.offsets)
@@ -625,7 +626,7 @@ class _Step:
         """Offsets for one stretch; False if proven not to pack, None if the
         search ran out of time."""
         sub = self.problem.subset(part).with_capacity(self.capacity)
-        baseline = _best_baseline(sub.with_capacity(None), self.capacity)
+        baseline = best_baseline(sub.with_capacity(None), self.capacity)
         if baseline is not None and baseline.fits:
             return list(baseline.solution.offsets)
         left = self._left()
@@ -651,7 +652,7 @@ class _Step:
         if kept:
             sub = self.problem.subset(kept).with_capacity(self.capacity)
             if seconds == 0:
-                found = _best_baseline(sub.with_capacity(None), None)
+                found = best_baseline(sub.with_capacity(None), None)
                 placed = None if found is None else found.solution.offsets
             else:
                 minimizer = Minimizer(self.planner.params)
@@ -712,7 +713,7 @@ class _Step:
         offsets = {}
         for part in stretches(self.problem, kept):
             sub = self.problem.subset(part).with_capacity(self.capacity)
-            baseline = _best_baseline(sub.with_capacity(None), self.capacity)
+            baseline = best_baseline(sub.with_capacity(None), self.capacity)
             if baseline is not None and baseline.fits:
                 offsets.update(zip(part, baseline.solution.offsets))
                 continue

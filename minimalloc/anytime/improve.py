@@ -75,8 +75,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from minimalloc.aliases import fold, refuse_aliases
+from minimalloc.anytime.peak_first import peak_first_rank
 from minimalloc.anytime.ruin import recreate_moves, scratch, time_index
-from minimalloc.baselines.allocators import peak_first_rank
 from minimalloc.columns import buffer_columns
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status

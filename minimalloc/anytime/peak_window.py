@@ -2,7 +2,7 @@
 
 Where the live bytes peak, every byte of an allocation at the lower bound is
 taken, and what is packed there decides how much the rest wastes.
-:func:`minimalloc.baselines.allocators.peak_first` stacks the buffers alive at that
+:func:`minimalloc.anytime.peak_first.peak_first` stacks the buffers alive at that
 one moment without a hole; :func:`peak_window_start` goes further: it asks
 the exact search to pack every buffer alive in a *window* of time around
 the moment within the lower bound, then places the others around them in
@@ -35,7 +35,7 @@ from dataclasses import replace
 import numpy as np
 
 from minimalloc.aliases import refuse_aliases
-from minimalloc.baselines.allocators import peak_first
+from minimalloc.anytime.peak_first import peak_first
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.model import Problem, Solution

@@ -17,7 +17,7 @@ these moves first 1.000-1.007 on three of the four):
    the ones living inside a short window in ``b``'s lifespan.
 3. **Recreate**: put them back one at a time, in one of two orders at
    random: largest first (sizes jittered so that a rejected order is not
-   tried again), or the order of :func:`minimalloc.baselines.allocators.peak_first`
+   tried again), or the order of :func:`minimalloc.anytime.peak_first.peak_first`
    (those alive at the heaviest moments first); each at the lowest aligned
    offset where it meets none of the buffers in place during its lifespan.
 4. **Accept** the move if the *overflow* (the bytes above ``c``, summed over

@@ -28,9 +28,9 @@ from minimalloc.batch.results import COLUMNS, ResultsFile, cell, typed
 from minimalloc.batch.tasks import ERROR, Task, error_text, make_tasks, run_task
 from minimalloc.extras import missing
 from minimalloc.formats.output import write_text
+from minimalloc.jit import warmup
 from minimalloc.model import Problem
 from minimalloc.params import SolverParams
-from minimalloc.search.solver import warmup
 from minimalloc.tuning import CONNECT_TIMEOUT
 
 try:

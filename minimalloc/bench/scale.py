@@ -47,8 +47,8 @@ from minimalloc.formats.csv import read_csv, write_csv
 from minimalloc.formats.torch_snapshot import read_torch_snapshot
 from minimalloc.generate.problems import model_trace
 from minimalloc.generate.snapshot_pickle import write_training_snapshot
+from minimalloc.jit import warmup
 from minimalloc.model import Problem
-from minimalloc.search.solver import warmup
 from minimalloc.tables import format_table
 from minimalloc.validate import validate
 

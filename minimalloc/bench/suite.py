@@ -57,7 +57,8 @@ from minimalloc.bench.scale import report_scale
 from minimalloc.bench.spill import report_spill
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
-from minimalloc.search.solver import Solver, warmup
+from minimalloc.jit import warmup
+from minimalloc.search.solver import Solver
 from minimalloc.tables import format_table
 
 __all__ = ["main"]
@@ -502,7 +503,7 @@ import json, resource, sys, time
 from minimalloc.bounds import lower_bound
 from minimalloc.generate.problems import random_problem
 from minimalloc.analysis.minimize import minimize
-from minimalloc.search.solver import warmup
+from minimalloc.jit import warmup
 from minimalloc.validate import validate
 n, seed, life, timeout = {n}, {seed}, {life}, {timeout}
 warmup(trace=False)

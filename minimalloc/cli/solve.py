@@ -19,6 +19,7 @@ from absl import flags
 from minimalloc.analysis.explain import explain
 from minimalloc.analysis.minimize import Minimizer
 from minimalloc.baselines.allocators import allocate, available_allocators
+from minimalloc.baselines.best import Fallback, best_baseline
 from minimalloc.cli import inputs, writing
 from minimalloc.cli.command import (
     EXIT_INTERRUPTED,
@@ -39,13 +40,14 @@ from minimalloc.cli.report import format_stats, latex_picture, line
 from minimalloc.cli.search_flags import SEARCH, define_search, solver_params
 from minimalloc.cli.spill import define_spill, pools_flag, run_spill
 from minimalloc.formats.detect import Reading
+from minimalloc.jit import warmup
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status
-from minimalloc.search.solver import Fallback, Solver, warmup
+from minimalloc.search.solver import Solver
 from minimalloc.tables import format_table
 from minimalloc.validate import validate
 
-__all__ = ["COMMAND", "best_baseline"]
+__all__ = ["COMMAND"]
 
 RUN = "what to do"
 
@@ -201,21 +203,6 @@ def _fallback(problem: Problem, capacity: int | None) -> Fallback | None:
                          f"{fallback.solution.height} > capacity {capacity}: "
                          "nothing to write")
     return fallback
-
-
-def best_baseline(problem: Problem, capacity: int | None) -> Fallback | None:
-    """The lowest valid allocation among the baseline allocators (ties: the
-    one registered first), or None if none is valid."""
-    unlimited = problem.with_capacity(None)
-    best: Fallback | None = None
-    for name in available_allocators():
-        solution = allocate(problem, name)
-        if best is not None and solution.height >= best.solution.height:
-            continue
-        if validate(unlimited, solution).ok:
-            fits = capacity is None or solution.height <= capacity
-            best = Fallback(name, solution, fits)
-    return best
 
 
 def _status_text(status: Status, capacity: int | None, timeout: float | None) -> str:

@@ -25,10 +25,10 @@ from minimalloc.cli.progress import Progress, interruptible
 from minimalloc.cli.report import line
 from minimalloc.errors import ProblemError
 from minimalloc.formats.detect import Reading
+from minimalloc.jit import warmup
 from minimalloc.model import Pool
 from minimalloc.params import SolverParams
 from minimalloc.pools import format_bytes, parse_pools
-from minimalloc.search.solver import warmup
 from minimalloc.validate import validate
 
 __all__ = ["DEFAULT_TIMEOUT", "define_spill", "pools_flag", "run_spill"]

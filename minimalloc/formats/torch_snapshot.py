@@ -84,6 +84,7 @@ from numba import njit, types
 from numba.typed import Dict
 
 from minimalloc.arrays import distinct
+from minimalloc.bounds import max_load
 from minimalloc.columns import Columns, seed
 from minimalloc.errors import ProblemError
 from minimalloc.formats.plain_pickle import (
@@ -691,8 +692,6 @@ def _problem(start: np.ndarray, end: np.ndarray, sizes: np.ndarray, addrs: np.nd
 
 
 def _report(problem: Problem, found: _Found) -> SnapshotReport:
-    from minimalloc.bounds import max_load
-
     change = found.change
     level = max(found.held_now - int(change.sum()), 0)
     # The level after each change, never below 0: the running sum minus the

@@ -9,9 +9,9 @@ All of those files are written by :func:`regenerate` from the catalogue
 below (hand-written rows, or a seeded generator call), so they can be rebuilt
 byte for byte: ``minimalloc generate --regenerate_samples``.  The
 capacities of generated samples are computed when they are rebuilt: the
-lowest height any baseline allocator (:mod:`minimalloc.baselines.allocators`) reaches,
-so those samples are known to be feasible, or the known optimum where there
-is one.
+lowest height any baseline allocator reaches
+(:func:`minimalloc.baselines.best.best_baseline`), so those samples are
+known to be feasible, or the known optimum where there is one.
 
 >>> "five_buffers" in list_samples()
 True
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from minimalloc.baselines.allocators import allocate, available_allocators
+from minimalloc.baselines.best import best_baseline
 from minimalloc.bounds import lower_bound
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv, write_csv
@@ -74,8 +74,10 @@ def _hand(rows: list[tuple[str, int, int, int]]) -> Callable[[], Problem]:
     return lambda: Problem(tuple(Buffer(*row) for row in rows))
 
 
-def _best_baseline(problem: Problem) -> int:
-    return min(allocate(problem, name).height for name in available_allocators())
+def _baseline_height(problem: Problem) -> int:
+    """The lowest height a baseline allocator reaches: a capacity the
+    sample is known to fit in."""
+    return best_baseline(problem, None).solution.height
 
 
 def _call(
@@ -120,29 +122,29 @@ def _samples() -> tuple[Sample, ...]:
          "Gaps and windows: buffers absent or only partly present for a while.  The "
          "baselines go below the LOAD the buffers would have without their gaps.",
          _call("random_problem", 40, seed=7, horizon=48, size_distribution="uniform",
-               gap_probability=0.5, window_probability=0.5), _best_baseline),
+               gap_probability=0.5, window_probability=0.5), _baseline_height),
         ("alignment",
          "Alignment: offsets must be multiples of 128 or 512, so the lower bound "
          "rises above LOAD and the baselines lose room to padding.",
          _call("random_problem", 40, seed=4, horizon=48, size_distribution="uniform",
-               alignment=(128, 512)), _best_baseline),
+               alignment=(128, 512)), _baseline_height),
         ("fixed_offsets",
          "Fixed offsets: about a quarter of the buffers are pinned (at a baseline's "
          "offsets) and the rest must work around them.",
          _call("random_problem", 40, seed=5, horizon=48, fixed_probability=0.25),
-         _best_baseline),
+         _baseline_height),
         ("transformer",
          "A model-like trace: 16 transformer blocks with attention scores, MLP "
          "activations, skip connections and workspaces.",
-         _call("model_trace", 16, seed=6, kind="transformer"), _best_baseline),
+         _call("model_trace", 16, seed=6, kind="transformer"), _baseline_height),
         ("unet",
          "A U-Net: encoder activations stay alive until the matching decoder layer, "
          "so memory peaks in the middle.",
-         _call("model_trace", 41, seed=7, kind="unet"), _best_baseline),
+         _call("model_trace", 41, seed=7, kind="unet"), _baseline_height),
         ("large",
          "Large: 6,000 buffers, about 200 alive at a time.  The exact search still "
          "solves it in a few seconds; the baselines are faster still.",
-         _call("random_problem", 6000, seed=8, mean_lifetime=200), _best_baseline),
+         _call("random_problem", 6000, seed=8, mean_lifetime=200), _baseline_height),
     ]
     return (
         Sample("five_buffers",

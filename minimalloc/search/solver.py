@@ -1,4 +1,4 @@
-"""solve(), the reference's minimise-capacity and IIS, warm-up and results.
+"""solve(), the reference's minimise-capacity and IIS, and results.
 
 The public functions check and convert, then call the numba kernel in
 :mod:`minimalloc.search.kernel` on plain int64 arrays.  Time limits and
@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minimalloc.aliases import fold
+from minimalloc.baselines.best import Fallback, best_baseline
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
-from minimalloc.model import Buffer, Problem, Solution, check_capacity
+from minimalloc.model import Problem, Solution, check_capacity
 from minimalloc.params import SolverParams, Status
 from minimalloc.search import kernel as _search
 from minimalloc.search.completeness import decide, incomplete_reason
-from minimalloc.search.stats import PRUNE_RULES, RoundRecord, SearchStats
+from minimalloc.search.stats import PRUNE_RULES, RoundRecord, SearchStats, sum_stats
 from minimalloc.search.sweep import (
     NO_WINDOW,
     BufferArrays,
@@ -37,13 +38,7 @@ from minimalloc.search.sweep import (
     SweepStopped,
     sweep,
 )
-from minimalloc.threads import thread_count
 from minimalloc.validate import check_answer
-
-#: From this many buffers on, the baselines run on several threads
-#: (:func:`minimalloc.threads.thread_count`); below, a thread costs more
-#: than it saves.
-PARALLEL_BASELINES = 2000
 
 _STOP_CANCEL = 1
 _STOP_TIMEOUT = 2
@@ -62,25 +57,6 @@ _PRUNE_COUNTERS = dict(zip(PRUNE_RULES, (
     _search.PRUNE_CANONICAL, _search.PRUNE_DOMINANCE, _search.PRUNE_FIXED,
     _search.PRUNE_INFERENCE, _search.PRUNE_HATLESS,
 )))
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """A baseline allocation offered when the exact search gave no answer.
-
-    ``unfinished`` names the allocators that the time limit (or a cancel)
-    stopped before they had placed every buffer, or that it kept from
-    starting: they are not candidates.  ``complete`` is False only when no
-    allocator finished: then ``solution`` is the one that got furthest, its
-    unplaced buffers stacked on top (valid, but far from what it would
-    have found).
-    """
-
-    method: str
-    solution: Solution
-    fits: bool  # whether its height is within the capacity
-    unfinished: tuple[str, ...] = ()
-    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -240,7 +216,7 @@ class Solver:
         try:
             if fallback:
                 # Within the time limit: the timer and cancel() set this flag.
-                self.baseline = _best_baseline(problem, capacity, self._stop_flag())
+                self.baseline = best_baseline(problem, capacity, self._stop_flag())
                 if callable(fallback) and self.baseline is not None:
                     fallback(self.baseline)
             if self.params.minimize_capacity:
@@ -417,7 +393,7 @@ class Solver:
                 hi = last.solution.height - 1
             else:
                 lo = mid + 1
-        stats = _sum_stats([r.stats for r in totals])
+        stats = sum_stats([r.stats for r in totals])
         if best is not None:
             return SolveResult(Status.OK, best.solution, stats, best.capacity,
                                partition_of=best.partition_of,
@@ -500,42 +476,6 @@ def _replace_params(params: SolverParams, **changes: object) -> SolverParams:
     from dataclasses import replace
 
     return replace(params, **changes)
-
-
-def warmup(trace: bool = True) -> float:
-    """Compile (or load from the on-disk cache) every kernel; returns seconds.
-
-    Solves a tiny problem that goes through every path of the kernel:
-    decomposition, backtracking, the round robin and gaps; with ``trace``,
-    also the version of the kernel that records events.  Runs the lower
-    bound, the baseline allocators and the anytime optimiser's moves on it
-    too.
-    """
-    from minimalloc.model import Gap
-
-    started = time.perf_counter()
-    buffers = [Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
-               Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4, gaps=(Gap(15, 18, (0, 2)),))]
-    problem = Problem(buffers, 12)
-    solve(problem)  # the untraced kernel
-    solve(problem.with_capacity(11))
-    solve(problem, SolverParams(preordering_heuristics=("WAT",)))
-    if trace:
-        solve(problem, trace=64)  # the traced kernel is a separate compilation
-    from minimalloc.baselines.allocators import allocate, available_allocators
-    from minimalloc.bounds import lower_bound, stacking_bound
-
-    lower_bound(problem)
-    for name in available_allocators():  # the baselines' placement kernel
-        allocate(problem, name)
-    aligned = Problem([Buffer("a", 0, 2, 3, alignment=4),
-                       Buffer("b", 1, 3, 3, alignment=4)])
-    stacking_bound(aligned)  # the stacking bound's sweep kernel
-    from minimalloc.anytime.improve import Improver
-
-    start = allocate(problem, "first_fit")  # the anytime optimiser's moves
-    Improver(problem, start).recreate(start.height - 1, 0.0)
-    return time.perf_counter() - started
 
 
 # ---------------------------------------------------------------- internals
@@ -719,140 +659,6 @@ def _stats(counters: np.ndarray, rounds: np.ndarray, params: SolverParams,
         sweep_seconds=prepared.sweep_seconds,
         search_seconds=search_seconds,
     )
-
-
-def _sum_stats(all_stats: list[SearchStats]) -> SearchStats:
-    if not all_stats:
-        return SearchStats()
-    first = all_stats[0]
-    return SearchStats(
-        nodes=sum(s.nodes for s in all_stats),
-        backtracks=sum(s.backtracks for s in all_stats),
-        prunes={rule: sum(s.prunes[rule] for s in all_stats) for rule in PRUNE_RULES},
-        decompositions=sum(s.decompositions for s in all_stats),
-        max_depth=max(s.max_depth for s in all_stats),
-        placements=sum(s.placements for s in all_stats),
-        rounds=tuple(r for s in all_stats for r in s.rounds),
-        partitions=first.partitions,
-        sections=first.sections,
-        sweep_seconds=first.sweep_seconds,
-        search_seconds=sum(s.search_seconds for s in all_stats),
-    )
-
-
-def _best_baseline(problem: Problem, capacity: int | None = None,
-                   deadline: Deadline | float | None = None,
-                   bound: int | None = None) -> Fallback | None:
-    """The lowest valid allocation among the registered baseline allocators,
-    within a time limit.
-
-    Parameters
-    ----------
-    problem : Problem
-        The buffers (its capacity is not used: see ``capacity``).
-    capacity : int, optional
-        ``Fallback.fits`` says whether the answer is within it.
-    deadline : Deadline or float, optional
-        Seconds, or a shared :class:`~minimalloc.deadline.Deadline` (whose
-        cancel stops the allocators too).  Allocators stopped by it, or not
-        started before it, are listed in ``Fallback.unfinished`` and are not
-        candidates: an allocator that did finish is never passed over for
-        one whose unplaced buffers were stacked on top.
-    bound : int, optional
-        A proven lower bound on the height: once an allocator reaches it, the
-        others are stopped (nothing lower exists).
-
-    Returns
-    -------
-    Fallback or None
-        The lowest complete answer (ties: the allocator registered first);
-        if none finished, the lowest of those stopped (``complete`` False);
-        None if no answer is valid (fixed buffers that collide).
-
-    Notes
-    -----
-    From :data:`PARALLEL_BASELINES` buffers on, the built-in allocators run
-    on :func:`minimalloc.threads.thread_count` threads, in registration
-    order, each with its own flag under the shared limit.  The built-in
-    allocators are valid by construction unless buffers with fixed offsets
-    collide with each other (checked once, on those buffers alone); the
-    answers of registered functions are validated.
-    """
-    from minimalloc.baselines.allocators import available_allocators, prepare
-    from minimalloc.baselines.race import race
-    from minimalloc.deadline import as_deadline
-
-    limit = as_deadline(deadline)
-    names = list(enumerate(available_allocators()))
-    with limit:
-        if len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
-            prepare(problem)  # shared by the threads, built once
-            found = race(problem, names, limit, bound, _run_baseline)
-        else:
-            found = []
-            for rank, name in names:
-                found.append(_run_baseline(problem, rank, name, limit))
-                last = found[-1]
-                if bound is not None and last is not None and last[4] \
-                        and last[0] <= bound:
-                    break  # optimal: the others cannot do better
-    return _pick(problem, capacity, names, found, bound)
-
-
-def _pick(problem: Problem, capacity: int | None, names: list[tuple[int, str]],
-          found: list, bound: int | None) -> Fallback | None:
-    """The lowest valid complete answer (else the lowest stopped one), with
-    the allocators the limit stopped or kept from starting (none once one
-    reached ``bound``: the others were stopped for that)."""
-    from minimalloc.baselines.allocators import built_in
-    from minimalloc.validate import validate
-
-    results = [r for r in found if r is not None]
-    finished = {r[1] for r in results if r[4]}
-    optimal = bound is not None and any(r[4] and r[0] <= bound for r in results)
-    unfinished = () if optimal else tuple(name for rank, name in names
-                                          if rank not in finished)
-    if finished:
-        results = [r for r in results if r[4]]
-    fixed_ok: bool | None = None
-    for height, _, name, solution, complete in sorted(results, key=lambda r: r[:2]):
-        if built_in(name):
-            if fixed_ok is None:
-                fixed_ok = _fixed_buffers_fit(problem)
-            valid = fixed_ok
-        else:
-            valid = validate(problem.with_capacity(None), solution).ok
-        if valid:
-            check_answer(problem, solution, None, source=f"the baseline allocator {name}")
-            return Fallback(name, solution, capacity is None or height <= capacity,
-                            unfinished, complete)
-    return None
-
-
-def _run_baseline(problem: Problem, rank: int, name: str,
-                  limit: Deadline) -> tuple[int, int, str, Solution, bool] | None:
-    """One allocator's answer as ``(height, rank, name, solution, finished)``;
-    None if the limit passed before it started (the first one always runs,
-    so that there is an answer)."""
-    from minimalloc.baselines.allocators import allocate_within
-
-    if rank and limit.expired():
-        return None
-    solution, complete = allocate_within(problem, name, limit)
-    return solution.height, rank, name, solution, complete
-
-
-def _fixed_buffers_fit(problem: Problem) -> bool:
-    """Whether the buffers with fixed offsets collide with no other one."""
-    from minimalloc.columns import buffer_columns
-    from minimalloc.validate import validate
-
-    fixed = np.flatnonzero(buffer_columns(problem.buffers).fixed >= 0).tolist()
-    if len(fixed) < 2:
-        return True
-    sub = Problem(tuple(problem.buffers[i] for i in fixed))
-    offsets = [problem.buffers[i].offset for i in fixed]
-    return validate(sub, Solution.from_offsets(sub, offsets)).ok
 
 
 def _with_fallback(result: SolveResult, baseline: Fallback | None) -> SolveResult:

@@ -66,3 +66,25 @@ class SearchStats:
             "search_seconds": self.search_seconds,
             "rounds": [r.__dict__ for r in self.rounds],
         }
+
+
+def sum_stats(all_stats: list[SearchStats]) -> SearchStats:
+    """The counters of several solves of one problem added up (the deepest
+    depth, the rounds in order; partitions, sections and the sweep's time
+    are the first solve's: they share one sweep)."""
+    if not all_stats:
+        return SearchStats()
+    first = all_stats[0]
+    return SearchStats(
+        nodes=sum(s.nodes for s in all_stats),
+        backtracks=sum(s.backtracks for s in all_stats),
+        prunes={rule: sum(s.prunes[rule] for s in all_stats) for rule in PRUNE_RULES},
+        decompositions=sum(s.decompositions for s in all_stats),
+        max_depth=max(s.max_depth for s in all_stats),
+        placements=sum(s.placements for s in all_stats),
+        rounds=tuple(r for s in all_stats for r in s.rounds),
+        partitions=first.partitions,
+        sections=first.sections,
+        sweep_seconds=first.sweep_seconds,
+        search_seconds=sum(s.search_seconds for s in all_stats),
+    )

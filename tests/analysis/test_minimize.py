@@ -26,6 +26,7 @@ from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import SolverParams, Status
+from minimalloc.search.feasibility import FeasibilitySearch
 from minimalloc.validate import validate
 
 EXAMPLE = (Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
@@ -364,7 +365,7 @@ def test_probes_have_budgets_without_a_time_limit(monkeypatch):
 
     problem = samples.load_sample("load_not_enough")
     budgets = []
-    real = minimize_module._Exact.solve
+    real = FeasibilitySearch.solve
 
     def record(self, capacity, budget):
         budgets.append(budget)
@@ -372,7 +373,7 @@ def test_probes_have_budgets_without_a_time_limit(monkeypatch):
             return Status.TIMEOUT, None, SearchStats()
         return real(self, capacity, budget)
 
-    monkeypatch.setattr(minimize_module._Exact, "solve", record)
+    monkeypatch.setattr(FeasibilitySearch, "solve", record)
     result = minimize_module.minimize(problem, timeout=None)
     assert budgets and all(b is not None and b > 0 for b in budgets)
     assert budgets[0] == minimize_module.UNLIMITED_FIRST_PROBE
@@ -388,19 +389,19 @@ def test_progress_names_the_capacity_being_probed():
     problem = samples.load_sample("load_not_enough")
     minimizer = minimize_module.Minimizer()
     seen = []
-    original = minimize_module._Exact.solve
+    original = FeasibilitySearch.solve
 
     def spy(self, capacity, budget):
         seen.append(minimizer.progress)
         return original(self, capacity, budget)
 
-    minimize_module._Exact.solve = spy
+    FeasibilitySearch.solve = spy
     try:
         thread = threading.Thread(target=minimizer.minimize, args=(problem, None))
         thread.start()
         thread.join(60)
     finally:
-        minimize_module._Exact.solve = original
+        FeasibilitySearch.solve = original
     assert seen and all(p.probing is not None and p.budget is not None for p in seen)
     assert all(p.best is not None and p.lower_bound is not None for p in seen)
     assert minimizer.progress is None  # nothing runs any more

@@ -11,11 +11,11 @@ import pytest
 from minimalloc.analysis.minimize import Minimizer, granularity, minimize
 from minimalloc.anytime.improve import Improver, Runs, Step, improve
 from minimalloc.baselines.allocators import allocate, available_allocators
+from minimalloc.baselines.best import best_baseline
 from minimalloc.bounds import lower_bound
 from minimalloc.errors import ProblemError
 from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.model import Buffer, Problem, Solution
-from minimalloc.search.solver import _best_baseline
 from minimalloc.validate import validate
 
 # The module, not the function the package exports under the same name.
@@ -23,7 +23,7 @@ minimize_module = importlib.import_module("minimalloc.analysis.minimize")
 
 
 def _best(problem: Problem) -> Solution:
-    return _best_baseline(problem, None).solution
+    return best_baseline(problem, None).solution
 
 
 @pytest.mark.parametrize(("n", "width", "height", "seed"),
@@ -113,7 +113,7 @@ def anytime_only(monkeypatch):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_minimize_never_returns_worse_than_the_best_baseline(anytime_only, seed):
+def test_minimize_never_returns_worse_than_thebest_baseline(anytime_only, seed):
     problem = random_problem(400, seed=seed, mean_lifetime=40)
     heights = [allocate(problem, name).height for name in available_allocators()]
     result = minimize(problem, timeout=1.5)

@@ -7,8 +7,8 @@ from awkward import awkward_problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minimalloc.anytime.peak_first import _heaviest_moment, peak_first
 from minimalloc.anytime.peak_window import heaviest_moment
-from minimalloc.baselines.allocators import _heaviest_moment, peak_first
 from minimalloc.bounds import lower_bound
 from minimalloc.generate.problems import random_problem
 from minimalloc.model import Buffer, Problem

@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from minimalloc.search.solver import warmup
+from minimalloc.jit import warmup
 
 TIMEOUT = 180  # the first solve in a fresh process may compile the kernel
 

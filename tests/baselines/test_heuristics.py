@@ -340,7 +340,7 @@ def test_an_alias_shares_its_roots_memory_instead_of_taking_its_own():
 
 
 def test_the_best_baseline_says_which_allocators_the_limit_stopped():
-    from minimalloc.search.solver import _best_baseline
+    from minimalloc.baselines.best import best_baseline as _best_baseline
 
     problem = random_problem(2000, seed=3, alignment=(1, 8))
     names = available_allocators()
@@ -356,7 +356,7 @@ def test_the_best_baseline_says_which_allocators_the_limit_stopped():
 def test_the_best_baseline_stops_at_a_proven_bound():
     """Once an allocator reaches the bound nothing lower exists: the rest are
     skipped and none is reported as stopped by the limit."""
-    from minimalloc.search.solver import _best_baseline
+    from minimalloc.baselines.best import best_baseline as _best_baseline
 
     first = available_allocators()[0]
     height = allocate(FIVE, first).height

@@ -24,8 +24,8 @@ from minimalloc.bounds import lower_bound
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv, write_csv
 from minimalloc.generate.problems import perfect_packing, random_problem
+from minimalloc.jit import warmup
 from minimalloc.model import Solution
-from minimalloc.search.solver import warmup
 from minimalloc.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -174,15 +174,6 @@ def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
     assert not out.exists()
 
 
-def test_best_baseline_is_the_lowest_valid_one():
-    from minimalloc.formats.csv import read_csv
-
-    problem = read_csv(EXAMPLE, 11)
-    fallback = solve_command.best_baseline(problem, 11)
-    assert fallback.solution.height == 12 and not fallback.fits
-    assert solve_command.best_baseline(problem, None).fits
-
-
 def test_minimize_capacity(capsys, tmp_path):
     code, stdout, _, out = solve_example(capsys, tmp_path, "--minimize_capacity",
                                          capacity=40)

@@ -17,11 +17,13 @@ from minimalloc.bounds import (
     load_profile,
     lower_bound,
     max_load,
+    moments,
     overloaded,
     peak_times,
     stacking_bound,
 )
 from minimalloc.columns import clear_cache
+from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
 from minimalloc.generate.problems import random_problem
 from minimalloc.model import Buffer, Gap, Problem
@@ -229,3 +231,27 @@ def test_passed_deadline_still_gives_a_bound():
     full, _ = stacking_bound(problem)
     assert 0 <= value <= full
     assert lower_bound(problem, 0.0) <= lower_bound(problem)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_moments_are_the_largest_sets_of_buffers_alive_together(seed):
+    problem = random_problem(30, seed=seed, horizon=40, gap_probability=0.4,
+                             window_probability=0.5)
+    end = max(b.upper for b in problem.buffers)
+    alive = [frozenset(i for i, b in enumerate(problem.buffers)
+                       if occupied(b, time) is not None) for time in range(end)]
+    found = moments(problem)
+    assert all(members == sorted(members) for members in found)
+    # each moment is the set of buffers alive at some time...
+    assert all(frozenset(members) in alive for members in found)
+    # ...and whatever is alive at one time lies within one of them
+    assert all(any(now <= set(members) for members in found) for now in alive if now)
+
+
+def test_moments_stop_at_the_deadline_with_what_they_found():
+    problem = random_problem(5000, seed=3, mean_lifetime=50)
+    everything = moments(problem)
+    expired = Deadline(0.0)
+    some = moments(problem, expired)
+    assert len(some) < len(everything)
+    assert some == everything[:len(some)]

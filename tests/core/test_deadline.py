@@ -20,8 +20,9 @@ from minimalloc.analysis.minimize import Minimizer, minimize
 from minimalloc.bounds import lower_bound, max_load, stacking_bound
 from minimalloc.deadline import Deadline, run_cancellable
 from minimalloc.generate.problems import random_problem
+from minimalloc.jit import warmup
 from minimalloc.params import SolverParams, Status
-from minimalloc.search.solver import Solver, warmup
+from minimalloc.search.solver import Solver
 from minimalloc.validate import validate
 
 #: Far above what a phase that watches its limit needs, far below what the

@@ -27,8 +27,8 @@ from minimalloc import (
     read_csv,
     solve,
 )
+from minimalloc.baselines.best import Fallback
 from minimalloc.errors import InternalError
-from minimalloc.search.solver import Fallback
 
 # The package exports functions under these modules' names.
 minimize_module = importlib.import_module("minimalloc.analysis.minimize")
@@ -79,7 +79,7 @@ def test_solve_refuses_an_invalid_answer_and_writes_a_report(broken_kernel):
 def test_minimize_refuses_it_too(broken_kernel, monkeypatch):
     # With a baseline above the bound, minimize must search.
     stacked = Solution.from_offsets(EXAMPLE, [0, 4, 8, 12, 16])
-    monkeypatch.setattr(minimize_module, "_best_baseline",
+    monkeypatch.setattr(minimize_module, "best_baseline",
                         lambda *args: Fallback("greedy_by_size", stacked, True))
     with pytest.raises(InternalError, match="solve produced") as caught:
         minimize(EXAMPLE.with_capacity(None), timeout=30)
@@ -88,7 +88,7 @@ def test_minimize_refuses_it_too(broken_kernel, monkeypatch):
 
 def test_an_invalid_minimize_result_is_caught_on_the_way_out(monkeypatch):
     bad = Solution.from_offsets(EXAMPLE, [0, 0, 0, 0, 0])
-    monkeypatch.setattr(minimize_module, "_best_baseline",
+    monkeypatch.setattr(minimize_module, "best_baseline",
                         lambda *args: Fallback("greedy_by_size", bad, True))
     with pytest.raises(InternalError, match="minimize produced") as caught:
         minimize(EXAMPLE.with_capacity(None), timeout=30)
@@ -97,7 +97,7 @@ def test_an_invalid_minimize_result_is_caught_on_the_way_out(monkeypatch):
 
 def test_explain_refuses_an_invalid_assembled_answer(monkeypatch):
     bad = Solution.from_offsets(EXAMPLE, [0, 0, 0, 0, 0])
-    monkeypatch.setattr(explain_module, "_best_baseline",
+    monkeypatch.setattr(explain_module, "best_baseline",
                         lambda *args: Fallback("greedy_by_size", bad, True))
     with pytest.raises(InternalError, match="explain produced") as caught:
         explain(EXAMPLE, timeout=30)

@@ -8,11 +8,11 @@ import threading
 import pytest
 
 from minimalloc.anytime.improve import Runs
+from minimalloc.baselines import best as best_module
 from minimalloc.baselines.allocators import allocate, available_allocators
+from minimalloc.baselines.best import best_baseline
 from minimalloc.deadline import Deadline
 from minimalloc.generate.problems import perfect_packing, random_problem
-from minimalloc.search import solver as solver_module
-from minimalloc.search.solver import _best_baseline
 from minimalloc.threads import MAX_THREADS, THREADS_VARIABLE, thread_count
 from minimalloc.validate import validate
 
@@ -33,11 +33,11 @@ def test_a_bad_number_of_threads_is_named_in_the_error(monkeypatch, value):
 
 @pytest.mark.parametrize("threads", ["1", "2", "4"])
 def test_baselines_on_threads_pick_the_same_allocation(monkeypatch, threads):
-    monkeypatch.setattr(solver_module, "PARALLEL_BASELINES", 0)
+    monkeypatch.setattr(best_module, "PARALLEL_BASELINES", 0)
     monkeypatch.setenv(THREADS_VARIABLE, threads)
     problem = random_problem(600, seed=4, mean_lifetime=60, alignment=(1, 8),
                              gap_probability=0.2, window_probability=0.5)
-    best = _best_baseline(problem, None)
+    best = best_baseline(problem, None)
     heights = {name: allocate(problem, name).height for name in available_allocators()}
     lowest = min(heights.values())
     assert best.solution.height == lowest
@@ -73,7 +73,7 @@ def test_threads_entering_one_deadline_keep_its_timer(monkeypatch):
 def test_runs_on_threads_reach_a_known_optimum(threads):
     # The pieces tile a 40 x 100 rectangle: the optimum is 100.
     problem = perfect_packing(60, seed=2, width=40, height=100).with_capacity(None)
-    start = _best_baseline(problem, None).solution
+    start = best_baseline(problem, None).solution
     assert start.height > 100
     runs = Runs(problem, start, lower_bound=100, threads=threads, patience=10.0)
     seen: list[int] = []
@@ -87,7 +87,7 @@ def test_runs_on_threads_reach_a_known_optimum(threads):
 def test_runs_never_return_above_the_allocation_to_beat():
     problem = random_problem(300, seed=2, mean_lifetime=40).with_capacity(None)
     start = allocate(problem, "first_fit")  # high
-    best = _best_baseline(problem, None).solution
+    best = best_baseline(problem, None).solution
     runs = Runs(problem, start, best=best, threads=2, patience=0.2)
     solution = runs.run(1.0)
     assert solution.height <= best.height

@@ -21,9 +21,9 @@ EXAMPLE_CSV = "id,lower,upper,size\nb1,0,3,4\nb2,3,9,4\nb3,0,9,4\nb4,9,21,4\nb5,
 @pytest.fixture(scope="session")
 def warm_kernel() -> float:
     """Compile the numba kernel once for the whole test session."""
-    from minimalloc.search import solver
+    from minimalloc import jit
 
-    return solver.warmup()
+    return jit.warmup()
 
 
 def new_app() -> AppTest:
