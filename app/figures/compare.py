@@ -43,7 +43,7 @@ def plan_figure(comparison: Comparison, which: str, *, focus: str | None = None,
     fig = packing_figure(plan.problem, plan.solution,
                          highlight=moved_a if which == "a" else moved_b,
                          highlight_label="moved", focus=index,
-                         title=f"{which.upper()}: {plan.name}, height {plan.height:,}",
+                         title=f"{which.upper()} · {plan.name} · height {plan.height:,}",
                          revision=revision)
     _share_axes(fig, comparison, keep_focus=index is not None)
     return fig
@@ -59,7 +59,7 @@ def overlay_figure(comparison: Comparison, *, focus: str | None = None,
     fig = packing_figure(a.problem, a.solution, highlight=moved_a,
                          highlight_label=f"moved (where {_short(a)} puts them)",
                          focus=index, revision=revision,
-                         title=f"A: {a.name} ({a.height:,}) with B: {b.name} "
+                         title=f"A · {a.name} ({a.height:,}) with B · {b.name} "
                                f"({b.height:,}) outlined")
     rects_b = rectangles(b.problem, b.solution.offsets)
     mask = np.isin(rects_b.buffer, np.asarray(moved_b, dtype=np.int64))
