@@ -32,6 +32,8 @@ ANSWER = "current answer"
 FILE_ALLOCATION = "the file's allocation"
 LAYOUTS = ("side by side", "overlaid")
 NOBODY = "(none)"
+#: Most buffers the find box offers.
+FIND_LIMIT = 1_000
 #: Seconds the search takes for the answer at another capacity.
 OTHER_TIMEOUT = 10.0
 
@@ -159,7 +161,11 @@ def _finder(c: Comparison) -> str | None:
         ss[state.COMPARE_CLICKED] = rows
         if rows and rows[0] < len(table_rows):
             ss[state.COMPARE_FIND] = table_rows[rows[0]]["buffer"]
-    options = [NOBODY, *dict.fromkeys(listed)]
+    # A box of 10^5 options is slow to send and to scroll: the first ones,
+    # and the table's click for the rest.
+    options = [NOBODY, *list(dict.fromkeys(listed))[:FIND_LIMIT]]
+    if ss.get(state.COMPARE_FIND) in listed and ss[state.COMPARE_FIND] not in options:
+        options.append(ss[state.COMPARE_FIND])
     if ss.get(state.COMPARE_FIND) not in options:
         ss[state.COMPARE_FIND] = NOBODY
     chosen = st.selectbox("Find a listed buffer in both plans", options,
