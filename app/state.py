@@ -56,6 +56,14 @@ IMPORT_DIMS = "import_dims"
 IMPORT_WEIGHTS = "import_weights"
 IMPORT_DEVICE = "import_device"
 POOLS = "pools"
+# The Compare plans tab.
+COMPARE_A = "compare_a"
+COMPARE_B = "compare_b"
+COMPARE_MATCH = "compare_match"
+COMPARE_LAYOUT = "compare_layout"
+COMPARE_FIND = "compare_find"
+COMPARE_TABLE = "compare_table"
+COMPARE_CLICKED = "compare_clicked"  # the table rows last clicked, applied once
 
 #: Problems up to this many buffers get an editable table; bigger ones a
 #: read-only one, TABLE_PAGE rows at a time.
@@ -78,6 +86,16 @@ UPLOADED_VIEW = "uploaded allocation"
 def switch_key(technique: str) -> str:
     """The key of a search technique's checkbox."""
     return f"sw_{technique}"
+
+
+def compare_capacity_key(side: str) -> str:
+    """The key of plan ``side``'s (a or b) capacity box in the Compare tab."""
+    return f"compare_capacity_{side}"
+
+
+def compare_upload_key(side: str) -> str:
+    """The key of plan ``side``'s (a or b) upload box in the Compare tab."""
+    return f"compare_upload_{side}"
 
 
 def generator_key(generator: str, parameter: str) -> str:
@@ -183,6 +201,8 @@ def start(first_problem: Callable[[], Loaded], fallback_problem: Callable[[], Lo
     ss.setdefault(PASTE, "")
     ss.setdefault(GENERATOR_SEED, 0)
     ss.setdefault(POOLS, "")
+    ss.setdefault(COMPARE_MATCH, "id")
+    ss.setdefault(COMPARE_LAYOUT, "side by side")
     for name in TECHNIQUES:
         ss.setdefault(switch_key(name), True)
     if MODE in ss and ss[MODE] not in MODES:

@@ -18,6 +18,7 @@ from app.services import loading
 from app.state import current
 from app.views import (
     buffers,
+    compare,
     comparison,
     export,
     overview,
@@ -35,8 +36,8 @@ from minimalloc.errors import InternalError, ProblemError
 st.set_page_config(page_title="MiniMalloc", page_icon=":material/memory:", layout="wide")
 
 TAB_LABELS = ("Packing", "Search statistics", "Comparison", "Buffers", "Export",
-              "Search view")
-PACKING, STATISTICS, COMPARISON, BUFFERS, EXPORT, SEARCH = range(len(TAB_LABELS))
+              "Search view", "Compare plans")
+PACKING, STATISTICS, COMPARISON, BUFFERS, EXPORT, SEARCH, COMPARE = range(len(TAB_LABELS))
 #: Samples to open with, the first one present.
 FIRST_SAMPLES = ("transformer", "five_buffers", loading.BUILTIN_NAME)
 
@@ -88,6 +89,11 @@ def main() -> None:
         export.render(problem)
     with tabs[SEARCH]:
         search_tab(problem, tabs[SEARCH].open)
+    with tabs[COMPARE]:
+        if tabs[COMPARE].open:  # its solves and charts only when someone looks
+            compare.render(problem)
+        else:
+            st.caption("Open this tab to compare two plans.")
     overview.settle_quick_job()
 
 

@@ -10,6 +10,8 @@ subcommand, all on one flag parser (:mod:`minimalloc.cli.flags`).
     minimalloc generate KIND [flags]
     minimalloc ablation --input=IN.csv --capacity=N [--timeout=20s]
     minimalloc batch INPUTS... --output=results.csv [flags]
+    minimalloc compare A.csv B.csv [--match=label] [--json] [--output=page.html]
+    minimalloc report IN.csv [--capacity=N] --output=report.html
 
 ``minimalloc COMMAND --help`` lists a command's flags.  Exit status: 0 done,
 1 not solved, 2 bad input or usage (one line on stderr), 130 interrupted
@@ -46,6 +48,8 @@ COMMANDS = {
     "generate": "minimalloc.cli.generate",
     "ablation": "minimalloc.cli.ablation",
     "batch": "minimalloc.cli.batch",
+    "compare": "minimalloc.cli.compare",
+    "report": "minimalloc.cli.html_report",
 }
 _DEFAULT = "minimalloc.cli.solve"
 

@@ -67,6 +67,8 @@ commands:
   generate  write a generated problem (random, perfect packing, model) as CSV
   ablation  solve with each search technique switched off in turn
   batch     solve many problems in parallel, on local processes or Dask
+  compare   two plans side by side: heights, moved buffers, where one is higher
+  report    a standalone HTML page about a problem (chart, statistics, baselines)
 
 Solves a static memory allocation problem with MiniMalloc: gives every buffer
 of IN.csv an offset so that buffers alive at the same time never share an
