@@ -4,7 +4,7 @@ tensors alive at once.
 ``python -m minimalloc.bench --only dense`` runs it alone (``--dense`` adds it
 to a full run).  For each seed a trace of
 :func:`minimalloc.generate.problems.dense_training` (about 28,500 buffers,
-2,000-3,000 alive at once, sizes ``2**k + 1`` from 2 bytes to 256 MiB,
+about 2,700 alive at once, sizes ``2**k + 1`` from 2 bytes to 256 MiB,
 long-lived giants) is made and ``minimize(timeout)`` runs on it in a fresh
 process.  The table gives the best baseline and the answer over the LOAD,
 the proven lower bound over the LOAD and what proved it, the gap between
