@@ -17,7 +17,10 @@ at 95% of their LOAD, the bytes moved against the covering bound
 technique switched off in turn, 20 s per variant) over A-K, run by
 :mod:`minimalloc.batch` on every local core (``--only ablation`` for just
 that).  ``--trace-overhead`` also compares solves with and without the
-search trace.  Last, the scale section (:mod:`minimalloc.bench.scale`):
+search trace.  ``--dense`` adds the dense section
+(:mod:`minimalloc.bench.dense`: the minimiser on training steps with
+thousands of tensors alive at once; ``--only dense`` runs it alone).  Last,
+the scale section (:mod:`minimalloc.bench.scale`):
 training traces of 10^4 to 10^6 buffers, bounds, baselines, validation and
 the minimiser in fresh processes, with their time and memory (``--only
 scale`` runs it alone, ``--no-scale`` skips it).
@@ -52,6 +55,7 @@ import numpy
 
 from minimalloc.analysis.ablation import BASELINE, variants
 from minimalloc.analysis.minimize import minimize
+from minimalloc.bench.dense import report_dense
 from minimalloc.bench.open_instances import OPEN_INSTANCES, report_open
 from minimalloc.bench.scale import report_scale
 from minimalloc.bench.spill import report_spill
@@ -579,11 +583,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
-    parser.add_argument("--only", choices=("ablation", "scale", "anytime", "open", "spill"),
+    parser.add_argument("--only", choices=("ablation", "scale", "anytime", "open", "spill",
+                                           "dense"),
                         help="run only this section (ablation: the paper's table; "
                              "scale: 10^4-10^6-buffer traces; anytime: the optimiser "
                              "on random traces; open: D and J, whose optimum is unknown; "
-                             "spill: A-K at 95%% of their LOAD)")
+                             "spill: A-K at 95%% of their LOAD; dense: training steps "
+                             "with thousands of tensors alive at once)")
     parser.add_argument("--open-timeout", type=float, default=120.0,
                         help="minimize's time limit on D and J in the open-instances "
                              "section (default 120 s)")
@@ -604,6 +610,12 @@ def _parser() -> argparse.ArgumentParser:
                              "scale section, 0 to skip it (default %(default)s)")
     parser.add_argument("--scale-timeout", type=float, default=60.0,
                         help="minimize's time limit in the scale section (default 60 s)")
+    parser.add_argument("--dense", action="store_true",
+                        help="also run the dense section (minutes: one minimize per seed)")
+    parser.add_argument("--dense-seeds", default="0,1,2",
+                        help="seeds of the dense traces (default %(default)s)")
+    parser.add_argument("--dense-buffers", type=int, default=28_500,
+                        help="buffers of each dense trace (default %(default)s)")
     parser.add_argument("--ablation", action="store_true",
                         help="also run the ablation section (make bench does)")
     parser.add_argument("--ablation-timeout", type=float, default=20.0,
@@ -651,6 +663,18 @@ def _scale(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dense(args: argparse.Namespace) -> int:
+    try:
+        seeds = [int(x) for x in args.dense_seeds.split(",") if x.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds or min(seeds) < 0 or args.dense_buffers < 1:
+        raise BenchError(f"--dense-seeds, --dense-buffers: expected seeds >= 0 and a "
+                         f"buffer count, got {args.dense_seeds!r}, {args.dense_buffers}")
+    report_dense(args.minimize_timeout, seeds, args.dense_buffers)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     if args.only == "scale":
         return _scale(args)
@@ -660,6 +684,8 @@ def _bench(args: argparse.Namespace) -> int:
     if args.only == "open":
         report_open(args.shared, args.open_timeout)
         return 0
+    if args.only == "dense":
+        return _dense(args)
 
     names = _instances(args.instances)
     runs = 1 if args.quick else args.runs
@@ -712,6 +738,9 @@ def _bench(args: argparse.Namespace) -> int:
     if args.anytime:
         print()
         report_anytime(args.minimize_timeout)
+    if args.dense:
+        print()
+        _dense(args)
     if args.ablation:
         print()
         report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),

@@ -48,6 +48,7 @@ stderr).  KIND is one of:
   random   random lifespans and sizes       ({PROGRAM} random --help)
   perfect  a rectangle cut into pieces      ({PROGRAM} perfect --help)
   model    a neural network's tensors       ({PROGRAM} model --help)
+  dense    a dense training step            ({PROGRAM} dense --help)
 """
 
 
@@ -130,6 +131,18 @@ def _define_model(values: flags.FlagValues) -> None:
     _decorations(values)
 
 
+def _define_dense(values: flags.FlagValues) -> None:
+    _common(values)
+    define_integer(values, GENERATOR, "n", 28_500, "About this many buffers.")
+    define_integer(values, GENERATOR, "saved_per_layer", 7, "Tensors each layer saves "
+                   "for its backward pass.")
+    define_float(values, GENERATOR, "giant_share", 0.17, "The share of the peak the "
+                 "long-lived giants hold.")
+    define_integer(values, GENERATOR, "micro_batches", 2, "Forward and backward passes "
+                   "before the optimiser step.")
+    define_integer(values, DECORATIONS, "capacity", None, "The capacity to report.")
+
+
 def _runner(kind: str) -> Callable[[flags.FlagValues, list[str]], int]:
     def run(values: flags.FlagValues, rest: list[str]) -> int:
         if rest:
@@ -180,4 +193,6 @@ KINDS = {
     "perfect": _kind("perfect", "a rectangle cut into pieces (the optimum is known)",
                      _define_perfect),
     "model": _kind("model", "a neural network's tensors, layer by layer", _define_model),
+    "dense": _kind("dense", "a training step with thousands of tensors alive at once",
+                   _define_dense),
 }

@@ -76,3 +76,22 @@ def test_a_deadline_that_has_passed_tries_no_window(monkeypatch):
     problem = random_problem(500, seed=4, mean_lifetime=50)
     assert peak_window_start(problem, lower_bound(problem), Deadline(0.0)) is None
     assert tried == []
+
+
+def test_a_window_is_searched_once_when_widths_round_to_one_reach(monkeypatch):
+    # Lifespans of one or two steps: every width rounds to a reach of one
+    # step but the widest, so only two windows are different.
+    tried: list[int] = []
+    search = peak_window._pack_window
+
+    def count(problem, inside, bound, budget):
+        tried.append(len(inside))
+        return search(problem, inside, bound, budget)
+
+    monkeypatch.setattr(peak_window, "_pack_window", count)
+    problem = random_problem(400, seed=5, horizon=200, mean_lifetime=1.5,
+                             lifetime_distribution="uniform")
+    start = peak_window_start(problem, lower_bound(problem))
+    assert start is not None and validate(problem.with_capacity(None), start).ok
+    assert tried and len(tried) == len(set(tried))  # no window twice
+    assert len(tried) < len(peak_window.WINDOW_WIDTHS)

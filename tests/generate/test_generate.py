@@ -16,6 +16,7 @@ from minimalloc.formats.csv import read_csv
 from minimalloc.generate.problems import (
     GENERATORS,
     MODEL_KINDS,
+    dense_training,
     generate,
     model_trace,
     perfect_packing,
@@ -30,6 +31,7 @@ CALLS = {
                    fixed_probability=0.2, alignment=(1, 4)),
     "perfect": dict(n=30, width=20, height=40),
     "model": dict(layers=6, kind="transformer"),
+    "dense": dict(n=800),
 }
 
 
@@ -42,7 +44,7 @@ def test_same_seed_same_problem_other_seed_other_problem(name):
 
 
 def test_registry_errors():
-    known = "unknown generator 'nope'.*random, perfect, model"
+    known = "unknown generator 'nope'.*random, perfect, model, dense"
     with pytest.raises(ProblemError, match=known):
         generate("nope", n=3, seed=0)
     with pytest.raises(ProblemError, match="generator 'random'"):
@@ -228,3 +230,48 @@ def test_cli_help(capsys):
 def test_generated_problems_are_problems():
     for name, params in CALLS.items():
         assert isinstance(generate(name, seed=0, **params), Problem)
+
+
+def _alive_at_once(problem: Problem) -> int:
+    events = sorted([(b.lower, 1) for b in problem.buffers]
+                    + [(b.upper, -1) for b in problem.buffers])
+    alive = best = 0
+    for _, change in events:
+        alive += change
+        best = max(best, alive)
+    return best
+
+
+def test_dense_training_is_dense_odd_sized_and_has_giants():
+    p = dense_training(6000, seed=3)
+    assert 5500 <= len(p) <= 6500
+    sizes = [b.size for b in p.buffers]
+    # 2**k + 1 for every size, from 2 bytes to at least 64 MiB.
+    assert all(s >= 2 and (s - 1) & (s - 2) == 0 for s in sizes)
+    assert min(sizes) == 2 and max(sizes) >= 2**26 + 1
+    assert _alive_at_once(p) >= 400  # hundreds alive at once at this size
+    giants = [b for b in p.buffers if b.id.startswith("giant")]
+    assert giants and all(b.size > 2**26 for b in giants)
+    # Long-lived: each through at least a third of the step.
+    horizon = max(b.upper for b in p.buffers)
+    assert all(3 * b.width >= horizon - 3 for b in giants)
+    share = sum(b.size for b in giants) / max_load(p)
+    assert 0.05 <= share <= 0.6
+    assert validate(p, allocate(p, "best_fit")).ok
+
+
+def test_dense_training_options_and_errors():
+    plain = dense_training(2000, seed=1, giant_share=0.0, micro_batches=1)
+    assert not any(b.id.startswith("giant") for b in plain.buffers)
+    assert not any(b.id.startswith("mb1.") for b in plain.buffers)
+    assert any(b.id.startswith("mb1.") for b in dense_training(2000, seed=1).buffers)
+    for bad in (dict(giant_share=0.95), dict(micro_batches=0), dict(saved_per_layer=-1),
+                dict(n=0)):
+        with pytest.raises(ProblemError):
+            dense_training(seed=0, **bad)
+
+
+def test_dense_kind_on_the_command_line(capsys, tmp_path):
+    out = tmp_path / "dense.csv"
+    assert main(["generate", "dense", "--n=500", "--seed=2", f"--output={out}"]) == 0
+    assert read_csv(out) == dense_training(500, seed=2)
