@@ -215,7 +215,9 @@ def _replay(kp: str, run_key: tuple, problem: Problem,
                                   run.params)
         view.section_start, view.section_end = section_times(problem, view.replay.sweep)
         view.run_key = run_key
-        st.session_state[f"{kp}_step"] = 0
+        # A link may name the step to open at (app.services.links).
+        linked = st.session_state.pop(f"{kp}_linked_step", 0)
+        st.session_state[f"{kp}_step"] = min(max(int(linked), 0), len(run.kinds))
         view.playing = False
     return view.replay, view.section_start, view.section_end
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from minimalloc.search import kernel
 from minimalloc.search.trace.events import event_at
-from minimalloc.search.trace.machine import ReplayMachine, _Note
+from minimalloc.search.trace.machine import ReplayMachine
 
 # Columns of the node stack returned by _walk.
 _NODE_STEP, _VERTEX, _PLACE_STEP, _ACTIVE, _PRUNED, _DECOMPOSITION, _PIECES, \
@@ -186,6 +186,7 @@ def restore(start: ReplayMachine, trace: np.ndarray, stop: int) -> ReplayMachine
     if counters[_HEURISTIC] >= 0:
         machine.heuristic = params.preordering_heuristics[int(counters[_HEURISTIC])]
     open_nodes = stack.tolist()
+    machine.lazy_candidates = True  # only the node shown needs them
     for row in open_nodes:
         if row[_FROM_PIECE] >= 0:
             machine._on_piece(event_at(trace, row[_FROM_PIECE]))
@@ -207,6 +208,7 @@ def restore(start: ReplayMachine, trace: np.ndarray, stop: int) -> ReplayMachine
         frame.hatless_cut = row[_HATLESS]
     if open_nodes and open_nodes[-1][_PENDING_PIECE] >= 0:
         machine._on_piece(event_at(trace, open_nodes[-1][_PENDING_PIECE]))
+    machine.lazy_candidates = False
     machine.vertices = int(counters[_VERTICES])
     machine.decompositions = int(counters[_DECOMPOSITIONS])
     machine.depth = int(counters[_DEPTH])
@@ -217,5 +219,4 @@ def restore(start: ReplayMachine, trace: np.ndarray, stop: int) -> ReplayMachine
     last = event_at(trace, stop)
     machine.pending_check = (last.buffer, last.offset) \
         if last.kind == "place" and machine.frames else None
-    machine.note = _Note()
     return machine
