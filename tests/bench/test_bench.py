@@ -15,7 +15,7 @@ pytestmark = needs_shared
 
 def test_bench_on_one_instance(capsys):
     code = bench.main(["--instances", "K", "--runs", "1", "--no-jit", "--no-minimize",
-                       "--no-scale", "--no-spill", "--shared", str(SHARED)])
+                       "--no-scale", "--no-spill", "--no-replay", "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "identical: yes (1/1 instances" in out
@@ -33,7 +33,7 @@ def test_bench_on_one_instance(capsys):
 def test_minimiser_section(capsys):
     code = bench.main(["--instances", "C", "--runs", "1", "--no-jit", "--no-start",
                        "--minimize-timeout", "30", "--no-scale", "--no-spill",
-                       "--shared", str(SHARED)])
+                       "--no-replay", "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "Minimiser with no capacity" in out
@@ -108,3 +108,17 @@ def test_scale_section_alone(capsys):
     checks = next(line for line in lines[header + 2:] if line.startswith("buffers"))
     row = lines[lines.index(checks) + 1].split()
     assert row[-2:] == ["yes", "yes"]  # answers valid, minimize <= best baseline
+
+
+def test_replay_section(capsys):
+    code = bench.main(["--only", "replay", "--replay-events", "3000",
+                       "--replay-sample", "transformer"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Replay: a fresh replay opens a step" in out
+    rows = [line.split() for line in out.splitlines()
+            if line.startswith(("transformer", "long search"))]
+    assert {r[0] for r in rows} == {"transformer", "long"}
+    assert all(r[-1] == "yes" for r in rows)  # the replay agrees with the kernel
+    long_rows = [r for r in rows if r[0] == "long"]
+    assert int(long_rows[0][2].replace(",", "")) >= 3000  # events recorded
