@@ -355,8 +355,8 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
                    "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
-    # The replay walks every event from its nearest checkpoint in Python: a
-    # first jump far ahead on a large problem takes a while, say so.
+    # A jump rebuilds the search path at the step (a deep path on a large
+    # problem takes a while): say so.
     with st.spinner(f"Replaying the search up to step {step:,}…", show_time=True):
         snap = replay.snapshot(step)
     _step_text(snap, step, total)
