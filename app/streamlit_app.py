@@ -14,7 +14,7 @@ import streamlit as st
 
 from app import state
 from app.figures.hover import hover_script
-from app.services import loading
+from app.services import links, loading
 from app.state import current
 from app.views import (
     buffers,
@@ -60,8 +60,12 @@ def main() -> None:
     st.html(hover_script(), unsafe_allow_javascript=True, width="content")
     st.html(Path(__file__).with_name("narrow.css"))  # metrics on phones
     sample = first_sample()
-    app = state.start(lambda: loading.load_sample(st.session_state[state.SAMPLE]),
+    link = links.open_link(TAB_LABELS)  # a session's first run: the URL's settings
+    fresh = state.SESSION_KEY not in st.session_state
+    app = state.start(lambda: links.first_problem(link, sample),
                       lambda: loading.load_sample(loading.BUILTIN_NAME), sample)
+    if fresh:
+        links.apply_after_load(link)
     app.warm_seconds = warmed
     if app.job is not None and app.job.done:
         app.finish_job()
@@ -75,6 +79,7 @@ def main() -> None:
     tabs = st.tabs(list(TAB_LABELS), key=state.TABS, on_change="rerun")
     problem = buffers.current_problem(tabs[BUFFERS])
     with top:
+        links.messages()
         overview.messages()
         overview.problem_summary(problem)
         overview.start_job_if_requested(problem)
@@ -95,6 +100,7 @@ def main() -> None:
         else:
             st.caption("Open this tab to compare two plans.")
     overview.settle_quick_job()
+    links.sync()  # the URL holds a link to what is on screen
 
 
 def results(problem, tabs) -> None:

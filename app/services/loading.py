@@ -241,7 +241,7 @@ def load_sample(name: str, folder: Path | None = None) -> Loaded:
 
 
 #: File types the upload accepts: problem CSVs, ONNX models, PyTorch snapshots.
-UPLOAD_TYPES = ["csv", "txt", "onnx", "pickle", "pkl"]
+UPLOAD_TYPES = ["csv", "txt", "onnx", "pickle", "pkl", "json"]
 
 
 def parse_upload(data: bytes, name: str, options: ReadOptions | None = None) -> Loaded:

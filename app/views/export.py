@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.figures.hover import standalone_html
+from app.services import links
 from app.services.checking import check_allocation
 from app.services.exports import plan_file, plan_formats, problem_json, result_json
 from app.services.jobs import Plan
@@ -30,6 +31,10 @@ def render(problem: Problem) -> None:
     right.download_button("Download the problem (JSON)", lambda: problem_json(problem),
                           file_name="problem.json", mime="application/json",
                           key="download_problem_json", on_click="ignore")
+    st.download_button("Download a bundle (problem, settings and view in one JSON file; "
+                       "upload it to reopen this view)", links.current_bundle,
+                       file_name="minimalloc-bundle.json", mime="application/json",
+                       key="download_bundle", on_click="ignore")
     plan = shown_plan(problem)
     if plan is None:
         st.caption("Solve the current problem to download a solution.")

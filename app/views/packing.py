@@ -146,7 +146,12 @@ def time_window(problem: Problem) -> tuple[int, int] | None:
         return None
     lo = min(b.lower for b in problem.buffers)
     hi = max(b.upper for b in problem.buffers)
-    window = st.slider("Time window", min_value=lo, max_value=hi, value=(lo, hi),
+    ss = st.session_state
+    wanted = ss.get(state.TIME_WINDOW)  # a link may name a window
+    if wanted is None or not lo <= wanted[0] < wanted[1] <= hi:
+        ss[state.TIME_WINDOW] = (lo, hi)
+    ss["time_window_full"] = (lo, hi)  # a link leaves the full window out
+    window = st.slider("Time window", min_value=lo, max_value=hi,
                        key=state.TIME_WINDOW, format="localized",
                        help=f"At most {DETAIL_LIMIT:,} buffers in the window: "
                        "every buffer drawn with its outline.")

@@ -218,7 +218,9 @@ def _replay(kp: str, run_key: tuple, problem: Problem,
                                   run.params)
         view.section_start, view.section_end = section_times(problem, view.replay.sweep)
         view.run_key = run_key
-        st.session_state[f"{kp}_step"] = 0
+        # A link may name the step to open at (app.services.links).
+        linked = st.session_state.pop(f"{kp}_linked_step", 0)
+        st.session_state[f"{kp}_step"] = min(max(int(linked), 0), len(run.kinds))
         view.playing = False
     return view.replay, view.section_start, view.section_end
 
@@ -363,8 +365,8 @@ def _draw_step(kp: str, problem: Problem, run: TracedRun, replay: TraceReplay,
                    "round, backtrack or decomposition, or jump to a landmark.")
     step = st.slider("Step (events applied)", min_value=0, max_value=total,
                      key=step_key)
-    # The replay walks every event from its nearest checkpoint in Python: a
-    # first jump far ahead on a large problem takes a while, say so.
+    # A jump rebuilds the search path at the step (a deep path on a large
+    # problem takes a while): say so.
     with st.spinner(f"Replaying the search up to step {step:,}…", show_time=True):
         snap = replay.snapshot(step)
     _step_text(snap, step, total)

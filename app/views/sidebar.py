@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from app import state
-from app.services import batch_results, generators, loading
+from app.services import batch_results, generators, links, loading
 from app.services.jobs import MINIMIZE, MODES, SOLVE
 from app.services.loading import Loaded
 from app.state import current
@@ -68,7 +68,13 @@ def on_sample() -> None:
 def on_upload() -> None:
     app = current()
     file = st.session_state.get(app.upload_key)
-    if file is not None:
+    if file is not None and links.is_bundle(file.getvalue()):
+        try:  # a bundle: its problem, settings and view
+            links.open_bundle(file.getvalue(), file.name)
+        except ProblemError as error:
+            app.load_error = str(error)
+            app.upload_version += 1
+    elif file is not None:
         load_guarded(lambda: parse_upload(file.getvalue(), file.name))
         if app.load_error:  # rejected: the box should not go on naming it
             app.upload_version += 1
@@ -129,7 +135,8 @@ def sample_widgets(sb) -> None:
 def upload_widgets(sb) -> None:
     sb.file_uploader(
         "CSV file (reference format; an offset column is checked as an allocation), "
-        "ONNX model or PyTorch memory snapshot (.pickle)",
+        "ONNX model, PyTorch memory snapshot (.pickle) or a bundle saved from the "
+        "Export tab (.json)",
         type=loading.UPLOAD_TYPES, key=current().upload_key, on_change=on_upload,
     )
     import_widgets(sb)

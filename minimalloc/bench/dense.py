@@ -34,7 +34,7 @@ import json, sys, time
 from minimalloc.analysis.minimize import minimize
 from minimalloc.bounds import max_load
 from minimalloc.generate.problems import dense_training
-from minimalloc.search.solver import warmup
+from minimalloc.jit import warmup
 from minimalloc.validate import validate
 n, seed, timeout = {n}, {seed}, {timeout}
 warmup(trace=False)

@@ -57,6 +57,7 @@ from minimalloc.analysis.ablation import BASELINE, variants
 from minimalloc.analysis.minimize import minimize
 from minimalloc.bench.dense import report_dense
 from minimalloc.bench.open_instances import OPEN_INSTANCES, report_open
+from minimalloc.bench.replay import report_replay
 from minimalloc.bench.scale import report_scale
 from minimalloc.bench.spill import report_spill
 from minimalloc.errors import ProblemError
@@ -584,7 +585,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
     parser.add_argument("--only", choices=("ablation", "scale", "anytime", "open", "spill",
-                                           "dense"),
+                                           "dense", "replay"),
                         help="run only this section (ablation: the paper's table; "
                              "scale: 10^4-10^6-buffer traces; anytime: the optimiser "
                              "on random traces; open: D and J, whose optimum is unknown; "
@@ -598,6 +599,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--spill-timeout", type=float, default=30.0,
                         help="time limit per instance of the spill section (default "
                              "30 s)")
+    parser.add_argument("--no-replay", action="store_true",
+                        help="skip the replay section (a fresh replay opening steps)")
+    parser.add_argument("--replay-events", type=int, default=1_000_000,
+                        help="events of the replay section's long trace (default "
+                             "%(default)s)")
+    parser.add_argument("--replay-sample", default="large",
+                        help="the sample the replay section traces (default %(default)s)")
     parser.add_argument("--no-scale", action="store_true",
                         help="skip the scale section (it takes several minutes)")
     parser.add_argument("--scale-sizes", default="10000,100000,1000000",
@@ -686,6 +694,10 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     if args.only == "dense":
         return _dense(args)
+    if args.only == "replay":
+        warmup()
+        report_replay(args.replay_events, args.replay_sample)
+        return 0
 
     names = _instances(args.instances)
     runs = 1 if args.quick else args.runs
@@ -745,6 +757,9 @@ def _bench(args: argparse.Namespace) -> int:
         print()
         report_ablation(shared, names, reference_file.read_text(encoding="utf-8"),
                         args.ablation_timeout, args.workers, args.ablation_output)
+    if not args.no_replay:
+        print()
+        report_replay(args.replay_events, args.replay_sample)
     if not args.no_scale:
         print()
         _scale(args)

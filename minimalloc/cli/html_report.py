@@ -19,7 +19,7 @@ from minimalloc.cli.writing import OUTPUT, check_output, define_output
 from minimalloc.extras import require
 from minimalloc.formats.detect import read_any
 from minimalloc.formats.output import write_text
-from minimalloc.search.solver import warmup
+from minimalloc.jit import warmup
 
 __all__ = ["COMMAND"]
 

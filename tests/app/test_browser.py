@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -605,5 +606,42 @@ def test_make_it_fit_draws_one_panel_per_memory(server):
                 for plot in plots:
                     assert not _overlap(title, plot), (title, plot)
             chart.screenshot(path=str(ARTIFACTS / "app-spill.png"))
+        finally:
+            browser.close()
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def test_a_link_opens_its_view_and_the_url_follows_the_controls(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1400})
+            page.set_default_timeout(STARTUP_SECONDS * 1000)
+            page.goto(f"{server}/?sample=five_buffers&capacity=16&off=canonical_only")
+            expect(page.locator(".js-plotly-plot").first).to_be_visible(
+                timeout=STARTUP_SECONDS * 1000)
+            page.set_default_timeout(60_000)
+            expect.set_options(timeout=60_000)
+            expect(page.get_by_text("Problem: five_buffers").first).to_be_visible()
+            expect(page.get_by_text("solved", exact=True).first).to_be_visible()
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            expect(sidebar.get_by_role("spinbutton", name="Capacity")).to_have_value("16")
+            assert query(page)["capacity"] == "16"
+            assert query(page)["off"] == "canonical_only"
+            # A control changes: the URL follows.
+            sidebar.get_by_role("spinbutton", name="Capacity").fill("20")
+            sidebar.get_by_role("spinbutton", name="Capacity").press("Enter")
+            page.wait_for_function("() => location.search.includes('capacity=20')")
+            page.get_by_role("tab", name="Search view").click()
+            page.wait_for_function("() => location.search.includes('tab=search-view')")
+            # A malformed parameter is named; the page still works.
+            page.goto(f"{server}/?sample=five_buffers&capacity=lots")
+            expect(page.get_by_text("capacity='lots'", exact=False).first).to_be_visible()
+            expect(page.get_by_text("solved", exact=True).first).to_be_visible()
         finally:
             browser.close()

@@ -15,7 +15,7 @@ pytestmark = needs_shared
 
 def test_bench_on_one_instance(capsys):
     code = bench.main(["--instances", "K", "--runs", "1", "--no-jit", "--no-minimize",
-                       "--no-scale", "--no-spill", "--shared", str(SHARED)])
+                       "--no-scale", "--no-spill", "--no-replay", "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "identical: yes (1/1 instances" in out
@@ -33,7 +33,7 @@ def test_bench_on_one_instance(capsys):
 def test_minimiser_section(capsys):
     code = bench.main(["--instances", "C", "--runs", "1", "--no-jit", "--no-start",
                        "--minimize-timeout", "30", "--no-scale", "--no-spill",
-                       "--shared", str(SHARED)])
+                       "--no-replay", "--shared", str(SHARED)])
     out = capsys.readouterr().out
     assert code == 0
     assert "Minimiser with no capacity" in out
@@ -113,3 +113,17 @@ def test_scale_section_alone(capsys):
     cells = lines[snapshot + 2].split()
     assert int(cells[0].replace(",", "")) > 3000
     assert float(cells[5]) <= 1.01 and cells[-1] == "yes"
+
+
+def test_replay_section(capsys):
+    code = bench.main(["--only", "replay", "--replay-events", "3000",
+                       "--replay-sample", "transformer"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Replay: a fresh replay opens a step" in out
+    rows = [line.split() for line in out.splitlines()
+            if line.startswith(("transformer", "long search"))]
+    assert {r[0] for r in rows} == {"transformer", "long"}
+    assert all(r[-1] == "yes" for r in rows)  # the replay agrees with the kernel
+    long_rows = [r for r in rows if r[0] == "long"]
+    assert int(long_rows[0][2].replace(",", "")) >= 3000  # events recorded

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 import pytest
@@ -201,7 +201,7 @@ def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
     result = solve(problem, params, trace=TRACE_LIMIT)
     assert result.trace_truncated == (len(result.trace) == TRACE_LIMIT
                                       and result.stats.nodes > 0)
-    run = TraceReplay(problem, result, params, checkpoint_every=16)
+    run = TraceReplay(problem, result, params, walk_limit=16)
     assert run.truncated == result.trace_truncated
     previous: Snapshot | None = None
     prunes = 0
@@ -232,7 +232,7 @@ def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
     if result.ok and not result.trace_truncated:
         assert previous.settled.tolist() == list(result.solution.offsets)
     # Jumping anywhere gives what walking there gave.
-    fresh = TraceReplay(problem, result, params, checkpoint_every=7)
+    fresh = TraceReplay(problem, result, params, walk_limit=7)
     for step in sorted({0, 1, len(run) // 3, len(run) // 2, len(run)}, reverse=True):
         a, b = run.snapshot(step), fresh.snapshot(step)
         for name in ("offsets", "settled", "min_offset", "floor", "total"):
@@ -259,6 +259,67 @@ def test_replay_agrees_with_the_kernel_on_random_problems(off):
     assert events > 200
     if off != "section_inference":
         assert prunes > 0
+
+
+def same_snapshot(a: Snapshot, b: Snapshot) -> bool:
+    """Every field equal (arrays by value)."""
+    for f in fields(Snapshot):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            if x.tolist() != y.tolist():
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("off", [None, *TECHNIQUES])
+def test_a_jump_rebuilds_exactly_the_walked_state(off):
+    """Jumping to a step (rebuilt from the open path) gives the very snapshot
+    that walking there event by event gives, at every step, with every
+    technique switched off in turn, round robins, gaps, fixed offsets and
+    alignment."""
+    rng = random.Random(zlib.crc32(f"jump {off}".encode()) % 1000)
+    compared = 0
+    for trial in range(12):
+        problem = random_problem(rng, rng.randrange(3, 10), gaps=trial % 3 == 0,
+                                 fixed=trial % 4 == 1, align=trial % 5 == 2)
+        heuristics = ("WAT",) if trial % 2 else ("WAT", "TAW", "TWA")
+        params = SolverParams(timeout=10, preordering_heuristics=heuristics)
+        if off is not None:
+            params = replace(params, **{off: False})
+        result = solve(problem, params, trace=TRACE_LIMIT)
+        walked = list(TraceReplay(problem, result, params).snapshots())
+        jumper = TraceReplay(problem, result, params, walk_limit=0)
+        steps = list(range(len(walked)))
+        rng.shuffle(steps)
+        for step in steps:
+            assert same_snapshot(jumper.snapshot(step), walked[step]), (trial, step)
+        compared += len(steps)
+        assert jumper.mismatches == []
+    assert compared > 200
+
+
+def test_a_jump_into_a_cut_trace():
+    result = solve(EXAMPLE, trace=10)
+    walked = list(TraceReplay(EXAMPLE, result).snapshots())
+    jumper = TraceReplay(EXAMPLE, result, walk_limit=0)
+    assert all(same_snapshot(jumper.snapshot(k), walked[k]) for k in (10, 3, 7, 0))
+
+
+def test_the_check_still_replays_every_event():
+    """A jump rebuilds from the path, but check() walks all events: wrong
+    parameters are caught even when no jump lands on the bad step."""
+    for seed in range(40):
+        problem = random_problem(random.Random(seed), 8)
+        result = solve(problem, trace=100_000)
+        wrong = SolverParams(section_inference=False, unallocated_floor=False)
+        run = TraceReplay(problem, result, wrong)
+        run.snapshot(len(run))
+        if run.check():
+            assert all(m.startswith("step ") for m in run.mismatches)
+            return
+    raise AssertionError("no wrong parameters were detected")
 
 
 def test_replay_agrees_on_the_example():

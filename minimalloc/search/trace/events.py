@@ -11,8 +11,9 @@ the three values under the names their kind gives them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
@@ -140,23 +141,57 @@ def trace_of(result: SolveResult) -> np.ndarray:
     return result.trace
 
 
+def _event(step: int, code: int, a: int, b: int, c: int) -> Event:
+    kind = EVENT_KINDS.get(code)
+    if kind is None:
+        raise ValueError(f"unknown event code {code} at step {step}")
+    values: dict[str, object] = {}
+    for name, value in zip(_FIELDS[kind], (a, b, c)):
+        if name == "rule":
+            values[name] = SKIP_RULES[value]
+        elif name == "outcome":
+            values[name] = RUN_OUTCOMES.get(value, str(value))
+        elif name is not None:
+            values[name] = value
+    return Event(step, kind, **values)
+
+
 def decode_rows(rows: np.ndarray) -> list[Event]:
     """Events from a raw ``(k, 4)`` trace array (see :func:`decode`)."""
-    events = []
-    for index, (code, a, b, c) in enumerate(np.asarray(rows, dtype=np.int64).tolist()):
-        kind = EVENT_KINDS.get(code)
-        if kind is None:
-            raise ValueError(f"unknown event code {code} at step {index + 1}")
-        values: dict[str, object] = {}
-        for name, value in zip(_FIELDS[kind], (a, b, c)):
-            if name == "rule":
-                values[name] = SKIP_RULES[value]
-            elif name == "outcome":
-                values[name] = RUN_OUTCOMES.get(value, str(value))
-            elif name is not None:
-                values[name] = value
-        events.append(Event(index + 1, kind, **values))
-    return events
+    return [_event(index + 1, *row)
+            for index, row in enumerate(np.asarray(rows, dtype=np.int64).tolist())]
+
+
+def event_at(rows: np.ndarray, step: int) -> Event:
+    """The event at 1-based ``step`` of a raw ``(k, 4)`` trace array."""
+    code, a, b, c = rows[step - 1].tolist()
+    return _event(step, code, a, b, c)
+
+
+class Events(Sequence[Event]):
+    """The events of a raw trace array, decoded when read: a trace of
+    millions of events costs its array, not millions of objects."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = np.asarray(rows, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"event {index} is outside 0..{len(self) - 1}")
+        return event_at(self.rows, index + 1)
 
 
 def decode(result: SolveResult) -> list[Event]:

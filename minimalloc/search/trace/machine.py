@@ -39,7 +39,7 @@ class _Frame:
     depth: int
     ctx: _Context | None = None
     bound: tuple[int, int] = (0, 0)  # canonical bound (offset, preorder)
-    candidates: tuple[tuple[int, int], ...] = ()
+    candidates: tuple[tuple[int, int], ...] | None = ()  # None: not filled yet
     min_height: int = 0
     height_buffer: int = -1
     placed: tuple[int, int, int] | None = None  # buffer, offset, preorder
@@ -104,6 +104,7 @@ class ReplayMachine:
         self.mismatches: list[str] = []
         self.tree = _TreeRows() if record_tree else None
         self.pending_check: tuple[int, int] | None = None
+        self.lazy_candidates = False
         self.state = problem is not None
         if problem is None:
             return
@@ -211,6 +212,34 @@ class ReplayMachine:
         if self.params.section_inference:
             f += self.total[s]
         return f > self.capacity, f
+
+    def _fill_candidates(self, frame: _Frame) -> None:
+        """The node's candidates, lowest top and its buffer, from the state
+        now (the state when the node was reached)."""
+        ctx = frame.ctx
+        unplaced = [x for x in ctx.members if self.offset[x] < 0]
+        if self.params.dynamic_ordering:
+            unplaced.sort(key=lambda x: (self.min_offset[x], ctx.pre[x]))
+        frame.candidates = tuple((x, self.min_offset[x]) for x in unplaced)
+        if unplaced:
+            tops = [(self.min_offset[x] + self.size[x], x) for x in unplaced]
+            frame.min_height, frame.height_buffer = min(tops, key=lambda t: t[0])
+
+    def top_frame(self) -> _Frame | None:
+        """The current node, its candidates filled in if a rebuild left them
+        out: only the top node's placement can be taken back to see the
+        state it was reached in."""
+        frame = self.frames[-1] if self.frames else None
+        if frame is None or frame.candidates is not None:
+            return frame
+        record = frame.record
+        if record is not None:
+            self._undo(record)
+        self._fill_candidates(frame)
+        if record is not None:
+            again = self._place(record[0], record[1])
+            frame.record = (*again[:4], record[4], *again[5:])
+        return frame
 
     def _new_context(self, members: list[int], lo: int, hi: int) -> _Context:
         if self.params.static_preordering:
@@ -383,17 +412,13 @@ class ReplayMachine:
         self.depth = ev.depth
         self.ret = None
         if self.state and ctx is not None:
-            unplaced = [x for x in ctx.members if self.offset[x] < 0]
-            if self.params.dynamic_ordering:
-                unplaced.sort(key=lambda x: (self.min_offset[x], ctx.pre[x]))
-            frame.candidates = tuple((x, self.min_offset[x]) for x in unplaced)
-            if unplaced:
-                tops = [(self.min_offset[x] + self.size[x], x) for x in unplaced]
-                frame.min_height, frame.height_buffer = min(
-                    tops, key=lambda t: t[0])
-            if len(unplaced) != ev.candidates:
+            if self.lazy_candidates:  # a rebuild: filled when the node is shown
+                frame.candidates = None
+                return
+            self._fill_candidates(frame)
+            if len(frame.candidates) != ev.candidates:
                 self._mismatch(ev, f"the kernel has {ev.candidates} candidates, the "
-                               f"replay {len(unplaced)}")
+                               f"replay {len(frame.candidates)}")
         if ev.candidates == 0:
             self.note.explanation = (
                 f"Node at depth {ev.depth}: every buffer of this piece is placed.")
@@ -461,7 +486,8 @@ class ReplayMachine:
     def _on_skip(self, ev: Event) -> None:
         b, o = ev.buffer, ev.offset
         self.note.candidate, self.note.candidate_offset = b, o
-        frame = self.frames[-1] if self.frames else None
+        frame = self.top_frame() if self.state else (self.frames[-1] if self.frames
+                                                       else None)
         if self.tree is not None and frame is not None:
             self.tree.skips[frame.vertex] += 1
         name = self._name(b)
@@ -656,7 +682,8 @@ class ReplayMachine:
     # ------------------------------------------------------------ snapshot
 
     def snapshot(self, step: int, event: Event | None) -> Snapshot:
-        frame = self.frames[-1] if self.frames else None
+        frame = self.top_frame() if self.state else (self.frames[-1] if self.frames
+                                                       else None)
         ctx = frame.ctx if frame is not None else None
         settled = [-1] * len(self.offset)
         for b, o in self.settled.items():

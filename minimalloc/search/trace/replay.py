@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from minimalloc.model import Problem
 from minimalloc.params import SolverParams
 from minimalloc.search.sweep import sweep
-from minimalloc.search.trace.events import decode
+from minimalloc.search.trace.events import Events, trace_of
 from minimalloc.search.trace.machine import ReplayMachine
+from minimalloc.search.trace.path import restore
 from minimalloc.search.trace.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -19,10 +20,13 @@ if TYPE_CHECKING:
 class TraceReplay:
     """The search state at any step of a traced solve.
 
-    Replays the events from the start in plain Python (docs/algorithm.md,
-    "The search"), keeping a copy of the state every ``checkpoint_every`` steps, so that
-    jumping to step ``k`` costs at most ``checkpoint_every`` event updates once
-    the replay has passed ``k``; walking forward one step at a time costs one.
+    Walking forward one step applies one event, in plain Python, following
+    the search of docs/algorithm.md literally.  A jump (backwards, or more
+    than ``walk_limit`` steps ahead) rebuilds the state from the path of
+    search nodes open at the target step (:mod:`.path`: a compiled walk over
+    the raw events, then the few events that built that path): on a trace of
+    a million events it takes a fraction of a second, and memory does not
+    grow with the trace.  :meth:`check` replays every event.
 
     Parameters
     ----------
@@ -33,8 +37,9 @@ class TraceReplay:
     params : SolverParams, optional
         The parameters it was solved with (the defaults if omitted): the
         switches decide how floors are updated and checked.
-    checkpoint_every : int
-        Steps between stored states.
+    walk_limit : int
+        The farthest forward a jump walks event by event from the current
+        step instead of rebuilding.
 
     Examples
     --------
@@ -47,19 +52,17 @@ class TraceReplay:
 
     def __init__(self, problem: Problem, result: SolveResult,
                  params: SolverParams | None = None, *,
-                 checkpoint_every: int = 128) -> None:
+                 walk_limit: int = 64) -> None:
         self.problem = problem
         self.result = result
         self.params = params if params is not None else SolverParams()
-        self.events = decode(result)
+        self.events = Events(trace_of(result))
         self.sweep = sweep(problem)
         capacity = result.capacity if result.capacity is not None else problem.capacity
         self.capacity = int(capacity) if capacity is not None else 0
-        self.checkpoint_every = max(1, int(checkpoint_every))
-        start = ReplayMachine(problem, self.params, self.sweep, self.capacity, False)
-        self._checkpoints: dict[int, ReplayMachine] = {0: start}
-        self._furthest = 0
-        self._cursor: tuple[int, ReplayMachine] = (0, start.copy())
+        self.walk_limit = max(0, int(walk_limit))
+        self._start = ReplayMachine(problem, self.params, self.sweep, self.capacity, False)
+        self._cursor: tuple[int, ReplayMachine] = (0, self._start.copy())
 
     def __len__(self) -> int:
         return len(self.events)
@@ -73,27 +76,24 @@ class TraceReplay:
     def mismatches(self) -> list[str]:
         """Disagreements found so far between the kernel's events and the replay
         (empty when they agree)."""
-        return self._checkpoints[0].mismatches
+        return self._start.mismatches
 
     def _advance(self, machine: ReplayMachine, frm: int, to: int) -> None:
         for k in range(frm, to):
             machine.apply(self.events[k])
-            done = k + 1
-            if done > self._furthest:
-                if done % self.checkpoint_every == 0:
-                    self._checkpoints[done] = machine.copy()
-                self._furthest = done
 
     def _machine_at(self, step: int) -> ReplayMachine:
         if not 0 <= step <= len(self.events):
             raise IndexError(f"step {step} is outside 0..{len(self.events)}")
         at, machine = self._cursor
-        if not at <= step or step - at > self.checkpoint_every:
-            base = min(step, self._furthest) // self.checkpoint_every * \
-                self.checkpoint_every
-            while base not in self._checkpoints:
-                base -= self.checkpoint_every
-            at, machine = base, self._checkpoints[base].copy()
+        if not at <= step <= at + self.walk_limit:
+            # Rebuild the state before the step, then apply the step itself
+            # so that its explanation and checks are those of a walk.
+            at = max(step - 1, 0)
+            rebuilt = restore(self._start, self.events.rows, at)
+            if rebuilt is None:  # not a path: walk from the start, reporting why
+                at, rebuilt = 0, self._start.copy()
+            machine = rebuilt
         self._advance(machine, at, step)
         self._cursor = (step, machine)
         return machine
@@ -115,9 +115,10 @@ class TraceReplay:
             yield machine.snapshot(k + 1, self.events[k])
 
     def check(self) -> list[str]:
-        """Replay every event and return :attr:`mismatches` (empty: the kernel
-        and the replay agree on every step)."""
-        self._machine_at(len(self.events))
+        """Replay every event from the start and return :attr:`mismatches`
+        (empty: the kernel and the replay agree on every step)."""
+        machine = self._start.copy()
+        self._advance(machine, 0, len(self.events))
         return self.mismatches
 
 
