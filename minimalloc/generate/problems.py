@@ -39,7 +39,17 @@ import numpy as np
 
 from minimalloc.baselines.allocators import greedy_by_size
 from minimalloc.errors import ProblemError
-from minimalloc.model import MAX_VALUE, Buffer, Gap, Problem, Solution, describe_integer
+from minimalloc.generate.checks import (
+    MAX_BUFFERS,
+    Alignment,
+    checked_alignments,
+    checked_choice,
+    checked_count,
+    checked_probability,
+    checked_seed,
+)
+from minimalloc.generate.dense import dense_training
+from minimalloc.model import Buffer, Gap, Problem, Solution
 
 __all__ = [
     "GENERATORS",
@@ -55,53 +65,8 @@ __all__ = [
 SIZE_DISTRIBUTIONS = ("lognormal", "uniform", "pow2")
 LIFETIME_DISTRIBUTIONS = ("exponential", "uniform")
 MODEL_KINDS = ("chain", "residual", "unet", "transformer", "training")
-#: The most buffers a generator makes (each takes a few hundred bytes).
-MAX_BUFFERS = 10_000_000
 #: The most layers a model trace has (each makes up to a few dozen buffers).
 MAX_LAYERS = 100_000
-
-Alignment = int | Sequence[int]
-
-
-# ----------------------------------------------------------------------------
-# Checks shared by the generators
-
-
-def _count(value: object, name: str, minimum: int = 0,
-           maximum: int | None = MAX_VALUE) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ProblemError(f"{name} must be an integer, got {value!r:.40}")
-    if value < minimum:
-        raise ProblemError(f"{name} must be >= {minimum}, got {describe_integer(value)}")
-    if maximum is not None and value > maximum:
-        raise ProblemError(f"{name} must be <= {maximum:,}, got {describe_integer(value)}")
-    return int(value)
-
-
-def _probability(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-        raise ProblemError(f"{name} must be a number in [0, 1], got {value!r}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise ProblemError(f"{name} must be in [0, 1], got {value}")
-    return float(value)
-
-
-def _choice(value: str, name: str, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise ProblemError(f"unknown {name} '{value}': choose one of {', '.join(allowed)}")
-    return value
-
-
-def _alignments(alignment: Alignment) -> tuple[int, ...]:
-    choices = (alignment,) if isinstance(alignment, int | np.integer) else tuple(alignment)
-    if not choices:
-        raise ProblemError("alignment: give at least one value")
-    return tuple(_count(a, "alignment", 1) for a in choices)
-
-
-def _seed(seed: object) -> int:
-    return _count(seed, "seed", 0, maximum=None)  # numpy takes any size
-
 
 # ----------------------------------------------------------------------------
 # Decorations: alignment, gaps and windows, fixed offsets
@@ -127,10 +92,10 @@ def _decorate(
     taken from a ``greedy_by_size`` allocation of the finished problem, so the
     problem stays feasible at any capacity >= that allocation's height.
     """
-    gap_probability = _probability(gap_probability, "gap_probability")
-    window_probability = _probability(window_probability, "window_probability")
-    fixed_probability = _probability(fixed_probability, "fixed_probability")
-    choices = _alignments(alignment)
+    gap_probability = checked_probability(gap_probability, "gap_probability")
+    window_probability = checked_probability(window_probability, "window_probability")
+    fixed_probability = checked_probability(fixed_probability, "fixed_probability")
+    choices = checked_alignments(alignment)
     n = len(rows)
     if len(choices) > 1:
         aligns = [choices[k] for k in rng.integers(0, len(choices), n).tolist()]
@@ -231,15 +196,15 @@ def random_problem(
     >>> len(p), {b.alignment for b in p.buffers} == {1, 8}
     (100, True)
     """
-    n = _count(n, "n", maximum=MAX_BUFFERS)
-    rng = np.random.default_rng(_seed(seed))
-    horizon = max(n, 8) if horizon is None else _count(horizon, "horizon", 1)
+    n = checked_count(n, "n", maximum=MAX_BUFFERS)
+    rng = np.random.default_rng(checked_seed(seed))
+    horizon = max(n, 8) if horizon is None else checked_count(horizon, "horizon", 1)
     if mean_lifetime is None:
         mean_lifetime = min(horizon / 4, 32.0)
     if not mean_lifetime >= 1:
         raise ProblemError(f"mean_lifetime must be >= 1, got {mean_lifetime}")
-    _choice(size_distribution, "size_distribution", SIZE_DISTRIBUTIONS)
-    _choice(lifetime_distribution, "lifetime_distribution", LIFETIME_DISTRIBUTIONS)
+    checked_choice(size_distribution, "size_distribution", SIZE_DISTRIBUTIONS)
+    checked_choice(lifetime_distribution, "lifetime_distribution", LIFETIME_DISTRIBUTIONS)
 
     lower = rng.integers(0, horizon, n)
     if lifetime_distribution == "exponential":
@@ -283,15 +248,15 @@ def perfect_packing_with_solution(
     >>> problem.capacity, solution.height
     (8, 8)
     """
-    n = _count(n, "n", 1, maximum=MAX_BUFFERS)
-    width = _count(width, "width", 1)
-    height = _count(height, "height", 1)
+    n = checked_count(n, "n", 1, maximum=MAX_BUFFERS)
+    width = checked_count(width, "width", 1)
+    height = checked_count(height, "height", 1)
     if n > width * height:
         raise ProblemError(
             f"cannot cut a {width} x {height} rectangle into {n} pieces with integer "
             f"sides (at most {width * height})"
         )
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(checked_seed(seed))
     # Cut the largest piece (by area, jittered) each time: a heap keyed on
     # -area * jitter with a counter to break ties deterministically.
     import heapq
@@ -616,15 +581,16 @@ def model_trace(
     [('input', 0, 4), ('L0.conv', 1, 3), ('L1.conv', 2, 4), ('L2.add', 3, 5),
      ('output', 4, 5)]
     """
-    layers = _count(layers, "layers", 1, maximum=MAX_LAYERS)
-    dtype_bytes = _count(dtype_bytes, "dtype_bytes", 1)
-    _choice(kind, "kind", MODEL_KINDS)
-    rng = np.random.default_rng(_seed(seed))
-    trace = _Trace(rng, _probability(workspace_probability, "workspace_probability"))
+    layers = checked_count(layers, "layers", 1, maximum=MAX_LAYERS)
+    dtype_bytes = checked_count(dtype_bytes, "dtype_bytes", 1)
+    checked_choice(kind, "kind", MODEL_KINDS)
+    rng = np.random.default_rng(checked_seed(seed))
+    trace = _Trace(rng, checked_probability(workspace_probability, "workspace_probability"))
     if kind == "transformer":
         _transformer(trace, layers, dtype_bytes)
     elif kind == "training":
-        _training(trace, layers, dtype_bytes, _count(micro_batches, "micro_batches", 1))
+        micro = checked_count(micro_batches, "micro_batches", 1)
+        _training(trace, layers, dtype_bytes, micro)
     else:
         _conv_net(trace, layers, kind, dtype_bytes)
     return _decorate(
@@ -632,172 +598,6 @@ def model_trace(
         window_probability=window_probability, fixed_probability=fixed_probability,
         capacity=capacity,
     )
-
-
-# ----------------------------------------------------------------------------
-# Dense training steps
-
-
-#: The largest size exponent of :func:`dense_training`: sizes run from
-#: ``2**0 + 1`` (2 bytes) to ``2**28 + 1`` (256 MiB and a byte).
-DENSE_MAX_EXPONENT = 28
-#: Exponents of the giants' sizes (64 to 256 MiB, plus one byte).
-_GIANT_EXPONENTS = (26, 27, 28)
-
-
-def _odd_sizes(rng: np.random.Generator, n: int, low: int, high: int,
-               small_share: float) -> np.ndarray:
-    """``n`` sizes ``2**k + 1``: with chance ``small_share`` ``k`` is drawn
-    from 0-10 (scalars, shapes, norms' statistics), else from ``low`` to
-    ``high`` (tensors)."""
-    small = rng.random(n) < small_share
-    k = np.where(small, rng.integers(0, 11, n), rng.integers(low, high + 1, n))
-    return (np.int64(1) << k.astype(np.int64)) + 1
-
-
-def dense_training(
-    n: int = 28_500,
-    *,
-    seed: int,
-    saved_per_layer: int = 7,
-    giant_share: float = 0.17,
-    micro_batches: int = 2,
-    capacity: int | None = None,
-) -> Problem:
-    """One step of a compiled training graph: dense, odd-sized, with giants.
-
-    Made to resemble what compilers hand a memory planner for a training
-    step, the hard case for the anytime optimiser: thousands of tensors
-    alive at once, sizes ``2**k + 1`` from 2 bytes to 256 MiB (so no common
-    granularity), and a few long-lived giants (parameters, optimiser state)
-    holding ``giant_share`` of the peak.
-
-    The graph has ``L`` layers (as many as it takes to make about ``n``
-    buffers), run forward then backward once per micro-batch, one operator
-    per time step:
-
-    * each layer's forward pass saves ``saved_per_layer`` tensors (most
-      2 KiB to 8 MiB, a quarter tiny) until its backward pass, a few layers
-      off the mirror image (fused, reordered kernels): at each turn from
-      forward to backward about ``L * saved_per_layer`` are alive;
-    * each operator makes about four temporaries, most dead after one step,
-      a few alive for up to 16 (half tiny, half 4 KiB to 16 MiB);
-    * each layer's backward pass of the first micro-batch makes two weight
-      gradients, accumulated until the optimiser step at the end;
-    * the giants (parameters, optimiser state) each live through a third to
-      two thirds of the step, at random; their sizes (``2**k + 1``, ``k``
-      from 26 to 28) are drawn until they hold ``giant_share`` of the
-      others' peak over the whole (so a little more of the new peak when
-      they all meet there, less when they do not).
-
-    Sizes are ``2**k + 1``: a tiny tensor has ``k`` from 0 to 10.
-
-    Parameters
-    ----------
-    n : int
-        About this many buffers (at least a few hundred make sense).
-    seed : int
-        Seed of the random generator.
-    saved_per_layer : int
-        Tensors each layer saves for its backward pass.
-    giant_share : float
-        The giants' bytes over the peak of all the buffers, in [0, 0.9].
-    micro_batches : int
-        Forward and backward passes before the optimiser step.
-    capacity : int, optional
-        Stored in the problem as given.
-
-    Returns
-    -------
-    Problem
-        Buffer ids say what each tensor is (``mb0.L3.saved2``,
-        ``mb1.L3.bwd5.tmp1``, ``L3.dW1``, ``giant0``).
-
-    Raises
-    ------
-    ProblemError
-        For an argument out of range.
-
-    Examples
-    --------
-    >>> p = dense_training(2000, seed=0)
-    >>> sizes = {b.size for b in p.buffers}
-    >>> all(s > 1 and (s - 1) & (s - 2) == 0 for s in sizes)
-    True
-    """
-    n = _count(n, "n", 1, maximum=MAX_BUFFERS)
-    saved = _count(saved_per_layer, "saved_per_layer", 0, maximum=10_000)
-    share = _probability(giant_share, "giant_share")
-    micro = _count(micro_batches, "micro_batches", 1, maximum=1000)
-    if share > 0.9:
-        raise ProblemError(f"giant_share must be <= 0.9, got {share}")
-    rng = np.random.default_rng(_seed(seed))
-    # Per layer: 4 forward and 6 backward operators, each with about four
-    # temporaries, the saved tensors and two weight gradients.
-    forward_ops, backward_ops, per_op, grads = 4, 6, 4.0, 2
-    per_layer = (saved + (forward_ops + backward_ops) * per_op) * micro + grads
-    layers = max(1, round(n / per_layer))
-    turn = layers * forward_ops
-    step_length = turn + layers * backward_ops  # one micro-batch
-    end = micro * step_length
-    rows: list[tuple[str, int, int]] = []  # id, lower, upper; sizes below
-    kinds: list[str] = []
-
-    def add(name: str, lower: int, upper: int, kind: str) -> None:
-        rows.append((name, lower, max(lower + 1, min(upper, end + 1))))
-        kinds.append(kind)
-
-    for m in range(micro):
-        counts = rng.poisson(per_op, (layers, forward_ops + backward_ops)).tolist()
-        start = m * step_length
-        for layer in range(layers):
-            first = start + layer * forward_ops
-            back = start + turn + (layers - 1 - layer) * backward_ops  # mirror image
-            for j in range(saved):
-                # Read again a few layers off the mirror image (fused and
-                # reordered kernels): lifetimes nest only roughly.
-                dies = back + int(rng.integers(-3 * backward_ops, 3 * backward_ops + 1))
-                add(f"mb{m}.L{layer}.saved{j}", first + int(rng.integers(forward_ops)),
-                    max(dies, start + turn + 1), "saved")
-            ops = [(f"mb{m}.L{layer}.fwd{op}", first + op) for op in range(forward_ops)]
-            ops += [(f"mb{m}.L{layer}.bwd{op}", back + op) for op in range(backward_ops)]
-            for (name, step), count in zip(ops, counts[layer]):
-                # Most temporaries die at once, a few live on for a dozen steps.
-                lives = np.minimum(rng.geometric(0.4, count), 16).tolist()
-                for j, life in enumerate(lives):
-                    add(f"{name}.tmp{j}", step, step + life, "tmp")
-            if m == 0:  # accumulated over the micro-batches
-                for j in range(grads):
-                    add(f"L{layer}.dW{j}", back + int(rng.integers(backward_ops)),
-                        end + 1, "grad")
-    role = np.array(kinds)
-    size = np.empty(len(rows), np.int64)
-    for kind, low, high, small in (("saved", 11, 23, 0.25), ("tmp", 12, 24, 0.5),
-                                   ("grad", 10, 22, 0.3)):
-        where = np.flatnonzero(role == kind)
-        size[where] = _odd_sizes(rng, len(where), low, high, small)
-    out = [(name, lower, upper, s)
-           for (name, lower, upper), s in zip(rows, size.tolist())]
-    if share > 0:
-        lower = np.array([r[1] for r in rows], np.int64)
-        upper = np.array([r[2] for r in rows], np.int64)
-        times = np.concatenate([lower, upper])
-        change = np.concatenate([size, -size])
-        order = np.lexsort((change, times))
-        peak = int(np.cumsum(change[order]).max())
-        # Sized as if they all met the others' peak: share of the new one.
-        want, held, g = share / (1 - share) * peak, 0, 0
-        while held < want:
-            k = int(rng.choice(_GIANT_EXPONENTS))
-            # Each lives through a third to two thirds of the step.
-            life = int(end * (1 + rng.random()) / 3)
-            born = int(rng.integers(0, max(1, end - life)))
-            dies = born + life
-            out.append((f"giant{g}", born, dies, (1 << k) + 1))
-            held += (1 << k) + 1
-            g += 1
-    return Problem(tuple(Buffer(name, lower, upper, s) for name, lower, upper, s in out),
-                   capacity)
 
 
 # ----------------------------------------------------------------------------
