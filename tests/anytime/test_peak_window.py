@@ -84,9 +84,9 @@ def test_a_window_is_searched_once_when_widths_round_to_one_reach(monkeypatch):
     tried: list[int] = []
     search = peak_window._pack_window
 
-    def count(problem, inside, bound, budget):
+    def count(problem, inside, *rest):
         tried.append(len(inside))
-        return search(problem, inside, bound, budget)
+        return search(problem, inside, *rest)
 
     monkeypatch.setattr(peak_window, "_pack_window", count)
     problem = random_problem(400, seed=5, horizon=200, mean_lifetime=1.5,
