@@ -184,6 +184,8 @@ def random_problem(
     Returns
     -------
     Problem
+        The buffers in the order drawn, ids ``b0``, ``b1``, ...; the same for the same
+        arguments and seed.
 
     Raises
     ------
@@ -627,6 +629,7 @@ def generate(name: str, **params: object) -> Problem:
     Returns
     -------
     Problem
+        What the generator returns for these parameters.
 
     Raises
     ------
