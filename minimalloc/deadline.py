@@ -20,11 +20,11 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
-__all__ = ["CHECK_EVERY", "Deadline", "as_deadline", "run_cancellable"]
+__all__ = ["CHECK_EVERY", "Background", "Deadline", "as_deadline", "run_cancellable"]
 
 T = TypeVar("T")
 
@@ -158,26 +158,42 @@ def run_cancellable(work: Callable[[], T], deadline: Deadline) -> T:
     """
     if threading.current_thread() is not threading.main_thread():
         return work()
-    box: dict[str, object] = {}
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["value"] = work()
-        except BaseException as error:  # noqa: BLE001 - raised again below
-            box["error"] = error
-        finally:
-            done.set()
-
-    helper = threading.Thread(target=target, name="minimalloc-kernel", daemon=True)
-    helper.start()
+    helper = Background(work, "minimalloc-kernel")
     try:
-        while not done.wait(0.05):
+        while not helper.done.wait(0.05):
             pass
     except KeyboardInterrupt:
         deadline.cancel()
-        done.wait()
+        helper.done.wait()
         raise
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
+    return helper.result()
+
+
+class Background(Generic[T]):
+    """``work()`` started at once on a daemon thread named ``name``.
+
+    The caller waits on :attr:`done` (an Event rather than Thread.join: a
+    join interrupted by Ctrl-C can leave the thread looking finished while it
+    still runs), then :meth:`result` returns what the work returned or
+    raises what it raised."""
+
+    def __init__(self, work: Callable[[], T], name: str) -> None:
+        self.done = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, args=(work,), name=name, daemon=True).start()
+
+    def _run(self, work: Callable[[], T]) -> None:
+        try:
+            self._value = work()
+        except BaseException as error:  # noqa: BLE001 - raised again by result()
+            self._error = error
+        finally:
+            self.done.set()
+
+    def result(self) -> T:
+        """The work's value, or its exception raised again (call once
+        :attr:`done` is set)."""
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]

@@ -109,8 +109,7 @@ def run_ablation(problem: Problem, timeout: float | None = 20.0,
     ProblemError
         For a problem without a capacity, or an unknown technique.
     """
-    if problem.capacity is None:
-        raise ProblemError("the ablation study needs a capacity: give the problem one")
+    _needs_capacity(problem)
     names = list(TECHNIQUES) if techniques is None else list(techniques)
     unknown = [name for name in names if name not in TECHNIQUES]
     if unknown:
@@ -124,6 +123,11 @@ def run_ablation(problem: Problem, timeout: float | None = 20.0,
         if on_row is not None:
             on_row(row)
     return rows
+
+
+def _needs_capacity(problem: Problem) -> None:
+    if problem.capacity is None:
+        raise ProblemError("the ablation study needs a capacity: give the problem one")
 
 
 def variants() -> tuple[str, ...]:
@@ -155,8 +159,7 @@ def run_variant(problem: Problem, variant: str, timeout: float | None = 20.0,
     ProblemError
         For a problem without a capacity, or an unknown variant.
     """
-    if problem.capacity is None:
-        raise ProblemError("the ablation study needs a capacity: give the problem one")
+    _needs_capacity(problem)
     if variant != BASELINE and variant not in TECHNIQUES:
         raise ProblemError(f"unknown variant {variant}: use {BASELINE!r} or one of "
                            f"{', '.join(TECHNIQUES)}")

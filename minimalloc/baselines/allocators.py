@@ -353,23 +353,9 @@ def greedy_by_size(problem: Problem, deadline: Deadline | float | None = None) -
 def best_fit(problem: Problem, deadline: Deadline | float | None = None) -> Solution:
     """XLA's best fit in decreasing size (its spatial order).
 
-    Parameters
-    ----------
-    problem : Problem
-        Alignment, gaps, fixed offsets and aliases (each group placed as one
-        block) are honoured; capacity is ignored.
-    deadline : Deadline or float, optional
-        A time limit (seconds, or a shared :class:`~minimalloc.deadline.Deadline`);
-        when it passes, the buffers not placed yet are stacked on top (still
-        valid).  None: no limit.
+    The problem, the deadline and the solution are as in
+    :func:`greedy_by_size`.
 
-    Returns
-    -------
-    Solution
-        Offsets in the problem's buffer order and their height.
-
-    Notes
-    -----
     Order: size descending, then lifespan descending, then index.  Placement:
     the smallest free hole among the placed buffers alive at the same time
     that fits, else on top of them.
@@ -387,23 +373,9 @@ def best_fit_duration(problem: Problem,
                       deadline: Deadline | float | None = None) -> Solution:
     """XLA's best fit in decreasing lifespan (its temporal order).
 
-    Parameters
-    ----------
-    problem : Problem
-        Alignment, gaps, fixed offsets and aliases (each group placed as one
-        block) are honoured; capacity is ignored.
-    deadline : Deadline or float, optional
-        A time limit (seconds, or a shared :class:`~minimalloc.deadline.Deadline`);
-        when it passes, the buffers not placed yet are stacked on top (still
-        valid).  None: no limit.
+    The problem, the deadline and the solution are as in
+    :func:`greedy_by_size`.
 
-    Returns
-    -------
-    Solution
-        Offsets in the problem's buffer order and their height.
-
-    Notes
-    -----
     Order: lifespan (``upper - lower``) descending, then size descending,
     then index.  Placement as in :func:`best_fit`.
 
@@ -419,23 +391,9 @@ def best_fit_duration(problem: Problem,
 def first_fit(problem: Problem, deadline: Deadline | float | None = None) -> Solution:
     """First fit in start-time order: each buffer at the lowest free offset.
 
-    Parameters
-    ----------
-    problem : Problem
-        Alignment, gaps, fixed offsets and aliases (each group placed as one
-        block) are honoured; capacity is ignored.
-    deadline : Deadline or float, optional
-        A time limit (seconds, or a shared :class:`~minimalloc.deadline.Deadline`);
-        when it passes, the buffers not placed yet are stacked on top (still
-        valid).  None: no limit.
+    The problem, the deadline and the solution are as in
+    :func:`greedy_by_size`.
 
-    Returns
-    -------
-    Solution
-        Offsets in the problem's buffer order and their height.
-
-    Notes
-    -----
     Order: ``lower`` ascending, then index.  Each buffer takes the lowest
     offset (a multiple of its alignment) where it collides with no placed
     buffer alive at the same time.

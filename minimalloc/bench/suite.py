@@ -559,6 +559,24 @@ def _short(text: str) -> str:
 # Command line
 
 
+#: The sections that run unless skipped (``--no-NAME``), and what each is.
+SKIPPABLE = {
+    "jit": "the cold-cache compilation measurement",
+    "start": "the warm-cache process start measurement",
+    "minimize": "the minimiser section",
+    "spill": "the spill section",
+    "replay": "the replay section (a fresh replay opening steps)",
+    "scale": "the scale section (it takes several minutes)",
+}
+#: The sections that run only when asked for (``--NAME``).
+ON_REQUEST = {
+    "dense": "the dense section (minutes: one minimize per seed)",
+    "ablation": "the ablation section (make bench does)",
+    "anytime": "the anytime optimiser on 10^4-6x10^4-buffer random traces (several "
+               "minutes)",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m minimalloc.bench",
@@ -575,12 +593,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="also compare solves without and with the search trace")
     parser.add_argument("--trace-instances", default="C,K",
                         help="instances for --trace-overhead (default C,K)")
-    parser.add_argument("--no-jit", action="store_true",
-                        help="skip the cold-cache compilation measurement")
-    parser.add_argument("--no-start", action="store_true",
-                        help="skip the warm-cache process start measurement")
-    parser.add_argument("--no-minimize", action="store_true",
-                        help="skip the minimiser section")
+    for name, what in SKIPPABLE.items():
+        parser.add_argument(f"--no-{name}", action="store_true", help=f"skip {what}")
+    for name, what in ON_REQUEST.items():
+        parser.add_argument(f"--{name}", action="store_true", help=f"also run {what}")
     parser.add_argument("--minimize-timeout", type=float, default=60.0,
                         help="time limit per instance for the minimiser (default 60 s, "
                              "the reference's)")
@@ -594,20 +610,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--open-timeout", type=float, default=120.0,
                         help="minimize's time limit on D and J in the open-instances "
                              "section (default 120 s)")
-    parser.add_argument("--no-spill", action="store_true",
-                        help="skip the spill section")
     parser.add_argument("--spill-timeout", type=float, default=30.0,
                         help="time limit per instance of the spill section (default "
                              "30 s)")
-    parser.add_argument("--no-replay", action="store_true",
-                        help="skip the replay section (a fresh replay opening steps)")
     parser.add_argument("--replay-events", type=int, default=1_000_000,
                         help="events of the replay section's long trace (default "
                              "%(default)s)")
     parser.add_argument("--replay-sample", default="large",
                         help="the sample the replay section traces (default %(default)s)")
-    parser.add_argument("--no-scale", action="store_true",
-                        help="skip the scale section (it takes several minutes)")
     parser.add_argument("--scale-sizes", default="10000,100000,1000000",
                         help="buffers of the scale traces (default %(default)s)")
     parser.add_argument("--scale-blocks", type=int, default=None,
@@ -618,14 +628,10 @@ def _parser() -> argparse.ArgumentParser:
                              "scale section, 0 to skip it (default %(default)s)")
     parser.add_argument("--scale-timeout", type=float, default=60.0,
                         help="minimize's time limit in the scale section (default 60 s)")
-    parser.add_argument("--dense", action="store_true",
-                        help="also run the dense section (minutes: one minimize per seed)")
     parser.add_argument("--dense-seeds", default="0,1,2",
                         help="seeds of the dense traces (default %(default)s)")
     parser.add_argument("--dense-buffers", type=int, default=28_500,
                         help="buffers of each dense trace (default %(default)s)")
-    parser.add_argument("--ablation", action="store_true",
-                        help="also run the ablation section (make bench does)")
     parser.add_argument("--ablation-timeout", type=float, default=20.0,
                         help="time limit per variant in the ablation (default 20 s, as "
                              "in the reference's results)")
@@ -633,9 +639,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="processes for the ablation (default: one per core)")
     parser.add_argument("--ablation-output", type=Path, default=None,
                         help="keep the ablation's results CSV here; rerunning resumes it")
-    parser.add_argument("--anytime", action="store_true",
-                        help="also run the anytime optimiser on 10^4-6x10^4-buffer "
-                             "random traces (several minutes)")
     return parser
 
 
@@ -660,11 +663,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _scale(args: argparse.Namespace) -> int:
+def _integers(text: str) -> list[int]:
+    """The whole numbers of a comma-separated list; [] if one is not."""
     try:
-        sizes = [int(x) for x in args.scale_sizes.split(",") if x.strip()]
+        return [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        sizes = []
+        return []
+
+
+def _scale(args: argparse.Namespace) -> int:
+    sizes = _integers(args.scale_sizes)
     if not sizes or min(sizes) < 1:
         raise BenchError(f"--scale-sizes: expected buffer counts, got {args.scale_sizes!r}")
     report_scale(sizes, args.scale_timeout, args.scale_blocks, args.scale_snapshot)
@@ -672,10 +680,7 @@ def _scale(args: argparse.Namespace) -> int:
 
 
 def _dense(args: argparse.Namespace) -> int:
-    try:
-        seeds = [int(x) for x in args.dense_seeds.split(",") if x.strip()]
-    except ValueError:
-        seeds = []
+    seeds = _integers(args.dense_seeds)
     if not seeds or min(seeds) < 0 or args.dense_buffers < 1:
         raise BenchError(f"--dense-seeds, --dense-buffers: expected seeds >= 0 and a "
                          f"buffer count, got {args.dense_seeds!r}, {args.dense_buffers}")

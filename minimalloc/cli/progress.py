@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
+from minimalloc.deadline import Background
 from minimalloc.tuning import PROGRESS_DELAY, PROGRESS_INTERVAL
 
 __all__ = ["PROGRESS_DELAY", "PROGRESS_INTERVAL", "Progress", "interruptible"]
@@ -71,21 +72,8 @@ def interruptible(work: Callable[[], object],
     the work's own answer (its best so far) is awaited and returned (a second
     Ctrl-C gives up on it), otherwise the work gets a moment to stop and
     KeyboardInterrupt is raised."""
-    box: dict[str, object] = {}
-    # An Event rather than Thread.join: a join interrupted by Ctrl-C can
-    # leave the thread looking finished while it still runs.
-    done = threading.Event()
-
-    def target() -> None:
-        try:
-            box["result"] = work()
-        except BaseException as error:  # noqa: BLE001 - re-raised below
-            box["error"] = error
-        finally:
-            done.set()
-
-    thread = threading.Thread(target=target, name="minimalloc-work", daemon=True)
-    thread.start()
+    helper = Background(work, "minimalloc-work")
+    done = helper.done
     try:
         try:
             _wait(done, progress)
@@ -101,9 +89,7 @@ def interruptible(work: Callable[[], object],
     finally:
         if progress is not None:
             progress.close()
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["result"]
+    return helper.result()
 
 
 def _wait(done: threading.Event, progress: Progress | None) -> None:

@@ -254,6 +254,8 @@ def read_csv(source: Source, capacity: int | None = None) -> Problem:
     Returns
     -------
     Problem
+        The buffers in the file's order, with the file's ids, labels, gaps and fixed
+        offsets.
 
     Raises
     ------

@@ -184,6 +184,8 @@ def random_problem(
     Returns
     -------
     Problem
+        The buffers in the order drawn, ids ``b0``, ``b1``, ...; the same for the same
+        arguments and seed.
 
     Raises
     ------
@@ -433,6 +435,33 @@ def _conv_net(trace: _Trace, layers: int, kind: str, dtype_bytes: int) -> None:
     trace.op("output", [x], _bytes(channels, dtype_bytes))
 
 
+def _block(trace: _Trace, p: str, x: str, act: int, square: int, ws: int, *,
+           softmax_workspace: int | None = None,
+           out_workspace: int | None = None) -> tuple[str, list[str]]:
+    """One transformer block's forward pass from ``x``, its tensors named
+    ``p.*``: attention then the MLP, each added back to ``x``.  ``ws`` is the
+    workspace of the q, k, v projections, ``out_workspace`` that of the
+    attention's and the MLP's output projections (inference kernels use
+    them; training's do not).  Returns the block's output and the tensors
+    the backward pass reads again."""
+    h = trace.op(f"{p}.ln1", [x], act)
+    q = trace.op(f"{p}.q", [h], act, workspace=ws)
+    k = trace.op(f"{p}.k", [h], act, workspace=ws)
+    v = trace.op(f"{p}.v", [h], act, workspace=ws)
+    scores = trace.op(f"{p}.scores", [q, k], square)
+    probs = trace.op(f"{p}.softmax", [scores], square, workspace=softmax_workspace)
+    attn = trace.op(f"{p}.attn", [probs, v], act)
+    proj = trace.op(f"{p}.proj", [attn], act, workspace=out_workspace)
+    x = trace.op(f"{p}.add1", [x, proj], act)
+    h2 = trace.op(f"{p}.ln2", [x], act)
+    up = trace.op(f"{p}.mlp_up", [h2], 4 * act,
+                  workspace=_workspace(trace.rng, 4 * act))
+    g = trace.op(f"{p}.gelu", [up], 4 * act)
+    down = trace.op(f"{p}.mlp_down", [g], act, workspace=out_workspace)
+    x = trace.op(f"{p}.add2", [x, down], act)
+    return x, [h, q, k, v, probs, attn, h2, up, g]
+
+
 def _transformer(trace: _Trace, blocks: int, dtype_bytes: int) -> None:
     rng = trace.rng
     seq = int(rng.choice([64, 128, 256]))
@@ -440,24 +469,11 @@ def _transformer(trace: _Trace, blocks: int, dtype_bytes: int) -> None:
     heads = d_model // 64
     act = _bytes(seq * d_model, dtype_bytes)
     x = trace.op("embed", [], act)
+    square = _bytes(heads * seq * seq, dtype_bytes)
     for i in range(blocks):
-        p = f"blk{i}"
         ws = _workspace(rng, act)
-        h = trace.op(f"{p}.ln1", [x], act)
-        q = trace.op(f"{p}.q", [h], act, workspace=ws)
-        k = trace.op(f"{p}.k", [h], act, workspace=ws)
-        v = trace.op(f"{p}.v", [h], act, workspace=ws)
-        scores = trace.op(f"{p}.scores", [q, k], _bytes(heads * seq * seq, dtype_bytes))
-        probs = trace.op(f"{p}.softmax", [scores], _bytes(heads * seq * seq, dtype_bytes),
-                         workspace=_bytes(heads * seq * 4, 1))
-        attn = trace.op(f"{p}.attn", [probs, v], act)
-        proj = trace.op(f"{p}.proj", [attn], act, workspace=ws)
-        x = trace.op(f"{p}.add1", [x, proj], act)
-        h = trace.op(f"{p}.ln2", [x], act)
-        up = trace.op(f"{p}.mlp_up", [h], 4 * act, workspace=_workspace(rng, 4 * act))
-        g = trace.op(f"{p}.gelu", [up], 4 * act)
-        down = trace.op(f"{p}.mlp_down", [g], act, workspace=ws)
-        x = trace.op(f"{p}.add2", [x, down], act)
+        x, _ = _block(trace, f"blk{i}", x, act, square, ws,
+                      softmax_workspace=_bytes(heads * seq * 4, 1), out_workspace=ws)
     trace.op("logits", [x], _bytes(seq * int(rng.choice([1000, 4096])), dtype_bytes))
 
 
@@ -484,20 +500,8 @@ def _training(trace: _Trace, blocks: int, dtype_bytes: int, micro_batches: int) 
         saved: list[tuple[str, list[str]]] = []
         for i in range(blocks):
             p = f"mb{m}.blk{i}"
-            ws = _workspace(rng, act)
-            h = trace.op(f"{p}.ln1", [x], act)
-            q = trace.op(f"{p}.q", [h], act, workspace=ws)
-            k = trace.op(f"{p}.k", [h], act, workspace=ws)
-            v = trace.op(f"{p}.v", [h], act, workspace=ws)
-            scores = trace.op(f"{p}.scores", [q, k], square)
-            probs = trace.op(f"{p}.softmax", [scores], square)
-            attn = trace.op(f"{p}.attn", [probs, v], act)
-            x = trace.op(f"{p}.add1", [x, trace.op(f"{p}.proj", [attn], act)], act)
-            h2 = trace.op(f"{p}.ln2", [x], act)
-            up = trace.op(f"{p}.mlp_up", [h2], 4 * act, workspace=_workspace(rng, 4 * act))
-            g = trace.op(f"{p}.gelu", [up], 4 * act)
-            x = trace.op(f"{p}.add2", [x, trace.op(f"{p}.mlp_down", [g], act)], act)
-            saved.append((p, [h, q, k, v, probs, attn, h2, up, g]))
+            x, kept = _block(trace, p, x, act, square, _workspace(rng, act))
+            saved.append((p, kept))
         grad = trace.op(f"mb{m}.loss", [x], act)
         for i in reversed(range(blocks)):
             p, kept = saved[i]
@@ -627,6 +631,7 @@ def generate(name: str, **params: object) -> Problem:
     Returns
     -------
     Problem
+        What the generator returns for these parameters.
 
     Raises
     ------

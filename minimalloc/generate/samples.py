@@ -221,6 +221,7 @@ def load_sample(name: str, folder: str | Path | None = None) -> Problem:
     Returns
     -------
     Problem
+        The sample as its file holds it, with the capacity its index gives.
 
     Raises
     ------

@@ -148,15 +148,25 @@ def _save_str(out, p, st, cuts, sid, smemo, sdata, soff):  # pragma: no cover
 
 
 @njit(cache=True)
+def _open(out, p, st, cuts, memo, i, empty):  # pragma: no cover - numba
+    """Object ``i`` of a kind memoized in ``memo``: a GET of it when it was
+    written before (returns the new position and True), else the ``empty``
+    opcode that starts it, memoized (the new position and False)."""
+    _boundary(st, cuts, p)
+    if memo[i] >= 0:
+        return _get(out, p, memo[i]), True
+    out[p] = empty
+    memo[i] = st[_NEXT_MEMO]
+    return _memoize(out, p + 1, st), False
+
+
+@njit(cache=True)
 def _save_frame(out, p, st, cuts, f, strs, frames, keys):  # pragma: no cover
     smemo, sdata, soff = strs
     fmemo, fname, ffile, fline = frames[0], frames[1], frames[2], frames[3]
-    _boundary(st, cuts, p)
-    if fmemo[f] >= 0:
-        return _get(out, p, fmemo[f])
-    out[p] = _EMPTY_DICT
-    fmemo[f] = st[_NEXT_MEMO]
-    p = _memoize(out, p + 1, st)
+    p, seen = _open(out, p, st, cuts, fmemo, f, _EMPTY_DICT)
+    if seen:
+        return p
     out[p] = _MARK
     p = _save_str(out, p + 1, st, cuts, keys[_K_NAME], smemo, sdata, soff)
     p = _save_str(out, p, st, cuts, fname[f], smemo, sdata, soff)
@@ -172,12 +182,9 @@ def _save_frame(out, p, st, cuts, f, strs, frames, keys):  # pragma: no cover
 def _save_frames(out, p, st, cuts, list_id, strs, frames, keys):  # pragma: no cover
     """A frames list: the shared empty one, or an allocation's."""
     lmemo, site_ptr, site_frames, alloc_site = frames[4], frames[5], frames[6], frames[7]
-    _boundary(st, cuts, p)
-    if lmemo[list_id] >= 0:
-        return _get(out, p, lmemo[list_id])
-    out[p] = _EMPTY_LIST
-    lmemo[list_id] = st[_NEXT_MEMO]
-    p = _memoize(out, p + 1, st)
+    p, seen = _open(out, p, st, cuts, lmemo, list_id, _EMPTY_LIST)
+    if seen:
+        return p
     start = end = 0
     if list_id < len(alloc_site):
         site = alloc_site[list_id]

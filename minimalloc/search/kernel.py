@@ -85,6 +85,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from minimalloc.search.scratch import grow
+
 # Outcomes of a search, as the reference's status codes.
 OK = 0  # a solution was found
 NOT_FOUND = 1  # proven: no solution below this node
@@ -148,15 +150,6 @@ EV_ROUND_END = 13  # heuristic index, outcome, nodes used
 _NODE = 0
 _SPLIT = 1
 _INF = np.int64(2**62)
-
-
-@nb.njit(cache=True)
-def _grow(array, needed):
-    if needed <= len(array):
-        return array
-    bigger = np.empty(max(needed, 2 * len(array)), array.dtype)
-    bigger[: len(array)] = array
-    return bigger
 
 
 @nb.njit(cache=True)
@@ -240,6 +233,29 @@ def _key_less(off_a, pre_a, off_b, pre_b):
 
 
 @nb.njit(cache=True)
+def _merge_pairs(a_off, a_pre, i, a_end, b_off, b_pre, j, b_end, out_off, out_pre, k):
+    """Merge the sorted runs ``a[i:a_end]`` and ``b[j:b_end]`` of (offset,
+    preorder) pairs into ``out`` from ``k``; on equal keys ``a`` goes first
+    (keys are unique where the search merges, so the order is the same)."""
+    while i < a_end and j < b_end:
+        if _key_less(b_off[j], b_pre[j], a_off[i], a_pre[i]):
+            out_off[k], out_pre[k] = b_off[j], b_pre[j]
+            j += 1
+        else:
+            out_off[k], out_pre[k] = a_off[i], a_pre[i]
+            i += 1
+        k += 1
+    while i < a_end:
+        out_off[k], out_pre[k] = a_off[i], a_pre[i]
+        i += 1
+        k += 1
+    while j < b_end:
+        out_off[k], out_pre[k] = b_off[j], b_pre[j]
+        j += 1
+        k += 1
+
+
+@nb.njit(cache=True)
 def _sort_pairs(off, pre, count, tmp_off, tmp_pre):
     """Merge sort of ``(off, pre)[:count]`` by (offset, preorder)."""
     if count < 24:  # insertion sort: the common case is a handful of moves
@@ -258,23 +274,7 @@ def _sort_pairs(off, pre, count, tmp_off, tmp_pre):
         for lo in range(0, count, 2 * width):
             mid = min(lo + width, count)
             hi = min(lo + 2 * width, count)
-            i, j, k = lo, mid, lo
-            while i < mid and j < hi:
-                if _key_less(off[j], pre[j], off[i], pre[i]):
-                    tmp_off[k], tmp_pre[k] = off[j], pre[j]
-                    j += 1
-                else:
-                    tmp_off[k], tmp_pre[k] = off[i], pre[i]
-                    i += 1
-                k += 1
-            while i < mid:
-                tmp_off[k], tmp_pre[k] = off[i], pre[i]
-                i += 1
-                k += 1
-            while j < hi:
-                tmp_off[k], tmp_pre[k] = off[j], pre[j]
-                j += 1
-                k += 1
+            _merge_pairs(off, pre, lo, mid, off, pre, mid, hi, tmp_off, tmp_pre, lo)
         off[:count] = tmp_off[:count]
         pre[:count] = tmp_pre[:count]
         width *= 2
@@ -315,28 +315,24 @@ def _compute_ordering(ord_off, ord_pre, parent, parent_len, child, fresh, ctx_st
     if not dynamic:
         return num_a
     _sort_pairs(b_off, b_pre, num_b, s_off, s_pre)
-    i = j = 0
-    k = child
-    while i < num_a and j < num_b:
-        if _key_less(b_off[j], b_pre[j], a_off[i], a_pre[i]):
-            ord_off[k], ord_pre[k] = b_off[j], b_pre[j]
-            j += 1
-        else:
-            ord_off[k], ord_pre[k] = a_off[i], a_pre[i]
-            i += 1
-        k += 1
-    while i < num_a:
-        ord_off[k], ord_pre[k] = a_off[i], a_pre[i]
-        i += 1
-        k += 1
-    while j < num_b:
-        ord_off[k], ord_pre[k] = b_off[j], b_pre[j]
-        j += 1
-        k += 1
+    _merge_pairs(a_off, a_pre, 0, num_a, b_off, b_pre, 0, num_b, ord_off, ord_pre, child)
     return num_a + num_b
 
 
 # ---------------------------------------------------------------- placement
+
+
+@nb.njit(cache=True)
+def _undone(trace, stats, b, o, hatless_cut, untried):
+    """Count and record that placing ``b`` at ``o`` failed and was undone;
+    True when the hatless rule then cuts the ``untried`` candidates left."""
+    if trace is not None:
+        _emit(trace, stats, EV_UNDO, b, o, 0)
+    if hatless_cut:
+        stats[PRUNE_HATLESS] += 1
+        if trace is not None:
+            _emit(trace, stats, EV_HATLESS, b, o, untried)
+    return hatless_cut
 
 
 @nb.njit(cache=True)
@@ -561,7 +557,7 @@ def _new_context(members, count, sec_lo, sec_hi, ctx, pools, buf_keys, sw, state
     start = 0
     if ctx_top[0] > 0:
         start = ctx_start[ctx_top[0] - 1] + ctx_len[ctx_top[0] - 1]
-    ctx_buf = _grow(ctx_buf, start + count)
+    ctx_buf = grow(ctx_buf, start + count)
     for i in range(count):
         x = members[i]
         ctx_buf[start + i] = x
@@ -659,8 +655,8 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                 if fresh:  # a context's root: its ordering is the preorder
                     parent = f_start[f]
                     parent_len = ctx_len[c]
-                    ord_off = _grow(ord_off, parent + 2 * parent_len)
-                    ord_pre = _grow(ord_pre, parent + 2 * parent_len)
+                    ord_off = grow(ord_off, parent + 2 * parent_len)
+                    ord_pre = grow(ord_pre, parent + 2 * parent_len)
                     for i in range(parent_len):
                         ord_pre[parent + i] = i
                         ord_off[parent + i] = 0
@@ -669,8 +665,8 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     parent = f_start[f - 1] if f_kind[f - 1] == _NODE else 0
                     parent_len = f_len[f - 1] if f_kind[f - 1] == _NODE else 0
                     child = f_start[f]
-                    ord_off = _grow(ord_off, child + ctx_len[c])
-                    ord_pre = _grow(ord_pre, child + ctx_len[c])
+                    ord_off = grow(ord_off, child + ctx_len[c])
+                    ord_pre = grow(ord_pre, child + ctx_len[c])
                 n_cand = _compute_ordering(ord_off, ord_pre, parent, parent_len, child,
                                            fresh, cstart, ctx_buf, offset, min_offset,
                                            dynamic, order_tmp)
@@ -794,12 +790,8 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                             bad = _check(ctx_lo[c], ctx_hi[c], o, floor, total,
                                          capacity, monotonic, inference)
                             _emit(trace, stats, EV_PRUNE, b, o, bad)
-                    if trace is not None:
-                        _emit(trace, stats, EV_UNDO, b, o, 0)
-                    if hatless and hatless_pruning:
-                        stats[PRUNE_HATLESS] += 1
-                        if trace is not None:
-                            _emit(trace, stats, EV_HATLESS, b, o, f_len[f] - i - 1)
+                    if _undone(trace, stats, b, o, hatless and hatless_pruning,
+                               f_len[f] - i - 1):
                         break
                     f_pos[f] += 1
                     continue
@@ -809,8 +801,8 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     span_count += sw[4][q] - sw[3][q]
                 need = sec_top + span_count + (ctx_hi[0] - ctx_lo[0]) + 1
                 if need > len(sec_trail_s):
-                    sec_trail_s = _grow(sec_trail_s, need)
-                    sec_trail_v = _grow(sec_trail_v, need)
+                    sec_trail_s = grow(sec_trail_s, need)
+                    sec_trail_v = grow(sec_trail_v, need)
                 mark[0] += 1
                 f_buf[f] = b
                 f_off_from[f] = off_top
@@ -858,12 +850,8 @@ def search_partition(members, count, sec_lo, sec_hi, capacity, flags, letters,
                     off_top = f_off_from[f]
                     sec_top = f_sec_from[f]
                     depth -= 1
-                    if trace is not None:
-                        _emit(trace, stats, EV_UNDO, b, o, 0)
-                    if hatless and hatless_pruning:
-                        stats[PRUNE_HATLESS] += 1
-                        if trace is not None:
-                            _emit(trace, stats, EV_HATLESS, b, o, f_len[f] - i - 1)
+                    if _undone(trace, stats, b, o, hatless and hatless_pruning,
+                               f_len[f] - i - 1):
                         break
                     f_pos[f] += 1
                     continue

@@ -55,6 +55,7 @@ import numpy as np
 
 from minimalloc.columns import buffer_columns
 from minimalloc.model import Buffer, Problem
+from minimalloc.search.scratch import grow
 
 RIGHT = 0  # ends sort before starts at equal times
 LEFT = 1
@@ -505,17 +506,6 @@ def _before(i, j, time, kind, who):
 
 
 @nb.njit(cache=True)
-def _grow(array, needed):
-    # As in kernel.py: each kernel file keeps its own copy, because numba's
-    # on-disk cache does not notice changes in functions of another file.
-    if needed <= len(array):
-        return array
-    bigger = np.empty(max(needed, 2 * len(array)), array.dtype)
-    bigger[: len(array)] = array
-    return bigger
-
-
-@nb.njit(cache=True)
 def _insert(members, position, count, b):
     """Add ``b`` to the set ``members[:count]`` (``position[b]`` is its slot,
     -1 when absent); returns the new count."""
@@ -586,9 +576,9 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
         if pt_type[p] == RIGHT:
             if last_section_time < t:  # a new cross section of the actives
                 last_section_time = t
-                sec_ptr = _grow(sec_ptr, num_sec + 2)
+                sec_ptr = grow(sec_ptr, num_sec + 2)
                 start = sec_ptr[num_sec]
-                sec_buf = _grow(sec_buf, start + num_active)
+                sec_buf = grow(sec_buf, start + num_active)
                 sec_buf[start:start + num_active] = active[:num_active]
                 num_sec += 1
                 sec_ptr[num_sec] = start + num_active
@@ -626,9 +616,9 @@ def _sweep_kernel(n, pt_time, pt_type, pt_buf, pt_wlo, pt_whi, pt_end,
                     down = _effective_size(b, o, lower, upper, size, gap_ptr, gap_lo,
                                            gap_hi, gap_wlo, gap_whi)
                     if ov_n + 2 > len(ov_a):
-                        ov_a = _grow(ov_a, ov_n + 2)
-                        ov_b = _grow(ov_b, ov_n + 2)
-                        ov_size = _grow(ov_size, ov_n + 2)
+                        ov_a = grow(ov_a, ov_n + 2)
+                        ov_b = grow(ov_b, ov_n + 2)
+                        ov_size = grow(ov_size, ov_n + 2)
                     if up != NO_OVERLAP:
                         ov_a[ov_n], ov_b[ov_n], ov_size[ov_n] = o, b, up
                         ov_n += 1

@@ -132,9 +132,10 @@ def test_cuts_count_buffers_spanning_each_boundary(buffers):
         assert cut == spanning
 
 
-def test_sweep_scales_to_a_hundred_thousand_buffers():
+def test_sweep_of_a_long_trace_keeps_every_buffer_and_overlap():
+    # Scale is the bench's (10^4 to 10^6 buffers); this checks the structure.
     rng = np.random.default_rng(7)
-    n = 100_000
+    n = 20_000
     lower = np.sort(rng.integers(0, 10 * n, n))
     upper = lower + rng.integers(1, 200, n)
     problem = Problem([Buffer(str(i), int(lo), int(hi), 1)

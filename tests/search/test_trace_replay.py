@@ -191,7 +191,11 @@ def random_problem(rng: random.Random, n: int, *, gaps: bool = False,
     return Problem(buffers, max(1, load + rng.randrange(-1, 4)))
 
 
-TRACE_LIMIT = 200_000
+# Long enough for every search but the one or two a switched-off technique
+# blows up; those are cut here, which tests the replay of a cut trace too
+# (walking and jumping cost grows with every recorded step).
+TRACE_LIMIT = 20_000
+JUMP_TRACE_LIMIT = 1_000
 
 
 def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
@@ -288,7 +292,7 @@ def test_a_jump_rebuilds_exactly_the_walked_state(off):
         params = SolverParams(timeout=10, preordering_heuristics=heuristics)
         if off is not None:
             params = replace(params, **{off: False})
-        result = solve(problem, params, trace=TRACE_LIMIT)
+        result = solve(problem, params, trace=JUMP_TRACE_LIMIT)
         walked = list(TraceReplay(problem, result, params).snapshots())
         jumper = TraceReplay(problem, result, params, walk_limit=0)
         steps = list(range(len(walked)))
