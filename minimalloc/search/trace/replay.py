@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 class TraceReplay:
     """The search state at any step of a traced solve.
 
-    Walking forward one step applies one event, in plain Python, following
-    the search of docs/algorithm.md literally.  A jump (backwards, or more
+    Walking forward one step applies one event, following the search of
+    docs/algorithm.md literally (the state updates compiled, the rest in
+    Python).  A jump (backwards, or more
     than ``walk_limit`` steps ahead) rebuilds the state from the path of
     search nodes open at the target step (:mod:`.path`: a compiled walk over
     the raw events, then the few events that built that path): on a trace of
