@@ -23,17 +23,14 @@ memory trace has one per memory, each with its own tracks and counter.
 from __future__ import annotations
 
 import json
-import os
-from typing import IO, Any, Union
+from typing import Any
 
 from minimalloc.bounds import load_profile
-from minimalloc.formats.output import check_plan, write_text
+from minimalloc.formats.output import Destination, check_plan, send_text
 from minimalloc.model import Problem, Solution
 from minimalloc.pools import pool_parts
 
 __all__ = ["FORMAT", "dumps", "dumps_chrome_trace", "write_chrome_trace"]
-
-Destination = Union[str, "os.PathLike[str]", IO[str]]
 
 #: The name ``--format`` uses for this writer, and its usual file suffix.
 FORMAT = "chrome-trace"
@@ -98,11 +95,7 @@ def write_chrome_trace(problem: Problem, solution: Solution,
                        destination: Destination) -> None:
     """Write :func:`dumps_chrome_trace` to a path (never half-written) or an
     open text file."""
-    text = dumps_chrome_trace(problem, solution)
-    if isinstance(destination, (str, os.PathLike)):
-        write_text(destination, text)
-    else:
-        destination.write(text)
+    send_text(dumps_chrome_trace(problem, solution), destination)
 
 
 def dumps(problem: Problem, solution: Solution) -> str:

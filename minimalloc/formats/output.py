@@ -43,9 +43,11 @@ from minimalloc.errors import ProblemError
 if TYPE_CHECKING:
     from minimalloc.model import Problem, Solution
 
-__all__ = ["check_plan", "write_output", "write_text"]
+__all__ = ["Destination", "check_plan", "send_text", "write_output", "write_text"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+#: Where a writer sends its text: a path, or an open text file.
+Destination = Union[str, "os.PathLike[str]", IO[str]]
 
 
 def write_output(destination: PathLike, write: Callable[[IO[str]], object], *,
@@ -96,6 +98,15 @@ def write_output(destination: PathLike, write: Callable[[IO[str]], object], *,
 def write_text(destination: PathLike, text: str) -> None:
     """Write ``text`` to ``destination`` as :func:`write_output` does."""
     write_output(destination, lambda handle: handle.write(text))
+
+
+def send_text(text: str, destination: Destination) -> None:
+    """Write ``text`` to a path (as :func:`write_text` does: never
+    half-written) or to an open text file."""
+    if isinstance(destination, (str, os.PathLike)):
+        write_text(destination, text)
+    else:
+        destination.write(text)
 
 
 def _write_directly(target: str, write: Callable[[IO[str]], object],

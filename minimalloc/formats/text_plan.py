@@ -11,7 +11,6 @@ A plan over several memory pools (``solution.pools``) gets one such section
 per pool.
 
 >>> from minimalloc.model import Buffer, Problem, Solution
-from minimalloc.pools import pool_parts
 >>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
 ...              Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)))
 >>> text = dumps_text_plan(p, Solution((8, 8, 4, 4, 0), 12), width=12)
@@ -31,17 +30,13 @@ sym  id  size  offset  first  last  label
 
 from __future__ import annotations
 
-import os
 import string
-from typing import IO, Union
 
-from minimalloc.formats.output import check_plan, write_text
+from minimalloc.formats.output import Destination, check_plan, send_text
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.pools import pool_parts
 
 __all__ = ["FORMAT", "dumps", "dumps_text_plan", "write_text_plan"]
-
-Destination = Union[str, "os.PathLike[str]", IO[str]]
 
 #: The name ``--format`` uses for this writer, and its usual file suffix.
 FORMAT = "text"
@@ -80,11 +75,7 @@ def write_text_plan(problem: Problem, solution: Solution, destination: Destinati
                     *, width: int = 64) -> None:
     """Write :func:`dumps_text_plan` to a path (never half-written) or an
     open text file."""
-    text = dumps_text_plan(problem, solution, width=width)
-    if isinstance(destination, (str, os.PathLike)):
-        write_text(destination, text)
-    else:
-        destination.write(text)
+    send_text(dumps_text_plan(problem, solution, width=width), destination)
 
 
 def dumps(problem: Problem, solution: Solution) -> str:
