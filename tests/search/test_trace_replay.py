@@ -191,7 +191,7 @@ def random_problem(rng: random.Random, n: int, *, gaps: bool = False,
     return Problem(buffers, max(1, load + rng.randrange(-1, 4)))
 
 
-TRACE_LIMIT = 200_000
+TRACE_LIMIT = 20_000
 
 
 def check_consistent(problem: Problem, params: SolverParams) -> tuple[int, int]:
@@ -291,8 +291,9 @@ def test_a_jump_rebuilds_exactly_the_walked_state(off):
         result = solve(problem, params, trace=TRACE_LIMIT)
         walked = list(TraceReplay(problem, result, params).snapshots())
         jumper = TraceReplay(problem, result, params, walk_limit=0)
-        steps = list(range(len(walked)))
-        rng.shuffle(steps)
+        # Every step of a short trace, a few hundred of a long one (each jump
+        # rebuilds the path: comparing all steps of a long search takes minutes).
+        steps = rng.sample(range(len(walked)), min(len(walked), 300))
         for step in steps:
             assert same_snapshot(jumper.snapshot(step), walked[step]), (trial, step)
         compared += len(steps)
