@@ -119,11 +119,14 @@ class SearchState:
         np.add.at(steps, layout.span_hi, -width)
         self.total = np.cumsum(steps)[:-1]
         self._seen = np.zeros(layout.num_sections, np.int64)  # scratch of _place
+        # Per section, an unplaced buffer last seen at or below its floor: a
+        # hint that _place verifies before trusting (-1: none yet).
+        self._witness = np.full(layout.num_sections, -1, np.int64)
 
     def copy(self) -> SearchState:
         other = object.__new__(SearchState)
         other.__dict__.update(self.__dict__)
-        for name in ("offset", "min_offset", "floor", "total", "_seen"):
+        for name in ("offset", "min_offset", "floor", "total", "_seen", "_witness"):
             setattr(other, name, getattr(self, name).copy())
         return other
 
@@ -132,9 +135,9 @@ class SearchState:
         lay = self.layout
         raised, floors, lifted, pushed, hatless = _place(
             b, o, self.offset, self.min_offset, self.floor, self.total, self._seen,
-            lay.alignment, lay.fixed, lay.overlap_ptr, lay.overlap_buffer, lay.overlap_size,
-            lay.span_ptr, lay.span_lo, lay.span_hi, lay.span_wlo, lay.span_whi,
-            lay.section_ptr, lay.section_buffers, self.unallocated_floor)
+            self._witness, lay.alignment, lay.fixed, lay.overlap_ptr, lay.overlap_buffer,
+            lay.overlap_size, lay.span_ptr, lay.span_lo, lay.span_hi, lay.span_wlo,
+            lay.span_whi, lay.section_ptr, lay.section_buffers, self.unallocated_floor)
         return Placement(b, o, raised, floors, lifted, int(pushed), bool(hatless))
 
     def undo(self, placement: Placement) -> None:
@@ -164,7 +167,7 @@ class SearchState:
 
 
 @nb.njit(cache=True)
-def _place(b, o, offset, min_offset, floor, total, seen, alignment, fixed,
+def _place(b, o, offset, min_offset, floor, total, seen, witness, alignment, fixed,
            overlap_ptr, overlap_buffer, overlap_size, span_ptr, span_lo, span_hi,
            span_wlo, span_whi, section_ptr, section_buffers,
            unallocated_floor):  # pragma: no cover - compiled
@@ -226,7 +229,11 @@ def _place(b, o, offset, min_offset, floor, total, seen, alignment, fixed,
     nl = 0
     for s in affected:
         # The floor rises to the lowest unplaced buffer of the section, if
-        # that is above it: any unplaced buffer at or below it settles "no".
+        # that is above it: any unplaced buffer at or below it settles "no"
+        # (the one found last time, if it still does, saves the scan).
+        w = witness[s]
+        if w >= 0 and offset[w] < 0 and min_offset[w] <= floor[s]:
+            continue
         found = False
         lowest = 0
         for k in range(section_ptr[s], section_ptr[s + 1]):
@@ -234,6 +241,7 @@ def _place(b, o, offset, min_offset, floor, total, seen, alignment, fixed,
             if offset[y] >= 0:
                 continue
             if min_offset[y] <= floor[s]:
+                witness[s] = y
                 found = False
                 break
             if not found or min_offset[y] < lowest:
