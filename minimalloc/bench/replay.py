@@ -10,7 +10,7 @@ backtrack, the middle and the end of each, a *fresh*
 opens the step; the table gives the seconds taken (wall clock and CPU) and
 the depth of the search path at that step (what a jump rebuilds).  The
 targets: 1 s on the sample, 2 s on the long trace.  (The compiled code is
-loaded once before, as a first replay in the app loads it.)  A last line replays
+loaded before, by :func:`minimalloc.jit.warmup`, as the app does.)  A last line replays
 every event of the sample, the replay's full check on the kernel.
 """
 
@@ -115,15 +115,6 @@ def long_trace(events: int, seed: int = 0) -> tuple[Problem, SolverParams, Solve
     return best
 
 
-def _warm_up() -> None:
-    """Load the replay's compiled code once per process, as the app does on
-    its first replay, so that the rows time replays and not the loading."""
-    problem = Problem([Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4), Buffer("c", 0, 3, 4)],
-                      capacity=12)
-    result = solve(problem, SolverParams(minimize_capacity=False), trace=100)
-    TraceReplay(problem, result, walk_limit=0).snapshot(len(result.trace) // 2)
-
-
 def _full_check(name: str, problem: Problem, result: SolveResult,
                 params: SolverParams) -> str:
     run = TraceReplay(problem, result, params)
@@ -141,7 +132,6 @@ def report_replay(events: int = 1_000_000, sample: str = "large") -> list[Replay
           f"sample '{sample}', {LONG_TARGET:g} s on a {events:,}-event trace)")
     print()
     rows: list[ReplayRow] = []
-    _warm_up()
     problem = load_sample(sample)
     params = SolverParams(timeout=600, minimize_capacity=False)
     result = solve(problem, params, trace=10 * events)
