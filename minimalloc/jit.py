@@ -17,6 +17,7 @@ from minimalloc.bounds import lower_bound, stacking_bound
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import SolverParams
 from minimalloc.search.solver import solve
+from minimalloc.search.trace import TraceReplay
 
 __all__ = ["warmup"]
 
@@ -26,7 +27,8 @@ def warmup(trace: bool = True) -> float:
 
     Solves a tiny problem that goes through every path of the kernel:
     decomposition, backtracking, the round robin and gaps; with ``trace``,
-    also the version of the kernel that records events.  Runs the lower
+    also the version of the kernel that records events and the replay's
+    compiled walk and state updates (a jump and a full check).  Runs the lower
     bound, the baseline allocators and the anytime optimiser's moves on it
     too.
     """
@@ -38,7 +40,10 @@ def warmup(trace: bool = True) -> float:
     solve(problem.with_capacity(11))
     solve(problem, SolverParams(preordering_heuristics=("WAT",)))
     if trace:
-        solve(problem, trace=64)  # the traced kernel is a separate compilation
+        traced = solve(problem, trace=64)  # the traced kernel is a separate compilation
+        replay = TraceReplay(problem, traced, walk_limit=0)
+        replay.snapshot(len(replay) // 2)  # a jump: the compiled walk, then placements
+        replay.check()  # every event: placements taken back too
     lower_bound(problem)
     for name in available_allocators():  # the baselines' placement kernel
         allocate(problem, name)

@@ -240,13 +240,18 @@ def load_sample(name: str, folder: Path | None = None) -> Loaded:
     return dataclasses.replace(loaded, name=name, description=description)
 
 
-#: File types the upload accepts: problem CSVs, ONNX models, PyTorch snapshots.
+#: The plans the package writes that an upload may be, by reader.
+PLAN_READERS = {"chrome_trace": "Chrome trace plan", "text_plan": "Text plan"}
+#: File types the upload accepts: problem CSVs, ONNX models, PyTorch snapshots,
+#: plans (a CSV with offsets, a Chrome trace, a text plan).
 UPLOAD_TYPES = ["csv", "txt", "onnx", "pickle", "pkl", "json"]
 
 
 def parse_upload(data: bytes, name: str, options: ReadOptions | None = None) -> Loaded:
-    """Read an uploaded file: a problem CSV, an ONNX model or a PyTorch CUDA
-    memory snapshot, as :func:`minimalloc.formats.read_any` decides.
+    """Read an uploaded file: a problem CSV, an ONNX model, a PyTorch CUDA
+    memory snapshot or a plan the package wrote (a Chrome trace, a text
+    plan: shown and checked as a CSV with offsets is), as
+    :func:`minimalloc.formats.read_any` decides.
 
     A CSV goes through :func:`parse_csv_text` (an ``offset`` in every row is
     an allocation to judge); a snapshot is unpickled without running
@@ -260,6 +265,11 @@ def parse_upload(data: bytes, name: str, options: ReadOptions | None = None) -> 
     if reading.report is not None:
         return Loaded(problem, name, description=reading.report.summary(),
                       report=reading.report)
+    if reading.kind in PLAN_READERS:  # a plan this package wrote: show and check it
+        free = problem.without_fixed_offsets()
+        allocation = Solution.from_offsets(free, [b.offset for b in problem.buffers])
+        return Loaded(free, name, allocation, problem.capacity,
+                      description=f"{PLAN_READERS[reading.kind]}: {len(problem):,} buffers")
     steps = max((b.upper for b in problem.buffers), default=0)
     return Loaded(problem, name, description=f"ONNX model: {len(problem):,} tensors over "
                                              f"{steps:,} nodes")

@@ -1,8 +1,9 @@
 """Two plans side by side: which buffers moved, which are in only one, and
 where in time one plan reaches higher than the other.
 
-A *plan* is a problem whose every buffer has an offset: a CSV with an
-``offset`` column (what ``minimalloc --output`` writes), or a problem and a
+A *plan* is a problem whose every buffer has an offset: a file
+``minimalloc --output`` writes (a CSV with an ``offset`` column, a Chrome
+trace, a text plan), a PyTorch snapshot, or a problem and a
 :class:`~minimalloc.model.Solution` in memory.  Buffers of the two plans are
 matched by ``id``, or by ``label`` (the k-th buffer with a label, in time
 order, matches the k-th with the same label in the other plan; buffers

@@ -24,8 +24,9 @@ __all__ = ["COMMAND", "LISTED"]
 USAGE = f"""\
 usage: {PROG} compare A.csv B.csv [--match=id|label] [--json] [--output=page.html]
 
-Compares two plans of one problem: files whose every buffer has an offset
-(what {PROG} --output writes).  Buffers are matched by id, or by label.
+Compares two plans of one problem: files whose every buffer has an offset,
+in any format {PROG} --output writes (CSV, Chrome trace JSON, text plan).
+Buffers are matched by id, or by label.
 Prints both heights and their difference, the buffers that moved, those in
 one plan only, and the stretches of time where one plan reaches higher.
 """

@@ -13,27 +13,44 @@ time, and the metadata names the plan's height.  A plan over several memory
 pools (``solution.pools``) gets one process per pool, as ExecuTorch's
 memory trace has one per memory, each with its own tracks and counter.
 
+:func:`read_chrome_trace` reads such a file back: one buffer per complete
+event, at the offset its ``args`` give (a problem whose every buffer has a
+fixed offset: a plan, as ``minimalloc compare`` reads it).
+
 >>> from minimalloc.model import Buffer, Problem, Solution
 >>> p = Problem((Buffer("a", 0, 2, 4, label="Conv c1"), Buffer("b", 2, 3, 4)))
 >>> events = json.loads(dumps_chrome_trace(p, Solution((0, 0), 4)))["traceEvents"]
 >>> [(e["name"], e["ts"], e["dur"], e["args"]["offset"]) for e in events if e["ph"] == "X"]
 [('a', 0, 2, 0), ('b', 2, 1, 0)]
+>>> [(b.id, b.offset, b.label) for b in read_chrome_trace(
+...     dumps_chrome_trace(p, Solution((0, 0), 4)).encode()).buffers]
+[('a', 0, 'Conv c1'), ('b', 0, None)]
 """
 
 from __future__ import annotations
 
 import json
-import os
-from typing import IO, Any, Union
+import re
+from typing import Any
 
 from minimalloc.bounds import load_profile
-from minimalloc.formats.output import check_plan, write_text
-from minimalloc.model import Problem, Solution
+from minimalloc.errors import ProblemError
+from minimalloc.formats.output import (
+    Destination,
+    Source,
+    check_plan,
+    read_source_text,
+    send_text,
+)
+from minimalloc.model import Buffer, Gap, Pool, Problem, Solution
 from minimalloc.pools import pool_parts
 
-__all__ = ["FORMAT", "dumps", "dumps_chrome_trace", "write_chrome_trace"]
+__all__ = ["FORMAT", "SUFFIXES", "dumps", "dumps_chrome_trace", "looks_like", "read",
+           "read_chrome_trace", "write_chrome_trace"]
 
-Destination = Union[str, "os.PathLike[str]", IO[str]]
+#: File suffixes the reader claims (the only JSON plan this package writes).
+SUFFIXES = (".json",)
+_POOL = re.compile(r"pool (.*): height ")
 
 #: The name ``--format`` uses for this writer, and its usual file suffix.
 FORMAT = "chrome-trace"
@@ -98,17 +115,84 @@ def write_chrome_trace(problem: Problem, solution: Solution,
                        destination: Destination) -> None:
     """Write :func:`dumps_chrome_trace` to a path (never half-written) or an
     open text file."""
-    text = dumps_chrome_trace(problem, solution)
-    if isinstance(destination, (str, os.PathLike)):
-        write_text(destination, text)
-    else:
-        destination.write(text)
+    send_text(dumps_chrome_trace(problem, solution), destination)
 
 
 def dumps(problem: Problem, solution: Solution) -> str:
     """The dispatcher's entry point: :func:`dumps_chrome_trace`."""
     return dumps_chrome_trace(problem, solution)
 
+
+
+
+def read_chrome_trace(source: Source) -> Problem:
+    """The plan in a Chrome trace this module wrote (a path or its bytes):
+    one buffer per complete event of category ``buffer``, with the offset,
+    size, gaps, label and alias of its ``args``, in the pool its process
+    names; the capacity and pools of ``otherData``.
+
+    Raises
+    ------
+    ProblemError
+        If the file is not JSON, has no ``traceEvents`` list or no buffer
+        event, or an event lacks its time, duration, offset or size.
+    """
+    try:
+        document = json.loads(read_source_text(source))
+    except ValueError as error:
+        raise ProblemError(f"is not JSON: {error}") from None
+    events = document.get("traceEvents") if isinstance(document, dict) else None
+    if not isinstance(events, list):
+        raise ProblemError("is not a Chrome trace: expected a JSON object with a "
+                           "'traceEvents' list")
+    pool_of = {}  # process id -> pool name, for a plan over several pools
+    for event in events:
+        if isinstance(event, dict) and event.get("name") == "process_name":
+            match = _POOL.match(str((event.get("args") or {}).get("name", "")))
+            if match:
+                pool_of[event.get("pid")] = match.group(1)
+    buffers = [_buffer(event, pool_of.get(event.get("pid")), index)
+               for index, event in enumerate(events)
+               if isinstance(event, dict) and event.get("ph") == "X"
+               and event.get("cat") == "buffer"]
+    if not buffers:
+        raise ProblemError("is not a plan: its Chrome trace has no buffer events")
+    other = document.get("otherData") or {}
+    pools = tuple(Pool(str(name), capacity)
+                  for name, capacity in (other.get("pools") or {}).items())
+    return Problem(tuple(buffers), other.get("capacity"), pools)
+
+
+def _buffer(event: dict[str, Any], pool: str | None, index: int) -> Buffer:
+    args = event.get("args") or {}
+    try:
+        lower = int(event["ts"])
+        gaps = tuple(Gap(int(g[0]), int(g[1]), (int(g[2]), int(g[3])) if len(g) > 3
+                         else None) for g in args.get("gaps", ()))
+        return Buffer(str(event["name"]), lower, lower + int(event["dur"]),
+                      int(args["size"]), gaps=gaps, offset=int(args["offset"]),
+                      label=args.get("label"), pool=pool,
+                      alias=args.get("shares memory with"))
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise ProblemError(f"trace event {index}: expected a buffer event with ts, dur, "
+                           f"name and args holding its offset and size ({error!r})"
+                           ) from None
+
+
+def read(source: Source, **options: Any) -> Problem:
+    """The dispatcher's entry point: :func:`read_chrome_trace` (no options)."""
+    return read_chrome_trace(source)
+
+
+def looks_like(head: bytes) -> bool:
+    """Whether the first bytes could start a Chrome trace: a JSON object
+    whose first key is ``traceEvents`` (as this module writes it)."""
+    rest = head.lstrip()
+    if rest[:1] != b"{":
+        return False
+    rest = rest[1:].lstrip()
+    key = b'"traceEvents"'
+    return len(rest) >= 4 and (key.startswith(rest) or rest.startswith(key))
 
 
 def _load_counter(problem: Problem, pid: int = _PID) -> list[dict[str, Any]]:

@@ -93,7 +93,8 @@ class Reading:
         The CSV layout to write its plan (or the problem) with: a CSV's own
         columns, else the reference's columns plus ``label``.
     kind
-        The reader's short name: ``csv``, ``onnx`` or ``torch_snapshot``.
+        The reader's short name: ``csv``, ``onnx``, ``torch_snapshot``,
+        ``chrome_trace`` or ``text_plan``.
     name
         The file's name, as errors give it.
     report
@@ -173,7 +174,8 @@ def read_any(source: Source, *, name: str | os.PathLike[str] | None = None,
 
 def detect(source: Source, *, name: str | os.PathLike[str] | None = None) -> str:
     """Which reader :func:`read_any` would use for ``source`` (reading only
-    its first bytes): ``csv``, ``onnx`` or ``torch_snapshot``."""
+    its first bytes): ``csv`` or a reader's short name (``onnx``,
+    ``torch_snapshot``, ``chrome_trace``, ``text_plan``)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         head = bytes(source[:HEAD])
     else:

@@ -36,6 +36,7 @@ import os
 import secrets
 import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Union
 
 from minimalloc.errors import ProblemError
@@ -43,9 +44,14 @@ from minimalloc.errors import ProblemError
 if TYPE_CHECKING:
     from minimalloc.model import Problem, Solution
 
-__all__ = ["check_plan", "write_output", "write_text"]
+__all__ = ["Destination", "Source", "check_plan", "read_source_text", "send_text",
+           "write_output", "write_text"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+#: Where a writer sends its text: a path, or an open text file.
+Destination = Union[str, "os.PathLike[str]", IO[str]]
+#: What a reader of a written plan reads: a path, or the file's bytes.
+Source = Union[str, "os.PathLike[str]", bytes]
 
 
 def write_output(destination: PathLike, write: Callable[[IO[str]], object], *,
@@ -96,6 +102,26 @@ def write_output(destination: PathLike, write: Callable[[IO[str]], object], *,
 def write_text(destination: PathLike, text: str) -> None:
     """Write ``text`` to ``destination`` as :func:`write_output` does."""
     write_output(destination, lambda handle: handle.write(text))
+
+
+def send_text(text: str, destination: Destination) -> None:
+    """Write ``text`` to a path (as :func:`write_text` does: never
+    half-written) or to an open text file."""
+    if isinstance(destination, (str, os.PathLike)):
+        write_text(destination, text)
+    else:
+        destination.write(text)
+
+
+def read_source_text(source: Source) -> str:
+    """The text of a plan file written by this package (UTF-8): from a path
+    or from its bytes; a ProblemError if it is not UTF-8 text."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ProblemError(f"is not UTF-8 text: byte 0x{data[error.start]:02x} at "
+                           f"position {error.start} cannot be decoded") from None
 
 
 def _write_directly(target: str, write: Callable[[IO[str]], object],

@@ -11,7 +11,7 @@ adding one file.  The reference CSV (:mod:`minimalloc.formats.csv`) is the
 default for both.
 
 >>> sorted(readers()), sorted(writers())
-(['onnx', 'torch_snapshot'], ['chrome-trace', 'csv', 'text'])
+(['chrome_trace', 'onnx', 'text_plan', 'torch_snapshot'], ['chrome-trace', 'csv', 'text'])
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def format_modules() -> tuple[ModuleType, ...]:
 
 
 def readers() -> dict[str, ModuleType]:
-    """Reader modules other than CSV, by short name (``onnx``, ``torch_snapshot``)."""
+    """Reader modules other than CSV, by short name (``onnx``, ``torch_snapshot``,
+    and the plans this package writes: ``chrome_trace``, ``text_plan``)."""
     return {m.__name__.rsplit(".", 1)[1]: m for m in format_modules()
             if hasattr(m, "SUFFIXES") and hasattr(m, "read") and hasattr(m, "looks_like")}
 

@@ -10,8 +10,11 @@ occupies it then (``0-9``, ``a-z``, ``A-Z``, then ``*`` for the rest) or
 A plan over several memory pools (``solution.pools``) gets one such section
 per pool.
 
+:func:`read_text_plan` reads the table back (the map is only a picture):
+ids, sizes, offsets, lifetimes, labels and aliases, and pools; not gaps or
+alignment, which the table does not show.
+
 >>> from minimalloc.model import Buffer, Problem, Solution
-from minimalloc.pools import pool_parts
 >>> p = Problem((Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
 ...              Buffer("b4", 9, 21, 4), Buffer("b5", 0, 21, 4)))
 >>> text = dumps_text_plan(p, Solution((8, 8, 4, 4, 0), 12), width=12)
@@ -27,21 +30,36 @@ sym  id  size  offset  first  last  label
 >>> print("\\n".join(text.splitlines()[10:12]))
  0 |444422220000| 100%
  1 |444422220000| 100%
+>>> [(b.id, b.lower, b.upper, b.offset) for b in read_text_plan(text.encode()).buffers][:2]
+[('b1', 0, 3, 8), ('b2', 3, 9, 8)]
 """
 
 from __future__ import annotations
 
-import os
+import re
 import string
-from typing import IO, Union
+from typing import Any
 
-from minimalloc.formats.output import check_plan, write_text
-from minimalloc.model import Buffer, Problem, Solution
+from minimalloc.errors import ProblemError
+from minimalloc.formats.output import (
+    Destination,
+    Source,
+    check_plan,
+    read_source_text,
+    send_text,
+)
+from minimalloc.model import Buffer, Pool, Problem, Solution
 from minimalloc.pools import pool_parts
 
-__all__ = ["FORMAT", "dumps", "dumps_text_plan", "write_text_plan"]
+__all__ = ["FORMAT", "SUFFIXES", "dumps", "dumps_text_plan", "looks_like", "read",
+           "read_text_plan", "write_text_plan"]
 
-Destination = Union[str, "os.PathLike[str]", IO[str]]
+#: File suffixes the reader claims: none (``.txt`` is also a CSV's), it
+#: goes by the first line.
+SUFFIXES: tuple[str, ...] = ()
+_TITLE = "memory plan: "
+_POOL = re.compile(r"=== pool (.*): [0-9,]+ buffers(?:, capacity ([0-9,]+))? ===")
+_SHARED = "in the memory of "
 
 #: The name ``--format`` uses for this writer, and its usual file suffix.
 FORMAT = "text"
@@ -80,16 +98,73 @@ def write_text_plan(problem: Problem, solution: Solution, destination: Destinati
                     *, width: int = 64) -> None:
     """Write :func:`dumps_text_plan` to a path (never half-written) or an
     open text file."""
-    text = dumps_text_plan(problem, solution, width=width)
-    if isinstance(destination, (str, os.PathLike)):
-        write_text(destination, text)
-    else:
-        destination.write(text)
+    send_text(dumps_text_plan(problem, solution, width=width), destination)
 
 
 def dumps(problem: Problem, solution: Solution) -> str:
     """The dispatcher's entry point: :func:`dumps_text_plan`."""
     return dumps_text_plan(problem, solution)
+
+
+def read_text_plan(source: Source) -> Problem:
+    """The plan in a text plan this module wrote (a path or its bytes): one
+    buffer per row of each table, with its offset fixed.
+
+    Raises
+    ------
+    ProblemError
+        If the text has no buffer table, or a row of it is not
+        ``sym id size offset first last [label]``.
+    """
+    lines = read_source_text(source).splitlines()
+    if not lines or not (lines[0].startswith(_TITLE) or _POOL.fullmatch(lines[0])):
+        raise ProblemError(f"is not a text plan: expected a first line '{_TITLE}...' "
+                           "or '=== pool ...'")
+    buffers: list[Buffer] = []
+    pools: list[Pool] = []
+    columns: tuple[int, int] | None = None  # where the id and the label start
+    for number, line in enumerate(lines, start=1):
+        pool = _POOL.fullmatch(line)
+        if pool:
+            capacity = pool.group(2)
+            pools.append(Pool(pool.group(1), int(capacity.replace(",", ""))
+                              if capacity else None))
+        elif line.split()[:2] == ["sym", "id"]:
+            columns = (line.index(" id") + 1, line.rindex("label"))
+        elif not line.strip():
+            columns = None  # the table ends
+        elif columns is not None:
+            buffers.append(_row(line, columns, pools[-1].name if pools else None, number))
+    if not buffers:
+        raise ProblemError("is not a plan: its text has no buffer table")
+    return Problem(tuple(buffers), None, tuple(pools))
+
+
+def _row(line: str, columns: tuple[int, int], pool: str | None, number: int) -> Buffer:
+    """One row of the table: the id and four numbers, then the label."""
+    start, label_at = columns
+    cells = line[start:label_at].strip().rsplit(None, 4)
+    label, alias = line[label_at:].strip() or None, None
+    if label is not None and _SHARED in label:  # see _label
+        label, alias = (part.strip() for part in label.rsplit(_SHARED, 1))
+        label = label.removesuffix(";") or None
+    try:
+        name, size, offset, first, last = cells
+        return Buffer(name, int(first), int(last) + 1, int(size), offset=int(offset),
+                      label=label, pool=pool, alias=alias)
+    except ValueError:
+        raise ProblemError("expected a row 'sym id size offset first last [label]'",
+                           line=number) from None
+
+
+def read(source: Source, **options: Any) -> Problem:
+    """The dispatcher's entry point: :func:`read_text_plan` (no options)."""
+    return read_text_plan(source)
+
+
+def looks_like(head: bytes) -> bool:
+    """Whether the first bytes could start a text plan."""
+    return head.startswith((_TITLE.encode(), b"=== pool "))
 
 
 def _symbol(index: int) -> str:

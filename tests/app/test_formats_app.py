@@ -27,6 +27,8 @@ from app.services.tables import peak_rows
 from minimalloc.baselines.allocators import allocate
 from minimalloc.errors import ProblemError
 from minimalloc.formats import ReadOptions
+from minimalloc.formats.chrome_trace import dumps_chrome_trace
+from minimalloc.formats.text_plan import dumps_text_plan
 from minimalloc.model import Buffer, Gap, Problem, Solution
 
 pytestmark = pytest.mark.usefixtures("warm_kernel")
@@ -66,6 +68,17 @@ def test_parse_upload_reads_each_format():
     assert text.problem.buffers[0].size == 4
     with pytest.raises(ProblemError, match=r"^evil\.pickle: .*nothing in it was run"):
         parse_upload(b"cos\nsystem\n(S'true'\ntR.", "evil.pickle")
+
+
+def test_an_uploaded_chrome_trace_or_text_plan_is_a_plan_to_show():
+    problem = Problem((Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 8)))
+    plan = Solution((8, 0), 12)
+    for name, text in (("plan.json", dumps_chrome_trace(problem, plan)),
+                       ("plan.txt", dumps_text_plan(problem, plan))):
+        loaded = parse_upload(text.encode(), name)
+        assert loaded.allocation is not None and loaded.allocation.offsets == (8, 0)
+        assert all(b.offset is None for b in loaded.problem.buffers)  # free to re-plan
+        assert "plan: 2 buffers" in loaded.description
 
 
 def test_read_options_from_the_widgets():

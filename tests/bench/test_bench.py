@@ -127,3 +127,7 @@ def test_replay_section(capsys):
     assert all(r[-1] == "yes" for r in rows)  # the replay agrees with the kernel
     long_rows = [r for r in rows if r[0] == "long"]
     assert int(long_rows[0][2].replace(",", "")) >= 3000  # events recorded
+    # The first, the first backtrack, the middle and the end of the long trace.
+    assert [" ".join(r[3:-6]) for r in long_rows] == ["first", "first backtrack",
+                                                       "middle", "end"]
+    assert "Full check of 'transformer'" in out and "no mismatch" in out

@@ -7,7 +7,7 @@ turns that array into something people can read and draw:
 
 * :func:`decode` gives one :class:`Event` per row, with named fields;
 * :class:`TraceReplay` (and :func:`replay`) re-simulates the search state from
-  the PLACE and UNDO events, in plain Python, following the search of
+  the PLACE and UNDO events with its own code, following the search of
   docs/algorithm.md literally: lowest offsets, section floors and totals, the
   current node's candidates, and a one-line explanation of the rule that
   fired at each step;

@@ -1,10 +1,10 @@
 """The machine that walks a search's events, shared by the replay and the tree.
 
 It keeps the current path of search nodes and, given the problem, the whole
-search state of docs/algorithm.md ("The search state") in plain Python
-lists, updated by its own code: it shares nothing with the kernel, so any
-disagreement with the kernel's events is a bug in one of them and is listed
-in ``mismatches``.
+search state of docs/algorithm.md ("The search state") in numpy arrays
+(:mod:`.state`, whose two updates are compiled), updated by its own code:
+it shares nothing with the kernel, so any disagreement with the kernel's
+events is a bug in one of them and is listed in ``mismatches``.
 """
 
 from __future__ import annotations
@@ -16,16 +16,21 @@ import numpy as np
 from minimalloc.model import Problem
 from minimalloc.params import SolverParams
 from minimalloc.search import kernel
-from minimalloc.search.sweep import BufferArrays, SweepResult
+from minimalloc.search.sweep import SweepResult
 from minimalloc.search.trace.events import Event
 from minimalloc.search.trace.snapshot import Snapshot
+from minimalloc.search.trace.state import Layout, Placement, SearchState
+
+
+def _no_candidates() -> np.ndarray:
+    return np.zeros((0, 2), np.int64)
 
 
 @dataclass(frozen=True)
 class _Context:
     """A partition or a decomposition piece being searched."""
 
-    members: tuple[int, ...]  # in preorder
+    members: np.ndarray  # in preorder
     pre: dict[int, int]  # preorder index by buffer
     lo: int  # section range [lo, hi)
     hi: int
@@ -39,11 +44,13 @@ class _Frame:
     depth: int
     ctx: _Context | None = None
     bound: tuple[int, int] = (0, 0)  # canonical bound (offset, preorder)
-    candidates: tuple[tuple[int, int], ...] | None = ()  # None: not filled yet
+    # (buffer, lowest offset) rows in the order tried; None: not filled yet
+    candidates: np.ndarray | None = field(default_factory=_no_candidates)
     min_height: int = 0
     height_buffer: int = -1
     placed: tuple[int, int, int] | None = None  # buffer, offset, preorder
-    record: tuple | None = None  # undo record of the placement
+    record: Placement | None = None  # what the placement changed, to undo it
+    marker: int = 0  # length of the settle log before the placement
     pruned: bool = False  # the placement was rejected by a check
     decomposition: int = -1
     pieces: int = 0
@@ -104,44 +111,20 @@ class ReplayMachine:
         self.mismatches: list[str] = []
         self.tree = _TreeRows() if record_tree else None
         self.pending_check: tuple[int, int] | None = None
-        self.lazy_candidates = False
+        # A rebuild (path.restore) replays only the events that built the
+        # current path: what they would say is never shown, and a node's
+        # candidates are filled only when the node is shown.
+        self.rebuilding = False
         self.state = problem is not None
         if problem is None:
             return
         assert sw is not None
         self.problem = problem
         self.sw = sw
-        n = len(problem.buffers)
-        arrays = BufferArrays(problem.buffers)
-        self.size = arrays.size.tolist()
-        self.alignment = arrays.alignment.tolist()
-        self.fixed = arrays.fixed.tolist()
+        self.layout = Layout.of(problem, sw)
         self.names = [b.id for b in problem.buffers]
-        self.overlaps = [list(zip(sw.overlap_buffer[sw.overlap_ptr[b]:sw.overlap_ptr[b + 1]]
-                                  .tolist(),
-                                  sw.overlap_size[sw.overlap_ptr[b]:sw.overlap_ptr[b + 1]]
-                                  .tolist())) for b in range(n)]
-        self.spans = [list(zip(sw.span_lo[sw.span_ptr[b]:sw.span_ptr[b + 1]].tolist(),
-                               sw.span_hi[sw.span_ptr[b]:sw.span_ptr[b + 1]].tolist(),
-                               sw.span_wlo[sw.span_ptr[b]:sw.span_ptr[b + 1]].tolist(),
-                               sw.span_whi[sw.span_ptr[b]:sw.span_ptr[b + 1]].tolist()))
-                      for b in range(n)]
-        self.sections = [sw.section(s).tolist() for s in range(sw.num_sections)]
-        self.first = sw.first_section.tolist()
-        self.last = sw.last_section.tolist()
-        self.static_keys = _static_keys(problem, sw)
         # The search state (docs/algorithm.md, "The search state").
-        # Buffers that occupy nothing (size 0, or gaps all along) start placed,
-        # as in the solver.
-        self.offset = [(b.offset or 0) if b.size == 0 or not self.spans[i] else -1
-                       for i, b in enumerate(problem.buffers)]
-        self.min_offset = [b.offset if b.offset is not None else 0 for b in problem.buffers]
-        self.floor = [0] * sw.num_sections
-        self.total = [0] * sw.num_sections
-        for b in range(n):
-            for lo, hi, wlo, whi in self.spans[b]:
-                for s in range(lo, hi):
-                    self.total[s] += whi - wlo
+        self.search = SearchState(self.layout, params.unallocated_floor)
         self.settled: dict[int, int] = {}
         self.settle_log: list[tuple[int, int | None]] = []
 
@@ -152,10 +135,7 @@ class ReplayMachine:
         other.note = _Note(**self.note.__dict__)
         other.mismatches = self.mismatches  # shared on purpose: found once
         if self.state:
-            other.offset = self.offset[:]
-            other.min_offset = self.min_offset[:]
-            other.floor = self.floor[:]
-            other.total = self.total[:]
+            other.search = self.search.copy()
             other.settled = dict(self.settled)
             other.settle_log = self.settle_log[:]
         return other
@@ -206,24 +186,27 @@ class ReplayMachine:
         return frame
 
     def _section_fails(self, s: int, o: int) -> tuple[bool, int]:
-        f = self.floor[s]
+        f = int(self.search.floor[s])
         if self.params.monotonic_floor and f < o:
             f = o
         if self.params.section_inference:
-            f += self.total[s]
+            f += int(self.search.total[s])
         return f > self.capacity, f
 
     def _fill_candidates(self, frame: _Frame) -> None:
         """The node's candidates, lowest top and its buffer, from the state
         now (the state when the node was reached)."""
-        ctx = frame.ctx
-        unplaced = [x for x in ctx.members if self.offset[x] < 0]
-        if self.params.dynamic_ordering:
-            unplaced.sort(key=lambda x: (self.min_offset[x], ctx.pre[x]))
-        frame.candidates = tuple((x, self.min_offset[x]) for x in unplaced)
-        if unplaced:
-            tops = [(self.min_offset[x] + self.size[x], x) for x in unplaced]
-            frame.min_height, frame.height_buffer = min(tops, key=lambda t: t[0])
+        members = frame.ctx.members
+        unplaced = members[self.search.offset[members] < 0]  # in preorder
+        lowest = self.search.min_offset[unplaced]
+        if self.params.dynamic_ordering:  # by lowest offset, then preorder
+            order = np.argsort(lowest, kind="stable")
+            unplaced, lowest = unplaced[order], lowest[order]
+        frame.candidates = np.column_stack((unplaced, lowest))
+        if len(unplaced):
+            tops = lowest + self.layout.size[unplaced]
+            first = int(np.argmin(tops))
+            frame.min_height, frame.height_buffer = int(tops[first]), int(unplaced[first])
 
     def top_frame(self) -> _Frame | None:
         """The current node, its candidates filled in if a rebuild left them
@@ -234,25 +217,21 @@ class ReplayMachine:
             return frame
         record = frame.record
         if record is not None:
-            self._undo(record)
+            self.search.undo(record)
         self._fill_candidates(frame)
         if record is not None:
-            again = self._place(record[0], record[1])
-            frame.record = (*again[:4], record[4], *again[5:])
+            frame.record = self.search.place(record.buffer, record.offset)
         return frame
 
-    def _new_context(self, members: list[int], lo: int, hi: int) -> _Context:
+    def _new_context(self, members: np.ndarray, lo: int, hi: int) -> _Context:
+        members = np.asarray(members, dtype=np.int64)
         if self.params.static_preordering:
-            letters = self.heuristic
-            tkey = {x: max((self.total[s] for lo_, hi_, _, _ in self.spans[x]
-                            for s in range(lo_, hi_)), default=0) for x in members}
-
-            def key(x: int) -> tuple[int, ...]:
-                keys = self.static_keys[x]
-                return (*(-(tkey[x] if c == "T" else keys[c]) for c in letters), x)
-
-            members = sorted(members, key=key)
-        return _Context(tuple(members), {x: i for i, x in enumerate(members)}, lo, hi)
+            # Larger keys first, letter by letter, then by index (np.lexsort
+            # sorts by its last key first).
+            keys = [-(self.search.peak_totals(members) if c == "T" else
+                      self.layout.keys[c][members]) for c in self.heuristic]
+            members = members[np.lexsort((members, *reversed(keys)))]
+        return _Context(members, {x: i for i, x in enumerate(members.tolist())}, lo, hi)
 
     def _settle(self, b: int, o: int) -> None:
         self.settle_log.append((b, self.settled.get(b)))
@@ -270,63 +249,6 @@ class ReplayMachine:
         self.settled.clear()
         self.settle_log.clear()
 
-    # ------------------------------------------------------------ state updates
-
-    def _place(self, b: int, o: int) -> tuple:
-        """Place and section update (docs/algorithm.md, "The search");
-        returns the undo record (buffer, offset, raised, floors, settle
-        marker, hatless, fixed buffer pushed or -1, sections raised by the
-        unallocated floor)."""
-        offset, min_offset = self.offset, self.min_offset
-        offset[b] = o
-        raised: list[tuple[int, int]] = []
-        hatless = True
-        pushed = -1
-        for x, eff in self.overlaps[b]:
-            if offset[x] >= 0:
-                continue
-            hatless = False
-            height = o + eff
-            if min_offset[x] >= height:
-                continue
-            height = -(-height // self.alignment[x]) * self.alignment[x]
-            raised.append((x, min_offset[x]))
-            min_offset[x] = height
-            if self.fixed[x] >= 0 and height > self.fixed[x]:
-                pushed = x
-        floors: list[tuple[int, int]] = []
-        for lo, hi, wlo, whi in self.spans[b]:
-            for s in range(lo, hi):
-                floors.append((s, self.floor[s]))
-                self.floor[s] = o + whi
-                self.total[s] -= whi - wlo
-        lifted: list[int] = []
-        if self.params.unallocated_floor:
-            affected: dict[int, None] = {}
-            for x, _ in raised:
-                for lo, hi, _, _ in self.spans[x]:
-                    for s in range(lo, hi):
-                        affected[s] = None
-            for s in affected:
-                lowest = min((min_offset[y] for y in self.sections[s] if offset[y] < 0),
-                             default=None)
-                if lowest is not None and self.floor[s] < lowest:
-                    floors.append((s, self.floor[s]))
-                    self.floor[s] = lowest
-                    lifted.append(s)
-        return (b, o, raised, floors, len(self.settle_log), hatless, pushed, lifted)
-
-    def _undo(self, record: tuple) -> None:
-        b, o, raised, floors, _, _, _, _ = record
-        for s, old in reversed(floors):
-            self.floor[s] = old
-        for lo, hi, wlo, whi in self.spans[b]:
-            for s in range(lo, hi):
-                self.total[s] += whi - wlo
-        for x, old in reversed(raised):
-            self.min_offset[x] = old
-        self.offset[b] = -1
-
     # ------------------------------------------------------------ events
 
     def apply(self, ev: Event) -> None:
@@ -342,12 +264,12 @@ class ReplayMachine:
             return
         ctx = self.frames[-1].ctx
         b, o = self.pending_check
-        for s in range(ctx.lo, ctx.hi):
-            fails, f = self._section_fails(s, o)
-            if fails:
-                self._mismatch(ev, f"{self._name(b)} at {o} was not pruned, but "
-                               f"section {s} reaches {f} > {self.capacity}")
-                return
+        s, f = self.search.first_failing(ctx.lo, ctx.hi, o, self.capacity,
+                                         self.params.monotonic_floor,
+                                         self.params.section_inference)
+        if s >= 0:
+            self._mismatch(ev, f"{self._name(b)} at {o} was not pruned, but "
+                           f"section {s} reaches {f} > {self.capacity}")
 
     def _on_round(self, ev: Event) -> None:
         self.run += 1
@@ -386,7 +308,7 @@ class ReplayMachine:
                     self._mismatch(ev, f"a root node for partition {p}, but there are "
                                    f"only {self.sw.num_partitions}")
                     p = self.sw.num_partitions - 1
-                ctx = self._new_context(self.sw.partition(p).tolist(),
+                ctx = self._new_context(self.sw.partition(p),
                                         int(self.sw.partition_lo[p]),
                                         int(self.sw.partition_hi[p]))
             buffer, offset = -1, -1
@@ -412,7 +334,7 @@ class ReplayMachine:
         self.depth = ev.depth
         self.ret = None
         if self.state and ctx is not None:
-            if self.lazy_candidates:  # a rebuild: filled when the node is shown
+            if self.rebuilding:  # filled when the node is shown
                 frame.candidates = None
                 return
             self._fill_candidates(frame)
@@ -427,7 +349,8 @@ class ReplayMachine:
             "preorder"
         listed = ""
         if self.state:
-            shown = ", ".join(f"{self._name(x)}@{o}" for x, o in frame.candidates[:6])
+            shown = ", ".join(f"{self._name(x)}@{o}"
+                              for x, o in frame.candidates[:6].tolist())
             more = len(frame.candidates) - 6
             listed = f": {shown}" + (f" and {more} more" if more > 0 else "")
         self.note.rule = "dynamic_ordering" if self.params.dynamic_ordering else None
@@ -456,30 +379,35 @@ class ReplayMachine:
         frame.pruned = False
         self.pending_check = (b, o)
         if not self.state:
-            frame.record = (b, o)
+            frame.record = Placement(b, o)
             return
-        if self.offset[b] >= 0:
+        search = self.search
+        if search.offset[b] >= 0:
             self._mismatch(ev, f"{self._name(b)} is already placed")
-        if self.min_offset[b] != o:
+        if search.min_offset[b] != o:
             self._mismatch(ev, f"placed at {o}, but its replayed lowest offset is "
-                           f"{self.min_offset[b]}")
+                           f"{search.min_offset[b]}")
         if frame.ctx is not None and b not in frame.ctx.pre:
             self._mismatch(ev, f"{self._name(b)} is not in the piece being searched")
-        record = self._place(b, o)
+        record = search.place(b, o)
         frame.record = record
-        _, _, raised, _, _, hatless, _, lifted = record
+        frame.marker = len(self.settle_log)
+        if self.rebuilding:
+            return
         text = f"Place {self._name(b)} at offset {o}, its lowest offset"
-        if raised:
-            shown = ", ".join(f"{self._name(x)} up to {self.min_offset[x]}"
-                              for x, _ in raised[:4])
+        raised = record.raised[:, 0]
+        if len(raised):
+            shown = ", ".join(f"{self._name(x)} up to {search.min_offset[x]}"
+                              for x in raised[:4].tolist())
             more = len(raised) - 4
             text += f"; it pushes {shown}" + (f" and {more} more" if more > 0 else "")
+        lifted = record.lifted.tolist()
         if lifted:
             text += (f"; the unallocated floor lifts section"
                      f"{'s' if len(lifted) > 1 else ''} "
                      f"{', '.join(str(s) for s in lifted[:4])}")
             self.note.rule = "unallocated_floor"
-        if hatless:
+        if record.hatless:
             text += "; nothing unplaced overlaps it (hatless)"
         self.note.explanation = text + "."
 
@@ -517,10 +445,11 @@ class ReplayMachine:
         else:
             text = f"Skip {name}: its lowest offset {o} is above its fixed offset"
             if self.state:
-                text += f" {self.fixed[b]}"
-                if not (self.fixed[b] >= 0 and o > self.fixed[b]):
+                fixed = int(self.layout.fixed[b])
+                text += f" {fixed}"
+                if not (fixed >= 0 and o > fixed):
                     self._mismatch(ev, f"offset {o} is not above the fixed offset "
-                                   f"{self.fixed[b]}")
+                                   f"{fixed}")
             self.note.explanation = text + " (fixed offset)."
 
     def _on_prune(self, ev: Event) -> None:
@@ -544,7 +473,7 @@ class ReplayMachine:
         fails, f = self._section_fails(s, o)
         if not fails:
             self._mismatch(ev, f"section {s} reaches only {f} <= {self.capacity}")
-        floor, total = self.floor[s], self.total[s]
+        floor, total = int(self.search.floor[s]), int(self.search.total[s])
         raised = self.params.monotonic_floor and floor < o
         base = f"{floor}" if not raised else f"{floor}, raised to the offset {o} " \
             "(monotonic floor),"
@@ -569,13 +498,13 @@ class ReplayMachine:
         if not self.state:
             self.note.explanation = "A fixed buffer is pushed above its offset: prune."
             return
-        if not (self.fixed[x] >= 0 and self.min_offset[x] > self.fixed[x]):
-            self._mismatch(ev, f"{self._name(x)} at lowest offset {self.min_offset[x]} "
-                           f"is not above its fixed offset {self.fixed[x]}")
+        fixed, lowest = int(self.layout.fixed[x]), int(self.search.min_offset[x])
+        if not (fixed >= 0 and lowest > fixed):
+            self._mismatch(ev, f"{self._name(x)} at lowest offset {lowest} "
+                           f"is not above its fixed offset {fixed}")
         self.note.explanation = (
             f"Placing {self._name(b)} at {o} pushes the fixed buffer {self._name(x)} up "
-            f"to {self.min_offset[x]}, above its fixed offset {self.fixed[x]}: prune "
-            "(fixed offset).")
+            f"to {lowest}, above its fixed offset {fixed}: prune (fixed offset).")
 
     def _on_undo(self, ev: Event) -> None:
         b, o = ev.buffer, ev.offset
@@ -585,12 +514,13 @@ class ReplayMachine:
             return
         record = frame.record
         frame.record = None
-        if record is None or record[0] != b or record[1] != o:
+        if record is None or record.buffer != b or record.offset != o:
+            placed = (record.buffer, record.offset) if record else "nothing"
             self._mismatch(ev, f"undo of {self._name(b)} at {o}, but the node placed "
-                           f"{record[:2] if record else 'nothing'}")
+                           f"{placed}")
         self.depth = max(self.depth - 1, 0)
-        if self.state and record is not None and len(record) > 2:
-            self._undo(record)
+        if self.state and record is not None:
+            self.search.undo(record)
         name = self._name(b)
         if frame.pruned:
             frame.pruned = False
@@ -599,11 +529,11 @@ class ReplayMachine:
         outcome = self.ret if self.ret is not None else kernel.ABORTED
         self.ret = outcome
         frame.decomposition = -1
-        if self.state and record is not None and len(record) > 2:
+        if self.state and record is not None:
             if outcome == kernel.OK:
                 self._settle(b, o)
             else:
-                self._rollback(record[4])
+                self._rollback(frame.marker)
         if outcome == kernel.OK:
             self.note.explanation = (
                 f"Undo {name} at {o} on the way back up: the pieces below it are "
@@ -662,13 +592,15 @@ class ReplayMachine:
         ctx = None
         names = ""
         if self.state and frame is not None and frame.ctx is not None:
-            members = [x for x in frame.ctx.members if self.offset[x] < 0
-                       and not (self.last[x] <= lo or hi <= self.first[x])]
+            members = frame.ctx.members
+            lay = self.layout
+            members = members[(self.search.offset[members] < 0)
+                              & (lay.last[members] > lo) & (lay.first[members] < hi)]
             if len(members) != ev.num_buffers:
                 self._mismatch(ev, f"the kernel's piece has {ev.num_buffers} buffers, "
                                f"the replay's {len(members)}")
             ctx = self._new_context(members, lo, hi)
-            shown = ", ".join(self._name(x) for x in ctx.members[:6])
+            shown = ", ".join(self._name(x) for x in ctx.members[:6].tolist())
             more = len(ctx.members) - 6
             names = f": {shown}" + (f" and {more} more" if more > 0 else "")
         if frame is not None:
@@ -685,26 +617,30 @@ class ReplayMachine:
         frame = self.top_frame() if self.state else (self.frames[-1] if self.frames
                                                        else None)
         ctx = frame.ctx if frame is not None else None
-        settled = [-1] * len(self.offset)
-        for b, o in self.settled.items():
-            if self.offset[b] < 0:
-                settled[b] = o
+        search = self.search
+        settled = np.full(len(search.offset), -1, np.int64)
+        if self.settled:
+            kept = np.array(list(self.settled.items()), dtype=np.int64)
+            settled[kept[:, 0]] = kept[:, 1]
+            settled[search.offset >= 0] = -1  # placed again on the current path
+        candidates = frame.candidates if frame is not None else None
         return Snapshot(
             step=step,
             event=event,
-            offsets=np.array(self.offset, dtype=np.int64),
-            settled=np.array(settled, dtype=np.int64),
-            min_offset=np.array(self.min_offset, dtype=np.int64),
-            floor=np.array(self.floor, dtype=np.int64),
-            total=np.array(self.total, dtype=np.int64),
+            offsets=search.offset.copy(),
+            settled=settled,
+            min_offset=search.min_offset.copy(),
+            floor=search.floor.copy(),
+            total=search.total.copy(),
             capacity=self.capacity,
             depth=self.depth,
             candidate=self.note.candidate,
             candidate_offset=self.note.candidate_offset,
             prune_section=self.note.prune_section,
             section_range=(ctx.lo, ctx.hi) if ctx is not None else None,
-            context=ctx.members if ctx is not None else (),
-            candidates=frame.candidates if frame is not None else (),
+            context=tuple(ctx.members.tolist()) if ctx is not None else (),
+            candidates=tuple(map(tuple, candidates.tolist())) if candidates is not None
+            else (),
             node=frame.vertex if frame is not None else None,
             node_depth=frame.depth if frame is not None else None,
             heuristic=self.heuristic,
@@ -712,19 +648,3 @@ class ReplayMachine:
             explanation=self.note.explanation,
         )
 
-
-def _static_keys(problem: Problem, sw: SweepResult) -> list[dict[str, int]]:
-    """The preordering keys of every buffer except T (computed per piece)."""
-    counts = np.diff(sw.overlap_ptr).tolist()
-    keys = []
-    for b, buffer in enumerate(problem.buffers):
-        keys.append({
-            "A": buffer.size * (buffer.upper - buffer.lower),
-            "C": int(sw.last_section[b] - sw.first_section[b]),
-            "L": buffer.lower,
-            "O": counts[b],
-            "U": buffer.upper,
-            "W": buffer.upper - buffer.lower,
-            "Z": buffer.size,
-        })
-    return keys

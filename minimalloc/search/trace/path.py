@@ -177,7 +177,7 @@ def restore(start: ReplayMachine, trace: np.ndarray, stop: int) -> ReplayMachine
     if stop == 0:
         return machine
     rows = np.ascontiguousarray(trace, dtype=np.int64)
-    stack, counters, settled, log_b, log_p = _walk(rows, stop, len(start.offset))
+    stack, counters, settled, log_b, log_p = _walk(rows, stop, len(start.search.offset))
     if counters[_OVERFLOW]:
         return None
     params = machine.params
@@ -186,7 +186,7 @@ def restore(start: ReplayMachine, trace: np.ndarray, stop: int) -> ReplayMachine
     if counters[_HEURISTIC] >= 0:
         machine.heuristic = params.preordering_heuristics[int(counters[_HEURISTIC])]
     open_nodes = stack.tolist()
-    machine.lazy_candidates = True  # only the node shown needs them
+    machine.rebuilding = True
     for row in open_nodes:
         if row[_FROM_PIECE] >= 0:
             machine._on_piece(event_at(trace, row[_FROM_PIECE]))
@@ -194,9 +194,7 @@ def restore(start: ReplayMachine, trace: np.ndarray, stop: int) -> ReplayMachine
         machine._on_node(event_at(trace, row[_NODE_STEP]))
         if row[_ACTIVE]:
             machine._on_place(event_at(trace, row[_PLACE_STEP]))
-            frame = machine.frames[-1]
-            record = frame.record
-            frame.record = (*record[:4], row[_MARKER], *record[5:])
+            machine.frames[-1].marker = row[_MARKER]
     for frame, row in zip(machine.frames, open_nodes):
         if row[_PLACE_STEP] >= 0:
             placed = event_at(trace, row[_PLACE_STEP])
@@ -208,7 +206,7 @@ def restore(start: ReplayMachine, trace: np.ndarray, stop: int) -> ReplayMachine
         frame.hatless_cut = row[_HATLESS]
     if open_nodes and open_nodes[-1][_PENDING_PIECE] >= 0:
         machine._on_piece(event_at(trace, open_nodes[-1][_PENDING_PIECE]))
-    machine.lazy_candidates = False
+    machine.rebuilding = False
     machine.vertices = int(counters[_VERTICES])
     machine.decompositions = int(counters[_DECOMPOSITIONS])
     machine.depth = int(counters[_DEPTH])
