@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/streamlit run app/streamlit_app.py --server.headless=true --server.port=8501
 
+# pytest-xdist: one worker a core; each test file stays on one worker, so the
+# fixtures a module shares (the app's server, the Dask cluster) start once.
 test: $(STAMP)
 	$(VENV)/bin/ruff check minimalloc app tests tools
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n logical --dist loadfile
 
 bench: $(STAMP)
 	$(PY) -m minimalloc.bench --ablation --anytime

@@ -107,7 +107,9 @@ def artifacts_log(module: str) -> Path:
     return ARTIFACTS / f"streamlit-{module}.log"
 
 
-def test_load_solve_and_see_chart_and_statistics(server):
+def test_load_solve_see_chart_and_statistics_then_make_it_fit(server):
+    """One walk: the sample on arrival, reload and solve, the chart, hover
+    and statistics; then a sample that does not fit, made to fit."""
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -150,6 +152,7 @@ def test_load_solve_and_see_chart_and_statistics(server):
             page.get_by_role("tab", name="Packing").click()
             page.wait_for_timeout(800)
             page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
+            make_it_fit_draws_one_panel_per_memory(page)
         finally:
             browser.close()
 
@@ -577,40 +580,32 @@ SPILL_PANELS_JS = """(gd) => {
 }"""
 
 
-def test_make_it_fit_draws_one_panel_per_memory(server):
+def make_it_fit_draws_one_panel_per_memory(page) -> None:
     """A sample that does not fit: Make it fit draws the plan as one panel
     per memory, one above the other on a shared time axis, each titled
     with its pool and clear of the other panels.  Leaves the screenshot
     that docs/ shows."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            page.goto(server)
-            expect(page.locator(".js-plotly-plot").first).to_be_visible(
-                timeout=STARTUP_SECONDS * 1000)
-            choose_sample(page, "load_not_enough")
-            page.get_by_role("button", name="Make it fit").click()
-            expect(page.get_by_text("The plan that fits")).to_be_visible(timeout=60_000)
-            page.wait_for_timeout(1500)
-            chart = page.locator(".js-plotly-plot").first
-            chart.scroll_into_view_if_needed()
-            found = chart.evaluate(SPILL_PANELS_JS)
-            assert found["pools"] == ["main", "spill"], found
-            plots, titles = found["plots"], found["titles"]
-            assert len(plots) == 2 and plots[0][3] < plots[1][1], plots  # stacked
-            assert plots[0][0] == plots[1][0] and plots[0][2] == plots[1][2]  # one axis
-            named = {t["text"].split(":")[0]: t["box"] for t in titles
-                     if t["text"].startswith(("main:", "spill:"))}
-            assert set(named) == {"main", "spill"}, titles
-            for title in named.values():
-                for plot in plots:
-                    assert not _overlap(title, plot), (title, plot)
-            chart.screenshot(path=str(ARTIFACTS / "app-spill.png"))
-        finally:
-            browser.close()
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    choose_sample(page, "load_not_enough")
+    page.get_by_role("button", name="Make it fit").click()
+    expect(page.get_by_text("The plan that fits")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(1500)
+    chart = page.locator(".js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    found = chart.evaluate(SPILL_PANELS_JS)
+    assert found["pools"] == ["main", "spill"], found
+    plots, titles = found["plots"], found["titles"]
+    assert len(plots) == 2 and plots[0][3] < plots[1][1], plots  # stacked
+    assert plots[0][0] == plots[1][0] and plots[0][2] == plots[1][2]  # one axis
+    named = {t["text"].split(":")[0]: t["box"] for t in titles
+             if t["text"].startswith(("main:", "spill:"))}
+    assert set(named) == {"main", "spill"}, titles
+    for title in named.values():
+        for plot in plots:
+            assert not _overlap(title, plot), (title, plot)
+    chart.screenshot(path=str(ARTIFACTS / "app-spill.png"))
 
 
 def query(page) -> dict[str, str]:
