@@ -78,6 +78,11 @@ class Deadline:
         self._cancelled = True
         self._stop(timer=False)
 
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called (not only the time run out)."""
+        return self._cancelled
+
     def _stop(self, timer: bool) -> None:
         """Set the flag and call the linked stops (from the timer: only
         those linked with :meth:`link`)."""

@@ -39,6 +39,7 @@ from minimalloc.cli.progress import Progress, interruptible
 from minimalloc.cli.report import format_stats, latex_picture, line
 from minimalloc.cli.search_flags import SEARCH, define_search, solver_params
 from minimalloc.cli.spill import define_spill, pools_flag, run_spill
+from minimalloc.deadline import Deadline
 from minimalloc.formats.detect import Reading
 from minimalloc.jit import warmup
 from minimalloc.model import Problem, Solution
@@ -179,21 +180,48 @@ def _solve(reading: Reading, values: flags.FlagValues, params: SolverParams,
     if result.status is Status.CANCELLED:
         return EXIT_INTERRUPTED
     if result.status is Status.TIMEOUT and values.fallback:
-        fallback = _fallback(problem, capacity)
+        limit = _fallback_deadline(started, params.timeout)
+        fallback = _fallback(problem, capacity, limit)
         if fallback is not None and fallback.fits:
             solution = fallback.solution
             method = f"the {fallback.method} baseline"
+        if limit.cancelled:  # Ctrl-C: what was found is still written
+            if solution is not None:
+                _finish(reading, values, solution, output, method, capacity)
+            return EXIT_INTERRUPTED
     if solution is None:
         return EXIT_NOT_SOLVED
     return _finish(reading, values, solution, output, method, capacity)
 
 
-def _fallback(problem: Problem, capacity: int | None) -> Fallback | None:
-    """The best baseline after a timeout, reported (the baselines run only
-    now, so the search had the whole time limit)."""
+#: After a timeout the baselines may run this share of the time limit beyond
+#: it (at most :data:`FALLBACK_GRACE_SECONDS`): on small problems they take
+#: milliseconds, and the sweep's answer is there in any case.
+FALLBACK_GRACE_SHARE = 0.1
+FALLBACK_GRACE_SECONDS = 1.0
+
+
+def _fallback_deadline(started: float, timeout: float | None) -> Deadline:
+    """The baselines' limit after the search timed out: the time limit of
+    the whole run, with a small grace."""
+    if timeout is None:
+        return Deadline(None)
+    grace = min(FALLBACK_GRACE_SECONDS, FALLBACK_GRACE_SHARE * timeout)
+    return Deadline.until(started + timeout + grace)
+
+
+def _fallback(problem: Problem, capacity: int | None,
+              deadline: Deadline) -> Fallback | None:
+    """The best baseline after a timeout, within ``deadline`` (a Ctrl-C
+    stops it too), reported with the allocators that did not finish (the
+    baselines run only now, so the search had the whole time limit)."""
     started = time.perf_counter()
-    fallback = best_baseline(problem, capacity)
+    fallback = interruptible(lambda: best_baseline(problem, capacity, deadline),
+                             deadline.cancel, finish_on_cancel=True)
     seconds = time.perf_counter() - started
+    if fallback is not None and fallback.unfinished:
+        line("fallback", f"not finished within the time limit: "
+                         f"{', '.join(fallback.unfinished)} (not candidates)")
     if fallback is None:
         line("fallback", "no baseline gives a valid allocation: nothing to write")
     elif fallback.fits:
