@@ -82,21 +82,27 @@ Flags are spelt as the reference's: --name=value or --name value; a switch is
 """
 
 
+#: The switches of what to do, in the order the help lists them.
+_SWITCHES = (
+    ("validate", False, "Validates the output with the independent checker; a failure "
+     "exits 1."),
+    ("stats", False, "Prints the search statistics."),
+    ("print_solution", False, "Prints the solution as a LaTeX (TikZ) picture, as the "
+     "reference does."),
+    ("fallback", True, "If the exact search gives no answer in time, use the best "
+     "baseline allocation when it fits the capacity."),
+    ("minimize", False, "Find the lowest height it can (capacity optional), with a lower "
+     "bound and whether it is proven optimal."),
+)
+
+
 def define(values: flags.FlagValues) -> None:
     inputs.define_input(values)
     writing.define_output(values)
     define_duration(values, RUN, "timeout", None, "The time limit, e.g. 10s, 500ms, 1m, "
                     "or inf; --minimize and --explain have their own default limits.")
-    define_switch(values, RUN, "validate", False, "Validates the output with the "
-                  "independent checker; a failure exits 1.")
-    define_switch(values, RUN, "stats", False, "Prints the search statistics.")
-    define_switch(values, RUN, "print_solution", False, "Prints the solution as a LaTeX "
-                  "(TikZ) picture, as the reference does.")
-    define_switch(values, RUN, "fallback", True, "If the exact search gives no answer in "
-                  "time, use the best baseline allocation when it fits the capacity.")
-    define_switch(values, RUN, "minimize", False, "Find the lowest height it can "
-                  "(capacity optional), with a lower bound and whether it is proven "
-                  "optimal.")
+    for name, default, text in _SWITCHES:
+        define_switch(values, RUN, name, default, text)
     define_string(values, RUN, "allocator", "", "Use a baseline allocator instead of the "
                   "search (e.g. greedy_by_size, best_fit, first_fit).")
     define_switch(values, RUN, "explain", False, "Explain why the problem does not fit "

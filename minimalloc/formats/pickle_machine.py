@@ -253,29 +253,36 @@ def _not_plain(op):  # pragma: no cover - numba
 
 
 @njit(cache=True, nogil=True)
-def _operands(stack, sp, marks, nm, single, width, onto):  # pragma: no cover - numba
-    """The operands of an opcode that adds items to a container: where its
-    items start on the stack, the marks left, its target and a status.
-    ``single`` (SETITEM, APPEND): the last ``width`` items, after the
-    target; else the items above the last mark (pairs if ``width`` is 2),
-    after the target if ``onto`` (SETITEMS, APPENDS), else for a new
-    container (DICT, LIST: target -1, made by the caller)."""
+def _operands(stack, sp, marks, nm, single, width, onto,
+              kind):  # pragma: no cover - numba
+    """The operands of an opcode that adds items to a container of ``kind``:
+    where its items start on the stack, the marks left, its target, a status
+    and its detail.  ``single`` (SETITEM, APPEND): the last ``width`` items,
+    after the target; else the items above the last mark (pairs if
+    ``width`` is 2), after the target if ``onto`` (SETITEMS, APPENDS), else
+    for a new container (DICT, LIST: target -1, made by the caller).  A
+    target of another kind is refused only when there are items to add (the
+    unpickler does not look at it otherwise)."""
+    none = np.int64(-1)
     if single:
         first = sp - width
         if first <= (marks[nm - 1] if nm > 0 else 0):
-            return first, nm, np.int64(-1), STATUS_UNDERFLOW
-        return first, nm, stack[first - 1], STATUS_OK
-    if nm == 0:
-        return sp, nm, np.int64(-1), STATUS_UNDERFLOW
-    nm -= 1
-    first = marks[nm]
-    if width == 2 and (sp - first) % 2:
-        return first, nm, np.int64(-1), STATUS_ODD
-    if not onto:
-        return first, nm, np.int64(-1), STATUS_OK
-    if first == 0:
-        return first, nm, np.int64(-1), STATUS_UNDERFLOW
-    return first, nm, stack[first - 1], STATUS_OK
+            return first, nm, none, STATUS_UNDERFLOW, 0
+    else:
+        if nm == 0:
+            return sp, nm, none, STATUS_UNDERFLOW, 0
+        nm -= 1
+        first = marks[nm]
+        if width == 2 and (sp - first) % 2:
+            return first, nm, none, STATUS_ODD, 0
+        if not onto:
+            return first, nm, none, STATUS_OK, 0
+        if first == 0:
+            return first, nm, none, STATUS_UNDERFLOW, 0
+    target = stack[first - 1]
+    if first < sp and target & 15 != kind:
+        return first, nm, target, STATUS_TARGET, target & 15
+    return first, nm, target, STATUS_OK, 0
 
 
 @njit(cache=True, nogil=True)
@@ -472,8 +479,8 @@ def run_machine(data, flag, names, offsets, max_depth, budget):  # pragma: no co
                     pushed = (np.int64(nw) << 4) | WIDE
                     nw += 1
         elif op == 0x75 or op == 0x73 or op == 0x64:  # SETITEMS, SETITEM, DICT
-            first, nm, target, status = _operands(stack, sp, marks, nm, op == 0x73, 2,
-                                                  op == 0x75)
+            first, nm, target, status, aux = _operands(stack, sp, marks, nm, op == 0x73,
+                                                       2, op == 0x75, DICT)
             if status != STATUS_OK:
                 break
             if op == 0x64:
@@ -482,11 +489,8 @@ def run_machine(data, flag, names, offsets, max_depth, budget):  # pragma: no co
                     dcol = _grown(dcol, nd)
                 target = (np.int64(nd) << 4) | DICT
                 nd += 1
-            if first == sp and op != 0x64:
+            elif first == sp:
                 continue  # nothing to add (the unpickler does not look at the target)
-            if target & 15 != DICT:
-                status, aux = STATUS_TARGET, target & 15
-                break
             own = target >> 4
             if dmeta[own] & 1:
                 status = STATUS_CYCLE
@@ -540,8 +544,8 @@ def run_machine(data, flag, names, offsets, max_depth, budget):  # pragma: no co
                 continue
             pushed = target
         elif op == 0x65 or op == 0x61 or op == 0x6C:  # APPENDS, APPEND, LIST
-            first, nm, target, status = _operands(stack, sp, marks, nm, op == 0x61, 1,
-                                                  op == 0x65)
+            first, nm, target, status, aux = _operands(stack, sp, marks, nm, op == 0x61,
+                                                       1, op == 0x65, LIST)
             if status != STATUS_OK:
                 break
             if op == 0x6C:
@@ -549,11 +553,8 @@ def run_machine(data, flag, names, offsets, max_depth, budget):  # pragma: no co
                     lmeta = _grown(lmeta, nl)
                 target = (np.int64(nl) << 4) | LIST
                 nl += 1
-            if first == sp and op != 0x6C:
+            elif first == sp:
                 continue  # nothing to add (the unpickler does not look at the target)
-            if target & 15 != LIST:
-                status, aux = STATUS_TARGET, target & 15
-                break
             own = target >> 4
             if first < sp:
                 if lmeta[own] & 1:
