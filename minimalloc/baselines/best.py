@@ -114,7 +114,9 @@ def best_baseline(problem: Problem, capacity: int | None = None,
     names = list(enumerate(available_allocators()))
     with limit:
         swept = _run_sweep(problem, len(names), limit)
-        if len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
+        if limit.expired():
+            found = []  # none would start: their shared structure is not needed
+        elif len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
             prepare(problem)  # shared by the threads, built once
             found = race(problem, names, limit, bound, _run_baseline)
         else:

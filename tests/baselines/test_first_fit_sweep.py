@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,18 +63,6 @@ def test_the_sweep_answers_when_the_limit_left_no_time_and_stops_at_a_cancel():
     stopped = best_baseline(problem, None, limit)
     assert not stopped.complete
     assert validate(problem, stopped.solution).ok
-
-
-def test_a_cancel_reaches_work_linked_to_it_and_the_timer_does_not():
-    limit = Deadline(0.01)
-    on_cancel, on_time = threading.Event(), threading.Event()
-    limit.link_cancel(on_cancel.set)
-    limit.link(on_time.set)
-    with limit:
-        assert on_time.wait(5.0)
-    assert limit.expired() and not on_cancel.is_set()
-    limit.cancel()
-    assert on_cancel.is_set()
 
 
 def test_the_sweep_is_deterministic():
