@@ -2,7 +2,13 @@
 
 import sys
 
-from minimalloc.cli import main
+try:
+    # Importing numpy and numba takes a while: a Ctrl-C meanwhile is one
+    # line and exit 130, as anywhere later.
+    from minimalloc.cli import main
+except KeyboardInterrupt:
+    print("minimalloc: error: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -60,7 +60,10 @@ class Deadline:
         self._depth = 0  # nested ``with`` blocks share one timer
         # Threads working to one deadline enter and leave it concurrently.
         self._lock = threading.Lock()
-        self._linked: list[Callable[[], object]] = []
+        # Each linked stop, and whether the timer calls it too (else only
+        # an explicit cancel does).
+        self._linked: list[tuple[Callable[[], object], bool]] = []
+        self._cancelled = False  # cancel() was called (not only the timer)
 
     @classmethod
     def until(cls, at: float | None) -> Deadline:
@@ -71,10 +74,21 @@ class Deadline:
 
     def cancel(self) -> None:
         """Ask every kernel and step reading this deadline to stop now (and
-        every work :meth:`link` ed to it)."""
+        every work :meth:`link` ed or :meth:`link_cancel` ed to it)."""
+        self._cancelled = True
+        self._stop(timer=False)
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called (not only the time run out)."""
+        return self._cancelled
+
+    def _stop(self, timer: bool) -> None:
+        """Set the flag and call the linked stops (from the timer: only
+        those linked with :meth:`link`)."""
         self.flag[0] = 1
         with self._lock:
-            linked = list(self._linked)
+            linked = [stop for stop, on_time in self._linked if on_time or not timer]
         for stop in linked:
             stop()
 
@@ -91,15 +105,24 @@ class Deadline:
         (at once if that already happened): for work that has its own way
         to stop, such as :meth:`minimalloc.search.solver.Solver.cancel`."""
         with self._lock:
-            self._linked.append(stop)
+            self._linked.append((stop, True))
         if self.flag[0]:
             stop()
 
-    def unlink(self, stop: Callable[[], object]) -> None:
-        """Forget a ``stop`` given to :meth:`link`."""
+    def link_cancel(self, stop: Callable[[], object]) -> None:
+        """Call ``stop`` when this deadline is cancelled (at once if it
+        was), but not when its time runs out: for work that must finish
+        after the limit, such as the answer of last resort, yet stop at a
+        Ctrl-C."""
         with self._lock:
-            if stop in self._linked:
-                self._linked.remove(stop)
+            self._linked.append((stop, False))
+        if self._cancelled:
+            stop()
+
+    def unlink(self, stop: Callable[[], object]) -> None:
+        """Forget a ``stop`` given to :meth:`link` or :meth:`link_cancel`."""
+        with self._lock:
+            self._linked = [entry for entry in self._linked if entry[0] != stop]
 
     def left(self) -> float | None:
         """Seconds left (at least 0), or None without a limit."""
@@ -125,7 +148,7 @@ class Deadline:
                 if left <= 0:
                     self.flag[0] = 1
                 else:
-                    self._timer = threading.Timer(left, self.cancel)
+                    self._timer = threading.Timer(left, self._stop, (True,))
                     self._timer.daemon = True
                     self._timer.start()
         return self

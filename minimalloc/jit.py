@@ -13,6 +13,7 @@ import time
 
 from minimalloc.anytime.improve import Improver
 from minimalloc.baselines.allocators import allocate, available_allocators
+from minimalloc.baselines.sweep import sweep_first_fit
 from minimalloc.bounds import lower_bound, stacking_bound
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import SolverParams
@@ -47,6 +48,7 @@ def warmup(trace: bool = True) -> float:
     lower_bound(problem)
     for name in available_allocators():  # the baselines' placement kernel
         allocate(problem, name)
+    sweep_first_fit(problem)  # the answer of last resort
     aligned = Problem([Buffer("a", 0, 2, 3, alignment=4),
                        Buffer("b", 1, 3, 3, alignment=4)])
     stacking_bound(aligned)  # the stacking bound's sweep kernel

@@ -4,7 +4,11 @@ allocators (:mod:`minimalloc.baselines.allocators`).
 It is the answer there is before any search: the solver's fallback when the
 search runs out of time, the upper bound and starting point of
 :func:`minimalloc.analysis.minimize.minimize`, the cheap "it fits" check of
-:func:`minimalloc.analysis.explain.explain` and of the spill loop.  An
+:func:`minimalloc.analysis.explain.explain` and of the spill loop.  First fit
+in time order by a sweep (:func:`minimalloc.baselines.sweep.sweep_first_fit`,
+``O(n log n)``, a second or two at 2 x 10^6 buffers) runs before the others
+and is a candidate too: there is always a complete answer, however many of
+the registered allocators the time limit stops.  An
 allocation exists at some height exactly when the buffers with fixed offsets
 do not collide with each other (the allocators place every other buffer
 around them): :func:`fixed_collision` says whether they do.
@@ -26,9 +30,11 @@ from minimalloc.baselines.allocators import (
     allocate_within,
     available_allocators,
     built_in,
+    folded_placement,
     prepare,
 )
 from minimalloc.baselines.race import race
+from minimalloc.baselines.sweep import SWEEP, sweep_first_fit
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline, as_deadline
 from minimalloc.model import Problem, Solution
@@ -47,12 +53,12 @@ PARALLEL_BASELINES = 2000
 class Fallback:
     """A baseline allocation offered when the exact search gave no answer.
 
-    ``unfinished`` names the allocators that the time limit (or a cancel)
-    stopped before they had placed every buffer, or that it kept from
-    starting: they are not candidates.  ``complete`` is False only when no
-    allocator finished: then ``solution`` is the one that got furthest, its
-    unplaced buffers stacked on top (valid, but far from what it would
-    have found).
+    ``unfinished`` names the registered allocators that the time limit (or
+    a cancel) stopped before they had placed every buffer, or that it kept
+    from starting: they are not candidates.  ``complete`` is False only when
+    no allocator finished, not even the sweep (a cancel during it): then
+    ``solution`` is the one that got furthest, its unplaced buffers stacked
+    on top (valid, but far from what it would have found).
     """
 
     method: str
@@ -80,8 +86,8 @@ def best_baseline(problem: Problem, capacity: int | None = None,
         cancel stops the allocators too).  Allocators stopped by it, or not
         started before it, are listed in ``Fallback.unfinished`` and are not
         candidates: an allocator that did finish is never passed over for
-        one whose unplaced buffers were stacked on top.  The first
-        allocator always runs, so there is an answer.
+        one whose unplaced buffers were stacked on top.  The sweep runs
+        first and always (only a cancel stops it), so there is an answer.
     bound : int, optional
         A proven lower bound on the height: once an allocator reaches it, the
         others are stopped (nothing lower exists).
@@ -89,7 +95,8 @@ def best_baseline(problem: Problem, capacity: int | None = None,
     Returns
     -------
     Fallback or None
-        The lowest complete answer (ties: the allocator registered first);
+        The lowest complete answer (ties: the allocator registered first,
+        the sweep last, as ``method`` :data:`~minimalloc.baselines.sweep.SWEEP`);
         if none finished, the lowest of those stopped (``complete`` False);
         None if no answer is valid (fixed buffers that collide).
 
@@ -106,7 +113,10 @@ def best_baseline(problem: Problem, capacity: int | None = None,
     limit = as_deadline(deadline)
     names = list(enumerate(available_allocators()))
     with limit:
-        if len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
+        swept = _run_sweep(problem, len(names), limit)
+        if limit.expired():
+            found = []  # none would start: their shared structure is not needed
+        elif len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
             prepare(problem)  # shared by the threads, built once
             found = race(problem, names, limit, bound, _run_baseline)
         else:
@@ -117,7 +127,7 @@ def best_baseline(problem: Problem, capacity: int | None = None,
                 if bound is not None and last is not None and last[4] \
                         and last[0] <= bound:
                     break  # optimal: the others cannot do better
-    return _pick(problem, capacity, names, found, bound)
+    return _pick(problem, capacity, names, [*found, swept], bound)
 
 
 def _pick(problem: Problem, capacity: int | None, names: list[tuple[int, str]],
@@ -134,7 +144,7 @@ def _pick(problem: Problem, capacity: int | None, names: list[tuple[int, str]],
         results = [r for r in results if r[4]]
     fixed_ok: bool | None = None
     for height, _, name, solution, complete in sorted(results, key=lambda r: r[:2]):
-        if built_in(name):
+        if built_in(name) or name == SWEEP:
             if fixed_ok is None:
                 fixed_ok = fixed_collision(problem).ok
             valid = fixed_ok
@@ -150,12 +160,30 @@ def _pick(problem: Problem, capacity: int | None, names: list[tuple[int, str]],
 def _run_baseline(problem: Problem, rank: int, name: str,
                   limit: Deadline) -> tuple[int, int, str, Solution, bool] | None:
     """One allocator's answer as ``(height, rank, name, solution, finished)``;
-    None if the limit passed before it started (the first one always runs,
-    so that there is an answer)."""
-    if rank and limit.expired():
+    None if the limit passed before it started (the sweep has given an
+    answer already)."""
+    if limit.expired():
         return None
     solution, complete = allocate_within(problem, name, limit)
     return solution.height, rank, name, solution, complete
+
+
+def _run_sweep(problem: Problem, rank: int,
+               limit: Deadline) -> tuple[int, int, str, Solution, bool]:
+    """The sweep's answer, as :func:`_run_baseline`'s: it runs past the time
+    limit (it is cheap, and the answer of last resort); only a cancel of
+    ``limit`` stops it."""
+    cancel = Deadline(None)
+    limit.link_cancel(cancel.cancel)
+    try:
+        if problem.has_aliases:
+            solution, complete = folded_placement(
+                problem, lambda blocks: sweep_first_fit(blocks, cancel))
+        else:
+            solution, complete = sweep_first_fit(problem, cancel)
+    finally:
+        limit.unlink(cancel.cancel)
+    return solution.height, rank, SWEEP, solution, complete
 
 
 def fixed_collision(problem: Problem) -> ValidationResult:

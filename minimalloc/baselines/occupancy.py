@@ -337,6 +337,20 @@ def occupy(k, base, occ, state):  # pragma: no cover - numba
 
 
 @njit(cache=True, nogil=True)
+def _forbid(low, high, qlo, qhi, lo, hi, count):  # pragma: no cover - numba
+    """Append the offsets that the occupied range ``[low, high)`` forbids to
+    a piece with window ``[qlo, qhi)``, ``[low - qhi + 1, high - qlo)``
+    clipped at 0, unless empty; returns the new count."""
+    a = max(low - qhi + 1, 0)
+    b = high - qlo
+    if b > a:
+        lo[count] = a
+        hi[count] = b
+        count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
 def _emit(unions, node, qlo, qhi, pool, lo, hi, count):  # pragma: no cover - numba
     """Append the offsets ``node``'s union forbids to a piece with window
     ``[qlo, qhi)``: ``[L - qhi + 1, H - qlo)`` for each ``[L, H)``, clipped
@@ -347,14 +361,7 @@ def _emit(unions, node, qlo, qhi, pool, lo, hi, count):  # pragma: no cover - nu
     if count + n > len(lo):
         return -1
     for k in range(start, start + n):
-        a = pool[k, 0] - qhi + 1
-        b = pool[k, 1] - qlo
-        if a < 0:
-            a = 0
-        if b > a:
-            lo[count] = a
-            hi[count] = b
-            count += 1
+        count = _forbid(pool[k, 0], pool[k, 1], qlo, qhi, lo, hi, count)
     return count
 
 
@@ -403,12 +410,6 @@ def forbidden(q, occ, state, lo, hi, count):  # pragma: no cover - numba
             if part_hi[position] == 0 or partial_r0[position] > a1 \
                     or partial_r1[position] < a0:
                 continue  # not placed, or not alive with q
-            a = part_lo[position] - qhi + 1
-            b = part_hi[position] - qlo
-            if a < 0:
-                a = 0
-            if b > a:
-                lo[count] = a
-                hi[count] = b
-                count += 1
+            count = _forbid(part_lo[position], part_hi[position], qlo, qhi, lo, hi,
+                            count)
     return count

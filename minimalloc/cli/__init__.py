@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingExtra as missing:  # batch without Dask
         error(str(missing), f"{PROG} {name}" if name else PROG)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # while importing (numba, onnx, Dask): seconds
+        error("interrupted", f"{PROG} {name}" if name else PROG)
+        return EXIT_INTERRUPTED
     if name:
         args = args[1:]
     if hasattr(module, "main"):  # generate: each KIND has its own flags

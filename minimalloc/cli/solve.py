@@ -39,6 +39,7 @@ from minimalloc.cli.progress import Progress, interruptible
 from minimalloc.cli.report import format_stats, latex_picture, line
 from minimalloc.cli.search_flags import SEARCH, define_search, solver_params
 from minimalloc.cli.spill import define_spill, pools_flag, run_spill
+from minimalloc.deadline import Deadline
 from minimalloc.formats.detect import Reading
 from minimalloc.jit import warmup
 from minimalloc.model import Problem, Solution
@@ -81,21 +82,27 @@ Flags are spelt as the reference's: --name=value or --name value; a switch is
 """
 
 
+#: The switches of what to do, in the order the help lists them.
+_SWITCHES = (
+    ("validate", False, "Validates the output with the independent checker; a failure "
+     "exits 1."),
+    ("stats", False, "Prints the search statistics."),
+    ("print_solution", False, "Prints the solution as a LaTeX (TikZ) picture, as the "
+     "reference does."),
+    ("fallback", True, "If the exact search gives no answer in time, use the best "
+     "baseline allocation when it fits the capacity."),
+    ("minimize", False, "Find the lowest height it can (capacity optional), with a lower "
+     "bound and whether it is proven optimal."),
+)
+
+
 def define(values: flags.FlagValues) -> None:
     inputs.define_input(values)
     writing.define_output(values)
     define_duration(values, RUN, "timeout", None, "The time limit, e.g. 10s, 500ms, 1m, "
                     "or inf; --minimize and --explain have their own default limits.")
-    define_switch(values, RUN, "validate", False, "Validates the output with the "
-                  "independent checker; a failure exits 1.")
-    define_switch(values, RUN, "stats", False, "Prints the search statistics.")
-    define_switch(values, RUN, "print_solution", False, "Prints the solution as a LaTeX "
-                  "(TikZ) picture, as the reference does.")
-    define_switch(values, RUN, "fallback", True, "If the exact search gives no answer in "
-                  "time, use the best baseline allocation when it fits the capacity.")
-    define_switch(values, RUN, "minimize", False, "Find the lowest height it can "
-                  "(capacity optional), with a lower bound and whether it is proven "
-                  "optimal.")
+    for name, default, text in _SWITCHES:
+        define_switch(values, RUN, name, default, text)
     define_string(values, RUN, "allocator", "", "Use a baseline allocator instead of the "
                   "search (e.g. greedy_by_size, best_fit, first_fit).")
     define_switch(values, RUN, "explain", False, "Explain why the problem does not fit "
@@ -179,21 +186,48 @@ def _solve(reading: Reading, values: flags.FlagValues, params: SolverParams,
     if result.status is Status.CANCELLED:
         return EXIT_INTERRUPTED
     if result.status is Status.TIMEOUT and values.fallback:
-        fallback = _fallback(problem, capacity)
+        limit = _fallback_deadline(started, params.timeout)
+        fallback = _fallback(problem, capacity, limit)
         if fallback is not None and fallback.fits:
             solution = fallback.solution
             method = f"the {fallback.method} baseline"
+        if limit.cancelled:  # Ctrl-C: what was found is still written
+            if solution is not None:
+                _finish(reading, values, solution, output, method, capacity)
+            return EXIT_INTERRUPTED
     if solution is None:
         return EXIT_NOT_SOLVED
     return _finish(reading, values, solution, output, method, capacity)
 
 
-def _fallback(problem: Problem, capacity: int | None) -> Fallback | None:
-    """The best baseline after a timeout, reported (the baselines run only
-    now, so the search had the whole time limit)."""
+#: After a timeout the baselines may run this share of the time limit beyond
+#: it (at most :data:`FALLBACK_GRACE_SECONDS`): on small problems they take
+#: milliseconds, and the sweep's answer is there in any case.
+FALLBACK_GRACE_SHARE = 0.1
+FALLBACK_GRACE_SECONDS = 1.0
+
+
+def _fallback_deadline(started: float, timeout: float | None) -> Deadline:
+    """The baselines' limit after the search timed out: the time limit of
+    the whole run, with a small grace."""
+    if timeout is None:
+        return Deadline(None)
+    grace = min(FALLBACK_GRACE_SECONDS, FALLBACK_GRACE_SHARE * timeout)
+    return Deadline.until(started + timeout + grace)
+
+
+def _fallback(problem: Problem, capacity: int | None,
+              deadline: Deadline) -> Fallback | None:
+    """The best baseline after a timeout, within ``deadline`` (a Ctrl-C
+    stops it too), reported with the allocators that did not finish (the
+    baselines run only now, so the search had the whole time limit)."""
     started = time.perf_counter()
-    fallback = best_baseline(problem, capacity)
+    fallback = interruptible(lambda: best_baseline(problem, capacity, deadline),
+                             deadline.cancel, finish_on_cancel=True)
     seconds = time.perf_counter() - started
+    if fallback is not None and fallback.unfinished:
+        line("fallback", f"not finished within the time limit: "
+                         f"{', '.join(fallback.unfinished)} (not candidates)")
     if fallback is None:
         line("fallback", "no baseline gives a valid allocation: nothing to write")
     elif fallback.fits:

@@ -253,6 +253,39 @@ def _not_plain(op):  # pragma: no cover - numba
 
 
 @njit(cache=True, nogil=True)
+def _operands(stack, sp, marks, nm, single, width, onto,
+              kind):  # pragma: no cover - numba
+    """The operands of an opcode that adds items to a container of ``kind``:
+    where its items start on the stack, the marks left, its target, a status
+    and its detail.  ``single`` (SETITEM, APPEND): the last ``width`` items,
+    after the target; else the items above the last mark (pairs if
+    ``width`` is 2), after the target if ``onto`` (SETITEMS, APPENDS), else
+    for a new container (DICT, LIST: target -1, made by the caller).  A
+    target of another kind is refused only when there are items to add (the
+    unpickler does not look at it otherwise)."""
+    none = np.int64(-1)
+    if single:
+        first = sp - width
+        if first <= (marks[nm - 1] if nm > 0 else 0):
+            return first, nm, none, STATUS_UNDERFLOW, 0
+    else:
+        if nm == 0:
+            return sp, nm, none, STATUS_UNDERFLOW, 0
+        nm -= 1
+        first = marks[nm]
+        if width == 2 and (sp - first) % 2:
+            return first, nm, none, STATUS_ODD, 0
+        if not onto:
+            return first, nm, none, STATUS_OK, 0
+        if first == 0:
+            return first, nm, none, STATUS_UNDERFLOW, 0
+    target = stack[first - 1]
+    if first < sp and target & 15 != kind:
+        return first, nm, target, STATUS_TARGET, target & 15
+    return first, nm, target, STATUS_OK, 0
+
+
+@njit(cache=True, nogil=True)
 def _use(h, lmeta, dmeta, tmeta):  # pragma: no cover - numba
     """Mark the container ``h`` (if it is one) as put somewhere; returns its
     depth (0 for a scalar)."""
@@ -446,37 +479,18 @@ def run_machine(data, flag, names, offsets, max_depth, budget):  # pragma: no co
                     pushed = (np.int64(nw) << 4) | WIDE
                     nw += 1
         elif op == 0x75 or op == 0x73 or op == 0x64:  # SETITEMS, SETITEM, DICT
-            if op == 0x73:
-                first = sp - 2
-                if first <= (marks[nm - 1] if nm > 0 else 0):
-                    status = STATUS_UNDERFLOW
-                    break
-                target = stack[first - 1]
-            else:
-                if nm == 0:
-                    status = STATUS_UNDERFLOW
-                    break
-                nm -= 1
-                first = marks[nm]
-                if (sp - first) % 2:
-                    status = STATUS_ODD
-                    break
-                if op == 0x75:
-                    if first == 0:
-                        status = STATUS_UNDERFLOW
-                        break
-                    target = stack[first - 1]
-                else:
-                    if nd >= len(dmeta):
-                        dmeta = _grown(dmeta, nd)
-                        dcol = _grown(dcol, nd)
-                    target = (np.int64(nd) << 4) | DICT
-                    nd += 1
-            if first == sp and op != 0x64:
-                continue  # nothing to add (the unpickler does not look at the target)
-            if target & 15 != DICT:
-                status, aux = STATUS_TARGET, target & 15
+            first, nm, target, status, aux = _operands(stack, sp, marks, nm, op == 0x73,
+                                                       2, op == 0x75, DICT)
+            if status != STATUS_OK:
                 break
+            if op == 0x64:
+                if nd >= len(dmeta):
+                    dmeta = _grown(dmeta, nd)
+                    dcol = _grown(dcol, nd)
+                target = (np.int64(nd) << 4) | DICT
+                nd += 1
+            elif first == sp:
+                continue  # nothing to add (the unpickler does not look at the target)
             own = target >> 4
             if dmeta[own] & 1:
                 status = STATUS_CYCLE
@@ -530,33 +544,17 @@ def run_machine(data, flag, names, offsets, max_depth, budget):  # pragma: no co
                 continue
             pushed = target
         elif op == 0x65 or op == 0x61 or op == 0x6C:  # APPENDS, APPEND, LIST
-            if op == 0x61:
-                first = sp - 1
-                if first <= (marks[nm - 1] if nm > 0 else 0):
-                    status = STATUS_UNDERFLOW
-                    break
-                target = stack[first - 1]
-            else:
-                if nm == 0:
-                    status = STATUS_UNDERFLOW
-                    break
-                nm -= 1
-                first = marks[nm]
-                if op == 0x65:
-                    if first == 0:
-                        status = STATUS_UNDERFLOW
-                        break
-                    target = stack[first - 1]
-                else:
-                    if nl >= len(lmeta):
-                        lmeta = _grown(lmeta, nl)
-                    target = (np.int64(nl) << 4) | LIST
-                    nl += 1
-            if first == sp and op != 0x6C:
-                continue  # nothing to add (the unpickler does not look at the target)
-            if target & 15 != LIST:
-                status, aux = STATUS_TARGET, target & 15
+            first, nm, target, status, aux = _operands(stack, sp, marks, nm, op == 0x61,
+                                                       1, op == 0x65, LIST)
+            if status != STATUS_OK:
                 break
+            if op == 0x6C:
+                if nl >= len(lmeta):
+                    lmeta = _grown(lmeta, nl)
+                target = (np.int64(nl) << 4) | LIST
+                nl += 1
+            elif first == sp:
+                continue  # nothing to add (the unpickler does not look at the target)
             own = target >> 4
             if first < sp:
                 if lmeta[own] & 1:

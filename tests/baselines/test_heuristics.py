@@ -23,6 +23,7 @@ from minimalloc.baselines.allocators import (
     greedy_by_size,
     register_allocator,
 )
+from minimalloc.baselines.sweep import SWEEP, sweep_first_fit
 from minimalloc.columns import clear_cache
 from minimalloc.errors import ProblemError
 from minimalloc.formats.csv import read_csv
@@ -344,8 +345,10 @@ def test_the_best_baseline_says_which_allocators_the_limit_stopped():
 
     problem = random_problem(2000, seed=3, alignment=(1, 8))
     names = available_allocators()
-    rushed = _best_baseline(problem, None, 0.0)  # only the first one runs, stopped
-    assert not rushed.complete and rushed.unfinished == names
+    rushed = _best_baseline(problem, None, 0.0)  # none starts: the sweep answers
+    assert rushed.complete and rushed.unfinished == names
+    assert rushed.method == SWEEP
+    assert rushed.solution == sweep_first_fit(problem)[0]
     assert validate(problem.with_capacity(None), rushed.solution).ok
     calm = _best_baseline(problem, None, None)
     assert calm.complete and calm.unfinished == ()

@@ -174,6 +174,29 @@ def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
     assert not out.exists()
 
 
+def test_the_fallback_stays_within_the_time_limit_and_says_what_it_cut(
+        capsys, tmp_path, monkeypatch):
+    """A search that used the whole limit leaves the baselines none of it:
+    the registered allocators are named as not finished and the sweep's
+    answer, which always finishes, is written."""
+    solver_module = importlib.import_module("minimalloc.search.solver")
+    from minimalloc.params import Status
+    from minimalloc.search.solver import SolveResult
+    from minimalloc.search.stats import SearchStats
+
+    def slow_timeout(self, problem, *, fallback=False, trace=0, capacity=None):
+        time.sleep(0.3)  # past --timeout=0.2s and its grace
+        return SolveResult(Status.TIMEOUT, None, SearchStats(), problem.capacity)
+
+    monkeypatch.setattr(solver_module.Solver, "solve", slow_timeout)
+    code, stdout, _, out = solve_example(capsys, tmp_path, "--timeout=0.2s", "--validate")
+    assert code == 0
+    assert ("fallback:     not finished within the time limit: greedy_by_size, best_fit, "
+            "best_fit_duration, first_fit (not candidates)") in stdout
+    assert "the first_fit_sweep baseline fits" in stdout
+    assert "validation:   PASS" in stdout and out.exists()
+
+
 def test_minimize_capacity(capsys, tmp_path):
     code, stdout, _, out = solve_example(capsys, tmp_path, "--minimize_capacity",
                                          capacity=40)

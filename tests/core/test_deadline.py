@@ -143,3 +143,15 @@ def test_run_cancellable_turns_ctrl_c_into_a_cancel_and_waits_for_the_work():
         run_cancellable(work, deadline)
     assert seen == ["stopped"]
     assert run_cancellable(lambda: 7, Deadline(None)) == 7
+
+
+def test_a_cancel_reaches_work_linked_to_it_and_the_timer_does_not():
+    limit = Deadline(0.01)
+    on_cancel, on_time = threading.Event(), threading.Event()
+    limit.link_cancel(on_cancel.set)
+    limit.link(on_time.set)
+    with limit:
+        assert on_time.wait(5.0)
+    assert limit.expired() and not on_cancel.is_set()
+    limit.cancel()
+    assert on_cancel.is_set()
