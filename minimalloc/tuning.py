@@ -81,11 +81,12 @@ PEAK_SHARE = 0.5
 #: per kernel call: the time limit and the stop flag are checked between
 #: calls (a call takes a few milliseconds on A-K).
 SPILL_MOVES = 200
-#: The spill's moves stop after this many moves per buffer without a better
-#: plan: a small problem has tried its neighbourhoods by then, and the time
-#: goes to the covers (on A-K at 95% of their LOAD plans still improved
-#: after some 10^4 idle moves, a few dozen per buffer).
-SPILL_IDLE = 200
+#: The spill's moves stop after this many moves per pair of buffers without
+#: a better plan: a small problem has tried its neighbourhoods by then, and
+#: the time goes to the covers; on A-K at 95% of their LOAD (200-450
+#: buffers) plans still improved after 10^5 idle moves, so these only stop
+#: at their time limit.
+SPILL_IDLE = 20
 
 # ---------------------------------------------------------------- command line, batch
 

@@ -75,8 +75,8 @@ def reduce_spill(problem: Problem, capacity: int, weights: Sequence[int],
         Buffers that must not stay (pinned to another pool).
     seconds
         How long to try at most (None: until ``stop``, ``goal`` or
-        :data:`~minimalloc.tuning.SPILL_IDLE` moves per buffer without a
-        better plan).
+        :data:`~minimalloc.tuning.SPILL_IDLE` moves per pair of buffers
+        without a better plan).
     goal
         Stop once the weight moved out is at most this (a proven bound).
     stop
@@ -120,7 +120,8 @@ def reduce_spill(problem: Problem, capacity: int, weights: Sequence[int],
                SPILL_MOVES, seed, RUINED[0], RUINED[1], rank, float(goal))
         seed += 1
         idle, last = (0, record[0]) if record[0] < last else (idle + SPILL_MOVES, last)
-        if record[0] <= goal or idle >= SPILL_IDLE * n or (stop is not None and stop()) or (
+        if record[0] <= goal or idle >= SPILL_IDLE * n * n or (
+                stop is not None and stop()) or (
                 deadline is not None and time.perf_counter() >= deadline):
             break
     return {k: int(best_offset[k]) for k in np.flatnonzero(best_in).tolist()}
