@@ -60,10 +60,12 @@ CUT_SHARE = 0.2
 #: (:mod:`minimalloc.anytime.spill_ruin`), and share of a pool's time kept
 #: for them on the best plan at the end.
 RUIN_SHARE = 0.15
-POLISH_SHARE = 0.25
-#: Seconds for each of those when there is no time limit (the covers and
-#: packing searches then run until proven).
-UNLIMITED_SECONDS = 5.0
+POLISH_SHARE = 0.5
+#: Most seconds for the cut plan's packing and for the moves on it (and for
+#: the moves on the best plan when there is no time limit: the covers and
+#: packing searches then run until proven).  A-K pack within a few per cent
+#: of their LOAD in about a second; a long limit is better spent on covers.
+START_SECONDS = 5.0
 
 
 class Planner(Protocol):
@@ -116,7 +118,9 @@ class PoolStep:
         """The kept blocks and their offsets (None if nothing fits)."""
         best = self._fallback_plan(self.cover._solve_greedy().removed)
         self._report(best)
-        best = self._polish(self._cut_plan(best), RUIN_SHARE)
+        best = self._cut_plan(best)
+        self._report(best)
+        best = self._polish(best, RUIN_SHARE, START_SECONDS)
         self._report(best)
         final = self.until
         if final is not None:  # time kept for the moves on the best plan
@@ -124,7 +128,7 @@ class PoolStep:
         best = self._covers(best)
         self.until = final
         if not self._proven(best):
-            best = self._polish(best, 1.0)
+            best = self._polish(best, 1.0, None)
         if best is not None and self.cover.all_cuts_proven and self.bound > best[0]:
             self.bound = best[0]  # pragma: no cover - a proven bound never passes a plan
         return None if best is None else (best[1], best[2])
@@ -170,10 +174,13 @@ class PoolStep:
         return (best is not None and self.cover.all_cuts_proven
                 and best[0] <= self.bound)
 
-    def _seconds(self, share: float) -> float:
-        """``share`` of the step's time left (a fixed time without a limit)."""
+    def _seconds(self, share: float, most: float | None = START_SECONDS) -> float:
+        """``share`` of the step's time left, at most ``most`` seconds (those
+        without a limit)."""
         left = self._left()
-        return UNLIMITED_SECONDS if left is None else left * share
+        if left is None:
+            return START_SECONDS
+        return left * share if most is None else min(left * share, most)
 
     def _cut_plan(self, best: tuple | None) -> tuple | None:
         """``best``, or the plan cut from the lowest packing of every block
@@ -196,10 +203,12 @@ class PoolStep:
         found = self._as_plan(offsets)
         return found if best is None or found[0] < best[0] else best
 
-    def _polish(self, best: tuple | None, share: float) -> tuple | None:
+    def _polish(self, best: tuple | None, share: float,
+                most: float | None) -> tuple | None:
         """``best`` after ruin-and-recreate moves for ``share`` of the time
-        left (:func:`reduce_spill`), until it reaches the proven bound."""
-        seconds = self._seconds(share)
+        left, at most ``most`` seconds (:func:`reduce_spill`), until it
+        reaches the proven bound."""
+        seconds = self._seconds(share, most)
         if best is None or seconds <= 0 or self._proven(best):
             return best
         goal = self.bound if self.cover.all_cuts_proven else 0
