@@ -5,6 +5,7 @@ bounded one a :class:`PoolStep` chooses the blocks that stay and their
 offsets, at the least weight moved out it can find, and the proven bound on
 that weight.  In turn:
 
+0. the cheapest cover's bound (the moves below stop when a plan meets it);
 1. the *fallback plan*: the greedy cover's blocks, their lowest baseline
    allocation cut to the capacity, moved blocks put back where they fit;
 2. the *cut plan*: every block that may stay packed as low as it goes
@@ -118,6 +119,7 @@ class PoolStep:
         """The kept blocks and their offsets (None if nothing fits)."""
         best = self._fallback_plan(self.cover._solve_greedy().removed)
         self._report(best)
+        self._first_bound()
         best = self._cut_plan(best)
         self._report(best)
         best = self._polish(best, RUIN_SHARE, START_SECONDS)
@@ -169,6 +171,17 @@ class PoolStep:
                     break
             self._report(best)
         return best
+
+    def _first_bound(self) -> None:
+        """The cheapest cover's proven bound, for the moves to stop at."""
+        left = self._left()
+        self.planner.running(self.cover)
+        try:
+            answer = self.cover.solve(None if left is None else left * COVER_SHARE)
+        finally:
+            self.planner.running(None)
+        self.planner.covers += 1
+        self.bound, self.method = answer.bound, answer.method
 
     def _proven(self, best: tuple | None) -> bool:
         return (best is not None and self.cover.all_cuts_proven
