@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from minimalloc.anytime.improve import Improver
+from minimalloc.anytime.spill_ruin import reduce_spill
 from minimalloc.baselines.allocators import allocate, available_allocators
 from minimalloc.baselines.sweep import sweep_first_fit
 from minimalloc.bounds import lower_bound, stacking_bound
@@ -31,7 +32,7 @@ def warmup(trace: bool = True) -> float:
     also the version of the kernel that records events and the replay's
     compiled walk and state updates (a jump and a full check).  Runs the lower
     bound, the baseline allocators and the anytime optimiser's moves on it
-    too.
+    too, and the spill's moves.
     """
     started = time.perf_counter()
     buffers = [Buffer("b1", 0, 3, 4), Buffer("b2", 3, 9, 4), Buffer("b3", 0, 9, 4),
@@ -54,4 +55,5 @@ def warmup(trace: bool = True) -> float:
     stacking_bound(aligned)  # the stacking bound's sweep kernel
     start = allocate(problem, "first_fit")  # the anytime optimiser's moves
     Improver(problem, start).recreate(start.height - 1, 0.0)
+    reduce_spill(problem, 8, [b.size for b in buffers], {0: 0, 1: 0}, seconds=0.0)
     return time.perf_counter() - started

@@ -77,6 +77,16 @@ LONG_LIFESPANS = 64
 #: 1.0079 and 1.0015 x LOAD in 60 s, sizes only 1.0121 and 1.0016, the given
 #: order only 1.0103 and 1.0008.
 PEAK_SHARE = 0.5
+#: Ruin-and-recreate moves of the spill (:mod:`minimalloc.anytime.spill_ruin`)
+#: per kernel call: the time limit and the stop flag are checked between
+#: calls (a call takes a few milliseconds on A-K).
+SPILL_MOVES = 200
+#: The spill's moves stop after this many moves per pair of buffers without
+#: a better plan: a small problem has tried its neighbourhoods by then, and
+#: the time goes to the covers; on A-K at 95% of their LOAD (200-450
+#: buffers) plans still improved after 10^5 idle moves, so these only stop
+#: at their time limit.
+SPILL_IDLE = 20
 
 # ---------------------------------------------------------------- command line, batch
 

@@ -1,4 +1,4 @@
-// Exact hover for the packing chart.
+// Exact hover for the packing chart and the spill plan's panels.
 //
 // No '<' right before a letter or '/' anywhere in this file: the page's
 // HTML sanitizer drops a script that has one (it looks like markup).
@@ -10,7 +10,10 @@
 // charts.hover_index) and this script, installed once per page, finds the
 // rectangle under the pointer itself: a grid over time holds, for each
 // column, the rectangles that cross it.  It shows the buffer's details
-// next to the pointer and outlines the buffer.
+// next to the pointer and outlines the buffer.  A chart may carry several
+// such traces, on the axes of several panels (one per memory pool): each
+// is read on its own axes, and where two hold the point (a buffer moved
+// out, drawn where it was) both are named.
 (function () {
   if (window.__minimallocHover) return;
   window.__minimallocHover = true;
@@ -96,13 +99,17 @@
     outline().style.display = "none";
   }
 
-  function index(gd) {
-    const trace = (gd.data || []).find((t) => t.meta && t.meta.role === "hover");
-    if (!trace) return null;
-    if (!gd.__minimallocIndex || gd.__minimallocIndex.meta !== trace.meta) {
-      gd.__minimallocIndex = build(trace.meta);
-    }
-    return gd.__minimallocIndex;
+  // The layout's name of a trace's axis: "x" -> "xaxis", "x2" -> "xaxis2".
+  const axis = (id, letter) => letter + "axis" + (id && id !== letter ? id.slice(1) : "");
+
+  // Every hover index of the chart with the names of its axes; each index
+  // is built once per meta.
+  function indexes(gd) {
+    const built = gd.__minimallocIndexes || (gd.__minimallocIndexes = new WeakMap());
+    return (gd.data || []).filter((t) => t.meta && t.meta.role === "hover").map((t) => {
+      if (!built.has(t.meta)) built.set(t.meta, build(t.meta));
+      return { r: built.get(t.meta), x: axis(t.xaxis, "x"), y: axis(t.yaxis, "y") };
+    });
   }
 
   function text(r, k) {
@@ -111,28 +118,42 @@
       "\x3cb>" + String(r.id[b]).replace(/\x3c/g, "&lt;") + "\x3c/b>",
       "lifespan [" + fmt(r.lower[b]) + ", " + fmt(r.upper[b]) + ")",
       "size " + fmt(r.size[b]),
-      "offset " + fmt(r.offset[b]) + (r.fixed.has(b) ? " (fixed)" : ""),
+      "offset " + fmt(r.offset[b]) + (r.meta.pool ? " in " + r.meta.pool : "") +
+        (r.fixed.has(b) ? " (fixed)" : ""),
       "alignment " + fmt(r.alignment[b]),
     ];
+    if (r.meta.note) lines.splice(1, 0, String(r.meta.note).replace(/\x3c/g, "&lt;"));
     if (r.gaps[b] !== undefined) lines.push("gaps " + r.gaps[b]);
     if (r.label[b] !== undefined) lines.push(String(r.label[b]).replace(/\x3c/g, "&lt;"));
     if (r.alias[b] !== undefined) lines.push(String(r.alias[b]).replace(/\x3c/g, "&lt;"));
     return lines.join("\x3cbr>");
   }
 
+  // What every index names at the pointer: [{r, k, xa, ya}], in trace order.
+  function hits(gd, fl, event) {
+    const box = gd.getBoundingClientRect();
+    const found = [];
+    for (const h of indexes(gd)) {
+      const xa = fl[h.x], ya = fl[h.y];
+      if (!xa || !ya) continue;
+      const px = event.clientX - box.left - xa._offset;
+      const py = event.clientY - box.top - ya._offset;
+      if (px < 0 || px > xa._length || py < 0 || py > ya._length) continue;
+      const k = find(h.r, xa.p2l(px), ya.p2l(py));
+      if (k >= 0) found.push({ r: h.r, k: k, xa: xa, ya: ya });
+    }
+    return found;
+  }
+
   function move(gd, event) {
     const fl = gd._fullLayout;
-    const r = fl && event.buttons === 0 ? index(gd) : null;
-    if (!r) { hide(); return; }
-    const xa = fl.xaxis, ya = fl.yaxis;
+    const found = fl && event.buttons === 0 ? hits(gd, fl, event) : [];
+    if (!found.length) { hide(); return; }
+    const { r, k, xa, ya } = found[0];
     const box = gd.getBoundingClientRect();
-    const px = event.clientX - box.left - xa._offset;
-    const py = event.clientY - box.top - ya._offset;
-    if (px < 0 || px > xa._length || py < 0 || py > ya._length) { hide(); return; }
-    const k = find(r, xa.p2l(px), ya.p2l(py));
-    if (k < 0) { hide(); return; }
     const t = tip();
-    t.innerHTML = text(r, k);
+    t.innerHTML = found.map((h) => text(h.r, h.k))
+      .join("\x3chr style='margin:4px 0;border:0;border-top:1px solid #888'>");
     t.dataset.buffer = r.id[buf(r, k)];
     t.style.display = "block";
     const right = event.clientX + 14 + t.offsetWidth > window.innerWidth;

@@ -26,11 +26,15 @@ from minimalloc.model import Problem
 
 
 def hover_index(problem: Problem, rects: Rects, offsets: Sequence[int],
-                fixed: Sequence[bool] | None = None) -> dict:
+                fixed: Sequence[bool] | None = None, *, pool: str | None = None,
+                note: str | None = None) -> dict:
     """What the page's hover script needs to name the buffer under the
     pointer exactly: every rectangle (``t0, t1, y0, y1`` and its buffer) and
     every buffer's details.  Sent as the ``meta`` of an empty trace whose
     role is ``"hover"``; ``hover.js`` builds a lookup grid over time from it.
+    A chart may have several, one or more per panel (the script reads each
+    on its trace's axes): ``pool`` names the memory the offsets are in, and
+    ``note`` is a line said of every buffer of the index.
     """
     buffers = problem.buffers
     n = len(buffers)
@@ -60,6 +64,8 @@ def hover_index(problem: Problem, rects: Rects, offsets: Sequence[int],
         "label": {str(i): b.label for i, b in enumerate(buffers) if b.label},
         # Buffers that share memory (aliases): drawn as one block.
         "alias": shared_memory(problem),
+        "pool": pool,
+        "note": note,
     }
 
 
@@ -77,11 +83,12 @@ def shared_memory(problem: Problem) -> dict[str, str]:
             for i in range(len(roots)) if len(members[roots[i]]) > 1}
 
 
-def hover_trace(problem: Problem, rects: Rects, offsets: Sequence[int]) -> go.Scatter:
+def hover_trace(problem: Problem, rects: Rects, offsets: Sequence[int], *,
+                pool: str | None = None, note: str | None = None) -> go.Scatter:
     """The empty trace carrying :func:`hover_index` (hidden: plotly then
     leaves its large meta alone)."""
     return go.Scatter(x=[], y=[], visible=False, showlegend=False, name="hover",
-                      meta=hover_index(problem, rects, offsets))
+                      meta=hover_index(problem, rects, offsets, pool=pool, note=note))
 
 
 @cache

@@ -5,16 +5,22 @@ with the pool's capacity.  In the fast pool's panel, the buffers moved out
 are outlined where the answer that did not fit had put them, so the eye
 sees what left and the room it made.  Every trace's ``meta["role"]`` says
 what it is and ``meta["pool"]`` which pool it belongs to.
+
+Hover is exact, as on the packing chart (:mod:`app.figures.hover`): each
+panel carries the hover index of its buffers (role ``"hover"``, its pool
+named), and the outlines of the buffers moved out one of their own, so the
+page's script names whatever lies under the pointer, in any panel, both
+when a buffer moved out was where another now is.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from app.figures.hover import hover_trace
 from app.figures.packing import block_name, outline_trace, polygon_trace
 from app.figures.rects import block_rectangles, rectangles
 from app.figures.style import (
@@ -83,19 +89,15 @@ def _pool_panel(fig: go.Figure, plan: SpillPlan, name: str, capacity: int | None
                                     legendgroup=name), row=row, col=1)
         fig.add_trace(outline_trace(rects, None, color=color, width=1,
                                     role="pool outlines"), row=row, col=1)
-        # Hover at each rectangle's middle: its id, lifespan, size and offset.
-        ids = [block_name(sub, int(i)) for i in rects.buffer]
-        fig.add_trace(go.Scatter(
-            x=(rects.t0 + rects.t1) / 2, y=(rects.y0 + rects.y1) / 2,
-            mode="markers+text" if len(ids) <= LABEL_LIMIT else "markers",
-            marker=dict(size=6, opacity=0), textfont=dict(size=10), showlegend=False,
-            name=name,
-            customdata=np.stack([rects.t0, rects.t1, rects.y1 - rects.y0, rects.y0],
-                                axis=1),
-            text=ids, hovertemplate="<b>%{text}</b><br>lifespan [%{customdata[0]:,}, "
-            "%{customdata[1]:,})<br>size %{customdata[2]:,}<br>offset "
-            f"%{{customdata[3]:,}} in {name}<extra></extra>",
-            meta={"role": "pool hover", "pool": name, "ids": ids}), row=row, col=1)
+        hover = hover_trace(sub, rects, offsets, pool=name)
+        hover.meta["ids"] = [block_name(sub, int(i)) for i in rects.buffer]
+        fig.add_trace(hover, row=row, col=1)
+        if len(rects.buffer) <= LABEL_LIMIT:  # names at the middles, no hover
+            fig.add_trace(go.Scatter(
+                x=(rects.t0 + rects.t1) / 2, y=(rects.y0 + rects.y1) / 2, mode="text",
+                text=hover.meta["ids"], textfont=dict(size=10), showlegend=False,
+                hoverinfo="skip", name=name, meta={"role": "labels", "pool": name}),
+                row=row, col=1)
     if capacity is not None:
         fig.add_trace(go.Scatter(
             x=list(span), y=[capacity, capacity], mode="lines",
@@ -118,7 +120,8 @@ def _where_they_were(fig: go.Figure, plan: SpillPlan, before: Solution, row: int
     ``before`` gave them."""
     buffers = plan.problem.buffers
     moved = Problem(tuple(_plain(buffers[i]) for i in plan.spilled))
-    rects = rectangles(moved, [before.offsets[i] for i in plan.spilled])
+    offsets = [before.offsets[i] for i in plan.spilled]
+    rects = rectangles(moved, offsets)
     fig.add_trace(polygon_trace(rects, None, name="moved out (where they were)",
                                 fillcolor=rgba(HIGHLIGHT_COLOR, 0.12),
                                 role="spilled", fillpattern=dict(
@@ -126,12 +129,20 @@ def _where_they_were(fig: go.Figure, plan: SpillPlan, before: Solution, row: int
                                     solidity=0.2)), row=row, col=1)
     fig.add_trace(outline_trace(rects, None, color=HIGHLIGHT_COLOR, width=2,
                                 role="spilled outlines"), row=row, col=1)
+    fig.add_trace(hover_trace(moved, rects, offsets, note=(
+        f"moved out to {_pool_names(plan)}: here in the answer that did not fit")),
+        row=row, col=1)
     ids = [moved.buffers[int(i)].id for i in rects.buffer]
     fig.add_trace(go.Scatter(
         x=(rects.t0 + rects.t1) / 2, y=(rects.y0 + rects.y1) / 2, mode="text",
         text=ids, textfont=dict(size=10, color=HIGHLIGHT_COLOR), showlegend=False,
-        hovertemplate="<b>%{text}</b>: moved out<extra></extra>",
-        meta={"role": "spilled labels", "ids": ids}), row=row, col=1)
+        hoverinfo="skip", meta={"role": "spilled labels", "ids": ids}), row=row, col=1)
+
+
+def _pool_names(plan: SpillPlan) -> str:
+    """The pools the buffers moved out went to, in words."""
+    names = dict.fromkeys(plan.solution.pools[i] for i in plan.spilled)
+    return " and ".join(names)
 
 
 def _plain(buffer: Buffer) -> Buffer:

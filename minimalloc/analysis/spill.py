@@ -8,10 +8,14 @@ and says how close to the cheapest that is.
 **Two pools** (the fast one, ``main``; an unbounded ``spill``).  Any plan
 moves a set of buffers out of the fast pool that covers the excess of every
 moment (:mod:`minimalloc.analysis.covering`): the cheapest such set is a
-lower bound on every plan's cost.  The planner takes the cheapest cover
-(HiGHS, or a greedy one), packs the buffers it keeps into the fast pool
-with the exact search (:mod:`minimalloc.search.solver`, one independent
-stretch of time at a time), and:
+lower bound on every plan's cost.  Each pool is filled by
+:class:`~minimalloc.analysis.spill_step.PoolStep`: first plans that need
+no proof (every buffer packed as low as it goes, then its best window or
+band of the capacity's height kept, improved by ruin-and-recreate moves,
+:mod:`minimalloc.anytime.spill_ruin`), then the covers.  It takes the
+cheapest cover (HiGHS, or a greedy one), packs the buffers it keeps into
+the fast pool with the exact search (:mod:`minimalloc.search.solver`, one
+independent stretch of time at a time), and:
 
 - if they pack, the plan is found; if the cover was proven cheapest (and
   every set excluded so far was proven not to pack), it is proven cheapest;
@@ -21,8 +25,8 @@ stretch of time at a time), and:
 - if the search runs out of time on a stretch, the set is excluded all the
   same to move on, but the bound is no longer raised (nothing was proven);
   the first time, covers at a capacity a little below the pool's are tried
-  (:data:`SLACK_LADDER`): they move a little more, and leave the search
-  room to pack the rest quickly.
+  (:data:`~minimalloc.analysis.spill_step.SLACK_LADDER`): they move a
+  little more, and leave the search room to pack the rest quickly.
 
 A plan that always fits is kept from the start: the best baseline
 allocation of the greedy cover's buffers, the ones it places above the
@@ -59,8 +63,7 @@ from dataclasses import dataclass, replace
 
 from minimalloc.aliases import Folded, fold
 from minimalloc.analysis.covering import Covering
-from minimalloc.analysis.minimize import Minimizer
-from minimalloc.analysis.spill_moves import best_window, refill, stretches
+from minimalloc.analysis.spill_step import COVER_SHARE, PoolStep
 from minimalloc.baselines.best import best_baseline
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
@@ -73,20 +76,6 @@ from minimalloc.validate import validate
 
 __all__ = ["SpillPlan", "Spiller", "SpillProgress", "spill"]
 
-#: Share of a pool's time a cover may take (the packing gets the rest).
-COVER_SHARE = 0.3
-#: Share of the time left that one packing search may take.
-PACK_SHARE = 0.3
-#: Share of the time left for mending a cover whose packing ran out of time.
-MEND_SHARE = 0.15
-#: Shares of the capacity held back, in turn, when the cheapest cover's
-#: buffers cannot be packed in time: a cover at the smaller capacity moves a
-#: little more but leaves the packing room to spare, which the search often
-#: fills quickly where the tight set took it past its limit (measured on
-#: A-K at 95% of their LOAD: A packs in 0.1 s at 1% held back).
-SLACK_LADDER = (0.005, 0.01, 0.02, 0.04, 0.08)
-#: Share of the time left that one packing search of the slack ladder may take.
-SLACK_SHARE = 0.06
 #: Most buffer ids a message names before "and N more".
 NAMED = 12
 
@@ -465,9 +454,9 @@ class _Planner:
             return kept, offsets, sum(self.weights[b] for b in remove), "unbounded pool"
         until = None if self.deadline.left() is None else \
             time.perf_counter() + self.deadline.left() * share
-        step = _Step(self, self._sub(indices, pool.capacity), pool.capacity,
-                     [self.weights[b] for b in indices],
-                     [local[b] for b in keep], [local[b] for b in remove], until)
+        step = PoolStep(self, self._sub(indices, pool.capacity), pool.capacity,
+                        [self.weights[b] for b in indices],
+                        [local[b] for b in keep], [local[b] for b in remove], until)
         step.pool = pool.name
         result = step.run()
         if result is None:
@@ -534,205 +523,6 @@ class _Planner:
         if found is None or (capacity is not None and found.solution.height > capacity):
             return None
         return list(found.solution.offsets)
-
-
-class _Step:
-    """One pool filled from a set of blocks: covers, packing, cuts."""
-
-    def __init__(self, planner: _Planner, problem: Problem, capacity: int,
-                 weights: list[int], keep: list[int], remove: list[int],
-                 until: float | None) -> None:
-        self.planner = planner
-        self.problem = problem
-        self.capacity = capacity
-        self.weights = weights
-        self.keep = set(keep)
-        self.until = until
-        self.cover = Covering(problem, capacity, weights, keep, remove)
-        self._covering_args = (keep, remove)
-        self.slack_tried = False
-        self.bound = 0
-        self.method = ""
-        self.proven_infeasible = False
-        self.undecided = False  # the last packing ran out of time
-        self.packed: dict[frozenset[int], list[int] | None | bool] = {}
-        self.pool = ""  # the pool's name, for progress
-
-    def _left(self) -> float | None:
-        if self.planner.stopped():
-            return 0.0
-        return None if self.until is None else max(self.until - time.perf_counter(), 0.0)
-
-    def _report(self, best: tuple | None) -> None:
-        self.planner.report(self.pool, None if best is None else best[0], self.bound)
-
-    def run(self) -> tuple[list[int], list[int]] | None:
-        """The kept blocks and their offsets (None if nothing fits)."""
-        best = self._fallback_plan(self.cover._solve_greedy().removed)
-        self._report(best)
-        while True:
-            left = self._left()
-            if left is not None and left <= 0:
-                break
-            self.planner.running(self.cover)
-            try:
-                answer = self.cover.solve(None if left is None else
-                                          left * COVER_SHARE * 2)
-            finally:
-                self.planner.running(None)
-            self.planner.covers += 1
-            if self.cover.all_cuts_proven and answer.bound >= self.bound:
-                self.bound, self.method = answer.bound, answer.method
-            if answer.removed is None:
-                if self.cover.all_cuts_proven and best is None and not self.cover.cuts:
-                    self.proven_infeasible = True
-                break
-            if best is not None and answer.value >= best[0]:
-                break
-            self._report(best)
-            kept = [k for k in range(len(self.weights)) if k not in answer.removed]
-            offsets = self._pack(kept)
-            if offsets is None:
-                if self.undecided and not self.slack_tried:
-                    best = self._slack(best)
-                if self.undecided:  # no proof: mend this cover instead
-                    best = self._better(best, kept)
-            else:
-                best = (answer.value, kept, offsets)
-                if answer.optimal and self.cover.all_cuts_proven:
-                    break
-            self._report(best)
-        if best is not None and self.cover.all_cuts_proven and self.bound > best[0]:
-            self.bound = best[0]  # pragma: no cover - a proven bound never passes a plan
-        return None if best is None else (best[1], best[2])
-
-    def _pack(self, kept: list[int]) -> list[int] | None:
-        """Offsets for ``kept`` within the capacity, one independent stretch
-        of time at a time; a stretch that does not pack becomes a cut."""
-        offsets = {}
-        for part in stretches(self.problem, kept):
-            key = frozenset(part)
-            if key not in self.packed:
-                self.packed[key] = self._pack_part(part)
-            found = self.packed[key]
-            if not isinstance(found, list):
-                self.undecided = found is None
-                self.cover.add_cut(part, proven=not self.undecided)
-                return None
-            offsets.update(zip(part, found))
-        return [offsets[k] for k in kept]
-
-    def _pack_part(self, part: list[int]) -> list[int] | None | bool:
-        """Offsets for one stretch; False if proven not to pack, None if the
-        search ran out of time."""
-        sub = self.problem.subset(part).with_capacity(self.capacity)
-        baseline = best_baseline(sub.with_capacity(None), self.capacity)
-        if baseline is not None and baseline.fits:
-            return list(baseline.solution.offsets)
-        left = self._left()
-        seconds = None if left is None else max(left * PACK_SHARE, 0.01)
-        result = self.planner.search(sub, seconds)
-        self.planner.searches += 1
-        if result.solution is not None:
-            return list(result.solution.offsets)
-        return False if result.status is Status.INFEASIBLE else None
-
-    def _fallback_plan(self, removed: frozenset[int] | None,
-                       seconds: float | None = 0.0) -> tuple | None:
-        """A plan that always fits: an allocation of the blocks ``removed``
-        leaves (the lowest baseline, or :func:`minimize`'s within ``seconds``
-        when that is more than 0), cut to the best window of ``capacity``
-        addresses (those outside move out too, unless they must stay: then
-        None), then as many moved blocks put back into holes as fit."""
-        if removed is None:
-            return None
-        kept = [k for k in range(len(self.weights)) if k not in removed]
-        sizes = [b.size for b in self.problem.buffers]
-        offsets: dict[int, int] = {}
-        if kept:
-            sub = self.problem.subset(kept).with_capacity(self.capacity)
-            if seconds == 0:
-                found = best_baseline(sub.with_capacity(None), None)
-                placed = None if found is None else found.solution.offsets
-            else:
-                minimizer = Minimizer(self.planner.params)
-                self.planner.running(minimizer)
-                try:
-                    placed = minimizer.minimize(sub, seconds).solution.offsets
-                finally:
-                    self.planner.running(None)
-            if placed is None:
-                return None
-            buffers = self.problem.buffers
-            offsets = best_window(dict(zip(kept, placed)), sizes,
-                              [b.alignment for b in buffers], self.capacity, self.keep,
-                              {k for k, b in enumerate(buffers) if b.offset is not None})
-            if offsets is None:
-                return None
-        offsets = refill(self.problem, self.capacity, offsets, self.weights,
-                          self.cover.remove)
-        stays = sorted(offsets)
-        value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
-        return value, stays, [offsets[k] for k in stays]
-
-    def _slack(self, best: tuple | None) -> tuple | None:
-        """``best``, or a plan from a cover at a capacity a little below the
-        pool's (:data:`SLACK_LADDER`, the first that packs in time), if
-        cheaper.  Plans only: the bound stays the tight cover's."""
-        self.slack_tried = True
-        keep, remove = self._covering_args
-        for share in SLACK_LADDER:
-            left = self._left()
-            if left is not None and left <= 0:
-                break
-            cover = Covering(self.problem, int(self.capacity * (1 - share)),
-                             self.weights, keep, remove)
-            self.planner.running(cover)
-            try:
-                answer = cover.solve(None if left is None else left * SLACK_SHARE)
-            finally:
-                self.planner.running(None)
-            self.planner.covers += 1
-            if answer.removed is None or (best is not None and answer.value >= best[0]):
-                break  # more held back moves more: no cheaper plan up the ladder
-            kept = [k for k in range(len(self.weights)) if k not in answer.removed]
-            left = self._left()
-            found = self._search_pack(kept, None if left is None else left * SLACK_SHARE)
-            if found is not None:
-                offsets = refill(self.problem, self.capacity, dict(zip(kept, found)),
-                                  self.weights, self.cover.remove)
-                stays = sorted(offsets)
-                value = sum(w for k, w in enumerate(self.weights) if k not in offsets)
-                self._report((value,))
-                return (value, stays, [offsets[k] for k in stays])
-        return best
-
-    def _search_pack(self, kept: list[int], seconds: float | None) -> list[int] | None:
-        """Offsets for ``kept`` within the capacity (None if not found in
-        ``seconds``), one stretch at a time; no cut is learnt."""
-        offsets = {}
-        for part in stretches(self.problem, kept):
-            sub = self.problem.subset(part).with_capacity(self.capacity)
-            baseline = best_baseline(sub.with_capacity(None), self.capacity)
-            if baseline is not None and baseline.fits:
-                offsets.update(zip(part, baseline.solution.offsets))
-                continue
-            result = self.planner.search(sub, None if seconds is None
-                                         else max(seconds, 0.01))
-            self.planner.searches += 1
-            if result.solution is None:
-                return None
-            offsets.update(zip(part, result.solution.offsets))
-        return [offsets[k] for k in kept]
-
-    def _better(self, best: tuple | None, kept: list[int]) -> tuple | None:
-        """``best``, or the fallback plan built from ``kept`` if cheaper."""
-        removed = frozenset(range(len(self.weights))) - set(kept)
-        left = self._left()
-        found = self._fallback_plan(removed, None if left is None else left * MEND_SHARE)
-        if found is not None and (best is None or found[0] < best[0]):
-            return found
-        return best
 
 
 def _stop(work: object | None) -> None:

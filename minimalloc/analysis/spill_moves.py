@@ -1,9 +1,12 @@
 """Moves on one pool's packing that the spill planner makes: keep the best
-window of addresses of an allocation, put moved buffers back where they
-fit, split buffers into stretches of time that never meet.
+window of addresses of an allocation, or cut out its best band, put moved
+buffers back where they fit, split buffers into stretches of time that
+never meet.
 
 >>> from minimalloc.model import Buffer, Problem
 >>> p = Problem((Buffer("a", 0, 2, 4), Buffer("b", 1, 3, 4), Buffer("c", 5, 6, 2)))
+>>> best_band({0: 0, 1: 4, 2: 2}, [4, 4, 2], [1, 1, 1], 6, set(), set())
+{1: 2, 2: 0}
 >>> stretches(p, [0, 1, 2])
 [[0, 1], [2]]
 >>> refill(p, 4, {0: 0}, [4, 4, 2], frozenset())
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 from minimalloc.model import Problem
 
-__all__ = ["best_window", "refill", "stretches"]
+__all__ = ["best_band", "best_window", "cut_to_fit", "refill", "stretches"]
 
 
 def best_window(offsets: dict[int, int], sizes: list[int], alignments: list[int],
@@ -37,6 +40,61 @@ def best_window(offsets: dict[int, int], sizes: list[int], alignments: list[int]
         kept_bytes = sum(sizes[k] for k in inside)
         if best is None or kept_bytes > best[0]:
             best = (kept_bytes, inside)
+    return None if best is None else best[1]
+
+
+def best_band(offsets: dict[int, int], sizes: list[int], alignments: list[int],
+              capacity: int, keep: set[int], fixed: set[int]) -> dict[int, int] | None:
+    """The blocks of ``offsets`` left when the band of addresses whose
+    removal keeps the most bytes is cut out: the blocks below it stay, those
+    above move down by its height (when every such block's alignment divides
+    it, and none is ``fixed``), those meeting it move out.  The band is as
+    high as the allocation is above ``capacity``, and starts at the top of a
+    block (or 0).  Where :func:`best_window` cuts the bottom and the top, this
+    cuts the middle: in a tight packing the best cut is often inside.  None
+    if a block of ``keep`` meets every band tried."""
+    height = max((o + sizes[k] for k, o in offsets.items()), default=0)
+    cut = height - capacity
+    if cut <= 0:
+        return dict(offsets)
+    best = None
+    for low in sorted({0} | {o + sizes[k] for k, o in offsets.items()}):
+        if low + cut > height:
+            break
+        inside = {}
+        for k, o in offsets.items():
+            if o + sizes[k] <= low:
+                inside[k] = o
+            elif o >= low + cut and k not in fixed and (o - cut) % alignments[k] == 0:
+                inside[k] = o - cut
+        if any(k not in inside for k in keep):
+            continue
+        kept_bytes = sum(sizes[k] for k in inside)
+        if best is None or kept_bytes > best[0]:
+            best = (kept_bytes, inside)
+    return None if best is None else best[1]
+
+
+def cut_to_fit(problem: Problem, capacity: int, offsets: dict[int, int],
+               weights: list[int], keep: set[int],
+               pinned_out: frozenset[int]) -> dict[int, int] | None:
+    """What stays of the allocation ``offsets`` within ``capacity``: the
+    better (less weight out) of its best window and its best band, moved
+    blocks put back where they fit (:func:`refill`); None if neither keeps
+    every block of ``keep``."""
+    buffers = problem.buffers
+    sizes = [b.size for b in buffers]
+    alignments = [b.alignment for b in buffers]
+    fixed = {k for k, b in enumerate(buffers) if b.offset is not None}
+    best = None
+    for cut in (best_window, best_band):
+        inside = cut(offsets, sizes, alignments, capacity, keep, fixed)
+        if inside is None:
+            continue
+        inside = refill(problem, capacity, inside, weights, pinned_out)
+        out = sum(w for k, w in enumerate(weights) if k not in inside)
+        if best is None or out < best[0]:
+            best = (out, inside)
     return None if best is None else best[1]
 
 

@@ -48,7 +48,8 @@ from numba import njit
 
 from minimalloc.tuning import LONG_LIFESPANS, PEAK_SHARE, RUINED
 
-__all__ = ["RUINED", "TimeIndex", "recreate_moves", "time_index"]
+__all__ = ["RUINED", "TimeIndex", "lowest_fit", "meeting", "recreate_moves", "scratch",
+           "time_index"]
 
 
 
@@ -138,8 +139,8 @@ def recreate_moves(lower: np.ndarray, upper: np.ndarray, size: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def _meeting(lo, hi, lower, upper, start, width, first, items, longs, stamp, tick,
-             found):  # pragma: no cover - numba
+def meeting(lo, hi, lower, upper, start, width, first, items, longs, stamp, tick,
+            found):  # pragma: no cover - numba
     """The buffers whose lifespans meet ``[lo, hi)`` into ``found``; returns
     their number.  ``stamp`` marks those already listed (with ``tick``)."""
     m = 0
@@ -235,8 +236,8 @@ def _ruin(b, lower, upper, size, movable, offset, start, width, first, items, lo
     else:  # b's life, stretched by up to two typical lifespans
         reach = np.random.randint(2 * width + 1) if np.random.randint(2) else 0
         lo, hi = lower[b] - reach, upper[b] + reach
-    m = _meeting(lo, hi, lower, upper, start, width, first, items, longs, stamp,
-                 tick, found)
+    m = meeting(lo, hi, lower, upper, start, width, first, items, longs, stamp,
+                tick, found)
     k = 0
     for p in range(m):
         j = found[p]
@@ -284,8 +285,8 @@ def _recreate(ruined, lower, upper, size, alignment, offset, start, width, first
     order = np.argsort(keys[:r])
     lo = lower[ruined].min()
     hi = upper[ruined].max()
-    m = _meeting(lo, hi, lower, upper, start, width, first, items, longs, stamp,
-                 tick, found)
+    m = meeting(lo, hi, lower, upper, start, width, first, items, longs, stamp,
+                tick, found)
     # The buffers in place around them, sorted by offset: one sort per move;
     # each buffer put back is inserted into it.
     u = 0
@@ -310,7 +311,7 @@ def _recreate(ruined, lower, upper, size, alignment, offset, start, width, first
     beyond = False
     for q in range(r):
         j = ruined[order[q]]
-        at = _lowest_fit(placed, u, lower[j], upper[j], size[j], alignment[j])
+        at = lowest_fit(placed, u, lower[j], upper[j], size[j], alignment[j])
         offset[j] = at
         out[j] = False
         p = u
@@ -331,7 +332,7 @@ def _recreate(ruined, lower, upper, size, alignment, offset, start, width, first
 
 
 @njit(cache=True, nogil=True)
-def _lowest_fit(placed, u, lo, hi, size, alignment):  # pragma: no cover - numba
+def lowest_fit(placed, u, lo, hi, size, alignment):  # pragma: no cover - numba
     """The lowest multiple of ``alignment`` where ``size`` bytes meet none of
     the first ``u`` placed buffers (sorted by offset) alive in ``[lo, hi)``.
 

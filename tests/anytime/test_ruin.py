@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minimalloc.anytime.improve import Improver
-from minimalloc.anytime.ruin import _meeting, recreate_moves, scratch, time_index
+from minimalloc.anytime.ruin import meeting, recreate_moves, scratch, time_index
 from minimalloc.baselines.allocators import allocate
 from minimalloc.generate.problems import perfect_packing, random_problem
 from minimalloc.model import Buffer, Problem, Solution
@@ -37,8 +37,8 @@ def test_the_time_index_finds_exactly_the_buffers_alive_in_a_window(n, seed, wid
     index = time_index(c["lower"], c["upper"], width)
     found = np.empty(n, np.int64)
     stamp = np.zeros(n, np.int64)
-    m = _meeting(lo, lo + span, c["lower"], c["upper"], index.start, index.width,
-                 index.first, index.items, index.longs, stamp, 1, found)
+    m = meeting(lo, lo + span, c["lower"], c["upper"], index.start, index.width,
+                index.first, index.items, index.longs, stamp, 1, found)
     expected = np.flatnonzero((c["lower"] < lo + span) & (c["upper"] > lo))
     assert sorted(found[:m].tolist()) == expected.tolist()
 

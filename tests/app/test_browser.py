@@ -580,11 +580,47 @@ SPILL_PANELS_JS = """(gd) => {
 }"""
 
 
+# Every hover index of a chart and the layout names of its axes; a point
+# of an axis pair in page pixels.
+HOVER_INDEXES_JS = """(gd) => gd.data.filter(t => t.meta && t.meta.role === "hover").map(
+    t => ({meta: t.meta, x: "xaxis" + (t.xaxis || "x").slice(1),
+           y: "yaxis" + (t.yaxis || "y").slice(1)}))"""
+TO_PAGE_JS = """(gd, [x, y, t, a]) => {
+    const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+    return [box.left + fl[x]._offset + fl[x].l2p(t),
+            box.top + fl[y]._offset + fl[y].l2p(a)];
+}"""
+
+
+def _hover_each_panel(page, chart) -> None:
+    """The pointer at the middle of the largest rectangle of every hover
+    index of the spill plan: the tooltip names its buffer and its pool (or,
+    where a buffer moved out was, says so)."""
+    import numpy as np
+    from playwright.sync_api import expect
+
+    indexes = chart.evaluate(HOVER_INDEXES_JS)
+    assert {i["meta"]["pool"] for i in indexes} == {"main", "spill", None}, indexes
+    for index in indexes:
+        meta = index["meta"]
+        t0, t1, y0, y1 = (np.asarray(unpack(meta[k]), dtype=float)
+                          for k in ("t0", "t1", "y0", "y1"))
+        k = int(np.argmax((t1 - t0) * (y1 - y0)))
+        owner = k if meta["buffer"] is None else int(unpack(meta["buffer"])[k])
+        x, y = chart.evaluate(TO_PAGE_JS, [index["x"], index["y"], float(t0[k] + t1[k]) / 2,
+                                           float(y0[k] + y1[k]) / 2])
+        page.mouse.move(x, y)
+        tip = page.locator("#minimalloc-hover")
+        expect(tip).to_contain_text(hover_ids(meta)[owner])
+        expect(tip).to_contain_text(f"in {meta['pool']}" if meta["pool"]
+                                    else "moved out to spill")
+
+
 def make_it_fit_draws_one_panel_per_memory(page) -> None:
     """A sample that does not fit: Make it fit draws the plan as one panel
     per memory, one above the other on a shared time axis, each titled
-    with its pool and clear of the other panels.  Leaves the screenshot
-    that docs/ shows."""
+    with its pool and clear of the other panels, each with exact hover.
+    Leaves the screenshot that docs/ shows."""
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": 1400, "height": 1600})
@@ -606,6 +642,7 @@ def make_it_fit_draws_one_panel_per_memory(page) -> None:
         for plot in plots:
             assert not _overlap(title, plot), (title, plot)
     chart.screenshot(path=str(ARTIFACTS / "app-spill.png"))
+    _hover_each_panel(page, chart)
 
 
 def query(page) -> dict[str, str]:

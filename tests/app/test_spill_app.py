@@ -44,15 +44,20 @@ def test_make_it_fit_moves_the_fewest_bytes_and_draws_one_panel_per_pool():
     panels = [a["text"] for a in fig["layout"]["annotations"]]
     assert panels[0].startswith("main: 4 buffers") and "capacity 11" in panels[0]
     assert panels[1].startswith("spill: 1 buffer,") and "unbounded" in panels[1]
-    hover = {t["meta"]["pool"]: t for t in fig["data"]
-             if (t.get("meta") or {}).get("role") == "pool hover"}
+    # Exact hover, as on the packing chart: one index per panel, on its axes.
+    hover = {t["meta"]["pool"] or "was": t for t in fig["data"]
+             if (t.get("meta") or {}).get("role") == "hover"}
     assert hover["spill"]["meta"]["ids"] == [moved]
     assert moved not in hover["main"]["meta"]["ids"]
-    assert hover["main"]["yaxis"] == "y" and hover["spill"]["yaxis"] == "y2"
-    # The buffer moved out is marked in the main panel where it was.
+    assert hover["main"].get("yaxis", "y") == "y" and hover["spill"]["yaxis"] == "y2"
+    # The buffer moved out is marked in the main panel where it was, and
+    # named there on hover.
     (labels,) = [t for t in fig["data"]
                  if (t.get("meta") or {}).get("role") == "spilled labels"]
     assert labels["meta"]["ids"] == [moved] and labels.get("yaxis", "y") == "y"
+    was = hover["was"]
+    assert was.get("yaxis", "y") == "y" and was["meta"]["id"] == moved
+    assert "moved out to spill" in was["meta"]["note"]
     # The plan belongs to that run: a new solve clears it.
     at.number_input(key="capacity").set_value(12).run()
     settle(at)
@@ -91,6 +96,7 @@ def test_a_spilled_group_of_buffers_that_share_memory_is_one_block_in_its_panel(
     panel draws their one block (idle during [5, 7)), named 'x = y = z'."""
     import io
 
+    from app.figures.hover import hover_ids, lookup
     from app.figures.rects import trace_rectangles
     from app.figures.spill import spill_figure
     from minimalloc.analysis.spill import spill
@@ -105,6 +111,13 @@ def test_a_spilled_group_of_buffers_that_share_memory_is_one_block_in_its_panel(
                and t.legendgroup == "spill"]
     assert sorted(r for t in spilled for r in trace_rectangles(t)) == [
         (0, 5, 0, 8), (7, 9, 0, 8)]
-    (hover,) = [t for t in fig.data if t.meta["role"] == "pool hover"
+    (hover,) = [t for t in fig.data if t.meta["role"] == "hover"
                 and t.meta["pool"] == "spill"]
     assert set(hover.meta["ids"]) == {"x = y = z"}
+    # Under the pointer anywhere in the block: its root, and whom it shares
+    # memory with; nothing in its idle stretch.
+    ids = hover_ids(hover.meta)
+    for t in (1, 4, 8):
+        found = lookup(hover.meta, t, 3)
+        assert ids[found] == "x" and "y, z" in hover.meta["alias"][str(found)]
+    assert lookup(hover.meta, 6, 3) is None
