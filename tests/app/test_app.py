@@ -540,10 +540,12 @@ def test_minimise_without_time_limit_probes_with_budgets():
     # Generous: the optimiser first improves the start, and a loaded machine
     # takes its time to reach the probes (the loop ends as soon as one shows).
     deadline = time.monotonic() + 180
-    while "Probing capacity" not in metrics(at) and time.monotonic() < deadline:
+    while ("Probing capacity" not in metrics(at) and app_state(at).job is not None
+           and time.monotonic() < deadline):
         time.sleep(0.3)
         at.run()
     shown = metrics(at)
+    assert "Probing capacity" in shown, (shown, app_state(at).job)
     assert shown["Probe budget"].endswith(" s")
     assert "Best so far" in shown and "Lower bound" in shown
     at.toggle(key="show_best").set_value(True).run()
