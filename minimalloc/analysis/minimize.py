@@ -104,9 +104,8 @@ from minimalloc.anytime.improve import Runs
 from minimalloc.anytime.peak_first import peak_first
 from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.best import best_baseline, fixed_collision
-from minimalloc.bounds import STACK_LIMIT, max_load
+from minimalloc.bounds import STACK_LIMIT, max_load, stacking_bound
 from minimalloc.bounds import lower_bound as _lower_bound
-from minimalloc.bounds import stacking_bound as _stacking_bound
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
@@ -554,22 +553,6 @@ def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
         return search(capacity, budget)
 
     run.exact.solve = report_and_search
-
-
-def stacking_bound(problem: Problem,
-                   deadline: Deadline | float | None = None) -> tuple[int, list[int]]:
-    """The lower bound of the buffers live at one moment, stacked with their
-    alignments: :func:`minimalloc.bounds.stacking_bound`.
-
-    Examples
-    --------
-    >>> from minimalloc.model import Buffer, Problem
-    >>> p = Problem((Buffer("a", 0, 2, 3, 4), Buffer("b", 0, 2, 3, 4),
-    ...              Buffer("c", 0, 2, 3, 4)))
-    >>> stacking_bound(p)
-    (11, [0, 1, 2])
-    """
-    return _stacking_bound(problem, deadline)
 
 
 def _check_fixed(problem: Problem) -> None:
