@@ -504,6 +504,17 @@ class Minimizer:
                 start: Solution | None = None) -> MinimizeResult:
         """``result`` improved by the anytime optimiser for the time left,
         from ``start`` (a valid allocation; by default ``result``'s)."""
+        if start is not None and start.height < result.height:
+            # The start may be the answer itself (on a training snapshot of
+            # 2 x 10^6 buffers the peak window's start is at the LOAD and
+            # the time is up when it is built).
+            result = replace(result, solution=start, height=start.height,
+                             proven_optimal=start.height <= result.lower_bound,
+                             gap=max(0, start.height - result.lower_bound),
+                             method="improve")
+            if on_progress is not None:
+                on_progress(time.perf_counter() - started, start.height,
+                            result.lower_bound)
         left = None if timeout is None else timeout - (time.perf_counter() - started)
         if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):
             return replace(result, seconds=time.perf_counter() - started,
