@@ -45,10 +45,10 @@ together, which does not fit in memory on graphs of 10^4 buffers and more,
 and would not finish anyway.  Above :data:`SCALE_THRESHOLD` buffers the
 exact search is skipped: after the baselines,
 :class:`minimalloc.anytime.improve.Improver` (greedy moves and the exact engine on
-small neighbourhoods) improves the lower of the allocations of
-:func:`minimalloc.anytime.peak_window.peak_window_start` and
-:func:`minimalloc.anytime.peak_first.peak_first` (only the first if it is at
-the lower bound) until the time limit, one run per core
+small neighbourhoods) improves the allocation of
+:func:`minimalloc.anytime.peak_window.peak_window_start` (or of
+:func:`minimalloc.anytime.peak_first.peak_first` if no window around the heaviest
+moment could be packed) until the time limit, one run per core
 (:class:`minimalloc.anytime.improve.Runs`); the answer is the lower of its result
 and the best baseline, and the lower bound is
 :func:`minimalloc.bounds.lower_bound` rounded up to the granularity.  Above
@@ -491,7 +491,10 @@ class Minimizer:
                 start = None
                 if baseline is not None and baseline.solution.height > bound \
                         and not limit.expired():
-                    start = _lower_start(problem, bound, limit)
+                    start = peak_window_start(problem, bound, limit)
+                    if start is None and not limit.expired():
+                        start, finished = peak_first(problem, limit)
+                        start = start if finished else None
         finally:
             self._limit = None
         if baseline is None:  # pragma: no cover - only when fixed buffers collide
@@ -571,23 +574,6 @@ def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
         return search(capacity, budget)
 
     run.exact.solve = report_and_search
-
-
-def _lower_start(problem: Problem, bound: int, limit: Deadline) -> Solution | None:
-    """The anytime optimiser's start: the lower of the peak window's start
-    and peak-first's allocation (the window's when it is at ``bound``);
-    None if neither was finished before ``limit``.
-
-    Neither is always the better start: measured on dense training steps
-    (28,500 buffers), the window start was at the LOAD where peak-first was
-    0.32 % above it (seed 2), and 0.57 % above where peak-first was 0.28 %
-    (seed 1), from which the optimiser reaches the LOAD in seconds."""
-    start = peak_window_start(problem, bound, limit)
-    if (start is None or start.height > bound) and not limit.expired():
-        other, finished = peak_first(problem, limit)
-        if finished and (start is None or other.height < start.height):
-            start = other
-    return start
 
 
 def _check_fixed(problem: Problem) -> None:
