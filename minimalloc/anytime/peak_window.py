@@ -9,13 +9,13 @@ the moment within the lower bound, then places the others around them in
 peak-first order (the window's buffers stay where the search put them only
 for that; the optimiser may move them afterwards).
 
-Where the search of a window's buffers finds nothing (or they are too
-many), most of them often live through the whole window, and cut to it
-many have the same lifespan: those are stacked into one block (a
-*class*) and the search packs the classes, a few dozen where there were
-thousands of buffers.  The widest window packed is kept, unless a
-narrower one gives a lower start (or peak-first alone, where the widest
-was packed as classes).
+Most of a window's buffers often live through the whole window, and cut
+to it many have the same lifespan: those are stacked into one block (a
+*class*) and each window is also packed as classes, a few dozen where
+there were thousands of buffers.  The start around the widest window
+packed is kept unless one around a narrower window, or around a window
+packed as classes, is lower (or peak-first alone, where no window's
+buffers were packed).
 
 The wider the window, the more of the allocation starts perfectly packed,
 and the harder the search: windows of growing width are tried
@@ -93,9 +93,10 @@ def peak_window_start(problem: Problem, bound: int,
     """An allocation whose widest window around the heaviest moment that
     the exact search packs within ``bound`` (a proven lower bound on the
     height) is packed so, the other buffers placed around it in peak-first
-    order (or peak-first's allocation, if lower, where the window was
-    packed as classes); None if no window could be packed in time (or a
-    deadline passed before the rest was placed)."""
+    order (the lowest of the windows packed, see above; or peak-first's
+    allocation, if lower, where no window's buffers were packed); None if
+    no window could be packed in time (or a deadline passed before the
+    rest was placed)."""
     refuse_aliases(problem, "peak_window_start")
     columns = buffer_columns(problem.buffers)
     lower, upper, size = columns.lower, columns.upper, columns.size
@@ -125,31 +126,32 @@ def peak_window_start(problem: Problem, bound: int,
             budget = min(budget, phase_end - time.perf_counter())
         if budget < MIN_WINDOW_SECONDS or (deadline is not None and deadline.expired()):
             break
-        found = _pack_window(problem, inside, window, bound, budget, deadline)
+        found = _pack_window(problem, inside, bound, budget, deadline)
         if found is not None:
-            packed.append((inside, *found))
+            packed.append((inside, found, False))
+        found = _pack_classes(problem, inside, window, bound, deadline)
+        if found is not None:
+            packed.append((inside, found, True))
         if len(inside) == np.count_nonzero(free):
             break  # a wider window holds the same buffers
     if not packed:
         return None
-    best = _around(problem, packed[-1][0], packed[-1][1], deadline)
-
-    def done() -> bool:
-        return best is not None and (best.height <= bound or (
-            phase_end is not None and time.perf_counter() > phase_end))
-
-    # A narrower window may give the lower start (dense training step, seed
-    # 2: the rest fits at the LOAD around a window of three steps, 0.32 %
-    # above it around one of five); and where the widest was packed as
-    # classes (the search of its buffers found nothing), peak-first alone
-    # may (seed 1: 0.28 % above the LOAD, the windows' starts 0.57 %).
-    for inside, offsets, _ in reversed(packed[:-1]):
-        if done():
+    # The widest window first; a narrower one, or a window packed as classes,
+    # may give the lower start (dense training step, seed 2: 0.48 % and
+    # 0.32 % above the LOAD around its two windows searched buffer by
+    # buffer, at the LOAD around the narrower one packed as classes).
+    best = None
+    for inside, offsets, _ in reversed(packed):
+        if best is not None and (best.height <= bound or (
+                phase_end is not None and time.perf_counter() > phase_end)):
             break
         start = _around(problem, inside, offsets, deadline)
         if start is not None and (best is None or start.height < best.height):
             best = start
-    if packed[-1][2] and not done():
+    if not any(not classes for _, _, classes in packed) and (
+            best is None or best.height > bound):
+        # No window's buffers were packed: peak-first alone may be lower
+        # (seed 1: 0.28 % above the LOAD, the classes' starts 0.57 %).
         start, finished = peak_first(problem, deadline)
         if finished and (best is None or start.height < best.height):
             best = start
@@ -174,38 +176,32 @@ def _around(problem: Problem, inside: np.ndarray, offsets: tuple[int, ...],
     return start
 
 
-def _pack_window(problem: Problem, inside: np.ndarray, window: tuple[int, int],
-                 bound: int, budget: float, deadline: Deadline | None = None
-                 ) -> tuple[tuple[int, ...], bool] | None:
-    """The offsets the exact search gives the buffers ``inside`` (those alive
-    in the time ``window``) within ``bound``, around the fixed buffers alive
-    with them, and whether they were packed as classes; None if it finds
-    none within ``budget`` seconds (or ``deadline`` is cancelled: the
-    search stops at once).
+def _pack_window(problem: Problem, inside: np.ndarray, bound: int, budget: float,
+                 deadline: Deadline | None = None) -> tuple[int, ...] | None:
+    """The offsets the exact search gives the buffers ``inside`` within
+    ``bound``, around the fixed buffers alive with them; None if it finds
+    none within ``budget`` seconds (or ``deadline`` is cancelled: the search
+    stops at once), or they are more than :data:`MAX_WINDOW_BUFFERS`."""
+    held = _held(problem, inside, bound)
+    if held is None or len(inside) > MAX_WINDOW_BUFFERS:
+        return None
+    buffers = problem.buffers
+    sub = Problem(tuple(buffers[i] for i in inside.tolist())
+                  + tuple(buffers[i] for i in held.tolist()), capacity=bound)
+    found = _search(sub, budget, deadline)
+    return None if found is None else found[:len(inside)]
 
-    The buffers themselves are searched if there are at most
-    :data:`MAX_WINDOW_BUFFERS`; if that finds nothing, the window's classes
-    (:func:`_pack_classes`), for :data:`CLASS_SECONDS`."""
+
+def _held(problem: Problem, inside: np.ndarray, bound: int) -> np.ndarray | None:
+    """The fixed buffers alive with those ``inside``; None if one of them
+    ends above ``bound`` (then nothing fits under it)."""
     columns = buffer_columns(problem.buffers)
     first, last = int(columns.lower[inside].min()), int(columns.upper[inside].max())
     held = np.flatnonzero((columns.fixed >= 0) & (columns.lower < last)
                           & (columns.upper > first))
     if np.any(columns.fixed[held] + columns.size[held] > bound):
-        return None  # a fixed buffer ends above the bound: nothing fits under it
-    if len(inside) <= MAX_WINDOW_BUFFERS:
-        buffers = problem.buffers
-        sub = Problem(tuple(buffers[i] for i in inside.tolist())
-                      + tuple(buffers[i] for i in held.tolist()), capacity=bound)
-        found = _search(sub, budget, deadline)
-        if found is not None:
-            return found[:len(inside)], False
-    # Cut to the window, the buffers only meet those fixed ones inside it:
-    # the classes are searched only where no fixed buffer is held.
-    if len(held) or columns.gap_count[inside].any() \
-            or _class_count(columns, inside, window) > MAX_WINDOW_BUFFERS:
         return None
-    offsets = _pack_classes(problem, inside, window, bound, CLASS_SECONDS, deadline)
-    return None if offsets is None else (offsets, True)
+    return held
 
 
 def _class_keys(columns, inside: np.ndarray, window: tuple[int, int]) -> np.ndarray:
@@ -230,8 +226,7 @@ def _class_count(columns, inside: np.ndarray, window: tuple[int, int]) -> int:
 
 
 def _pack_classes(problem: Problem, inside: np.ndarray, window: tuple[int, int],
-                  bound: int, budget: float,
-                  deadline: Deadline | None) -> tuple[int, ...] | None:
+                  bound: int, deadline: Deadline | None) -> tuple[int, ...] | None:
     """The window's buffers packed within ``bound`` as *classes*: the
     buffers whose lifespans, cut to the window, are the same (and whose
     alignment is the same and divides their sizes) stacked into one block.
@@ -244,9 +239,17 @@ def _pack_classes(problem: Problem, inside: np.ndarray, window: tuple[int, int],
     step of 2.85 x 10^4 buffers, the 2,643 alive in three steps around it
     form 3 classes, packed at the LOAD in milliseconds where the search of
     the buffers themselves found nothing in 4 s.  Only for windows without
-    gaps or fixed buffers (the caller checks).
+    gaps or fixed buffers alive with them (None otherwise, or if the search
+    finds nothing in :data:`CLASS_SECONDS`, or there are more than
+    :data:`MAX_WINDOW_BUFFERS` classes).
     """
     columns = buffer_columns(problem.buffers)
+    held = _held(problem, inside, bound)
+    # Cut to the window, the buffers would meet only the fixed ones inside
+    # it, and buffers with gaps may meet outside it: neither is allowed.
+    if held is None or len(held) or columns.gap_count[inside].any() \
+            or _class_count(columns, inside, window) > MAX_WINDOW_BUFFERS:
+        return None
     unique, of = np.unique(_class_keys(columns, inside, window), axis=0,
                            return_inverse=True)
     of = of.reshape(-1)
@@ -258,7 +261,7 @@ def _pack_classes(problem: Problem, inside: np.ndarray, window: tuple[int, int],
     blocks = tuple(Buffer(f"class{k}", lo, up, total, align) for k, (lo, up, total, align)
                    in enumerate(zip(unique[:, 0].tolist(), unique[:, 1].tolist(),
                                     totals.tolist(), alignment.tolist())))
-    found = _search(Problem(blocks, capacity=bound), budget, deadline)
+    found = _search(Problem(blocks, capacity=bound), CLASS_SECONDS, deadline)
     if found is None:
         return None
     # Each block's buffers one above the other, from the block's offset up.
