@@ -518,9 +518,8 @@ def stacking_bound(problem: Problem,
     problem : Problem
         Any problem; capacity is not used.
     deadline : Deadline or float, optional
-        A time limit (seconds, or a shared
-        :class:`~minimalloc.deadline.Deadline`); when it passes, the best
-        moment so far gives the answer (still a lower bound).
+        As for :func:`lower_bound`, but when it passes the best moment so
+        far gives the answer (still a lower bound).
 
     Returns
     -------

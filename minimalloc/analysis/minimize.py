@@ -104,9 +104,8 @@ from minimalloc.anytime.improve import Runs
 from minimalloc.anytime.peak_first import peak_first
 from minimalloc.anytime.peak_window import peak_window_start
 from minimalloc.baselines.best import best_baseline, fixed_collision
-from minimalloc.bounds import STACK_LIMIT, max_load
+from minimalloc.bounds import STACK_LIMIT, max_load, stacking_bound
 from minimalloc.bounds import lower_bound as _lower_bound
-from minimalloc.bounds import stacking_bound as _stacking_bound
 from minimalloc.columns import buffer_columns
 from minimalloc.deadline import Deadline
 from minimalloc.errors import ProblemError
@@ -143,6 +142,14 @@ EXACT_SHARE = 1 / 2
 #: started, and a run until Stop stayed at the baseline long after a 10 s
 #: run had improved it.)
 UNLIMITED_EXACT_SECONDS = 5.0
+
+#: On big problems, the baselines still running after this share of the
+#: time limit are stopped once one has finished, so that the optimiser's
+#: start has time to be built.  On a training snapshot of 2 x 10^6 buffers
+#: the four took 29-64 s of a 60 s limit on a loaded machine (the first
+#: done well before), and the peak window's start, which was at the LOAD,
+#: was ready only after the limit.
+BASELINE_SHARE = 1 / 4
 
 #: Share of the time left after the first probe given to the window bound
 #: (:mod:`minimalloc.analysis.window_bound`) when that probe could not settle the
@@ -478,7 +485,9 @@ class Minimizer:
                 g = granularity(problem)
                 raw = _lower_bound(problem, limit)
                 bound = -(-raw // g) * g
-                baseline = best_baseline(problem, problem.capacity, limit, bound)
+                baseline = best_baseline(
+                    problem, problem.capacity, limit, bound,
+                    enough=None if timeout is None else BASELINE_SHARE * timeout)
                 start = None
                 if baseline is not None and baseline.solution.height > bound \
                         and not limit.expired():
@@ -508,6 +517,17 @@ class Minimizer:
                 start: Solution | None = None) -> MinimizeResult:
         """``result`` improved by the anytime optimiser for the time left,
         from ``start`` (a valid allocation; by default ``result``'s)."""
+        if start is not None and start.height < result.height:
+            # The start may be the answer itself (on a training snapshot of
+            # 2 x 10^6 buffers the peak window's start is at the LOAD and
+            # the time is up when it is built).
+            result = replace(result, solution=start, height=start.height,
+                             proven_optimal=start.height <= result.lower_bound,
+                             gap=max(0, start.height - result.lower_bound),
+                             method="improve")
+            if on_progress is not None:
+                on_progress(time.perf_counter() - started, start.height,
+                            result.lower_bound)
         left = None if timeout is None else timeout - (time.perf_counter() - started)
         if result.proven_optimal or (left is not None and left <= MIN_PROBE_SECONDS):
             return replace(result, seconds=time.perf_counter() - started,
@@ -554,22 +574,6 @@ def _report_searches(run: _Run, on_progress: ProgressCallback) -> None:
         return search(capacity, budget)
 
     run.exact.solve = report_and_search
-
-
-def stacking_bound(problem: Problem,
-                   deadline: Deadline | float | None = None) -> tuple[int, list[int]]:
-    """The lower bound of the buffers live at one moment, stacked with their
-    alignments: :func:`minimalloc.bounds.stacking_bound`.
-
-    Examples
-    --------
-    >>> from minimalloc.model import Buffer, Problem
-    >>> p = Problem((Buffer("a", 0, 2, 3, 4), Buffer("b", 0, 2, 3, 4),
-    ...              Buffer("c", 0, 2, 3, 4)))
-    >>> stacking_bound(p)
-    (11, [0, 1, 2])
-    """
-    return _stacking_bound(problem, deadline)
 
 
 def _check_fixed(problem: Problem) -> None:

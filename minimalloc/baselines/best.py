@@ -22,6 +22,7 @@ around them): :func:`fixed_collision` says whether they do.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,7 +71,8 @@ class Fallback:
 
 def best_baseline(problem: Problem, capacity: int | None = None,
                   deadline: Deadline | float | None = None,
-                  bound: int | None = None) -> Fallback | None:
+                  bound: int | None = None, *,
+                  enough: float | None = None) -> Fallback | None:
     """The lowest valid allocation among the registered baseline allocators,
     within a time limit.
 
@@ -91,6 +93,11 @@ def best_baseline(problem: Problem, capacity: int | None = None,
     bound : int, optional
         A proven lower bound on the height: once an allocator reaches it, the
         others are stopped (nothing lower exists).
+    enough : float, optional
+        Seconds after which one complete answer is enough: the allocators
+        still running then are stopped as soon as one has finished (listed
+        in ``Fallback.unfinished``), so that a caller has time left for
+        better than the baselines.
 
     Returns
     -------
@@ -112,13 +119,14 @@ def best_baseline(problem: Problem, capacity: int | None = None,
     """
     limit = as_deadline(deadline)
     names = list(enumerate(available_allocators()))
+    enough_at = None if enough is None else time.perf_counter() + enough
     with limit:
         swept = _run_sweep(problem, len(names), limit)
         if limit.expired():
             found = []  # none would start: their shared structure is not needed
         elif len(problem) >= PARALLEL_BASELINES and thread_count() > 1:
             prepare(problem)  # shared by the threads, built once
-            found = race(problem, names, limit, bound, _run_baseline)
+            found = race(problem, names, limit, bound, _run_baseline, enough_at)
         else:
             found = []
             for rank, name in names:
@@ -127,6 +135,9 @@ def best_baseline(problem: Problem, capacity: int | None = None,
                 if bound is not None and last is not None and last[4] \
                         and last[0] <= bound:
                     break  # optimal: the others cannot do better
+                if enough_at is not None and time.perf_counter() >= enough_at \
+                        and any(r is not None and r[4] for r in found):
+                    break  # one complete answer, and the time for them is up
     return _pick(problem, capacity, names, [*found, swept], bound)
 
 

@@ -29,13 +29,15 @@ RunOne = Callable[[Problem, int, str, Deadline], "Answer | None"]
 
 
 def race(problem: Problem, names: list[tuple[int, str]], limit: Deadline,
-         bound: int | None, run_one: RunOne) -> list[Answer | None]:
+         bound: int | None, run_one: RunOne,
+         enough_at: float | None = None) -> list[Answer | None]:
     """``run_one(problem, rank, name, deadline)`` for each ``(rank, name)``:
     the built-in allocators on threads, each under its own child of
-    ``limit`` (stopped together once one reaches ``bound``); registered
-    functions run here, one at a time (they may not be thread-safe).
-    Returns the answers in the order of ``names``' built-in allocators,
-    then the others."""
+    ``limit`` (stopped together once one reaches ``bound``, or once the
+    clock (``time.perf_counter()``) passes ``enough_at`` with one of them
+    finished); registered functions run here, one at a time (they may not
+    be thread-safe).  Returns the answers in the order of ``names``'
+    built-in allocators, then the others."""
     children = {rank: limit.child() for rank, name in names if built_in(name)}
     started: dict[int, float] = {}
 
@@ -54,7 +56,7 @@ def race(problem: Problem, names: list[tuple[int, str]], limit: Deadline,
                        if built_in(name)}
             others = [run_one(problem, rank, name, limit)
                       for rank, name in names if not built_in(name)]
-            _supervise(futures, children, started, limit, len(problem))
+            _supervise(futures, children, started, limit, len(problem), enough_at)
             return [future.result() for future in futures] + others
     finally:
         for child in children.values():
@@ -66,19 +68,24 @@ _SUPERVISE_EVERY = 0.2
 
 
 def _supervise(futures: dict, children: dict[int, Deadline], started: dict[int, float],
-               limit: Deadline, n: int) -> None:
+               limit: Deadline, n: int, enough_at: float | None = None) -> None:
     """Wait for the allocators on threads; if none has finished and none
     of those running will at its pace before the limit, keep only the one
     that will be done first (the others share the cores with it: under
     load, several may each run out of time where one alone would finish).
-    So a complete answer is found whenever one allocator alone can finish."""
+    So a complete answer is found whenever one allocator alone can finish.
+    Past ``enough_at``, once one has finished, the others are stopped."""
     concentrated = False
     pending = set(futures)
     while pending:
         done, pending = wait(pending, timeout=_SUPERVISE_EVERY, return_when=FIRST_COMPLETED)
-        if concentrated or limit.at is None or any(
-                _finished(f.result()) for f in futures
-                if f.done() and f.exception() is None):
+        finished = any(_finished(f.result()) for f in futures
+                       if f.done() and f.exception() is None)
+        if finished and enough_at is not None and time.perf_counter() >= enough_at:
+            for future in pending:
+                children[futures[future]].cancel()
+            continue
+        if concentrated or limit.at is None or finished:
             continue
         now = time.perf_counter()
         finish: dict[int, float] = {}

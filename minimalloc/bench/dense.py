@@ -8,8 +8,9 @@ about 2,700 alive at once, sizes ``2**k + 1`` from 2 bytes to 256 MiB,
 long-lived giants) is made and ``minimize(timeout)`` runs on it in a fresh
 process.  The table gives the best baseline and the answer over the LOAD,
 the proven lower bound over the LOAD and what proved it, the gap between
-answer and bound, wall seconds (generating excluded), and whether the
-answer is valid and within :data:`TARGET` of its bound.
+answer and bound ("optimal" when the answer is at the bound), wall seconds
+(generating excluded), and whether the answer is valid and within
+:data:`TARGET` of its bound.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def report_dense(timeout: float = 60.0, seeds: Sequence[int] = SEEDS,
         results.append(data)
         rows.append((str(seed), f"{data['buffers']:,}", f"{data['baseline'] / load:.4f}",
                      f"{data['height'] / load:.4f}", f"{bound / load:.4f}",
-                     data["bound_method"], f"{100 * gap:.2f} %", data["method"],
+                     data["bound_method"],
+                     "optimal" if data["height"] <= bound else f"{100 * gap:.2f} %",
+                     data["method"],
                      f"{data['wall']:.1f}",
                      ("yes" if data["valid"] else "NO") + (
                          "" if data["on_target"] else ", off target")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 
 import pytest
 
@@ -233,3 +234,26 @@ def test_the_improver_refuses_aliases_it_would_part():
         Improver(problem, start)
     with pytest.raises(ProblemError, match="fold the alias groups"):
         Runs(problem, start)
+
+
+def test_a_start_below_the_baseline_counts_when_no_time_is_left(anytime_only,
+                                                                 monkeypatch):
+    # The peak window's start is built as the time runs out (on a snapshot of
+    # 2 x 10^6 buffers it was at the LOAD): it is the answer, not the baseline.
+    problem = random_problem(300, seed=2, mean_lifetime=30)
+    real = minimize_module.peak_window_start
+    starts: list[Solution] = []
+
+    def late(problem, bound, limit):
+        starts.append(real(problem, bound, limit))
+        while not limit.expired():
+            time.sleep(0.01)
+        return starts[-1]
+
+    monkeypatch.setattr(minimize_module, "peak_window_start", late)
+    result = minimize(problem, timeout=3.0)  # the windows get 0.5 s or more
+    assert starts and starts[0] is not None
+    assert starts[0].height < result.baseline_height  # what makes it matter
+    assert result.height == starts[0].height == lower_bound(problem)
+    assert result.proven_optimal and result.method == "improve"
+    assert validate(problem.with_capacity(None), result.solution).ok

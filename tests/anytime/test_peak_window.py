@@ -95,3 +95,24 @@ def test_a_window_is_searched_once_when_widths_round_to_one_reach(monkeypatch):
     assert start is not None and validate(problem.with_capacity(None), start).ok
     assert tried and len(tried) == len(set(tried))  # no window twice
     assert len(tried) < len(peak_window.WINDOW_WIDTHS)
+
+
+def test_buffers_alive_through_the_window_are_packed_as_classes(monkeypatch):
+    # 60 buffers live through the whole window and a few are born or die in
+    # it: too many for the search of the buffers themselves (the limit is
+    # lowered to 10 here), but they form a handful of classes.
+    monkeypatch.setattr(peak_window, "MAX_WINDOW_BUFFERS", 10)
+    rng = np.random.default_rng(7)
+    buffers = [Buffer(f"long{i}", int(rng.integers(0, 5)), int(rng.integers(15, 20)),
+                      int(rng.integers(1, 50)) * 2 + 1) for i in range(60)]
+    buffers += [Buffer("early", 0, 10, 64), Buffer("late", 10, 20, 96),
+                Buffer("aligned", 3, 17, 12, alignment=4)]
+    problem = Problem(tuple(buffers))
+    bound = lower_bound(problem)
+    start = peak_window_start(problem, bound)
+    assert start is not None
+    assert validate(problem, start).ok
+    columns = buffer_columns(problem.buffers)
+    moment = heaviest_moment(columns.lower, columns.upper, columns.size)
+    assert _top_at(problem, start.offsets, moment) == bound
+    assert start.offsets[-1] % 4 == 0
