@@ -223,10 +223,15 @@ def _moves(lower, upper, size, alignment, movable, offset, start, width, first,
 
 
 @njit(cache=True, nogil=True)
-def _ruin(b, lower, upper, size, movable, offset, start, width, first, items, longs,
-          stamp, tick, found, keys, ruined, want):  # pragma: no cover - numba
-    """Choose the buffers to take out with ``b`` into ``ruined``; returns
-    how many (``b`` first)."""
+def ruin_around(b, lower, upper, size, movable, start, width, first, items, longs,
+                stamp, tick, found, ruined, want):  # pragma: no cover - numba
+    """The start of every ruin: a stretch of time around ``b`` (``how`` 2: a
+    short window in its life; else its life, stretched by up to two typical
+    lifespans) and the movable buffers meeting it, in ``found[:k]``.
+    ``ruined`` gets ``b`` and, with ``how`` 2, those living inside the window
+    (at most three times ``want``).  Returns ``(how, k, r)``, ``r`` the
+    buffers in ``ruined``; for ``how`` 0 and 1 the caller picks the rest
+    from ``found`` by its own measure of height."""
     span = upper[b] - lower[b]
     how = np.random.randint(3)
     if how == 2:  # a short window somewhere in b's life
@@ -252,6 +257,39 @@ def _ruin(b, lower, upper, size, movable, offset, start, width, first, items, lo
             if lower[j] >= lo and upper[j] <= hi and r < 3 * want:
                 ruined[r] = j
                 r += 1
+    return how, k, r
+
+
+@njit(cache=True, nogil=True)
+def set_placed(placed, p, at, j, size, lower, upper):  # pragma: no cover - numba
+    """Column ``p`` of ``placed`` (rows: offset, top, lower, upper, id) is
+    buffer ``j`` at offset ``at``."""
+    placed[0, p] = at
+    placed[1, p] = at + size[j]
+    placed[2, p] = lower[j]
+    placed[3, p] = upper[j]
+    placed[4, p] = j
+
+
+@njit(cache=True, nogil=True)
+def insert_placed(placed, u, at, j, size, lower, upper):  # pragma: no cover - numba
+    """Insert buffer ``j`` at offset ``at`` into the first ``u`` columns of
+    ``placed``, kept sorted by offset."""
+    p = u
+    while p > 0 and placed[0, p - 1] > at:
+        placed[:, p] = placed[:, p - 1]
+        p -= 1
+    set_placed(placed, p, at, j, size, lower, upper)
+
+
+@njit(cache=True, nogil=True)
+def _ruin(b, lower, upper, size, movable, offset, start, width, first, items, longs,
+          stamp, tick, found, keys, ruined, want):  # pragma: no cover - numba
+    """Choose the buffers to take out with ``b`` into ``ruined``; returns
+    how many (``b`` first)."""
+    how, k, r = ruin_around(b, lower, upper, size, movable, start, width, first,
+                            items, longs, stamp, tick, found, ruined, want)
+    if how == 2:
         return r
     if how == 0:  # the highest
         for p in range(k):
@@ -299,11 +337,7 @@ def _recreate(ruined, lower, upper, size, alignment, offset, start, width, first
     by_offset = np.argsort(keys[:u])
     for p in range(u):
         j = found[by_offset[p]]
-        placed[0, p] = offset[j]
-        placed[1, p] = offset[j] + size[j]
-        placed[2, p] = lower[j]
-        placed[3, p] = upper[j]
-        placed[4, p] = j
+        set_placed(placed, p, offset[j], j, size, lower, upper)
     # Sums in float64: an int64 sum of many tops near the value limit could
     # wrap; they only rank moves, the cap is checked exactly.
     over = 0.0
@@ -314,15 +348,7 @@ def _recreate(ruined, lower, upper, size, alignment, offset, start, width, first
         at = lowest_fit(placed, u, lower[j], upper[j], size[j], alignment[j])
         offset[j] = at
         out[j] = False
-        p = u
-        while p > 0 and placed[0, p - 1] > at:
-            placed[:, p] = placed[:, p - 1]
-            p -= 1
-        placed[0, p] = at
-        placed[1, p] = at + size[j]
-        placed[2, p] = lower[j]
-        placed[3, p] = upper[j]
-        placed[4, p] = j
+        insert_placed(placed, u, at, j, size, lower, upper)
         u += 1
         top = at + size[j]
         over += max(0, top - target)

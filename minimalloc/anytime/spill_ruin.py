@@ -43,7 +43,14 @@ import numpy as np
 from numba import njit
 
 from minimalloc.anytime.peak_first import peak_first_rank
-from minimalloc.anytime.ruin import lowest_fit, meeting, time_index
+from minimalloc.anytime.ruin import (
+    insert_placed,
+    lowest_fit,
+    meeting,
+    ruin_around,
+    set_placed,
+    time_index,
+)
 from minimalloc.columns import buffer_columns
 from minimalloc.model import Problem
 from minimalloc.tuning import RUINED, SPILL_IDLE, SPILL_MOVES
@@ -205,31 +212,9 @@ def _ruin(b, lower, upper, size, movable, offset, kept, capacity, start, width,
           want):  # pragma: no cover - numba
     """Choose the buffers to take out with ``b`` into ``ruined``; returns
     how many (``b`` first)."""
-    span = upper[b] - lower[b]
-    how = np.random.randint(3)
-    if how == 2:  # a short window somewhere in b's life
-        t = lower[b] + np.random.randint(span)
-        reach = np.random.randint(width) + 1
-        lo, hi = t - reach, t + reach
-    else:  # b's life, stretched by up to two typical lifespans
-        reach = np.random.randint(2 * width + 1) if np.random.randint(2) else 0
-        lo, hi = lower[b] - reach, upper[b] + reach
-    m = meeting(lo, hi, lower, upper, start, width, first, items, longs, stamp,
-                tick, found)
-    k = 0
-    for p in range(m):
-        j = found[p]
-        if j != b and movable[j] and size[j] > 0:
-            found[k] = j
-            k += 1
-    ruined[0] = b
-    r = 1
-    if how == 2:  # those living inside the window (cut to three times want)
-        for p in range(k):
-            j = found[p]
-            if lower[j] >= lo and upper[j] <= hi and r < 3 * want:
-                ruined[r] = j
-                r += 1
+    how, k, r = ruin_around(b, lower, upper, size, movable, start, width, first,
+                            items, longs, stamp, tick, found, ruined, want)
+    if how == 2:
         return r
     keys = np.empty(k, np.float64)
     level = np.random.randint(capacity + 1)
@@ -280,11 +265,7 @@ def _recreate(ruined, lower, upper, size, alignment, weight, must, offset, kept,
     by_offset = np.argsort(at_keys[:u])
     for p in range(u):
         j = found[by_offset[p]]
-        placed[0, p] = offset[j]
-        placed[1, p] = offset[j] + size[j]
-        placed[2, p] = lower[j]
-        placed[3, p] = upper[j]
-        placed[4, p] = j
+        set_placed(placed, p, offset[j], j, size, lower, upper)
     out = 0.0
     tops = 0.0
     for q in range(r):
@@ -297,15 +278,7 @@ def _recreate(ruined, lower, upper, size, alignment, weight, must, offset, kept,
             continue
         offset[j] = at
         kept[j] = True
-        p = u
-        while p > 0 and placed[0, p - 1] > at:
-            placed[:, p] = placed[:, p - 1]
-            p -= 1
-        placed[0, p] = at
-        placed[1, p] = at + size[j]
-        placed[2, p] = lower[j]
-        placed[3, p] = upper[j]
-        placed[4, p] = j
+        insert_placed(placed, u, at, j, size, lower, upper)
         u += 1
         tops += at + size[j]
     return out, tops, False
