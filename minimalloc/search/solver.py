@@ -252,7 +252,12 @@ class Solver:
         (INFEASIBLE when buffers with fixed offsets collide, TIMEOUT or
         CANCELLED when the baselines were stopped).  ``reason`` says why."""
         if self.baseline is None:
-            self.baseline = best_baseline(problem, capacity, self._stop_flag())
+            limit = self._stop_flag()
+            if self.params.timeout is not None:
+                # The time too, not only the flag: the allocators racing on
+                # threads each watch a deadline of their own, set from this.
+                limit.at = self._started + self.params.timeout
+            self.baseline = best_baseline(problem, capacity, limit)
         baseline = self.baseline
         reason = (f"{pairs:,} pairs of buffers are alive together, more than the "
                   f"exact search can hold in memory ({MAX_OVERLAP_PAIRS:,}): "
@@ -266,7 +271,10 @@ class Solver:
         if baseline is None:  # only when fixed buffers collide: none exists
             status = Status.INFEASIBLE
         elif self._control[_search.CONTROL_STOP]:
-            status = self._stop_status()
+            # That deadline's timer sets the flag as a cancel would.
+            timed_out = self.params.timeout is not None and \
+                time.perf_counter() - self._started >= self.params.timeout
+            status = Status.TIMEOUT if timed_out else self._stop_status()
         return SolveResult(status, None, SearchStats(), capacity, fallback=baseline,
                            reason=reason, searched=False)
 
