@@ -82,7 +82,9 @@ class Status(enum.Enum):
     CANCELLED = "cancelled"  #: cancelled from another thread
     #: the search found no solution, but it cannot see every placement of
     #: this problem (windowed gaps that let buffers nest or interleave; see
-    #: :func:`minimalloc.search.completeness.incomplete_reason`): no proof either way
+    #: :func:`minimalloc.search.completeness.incomplete_reason`): no proof either
+    #: way; or the problem is too large for the search, and the best baseline
+    #: does not fit (``SolveResult.searched`` is then False)
     UNDECIDED = "undecided"
 
 

@@ -169,14 +169,25 @@ def _solve(reading: Reading, values: flags.FlagValues, params: SolverParams,
     method = "minimalloc"
     if result.status is Status.OK:
         line("status", "solved")
-        if params.minimize_capacity:
+        if not result.searched:  # too large: the answer is a baseline's
+            line("reason", result.reason)
+            method = f"the {result.fallback.method} baseline"
+            line("height", f"{solution.height} (capacity {capacity}; a heuristic "
+                           "answer, not proven smallest)")
+            if not values.fallback:
+                line("output", "not written: --nofallback refuses a baseline's answer")
+                return EXIT_NOT_SOLVED
+        elif params.minimize_capacity:
             line("height", f"{solution.height} (smallest capacity found; given "
                            f"{capacity})")
         else:
             line("height", f"{solution.height} (capacity {capacity})")
     else:
         line("status", _status_text(result.status, capacity, params.timeout))
-        if result.status is Status.UNDECIDED:
+        if not result.searched:  # too large: the baselines ran instead
+            line("reason", result.reason)
+            _report_fallback(result.fallback, capacity, None)
+        elif result.status is Status.UNDECIDED:
             line("reason", f"{result.reason}; MiniMalloc's search does not try such "
                            "placements, so finding none proves nothing")
     if values.stats:
@@ -187,7 +198,8 @@ def _solve(reading: Reading, values: flags.FlagValues, params: SolverParams,
         return EXIT_INTERRUPTED
     if result.status is Status.TIMEOUT and values.fallback:
         limit = _fallback_deadline(started, params.timeout)
-        fallback = _fallback(problem, capacity, limit)
+        fallback = _fallback(problem, capacity, limit) if result.searched \
+            else result.fallback
         if fallback is not None and fallback.fits:
             solution = fallback.solution
             method = f"the {fallback.method} baseline"
@@ -224,7 +236,15 @@ def _fallback(problem: Problem, capacity: int | None,
     started = time.perf_counter()
     fallback = interruptible(lambda: best_baseline(problem, capacity, deadline),
                              deadline.cancel, finish_on_cancel=True)
-    seconds = time.perf_counter() - started
+    _report_fallback(fallback, capacity, time.perf_counter() - started)
+    return fallback
+
+
+def _report_fallback(fallback: Fallback | None, capacity: int | None,
+                     seconds: float | None) -> None:
+    """Print what the best baseline gave (``seconds``: how long it took, if
+    it ran apart from the solve)."""
+    took = "" if seconds is None else f"{seconds:.3f} s; "
     if fallback is not None and fallback.unfinished:
         line("fallback", f"not finished within the time limit: "
                          f"{', '.join(fallback.unfinished)} (not candidates)")
@@ -233,12 +253,11 @@ def _fallback(problem: Problem, capacity: int | None,
     elif fallback.fits:
         line("fallback", f"the {fallback.method} baseline fits: height "
                          f"{fallback.solution.height} <= capacity {capacity} "
-                         f"({seconds:.3f} s; a heuristic answer, not MiniMalloc's search)")
+                         f"({took}a heuristic answer, not MiniMalloc's search)")
     else:
         line("fallback", f"the best baseline ({fallback.method}) needs height "
                          f"{fallback.solution.height} > capacity {capacity}: "
                          "nothing to write")
-    return fallback
 
 
 def _status_text(status: Status, capacity: int | None, timeout: float | None) -> str:

@@ -36,8 +36,10 @@ from minimalloc.search.sweep import (
     BufferArrays,
     SweepResult,
     SweepStopped,
+    count_overlaps,
     sweep,
 )
+from minimalloc.tuning import MAX_OVERLAP_PAIRS
 from minimalloc.validate import check_answer
 
 _STOP_CANCEL = 1
@@ -79,8 +81,13 @@ class SolveResult:
     placement_order: tuple[int, ...] | None = None
     trace: np.ndarray | None = field(default=None, repr=False)
     trace_truncated: bool = False
-    #: Why a search that found nothing is no proof (with ``Status.UNDECIDED``).
+    #: Why a search that found nothing is no proof (with ``Status.UNDECIDED``),
+    #: or why the exact search was not run at all (a problem too large for
+    #: its memory: the answer, if any, is then the best baseline's).
     reason: str | None = None
+    #: False when the exact search was not run (too large: ``reason`` says
+    #: why, and a solution is the baseline's in ``fallback``).
+    searched: bool = True
 
     @property
     def ok(self) -> bool:
@@ -219,7 +226,10 @@ class Solver:
                 self.baseline = best_baseline(problem, capacity, self._stop_flag())
                 if callable(fallback) and self.baseline is not None:
                     fallback(self.baseline)
-            if self.params.minimize_capacity:
+            pairs = count_overlaps(problem)
+            if pairs > MAX_OVERLAP_PAIRS:
+                result = self._too_large(problem, capacity, pairs)
+            elif self.params.minimize_capacity:
                 result = self._minimize_capacity(problem, capacity, trace)
             else:
                 result = self._solve_once(problem, capacity, trace)
@@ -231,6 +241,42 @@ class Solver:
         if fallback:
             result = _with_fallback(result, self.baseline)
         return result
+
+    def _too_large(self, problem: Problem, capacity: int, pairs: int) -> SolveResult:
+        """The answer without the exact search, whose preparation lists every
+        pair of buffers alive together: with more than
+        :data:`~minimalloc.tuning.MAX_OVERLAP_PAIRS` it would need more memory
+        than the buffers by far.  The best baseline (within the time limit)
+        is the answer when it fits: OK, since it is a valid allocation within
+        the capacity, though no proof of optimality; otherwise UNDECIDED
+        (INFEASIBLE when buffers with fixed offsets collide, TIMEOUT or
+        CANCELLED when the baselines were stopped).  ``reason`` says why."""
+        if self.baseline is None:
+            limit = self._stop_flag()
+            if self.params.timeout is not None:
+                # The time too, not only the flag: the allocators racing on
+                # threads each watch a deadline of their own, set from this.
+                limit.at = self._started + self.params.timeout
+            self.baseline = best_baseline(problem, capacity, limit)
+        baseline = self.baseline
+        reason = (f"{pairs:,} pairs of buffers are alive together, more than the "
+                  f"exact search can hold in memory ({MAX_OVERLAP_PAIRS:,}): "
+                  "it was not run")
+        if baseline is not None and baseline.fits and baseline.complete:
+            return SolveResult(Status.OK, baseline.solution, SearchStats(), capacity,
+                               fallback=baseline, searched=False,
+                               reason=f"{reason}; the answer is the {baseline.method} "
+                                      "baseline's")
+        status = Status.UNDECIDED
+        if baseline is None:  # only when fixed buffers collide: none exists
+            status = Status.INFEASIBLE
+        elif self._control[_search.CONTROL_STOP]:
+            # That deadline's timer sets the flag as a cancel would.
+            timed_out = self.params.timeout is not None and \
+                time.perf_counter() - self._started >= self.params.timeout
+            status = Status.TIMEOUT if timed_out else self._stop_status()
+        return SolveResult(status, None, SearchStats(), capacity, fallback=baseline,
+                           reason=reason, searched=False)
 
     def _begin(self) -> threading.Timer | None:
         """Mark a solve as in progress, uncancelled unless a cancel came

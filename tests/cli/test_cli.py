@@ -174,6 +174,28 @@ def test_timeout_with_fallback_that_fits(capsys, tmp_path, monkeypatch):
     assert not out.exists()
 
 
+def test_too_many_pairs_for_the_search_writes_a_labelled_baseline(
+        capsys, tmp_path, monkeypatch):
+    """A problem too large for the exact search's memory gets the best
+    baseline, with the reason; --nofallback refuses it."""
+    solver_module = importlib.import_module("minimalloc.search.solver")
+    monkeypatch.setattr(solver_module, "MAX_OVERLAP_PAIRS", 2)
+    code, stdout, _, out = solve_example(capsys, tmp_path, "--validate")
+    assert code == 0, stdout
+    assert "status:       solved" in stdout
+    assert "pairs of buffers are alive together, more than the exact search can " \
+        "hold in memory (2): it was not run" in stdout
+    assert "not proven smallest" in stdout and "validation:   PASS" in stdout
+    assert "offsets from the greedy_by_size baseline" in stdout
+    out.unlink()
+    code, stdout, _, out = solve_example(capsys, tmp_path, "--nofallback")
+    assert code == 1 and not out.exists()
+    code, stdout, _, out = solve_example(capsys, tmp_path, capacity=11)
+    assert code == 1 and not out.exists()
+    assert "status:       undecided" in stdout and "not run" in stdout
+    assert "nothing to write" in stdout
+
+
 def test_the_fallback_stays_within_the_time_limit_and_says_what_it_cut(
         capsys, tmp_path, monkeypatch):
     """A search that used the whole limit leaves the baselines none of it:
