@@ -108,7 +108,9 @@ def _small_files(folder: Path, count: int) -> list[Path]:
 
 
 def _slow_files(folder: Path, count: int) -> list[Path]:
-    problem = perfect_packing(100, seed=1, width=64, height=64)
+    # 150 buffers: the search does not end within 5 s (100 now solve in
+    # about 1.5 s, the slow tasks' time limit).
+    problem = perfect_packing(150, seed=1, width=64, height=64)
     paths = []
     for index in range(count):
         path = folder / f"slow{index}.64.csv"

@@ -123,7 +123,7 @@ def test_ctrl_c_while_the_workers_start_prints_one_line(tmp_path):
     from minimalloc.formats.csv import write_csv
     from minimalloc.generate.problems import perfect_packing
 
-    write_csv(perfect_packing(100, seed=1, width=64, height=64), problem)
+    write_csv(perfect_packing(150, seed=1, width=64, height=64), problem)
     output = tmp_path / "results.csv"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
