@@ -185,16 +185,33 @@ def choose_sample(page, name):
     page.wait_for_timeout(800)
 
 
+def settled_chart_view(page, attempts=5):
+    """The first chart's hover view once the page has stopped redrawing it:
+    a rerun that ends just after a solve replaces the chart, and a locator
+    caught in between finds its element gone."""
+    from playwright.sync_api import Error
+
+    for attempt in range(attempts):
+        try:
+            chart = page.locator(".js-plotly-plot").first
+            chart.scroll_into_view_if_needed()
+            view = chart.evaluate(HOVER_INDEX_JS)
+            break
+        except Error:
+            if attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(1000)
+    assert view is not None, "the packing chart has no hover index"
+    return view
+
+
 def hover_hits(page, rng, points):
     """Hover ``points`` random points, each inside a random buffer's rectangle
     (at least a pixel from its edges); how many the tooltip named right."""
     import numpy as np
 
 
-    chart = page.locator(".js-plotly-plot").first
-    chart.scroll_into_view_if_needed()
-    view = chart.evaluate(HOVER_INDEX_JS)
-    assert view is not None, "the packing chart has no hover index"
+    view = settled_chart_view(page)
     index = view["meta"]
     t0, t1, y0, y1 = (np.asarray(unpack(index[k]), dtype=float)
                       for k in ("t0", "t1", "y0", "y1"))
