@@ -80,27 +80,18 @@ from minimalloc.errors import ProblemError
 from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.search.feasibility import FeasibilitySearch
+from minimalloc.tuning import (
+    CHECK_SHARE,
+    DECIDE_SHARE,
+    FIRST_BUDGET,
+    NAMED,
+    PARTITION_SHARE,
+    SUBSET_SHARE,
+    WAY_OUT_SHARE,
+)
 from minimalloc.validate import ValidationCode, check_answer
 
 __all__ = ["Explanation", "explain"]
-
-#: Share of the time for deciding whether the problem fits at all.
-DECIDE_SHARE = 0.4
-#: Elapsed share of the time by which the subset search stops.
-SUBSET_SHARE = 0.8
-#: Per-search budget of the first round while deciding (seconds; doubles).
-FIRST_BUDGET = 0.01
-#: Share of the deciding time left that the first search of a whole
-#: partition may take (after one cheap round on its local sets): a proof for
-#: the whole partition is often what settles it, and a search restarted with
-#: doubling budgets would pay for it several times over.
-PARTITION_SHARE = 3 / 4
-#: Share of the subset search's time left that one check may take.
-CHECK_SHARE = 1 / 6
-#: Most buffer ids named in a message before "and N more".
-NAMED = 12
-#: Share of the time kept for the way out (the spill plan) when it does not fit.
-WAY_OUT_SHARE = 0.2
 
 
 @dataclass(frozen=True)

@@ -113,48 +113,25 @@ from minimalloc.model import Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.search.feasibility import FeasibilitySearch
 from minimalloc.search.stats import SearchStats, sum_stats
+from minimalloc.tuning import (
+    BASELINE_SHARE,
+    EXACT_SHARE,
+    FIRST_ROUND_SHARE,
+    LOWER_BOUND_SHARE,
+    MIN_PROBE_SECONDS,
+    MIXED_THRESHOLD,
+    RESTART_PATIENCE,
+    SCALE_THRESHOLD,
+    UNLIMITED_EXACT_SECONDS,
+    UNLIMITED_FIRST_PROBE,
+    UNLIMITED_FIRST_ROUND,
+)
+from minimalloc.tuning import MINIMIZE_WINDOW_SHARE as WINDOW_SHARE
 from minimalloc.validate import ValidationCode, check_answer
 
 __all__ = ["BOUND_METHODS", "STACK_LIMIT", "MinimizeResult", "Minimizer", "Probe",
            "Progress", "ProgressCallback", "granularity", "minimize", "stacking_bound"]
 
-#: Share of the time limit given to the first probe, at the lower bound.
-LOWER_BOUND_SHARE = 1 / 3
-#: Per-probe budget of the first bisection round, as a share of the time left.
-FIRST_ROUND_SHARE = 1 / 100
-#: No probe is started with less time than this (seconds).
-MIN_PROBE_SECONDS = 0.005
-#: Above this many buffers the exact search is skipped: anytime optimiser only.
-SCALE_THRESHOLD = 5000
-#: The anytime optimiser starts again (from the same allocation, with other
-#: random choices) after this many seconds without a lower height; the best
-#: run counts.  Measured on a 2 x 10^4-buffer random trace, one 60 s run
-#: ends between 1.008 and 1.019 x LOAD, usually stalled after 20-30 s.
-RESTART_PATIENCE = 15.0
-#: Above this many buffers (and up to SCALE_THRESHOLD) the exact search gets
-#: EXACT_SHARE of the time, the anytime optimiser the rest if it is needed.
-MIXED_THRESHOLD = 1500
-EXACT_SHARE = 1 / 2
-#: Without a time limit, the exact search on a problem above MIXED_THRESHOLD
-#: gets this long first; then the anytime optimiser improves its best until
-#: it can reach no lower height, and the exact search resumes from there
-#: for the proof.  (It was given no limit at all: the optimiser never
-#: started, and a run until Stop stayed at the baseline long after a 10 s
-#: run had improved it.)
-UNLIMITED_EXACT_SECONDS = 5.0
-
-#: On big problems, the baselines still running after this share of the
-#: time limit are stopped once one has finished, so that the optimiser's
-#: start has time to be built.  On a training snapshot of 2 x 10^6 buffers
-#: the four took 29-64 s of a 60 s limit on a loaded machine (the first
-#: done well before), and the peak window's start, which was at the LOAD,
-#: was ready only after the limit.
-BASELINE_SHARE = 1 / 4
-
-#: Share of the time left after the first probe given to the window bound
-#: (:mod:`minimalloc.analysis.window_bound`) when that probe could not settle the
-#: lower bound.
-WINDOW_SHARE = 1 / 10
 #: What can prove :attr:`MinimizeResult.lower_bound`: the live bytes at one
 #: moment; one moment's buffers with their sizes, fixed offsets or alignments
 #: (:func:`minimalloc.bounds.lower_bound`); the buffers of one moment stacked
@@ -165,11 +142,6 @@ BOUND_METHODS = ("load", "moment", "stacking", "window", "search")
 
 #: ``on_progress(elapsed seconds, best height, lower bound)``.
 ProgressCallback = Callable[[float, int, int], object]
-#: Without a time limit, probes still get budgets (a search at one capacity
-#: can run for hours): the lower-bound probe this many seconds, bisection
-#: rounds from the next value up, doubling after rounds that learn nothing.
-UNLIMITED_FIRST_PROBE = 10.0
-UNLIMITED_FIRST_ROUND = 1.0
 
 
 class Probe(NamedTuple):

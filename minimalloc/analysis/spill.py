@@ -72,12 +72,10 @@ from minimalloc.model import Buffer, Pool, Problem, Solution
 from minimalloc.params import SolverParams, Status, check_timeout
 from minimalloc.pools import default_pools, format_bytes
 from minimalloc.search.solver import Solver
+from minimalloc.tuning import NAMED
 from minimalloc.validate import validate
 
 __all__ = ["SpillPlan", "Spiller", "SpillProgress", "spill"]
-
-#: Most buffer ids a message names before "and N more".
-NAMED = 12
 
 
 @dataclass(frozen=True)

@@ -34,39 +34,19 @@ from minimalloc.baselines.best import best_baseline
 from minimalloc.model import Problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import SolveResult
+from minimalloc.tuning import (
+    COVER_SHARE,
+    CUT_SHARE,
+    MEND_SHARE,
+    PACK_SHARE,
+    POLISH_SHARE,
+    RUIN_SHARE,
+    SLACK_LADDER,
+    SLACK_SHARE,
+    START_SECONDS,
+)
 
 __all__ = ["COVER_SHARE", "Planner", "PoolStep"]
-
-#: Share of a pool's time a cover may take (the packing gets the rest).
-COVER_SHARE = 0.3
-#: Share of the time left that one packing search may take.
-PACK_SHARE = 0.3
-#: Share of the time left for mending a cover whose packing ran out of time.
-MEND_SHARE = 0.15
-#: Shares of the capacity held back, in turn, when the cheapest cover's
-#: buffers cannot be packed in time: a cover at the smaller capacity moves a
-#: little more but leaves the packing room to spare, which the search often
-#: fills quickly where the tight set took it past its limit (measured on
-#: A-K at 95% of their LOAD: A packs in 0.1 s at 1% held back).
-SLACK_LADDER = (0.005, 0.01, 0.02, 0.04, 0.08)
-#: Share of the time left that one packing search of the slack ladder may take.
-SLACK_SHARE = 0.06
-#: Share of a pool's time for packing every block that may stay as low as
-#: possible (:func:`minimize`), the start of the cut plan (its best window
-#: or band of the capacity's height, :func:`cut_to_fit`).  Tight packings
-#: cut well: on A-K at 95% of their LOAD the cut plans moved 1.2-2x less
-#: than the greedy cover's.
-CUT_SHARE = 0.2
-#: Share of the time left for ruin-and-recreate moves on the cut plan
-#: (:mod:`minimalloc.anytime.spill_ruin`), and share of a pool's time kept
-#: for them on the best plan at the end.
-RUIN_SHARE = 0.15
-POLISH_SHARE = 0.5
-#: Most seconds for the cut plan's packing and for the moves on it (and for
-#: the moves on the best plan when there is no time limit: the covers and
-#: packing searches then run until proven).  A-K pack within a few per cent
-#: of their LOAD in about a second; a long limit is better spent on covers.
-START_SECONDS = 5.0
 
 
 class Planner(Protocol):

@@ -54,6 +54,9 @@ from minimalloc.extras import missing
 from minimalloc.model import Buffer, Gap, Problem
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver
+from minimalloc.tuning import MAX_BOUND_WINDOW_BUFFERS as MAX_WINDOW_BUFFERS
+from minimalloc.tuning import WINDOW_CENTRES as CENTRES
+from minimalloc.tuning import WINDOW_PROBE_SECONDS as PROBE_SECONDS
 
 __all__ = [
     "WindowBound",
@@ -62,16 +65,6 @@ __all__ = [
     "window_bound",
     "window_problem",
 ]
-
-#: Time budget of one probe of a window problem (seconds).  Measured on A-K
-#: and random problems: a window the search can decide is decided in well
-#: under this, and a window it cannot is not decided in ten times as long.
-PROBE_SECONDS = 0.5
-#: At most this many buffers in a window problem (the exact search lists
-#: every pair alive together).
-MAX_WINDOW_BUFFERS = 1500
-#: Start from at most this many of the heaviest moments.
-CENTRES = 8
 
 
 class WindowCertificate(NamedTuple):

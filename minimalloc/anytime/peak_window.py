@@ -53,29 +53,18 @@ from minimalloc.deadline import Deadline
 from minimalloc.model import Buffer, Problem, Solution
 from minimalloc.params import SolverParams, Status
 from minimalloc.search.solver import Solver
+from minimalloc.tuning import (
+    CLASS_SECONDS,
+    MIN_WINDOW_SECONDS,
+    WINDOW_SECONDS,
+    WINDOW_WIDTHS,
+)
+from minimalloc.tuning import MAX_PEAK_WINDOW_BUFFERS as MAX_WINDOW_BUFFERS
+from minimalloc.tuning import PEAK_WINDOW_SHARE as WINDOW_SHARE
 from minimalloc.validate import validate
 
 __all__ = ["CLASS_SECONDS", "MAX_WINDOW_BUFFERS", "MIN_WINDOW_SECONDS", "WINDOW_SECONDS",
            "WINDOW_SHARE", "WINDOW_WIDTHS", "heaviest_moment", "peak_window_start"]
-
-#: Half-widths of the windows tried, in median lifespans, narrowest first.
-WINDOW_WIDTHS = (0.05, 0.1, 0.2, 0.4, 0.8)
-#: Seconds the exact search gets for one window.  Measured on a random
-#: trace of 2.8 x 10^4 buffers with 750 alive at once: its 973-buffer window
-#: takes 2.1-2.7 s, and the optimiser ends at 1.003-1.007 x LOAD from it
-#: against 1.011-1.014 from the 893-buffer window that 2 s allow.
-WINDOW_SECONDS = 4.0
-#: At most this share of the time left goes to the windows (with a deadline).
-WINDOW_SHARE = 0.25
-#: No window is tried with less than this many seconds for its search.
-MIN_WINDOW_SECONDS = 0.5
-#: Seconds the exact search gets for a window's classes (measured: the
-#: 3-61 classes of a dense training step's windows take a few milliseconds).
-CLASS_SECONDS = 1.0
-#: Windows holding more classes than this are not tried, and their buffers
-#: are searched only up to this many (the exact search's list of pairs grows
-#: with their square).
-MAX_WINDOW_BUFFERS = 3000
 
 
 def heaviest_moment(lower: np.ndarray, upper: np.ndarray, size: np.ndarray) -> int:

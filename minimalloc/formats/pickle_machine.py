@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from minimalloc.tuning import MAX_KEY_ITEMS
+
 #: Handle kinds (the low 4 bits of a handle).
 UNSET, NONE, BOOL, INT, WIDE, BIG, FLOAT, STR, LIST, DICT, TUPLE = range(11)
 KIND_NAMES = ("nothing", "None", "bool", "int", "int", "int", "float", "str", "list",
@@ -25,14 +27,6 @@ KIND_NAMES = ("nothing", "None", "bool", "int", "int", "int", "float", "str", "l
 KEYS = ("action", "addr", "size", "frames", "device", "total_size", "blocks", "address",
         "state", "filename", "line", "name", "device_traces", "segments")
 COLUMN_KEYS = 4
-#: Deepest nesting accepted (a snapshot's is 6).
-MAX_DEPTH = 100
-#: Most items a tuple used as a dict key may hold, counted through every
-#: level (hashing a key visits them all).
-MAX_KEY_ITEMS = 10_000
-#: At most one item (on the stack, in the memo, in a container) per this
-#: many bytes of pickle, plus 2^20: a real snapshot keeps one per 10 bytes.
-BYTES_PER_ITEM = 4
 #: The flag is read once per this many opcodes (a power of two).
 _CHECK_EVERY = 1 << 16
 _PAYLOAD_LIMIT = 1 << 59  # |payload| below this fits in a handle

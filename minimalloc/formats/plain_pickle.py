@@ -51,7 +51,6 @@ from minimalloc.errors import ProblemError
 from minimalloc.formats.pickle_machine import (
     BIG,
     BOOL,
-    BYTES_PER_ITEM,
     COLUMN_KEYS,
     DICT,
     FLOAT,
@@ -59,8 +58,6 @@ from minimalloc.formats.pickle_machine import (
     KEYS,
     KIND_NAMES,
     LIST,
-    MAX_DEPTH,
-    MAX_KEY_ITEMS,
     NONE,
     NOT_PLAIN_NAMES,
     STATUS_BAD_OPCODE,
@@ -89,6 +86,7 @@ from minimalloc.formats.pickle_machine import (
     WIDE,
     run_machine,
 )
+from minimalloc.tuning import BYTES_PER_ITEM, MAX_DEPTH, MAX_KEY_ITEMS
 
 __all__ = [
     "BOOL",
