@@ -252,12 +252,7 @@ class Solver:
         (INFEASIBLE when buffers with fixed offsets collide, TIMEOUT or
         CANCELLED when the baselines were stopped).  ``reason`` says why."""
         if self.baseline is None:
-            limit = self._stop_flag()
-            if self.params.timeout is not None:
-                # The time too, not only the flag: the allocators racing on
-                # threads each watch a deadline of their own, set from this.
-                limit.at = self._started + self.params.timeout
-            self.baseline = best_baseline(problem, capacity, limit)
+            self.baseline = best_baseline(problem, capacity, self._stop_flag())
         baseline = self.baseline
         reason = (f"{pairs:,} pairs of buffers are alive together, more than the "
                   f"exact search can hold in memory ({MAX_OVERLAP_PAIRS:,}): "
@@ -316,9 +311,14 @@ class Solver:
 
     def _stop_flag(self) -> Deadline:
         """The solver's stop flag (set by its timer and by :meth:`cancel`) as
-        a :class:`Deadline` for the preparatory work."""
+        a :class:`Deadline` for the preparatory work and the baselines.  It
+        carries the time limit too, not only the flag: the allocators racing
+        on threads each watch a deadline of their own, set from its time."""
         stop = _search.CONTROL_STOP
-        return Deadline(None, flag=self._control[stop:stop + 1])
+        limit = Deadline(None, flag=self._control[stop:stop + 1])
+        if self.params.timeout is not None and self._started is not None:
+            limit.at = self._started + self.params.timeout
+        return limit
 
     def _stop_status(self) -> Status:
         stop = self._control[_search.CONTROL_STOP]
