@@ -163,7 +163,16 @@ def _solve(reading: Reading, values: flags.FlagValues, params: SolverParams,
     started = time.perf_counter()
     progress = Progress("search")
     progress.details = lambda: f"{solver.nodes_so_far:,} nodes"
-    result = interruptible(lambda: solver.solve(problem), solver.cancel, progress=progress)
+    interrupted: list[bool] = []
+
+    def cancel() -> None:
+        interrupted.append(True)
+        solver.cancel()
+
+    # A Ctrl-C stops the solve, whose answer so far (a too-large problem's
+    # baseline, the smallest capacity found) is then still written.
+    result = interruptible(lambda: solver.solve(problem), cancel, progress=progress,
+                           finish_on_cancel=True)
     line("time", f"{time.perf_counter() - started:.3f} s")
     solution = result.solution
     method = "minimalloc"
@@ -194,7 +203,9 @@ def _solve(reading: Reading, values: flags.FlagValues, params: SolverParams,
         print()
         print(format_stats(result.stats))
         print()
-    if result.status is Status.CANCELLED:
+    if interrupted or result.status is Status.CANCELLED:
+        if solution is not None:
+            _finish(reading, values, solution, output, method, capacity)
         return EXIT_INTERRUPTED
     if result.status is Status.TIMEOUT and values.fallback:
         limit = _fallback_deadline(started, params.timeout)

@@ -110,6 +110,9 @@ class Solver:
             )
         self._control = np.zeros(2, dtype=np.int64)
         self._started: float | None = None
+        # The deadlines handed to this solve's preparatory work (see
+        # :meth:`_stop_flag`), cancelled with it.
+        self._limits: list[Deadline] = []
         self._finished: float | None = None
         # Guards the stop flag against the races between cancel(), the timer
         # and the start and end of a solve.
@@ -135,10 +138,16 @@ class Solver:
         Safe to call from any thread.
         """
         with self._lock:
+            limits = list(self._limits) if self._running else []
             if self._running:
                 self._control[_search.CONTROL_STOP] = _STOP_CANCEL
             elif self._solves == 0:
                 self._pending_cancel = True
+        for limit in limits:
+            # The baselines' threads and the sweep of last resort watch
+            # deadlines of their own: setting the shared flag alone does
+            # not reach them, a cancel does.
+            limit.cancel()
 
     @property
     def nodes_so_far(self) -> int:
@@ -252,12 +261,7 @@ class Solver:
         (INFEASIBLE when buffers with fixed offsets collide, TIMEOUT or
         CANCELLED when the baselines were stopped).  ``reason`` says why."""
         if self.baseline is None:
-            limit = self._stop_flag()
-            if self.params.timeout is not None:
-                # The time too, not only the flag: the allocators racing on
-                # threads each watch a deadline of their own, set from this.
-                limit.at = self._started + self.params.timeout
-            self.baseline = best_baseline(problem, capacity, limit)
+            self.baseline = best_baseline(problem, capacity, self._stop_flag())
         baseline = self.baseline
         reason = (f"{pairs:,} pairs of buffers are alive together, more than the "
                   f"exact search can hold in memory ({MAX_OVERLAP_PAIRS:,}): "
@@ -292,6 +296,7 @@ class Solver:
             self._started = time.perf_counter()
             self._finished = None
             self.baseline = None
+            self._limits = []
             generation = self._generation
         timer = None
         if self.params.timeout is not None:  # None also for inf and huge limits
@@ -316,9 +321,19 @@ class Solver:
 
     def _stop_flag(self) -> Deadline:
         """The solver's stop flag (set by its timer and by :meth:`cancel`) as
-        a :class:`Deadline` for the preparatory work."""
+        a :class:`Deadline` for the preparatory work and the baselines.  It
+        carries the time limit too, not only the flag: the allocators racing
+        on threads each watch a deadline of their own, set from its time."""
         stop = _search.CONTROL_STOP
-        return Deadline(None, flag=self._control[stop:stop + 1])
+        limit = Deadline(None, flag=self._control[stop:stop + 1])
+        if self.params.timeout is not None and self._started is not None:
+            limit.at = self._started + self.params.timeout
+        with self._lock:
+            self._limits.append(limit)
+            cancelled = self._control[stop] == _STOP_CANCEL
+        if cancelled:
+            limit.cancel()
+        return limit
 
     def _stop_status(self) -> Status:
         stop = self._control[_search.CONTROL_STOP]

@@ -133,3 +133,24 @@ def test_minimize_capacity_mode_keeps_the_fallback():
                    fallback=True)
     assert result.status is Status.OK and result.solution.height == 12
     assert result.fallback is not None and result.fallback.fits
+
+
+def test_the_fallback_baselines_get_the_solve_time_limit(monkeypatch):
+    """The baselines race on threads, each watching a deadline of its own:
+    the solve must hand them its time limit, not only its stop flag, or
+    they run past ``--timeout`` on big problems."""
+    from minimalloc.search import solver as solver_module
+
+    seen = []
+    real = solver_module.best_baseline
+
+    def spy(problem, capacity, deadline=None, **options):
+        seen.append(deadline)
+        return real(problem, capacity, deadline, **options)
+
+    monkeypatch.setattr(solver_module, "best_baseline", spy)
+    started = time.perf_counter()
+    result = solve(EXAMPLE, SolverParams(timeout=7.0), fallback=True)
+    assert result.status is Status.OK
+    (limit,) = seen
+    assert limit.at is not None and started <= limit.at - 7.0 <= time.perf_counter()

@@ -65,3 +65,34 @@ def test_within_the_budget_the_search_runs():
     result = solve(problem)
     assert result.status is Status.OK and result.searched and result.reason is None
     assert result.stats.nodes > 0 and validate(problem, result.solution).ok
+
+
+def test_a_cancel_reaches_the_baselines_deadline(small_budget, monkeypatch):
+    """The baselines race on threads under deadlines of their own, linked to
+    the one the solver hands them: Solver.cancel() must cancel that one (the
+    shared stop flag alone does not reach them), and the solve then ends."""
+    import threading
+
+    handed = []
+    started = threading.Event()
+
+    def waiting_baseline(problem, capacity, deadline=None, **options):
+        handed.append(deadline)
+        started.set()
+        for _ in range(1000):  # at most 10 s, then the test fails below
+            if deadline.cancelled:
+                break
+            threading.Event().wait(0.01)
+        return None
+
+    monkeypatch.setattr(solver_module, "best_baseline", waiting_baseline)
+    solver = Solver(SolverParams(timeout=None))
+    box = {}
+    worker = threading.Thread(target=lambda: box.update(result=solver.solve(
+        random_problem(200, seed=3, capacity=10**9))))
+    worker.start()
+    assert started.wait(60)
+    solver.cancel()
+    worker.join(60)
+    assert not worker.is_alive()
+    assert handed[0].cancelled and "result" in box
