@@ -232,7 +232,7 @@ class Solver:
         try:
             if fallback:
                 # Within the time limit: the timer and cancel() set this flag.
-                self.baseline = best_baseline(problem, capacity, self._stop_flag())
+                self.baseline = best_baseline(problem, capacity, self._baseline_limit())
                 if callable(fallback) and self.baseline is not None:
                     fallback(self.baseline)
             pairs = count_overlaps(problem)
@@ -261,7 +261,7 @@ class Solver:
         (INFEASIBLE when buffers with fixed offsets collide, TIMEOUT or
         CANCELLED when the baselines were stopped).  ``reason`` says why."""
         if self.baseline is None:
-            self.baseline = best_baseline(problem, capacity, self._stop_flag())
+            self.baseline = best_baseline(problem, capacity, self._baseline_limit())
         baseline = self.baseline
         reason = (f"{pairs:,} pairs of buffers are alive together, more than the "
                   f"exact search can hold in memory ({MAX_OVERLAP_PAIRS:,}): "
@@ -321,18 +321,26 @@ class Solver:
 
     def _stop_flag(self) -> Deadline:
         """The solver's stop flag (set by its timer and by :meth:`cancel`) as
-        a :class:`Deadline` for the preparatory work and the baselines.  It
-        carries the time limit too, not only the flag: the allocators racing
-        on threads each watch a deadline of their own, set from its time."""
+        a :class:`Deadline` for the preparatory work."""
         stop = _search.CONTROL_STOP
-        limit = Deadline(None, flag=self._control[stop:stop + 1])
+        return Deadline(None, flag=self._control[stop:stop + 1])
+
+    def _baseline_limit(self) -> Deadline:
+        """The baselines' limit: the solve's time limit, cancelled with the
+        solve.  Its flag is its own: a deadline that expires sets its flag
+        to 1, which in the solver's control would read as a cancel; and the
+        allocators racing on threads each watch a child deadline set from
+        its time, which the solver's flag alone would not reach."""
+        limit = Deadline(None)
         if self.params.timeout is not None and self._started is not None:
             limit.at = self._started + self.params.timeout
         with self._lock:
             self._limits.append(limit)
-            cancelled = self._control[stop] == _STOP_CANCEL
-        if cancelled:
+            stopped = self._control[_search.CONTROL_STOP]
+        if stopped == _STOP_CANCEL:
             limit.cancel()
+        elif stopped == _STOP_TIMEOUT:
+            limit.flag[0] = 1  # the time is up already
         return limit
 
     def _stop_status(self) -> Status:
